@@ -1,0 +1,37 @@
+"""relsim: discrete-event reliability simulation of architectures.
+
+Describe failure domains, components and services in a model file, then
+``relsim.run(relsim.load("models/web.yaml"), runs=200, seed=1).summary()``
+gives availability, downtime and outage metrics with confidence intervals.
+"""
+
+from relsim.dists import Distribution, parse_dist
+from relsim.engine import RunResult, simulate
+from relsim.experiment import run
+from relsim.model import Model, ModelError, Problem, from_dict, load, loads
+from relsim.results import Results
+from relsim.trace import trace
+from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Distribution",
+    "Model",
+    "ModelError",
+    "Problem",
+    "Results",
+    "RunResult",
+    "__version__",
+    "format_duration",
+    "from_dict",
+    "load",
+    "loads",
+    "parse_dist",
+    "parse_duration",
+    "parse_fraction",
+    "parse_rate",
+    "run",
+    "simulate",
+    "trace",
+]

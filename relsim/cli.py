@@ -1,0 +1,195 @@
+"""The ``relsim`` command line: run, check and trace models.
+
+Bad input (an invalid model, a bad option value) prints one message per
+problem to stderr and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from relsim.model import Model, ModelError, load
+from relsim.units import format_duration, parse_duration
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+#: How each metric is shown in the table: "fraction", "duration", "count".
+_STYLE = {
+    "availability": "fraction",
+    "served_fraction": "fraction",
+    "slo_met": "fraction",
+    "downtime_per_year": "duration",
+    "mean_outage": "duration",
+    "outage_p95": "duration",
+    "outage_max": "duration",
+}
+
+
+class _BadInput(Exception):
+    """An option value the user got wrong (exit 2)."""
+
+
+def _duration_arg(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from relsim import __version__
+
+    p = argparse.ArgumentParser(prog="relsim", description="Discrete-event reliability simulation.")
+    p.add_argument("--version", action="version", version=f"relsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run replications and print metrics with confidence intervals")
+    r.add_argument("model", help="model file (YAML)")
+    r.add_argument("--runs", type=_positive_int, default=100, help="replications (default 100)")
+    r.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
+    r.add_argument("--horizon", type=_duration_arg, default=None, help="simulated time per replication, e.g. 10y")
+    r.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    r.add_argument("--json", action="store_true", help="print the JSON document instead of a table")
+
+    c = sub.add_parser("check", help="validate a model file without running it")
+    c.add_argument("model", nargs="+", help="model file(s)")
+
+    t = sub.add_parser("trace", help="print the event trace of one replication as JSON lines")
+    t.add_argument("model")
+    t.add_argument("--seed", type=_seed, default=0)
+    t.add_argument("--replication", type=int, default=0)
+    t.add_argument("--horizon", type=_duration_arg, default=None)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "check":
+            return _check(args)
+        return _trace(args)
+    except ModelError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        n = len(exc.problems)
+        print(f"relsim: {n} problem{'s' * (n != 1)} found", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _BadInput as exc:
+        print(f"relsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("relsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from relsim.experiment import run
+
+    model = load(args.model)
+    results = run(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs)
+    if args.json:
+        print(json.dumps(results.to_dict(), indent=2))
+    else:
+        print(format_table(model, results))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems = []
+    for path in args.model:
+        try:
+            model = load(path)
+        except ModelError as exc:
+            problems.extend(exc.problems)
+            continue
+        print(f"{path}: ok ({_describe(model)})")
+    if problems:
+        raise ModelError(problems)
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from relsim.trace import trace, trace_lines
+
+    if args.replication < 0:
+        raise _BadInput(f"--replication must be >= 0, got {args.replication}")
+    model = load(args.model)
+    for line in trace_lines(trace(model, args.seed, args.replication, args.horizon)):
+        print(line)
+    return 0
+
+
+def _describe(model: Model) -> str:
+    return (f"{len(model.domains)} domains, {len(model.components)} components, "
+            f"{len(model.services)} services, entry '{model.entry}', "
+            f"horizon {format_duration(model.horizon)}")
+
+
+def _fmt(metric: str, x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    style = _STYLE.get(metric, "count")
+    if style == "fraction":
+        return f"{x:.6f}"
+    if style == "duration":
+        return format_duration(x)
+    return f"{x:.4g}"
+
+
+def format_table(model: Model, results: Any) -> str:
+    """The human-readable result table of ``relsim run``."""
+    s = results.summary()
+    lines = [
+        f"model {model.name!r}: {len(results.runs)} replications of "
+        f"{format_duration(results.horizon)}, seed {results.seed}, entry service '{model.entry}'",
+        "",
+    ]
+    header = ("metric", "mean", "95% CI", "p05", "p50", "p95")
+    body = []
+    for name, row in s.iterrows():
+        ci = "-" if math.isnan(row["ci_low"]) else f"[{_fmt(name, row['ci_low'])}, {_fmt(name, row['ci_high'])}]"
+        body.append((str(name), _fmt(name, row["mean"]), ci, _fmt(name, row["p05"]),
+                     _fmt(name, row["p50"]), _fmt(name, row["p95"])))
+    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
+    for r in (header, *body):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    for name, verdict in results.objectives_met().items():
+        word = "met" if verdict["met"] else "NOT met"
+        sure = "" if verdict["confident"] is None else (" (whole CI above target)" if verdict["confident"] else " (CI reaches below target)")
+        lines.append(f"\nobjective {name} >= {verdict['target']}: {word}{sure}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

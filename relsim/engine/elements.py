@@ -1,0 +1,238 @@
+"""Live elements (domains and components) and their failure clocks (DESIGN §3).
+
+An element is *up* when none of its failure specs holds it down, and
+*effectively up* when it is up and its enclosing domain is effectively up.
+Its served fraction ``s`` is 1 when effectively up, else 0; a change of ``s``
+is pushed to the services listening to it (incremental evaluation: only the
+path from the element to the entry service is re-evaluated).
+
+Clock rules:
+
+* every failure spec runs its own clock, only while the element is up: when
+  one spec takes the element down, the others pause and keep their remaining
+  time;
+* a permanent failure ends with a repair, after which the element is as good
+  as new: every clock restarts with a fresh draw;
+* a transient failure or intermittent episode ends by itself; its own clock
+  restarts and the paused ones resume. An intermittent episode is one failure
+  mode: the other clocks stay paused through all its spells;
+* a domain failure does not stop or damage what it contains (unreachable, not
+  broken): their clocks keep running;
+* an element *held* as a cold standby runs no clocks until released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from relsim.model.schema import IntermittentFailure, PermanentFailure, TransientFailure
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["Clock", "Element"]
+
+Listener = Callable[[Any, float, float], None]
+
+
+class Clock:
+    """The clock of one failure spec of one element."""
+
+    __slots__ = (
+        "element", "spec", "index", "kind", "key", "sim", "every", "_lazy",
+        "pending", "due", "remaining", "episode_end",
+    )
+
+    def __init__(self, element: Element, spec: Any, index: int, sim: Simulation):
+        self.element = element
+        self.spec = spec
+        self.index = index
+        self.kind: str = spec.kind
+        self.key = f"{element.name}/{index}"
+        self.sim = sim
+        self.every = sim.streams.sampler(spec.every, f"{self.key}/every")
+        self._lazy: dict[str, Callable[[], float]] = {}
+        self.pending: Any = None
+        self.due = 0.0
+        self.remaining: float | None = None
+        self.episode_end = 0.0
+
+    def draw(self, role: str) -> float:
+        """A draw from the spec's ``role`` distribution (``repair``, ``lasts``...)."""
+        sampler = self._lazy.get(role)
+        if sampler is None:
+            sampler = self.sim.streams.sampler(getattr(self.spec, role), f"{self.key}/{role}")
+            self._lazy[role] = sampler
+        return sampler()
+
+    # -- clock control -----------------------------------------------------
+    def restart(self) -> None:
+        """Start afresh: a new up-time draw."""
+        self.remaining = self.every()
+        if not self.element.held:
+            self.resume()
+
+    def pause(self) -> None:
+        if self.pending is not None:
+            self.remaining = self.due - self.sim.env.now
+            self.pending = None
+
+    def resume(self) -> None:
+        if self.remaining is None:
+            return
+        delay = self.remaining
+        self.remaining = None
+        self.due = self.sim.env.now + delay
+        ev = self.sim.env.timeout(delay)
+        ev.callbacks.append(self._fire)
+        self.pending = ev
+
+    def _fire(self, ev: Any) -> None:
+        if ev is not self.pending:
+            return  # paused or restarted since this was scheduled
+        self.pending = None
+        self.element.fail(self)
+
+
+class Element:
+    """A domain or component in one replication."""
+
+    __slots__ = (
+        "name", "kind", "sim", "clocks", "children", "listeners", "up", "parent_up",
+        "s", "failing", "held", "spell_down",
+    )
+
+    def __init__(self, name: str, kind: str, sim: Simulation):
+        self.name = name
+        self.kind = kind
+        self.sim = sim
+        self.clocks: list[Clock] = []
+        self.children: list[Element] = []
+        self.listeners: list[Listener] = []
+        self.up = True
+        self.parent_up = True
+        self.s = 1.0
+        self.failing: Clock | None = None
+        self.held = False
+        self.spell_down = False
+
+    def add_failures(self, specs: tuple[Any, ...]) -> None:
+        self.clocks = [Clock(self, spec, i, self.sim) for i, spec in enumerate(specs)]
+
+    def start(self) -> None:
+        for clock in self.clocks:
+            clock.restart()
+
+    # -- state propagation -------------------------------------------------
+    def _set_up(self, up: bool) -> None:
+        self.up = up
+        self._refresh()
+
+    def _set_parent_up(self, parent_up: bool) -> None:
+        self.parent_up = parent_up
+        self._refresh()
+
+    def _refresh(self) -> None:
+        s = 1.0 if (self.up and self.parent_up) else 0.0
+        if s == self.s:
+            return
+        old, self.s = self.s, s
+        for child in self.children:
+            child._set_parent_up(s == 1.0)
+        for listener in self.listeners:
+            listener(self, old, s)
+
+    # -- failure life cycle ------------------------------------------------
+    def fail(self, clock: Clock) -> None:
+        """``clock`` has run out: the element fails in that spec's way."""
+        sim = self.sim
+        self.failing = clock
+        for other in self.clocks:
+            if other is not clock:
+                other.pause()
+        sim.begin_cause(self, clock)
+        spec = clock.spec
+        if not isinstance(spec, IntermittentFailure):
+            sim.count_failure(self, clock)
+        if isinstance(spec, PermanentFailure):
+            self._set_up(False)
+            if spec.detect is not None:
+                sim.after(clock.draw("detect"), self._request_repair)
+            else:
+                self._request_repair(None)
+        elif isinstance(spec, TransientFailure):
+            self._set_up(False)
+            sim.after(clock.draw("lasts"), self._recover)
+        elif isinstance(spec, IntermittentFailure):
+            clock.episode_end = sim.env.now + clock.draw("lasts")
+            self._spell(down=True)
+        sim.end_cause()
+
+    def _request_repair(self, _ev: Any) -> None:
+        self.sim.repairs.request(self)
+
+    def repaired(self) -> None:
+        """A crew has finished: as good as new, every clock restarts."""
+        self.failing = None
+        for clock in self.clocks:
+            clock.pending = None
+            clock.remaining = None
+        self.sim.log("repaired", element=self.name)
+        self._set_up(True)
+        for clock in self.clocks:
+            clock.restart()
+
+    def _recover(self, _ev: Any) -> None:
+        clock = self.failing
+        assert clock is not None
+        self.failing = None
+        self.sim.log("recovered", element=self.name, spec=clock.index)
+        self._set_up(True)
+        clock.restart()
+        if not self.held:
+            for other in self.clocks:
+                if other is not clock:
+                    other.resume()
+
+    def _spell(self, down: bool) -> None:
+        clock = self.failing
+        assert clock is not None
+        sim = self.sim
+        now = sim.env.now
+        if now >= clock.episode_end:
+            self.spell_down = False
+            sim.log("episode_end", element=self.name, spec=clock.index)
+            self._recover(None)
+            return
+        self.spell_down = down
+        if down:
+            sim.begin_cause(self, clock)
+            sim.count_failure(self, clock)
+            self._set_up(False)
+            sim.end_cause()
+        else:
+            sim.log("spell_up", element=self.name, spec=clock.index)
+            self._set_up(True)
+        length = clock.draw("down" if down else "up")
+        end = min(now + length, clock.episode_end)
+        sim.after(end - now, lambda _ev: self._spell(not down))
+
+    # -- cold standby ------------------------------------------------------
+    def hold(self) -> None:
+        """Stop the clocks of an idle cold standby."""
+        if self.held:
+            return
+        self.held = True
+        if self.failing is None:
+            for clock in self.clocks:
+                clock.pause()
+
+    def release(self) -> None:
+        """Resume the clocks of a cold standby taken into service."""
+        if not self.held:
+            return
+        self.held = False
+        if self.failing is None:
+            for clock in self.clocks:
+                clock.resume()

@@ -1,0 +1,225 @@
+"""One replication: build live elements from a Model and run them on SimPy.
+
+``Simulation(model, seed, replication).run()`` returns a
+:class:`RunResult`. The Model is never changed; the simulation owns the
+SimPy environment, the random streams and all mutable state (description
+apart from execution).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from relsim.engine.elements import Clock, Element
+from relsim.engine.repair import RepairShop
+from relsim.engine.services import ActivePassive, ServiceNode, make_service
+from relsim.engine.streams import Streams
+from relsim.model import Model
+
+__all__ = ["OUTAGE_FIELDS", "RunResult", "Simulation", "simulate"]
+
+OUTAGE_FIELDS = (
+    "start_s", "end_s", "duration_s", "cause_element", "cause_spec", "cause_kind",
+    "detection_s", "failover_s", "restore_s", "censored",
+)
+
+
+@dataclass
+class RunResult:
+    """Raw tallies of one replication; :mod:`relsim.metrics` turns them into metrics."""
+
+    replication: int
+    seed: int
+    horizon: float
+    downtime: float = 0.0
+    served_integral: float = 0.0
+    failures: int = 0
+    failures_by_kind: dict[str, int] = field(default_factory=dict)
+    failovers: int = 0
+    failed_failovers: int = 0
+    events: int = 0
+    outages: list[tuple[Any, ...]] = field(default_factory=list)
+    trace: list[dict[str, Any]] | None = None
+
+
+def _noop(*_args: Any, **_kw: Any) -> None:
+    return None
+
+
+class Simulation:
+    """Live elements, services and repair crews of one replication."""
+
+    def __init__(
+        self,
+        model: Model,
+        seed: int,
+        replication: int,
+        horizon: float | None = None,
+        trace: bool = False,
+    ):
+        self.model = model
+        self.horizon = float(model.horizon if horizon is None else horizon)
+        self.env = simpy.Environment()
+        self.streams = Streams(seed, replication)
+        self.result = RunResult(replication, int(seed), self.horizon)
+        self.trace: list[dict[str, Any]] | None = [] if trace else None
+        self.log: Callable[..., None] = self._log if trace else _noop
+        self.repairs = RepairShop(self, model.spec.repair_crews)
+        self.cause: tuple[str, int, str] | None = None
+        self._pending_failovers = 0
+        self._outage: list[Any] | None = None
+        self._phase_mark = 0.0
+        self._last_t = 0.0
+        self.nodes: dict[str, Element] = {}
+        self.service_nodes: dict[str, ServiceNode] = {}
+        self._build()
+
+    # -- construction ------------------------------------------------------
+    def _build(self) -> None:
+        model = self.model
+        self.elements: list[Element] = []
+        for name, dom in model.domains.items():
+            el = Element(name, "domain", self)
+            el.add_failures(dom.failures)
+            self.nodes[name] = el
+            self.elements.append(el)
+        for name, parent in model.domain_parents.items():
+            if parent is not None:
+                self.nodes[parent].children.append(self.nodes[name])
+        for name, comp in model.components.items():
+            el = Element(name, "component", self)
+            el.add_failures(comp.failures)
+            self.nodes[name] = el
+            self.elements.append(el)
+            if comp.domain is not None:
+                self.nodes[comp.domain].children.append(el)
+        self.services: list[ServiceNode] = []
+        for name, spec in model.services.items():
+            node = make_service(name, spec, self)
+            self.service_nodes[name] = node
+            self.services.append(node)
+        for node in self.services:
+            node.attach([self._node(r) for r in model.replicas_of(node.name)],
+                        [self._node(d) for d in model.dependencies_of(node.name)])
+        self.entry = self.service_nodes[model.entry]
+        self.entry.listeners.append(self._entry_changed)
+
+    def _node(self, ref: tuple[str, str]) -> Any:
+        kind, name = ref
+        return self.service_nodes[name] if kind == "service" else self.nodes[name]
+
+    def _start_order(self) -> list[ServiceNode]:
+        order: list[ServiceNode] = []
+        seen: set[int] = set()
+
+        def visit(node: Any) -> None:
+            if id(node) in seen or not isinstance(node, ServiceNode):
+                return
+            seen.add(id(node))
+            for child in (*node.replicas, *node.deps):
+                visit(child)
+            order.append(node)
+
+        for node in self.services:
+            visit(node)
+        return order
+
+    # -- helpers for elements and services ------------------------------------
+    def after(self, delay: float, callback: Callable[[Any], None]) -> Any:
+        """Call ``callback(event)`` after ``delay`` seconds; returns the event."""
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(callback)
+        return ev
+
+    def _log(self, event: str, **fields: Any) -> None:
+        assert self.trace is not None
+        self.trace.append({"t": self.env.now, "event": event, **fields})
+
+    def begin_cause(self, element: Element, clock: Clock) -> None:
+        self.cause = (element.name, clock.index, clock.kind)
+
+    def end_cause(self) -> None:
+        self.cause = None
+
+    def count_failure(self, element: Element, clock: Clock) -> None:
+        res = self.result
+        res.failures += 1
+        res.failures_by_kind[clock.kind] = res.failures_by_kind.get(clock.kind, 0) + 1
+        self.log("failed", element=element.name, spec=clock.index, kind=clock.kind)
+
+    def failover_phase(self, delta: int) -> None:
+        """A failover starts (+1) or ends (-1): close the current outage phase."""
+        if self._outage is not None:
+            self._close_phase()
+        self._pending_failovers += delta
+
+    def _close_phase(self) -> None:
+        now = self.env.now
+        assert self._outage is not None
+        slot = 7 if self._pending_failovers > 0 else 8  # failover_s / restore_s
+        self._outage[slot] += now - self._phase_mark
+        self._phase_mark = now
+
+    # -- the entry service -------------------------------------------------
+    def _entry_changed(self, _node: Any, old: float, new: float) -> None:
+        now = self.env.now
+        self.result.served_integral += old * (now - self._last_t)
+        self._last_t = now
+        if old == 1.0 and new < 1.0:
+            name, spec, kind = self.cause or ("unknown", -1, "unknown")
+            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, False]
+            self._phase_mark = now
+            self.log("outage_start", cause=name, spec=spec, kind=kind)
+        elif old < 1.0 and new == 1.0:
+            self._end_outage(now, censored=False)
+
+    def _end_outage(self, now: float, censored: bool) -> None:
+        out = self._outage
+        assert out is not None
+        self._close_phase()
+        out[1] = now
+        out[2] = now - out[0]
+        out[9] = censored
+        self.result.downtime += out[2]
+        self.result.outages.append(tuple(out))
+        self._outage = None
+        if not censored:
+            self.log("outage_end", duration=out[2])
+
+    # -- running -----------------------------------------------------------
+    def run(self) -> RunResult:
+        """Run to the horizon and return the replication's tallies."""
+        for el in self.elements:
+            el.start()
+        for node in self._start_order():
+            node.start()
+        if self.entry.s < 1.0:  # only possible with a degenerate model
+            self._entry_changed(self.entry, 1.0, self.entry.s)
+        self.env.run(until=self.horizon)
+        now = self.horizon
+        self.result.served_integral += self.entry.s * (now - self._last_t)
+        if self._outage is not None:
+            self._end_outage(now, censored=True)
+        for node in self.services:
+            if isinstance(node, ActivePassive):
+                self.result.failovers += node.failovers
+                self.result.failed_failovers += node.failed_failovers
+        # SimPy numbers every scheduled event with an itertools.count; reading
+        # it once here costs nothing per event, unlike counting in callbacks.
+        eid = getattr(self.env, "_eid", None)
+        self.result.events = next(eid) if eid is not None else 0
+        self.result.trace = self.trace
+        return self.result
+
+
+def simulate(model: Model, seed: int, replication: int, horizon: float | None = None,
+             trace: bool = False) -> RunResult:
+    """Run one replication of ``model`` (see :class:`Simulation`)."""
+    if horizon is not None and (not math.isfinite(horizon) or horizon <= 0):
+        raise ValueError(f"horizon must be a positive duration, got {horizon!r}")
+    return Simulation(model, seed, replication, horizon, trace).run()

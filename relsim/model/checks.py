@@ -1,0 +1,179 @@
+"""Cross-reference checks on the raw model data.
+
+These run on the plain dict (not the parsed schema) so that they can report
+problems even when parts of the file fail schema validation: a user sees
+every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import networkx as nx
+
+Path = tuple[Any, ...]
+Found = list[tuple[Path, str]]
+
+__all__ = ["check_references", "domain_tree", "group_members"]
+
+MODES = ("active-active", "active-passive", "quorum")
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def domain_tree(domains: Any) -> list[tuple[str, str | None, Path]]:
+    """Flatten the domain tree to ``(name, parent, path)`` in depth-first order."""
+    out: list[tuple[str, str | None, Path]] = []
+
+    def walk(level: Any, parent: str | None, path: Path) -> None:
+        if not isinstance(level, dict):
+            return
+        for name, body in level.items():
+            out.append((str(name), parent, (*path, name)))
+            if isinstance(body, dict):
+                walk(body.get("contains"), str(name), (*path, name, "contains"))
+
+    walk(domains, None, ("domains",))
+    return out
+
+
+def group_members(name: str, body: Any) -> list[str]:
+    """Member names of a component entry: itself, or ``NAME-1`` .. ``NAME-N``."""
+    if isinstance(body, dict) and "count" in body:
+        count = body["count"]
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 1:
+            return [f"{name}-{i}" for i in range(1, count + 1)]
+        return []
+    return [name]
+
+
+def check_references(raw: dict[str, Any]) -> Found:
+    """Every name reference in ``raw`` must resolve; structures must be acyclic."""
+    found: Found = []
+    domains = domain_tree(raw.get("domains"))
+    domain_names = [d for d, _, _ in domains]
+    comps = raw.get("components") if isinstance(raw.get("components"), dict) else {}
+    services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+
+    # One namespace for every element and service name.
+    owner: dict[str, Path] = {}
+
+    def claim(name: str, path: Path) -> None:
+        if name in owner:
+            found.append((path, f"name '{name}' is already used at {_dotted(owner[name])}"))
+        else:
+            owner[name] = path
+
+    for name, _, path in domains:
+        claim(name, path)
+    members: dict[str, list[str]] = {}
+    for name, body in comps.items():
+        members[str(name)] = group_members(str(name), body)
+        for m in members[str(name)]:
+            claim(m, ("components", name))
+        if members[str(name)] != [str(name)]:
+            claim(str(name), ("components", name))
+    # Services have their own namespace: the DESIGN example names both a
+    # component group and the service built from it ``web``.
+
+    for name, body in comps.items():
+        if not isinstance(body, dict):
+            continue
+        if "in" in body and "spread" in body:
+            found.append((("components", name, "spread"), "give either 'in' or 'spread', not both"))
+        where = body.get("in")
+        if where is not None and str(where) not in domain_names:
+            found.append(
+                (("components", name, "in"),
+                 f"unknown domain '{where}'{_suggest(where, domain_names)}")
+            )
+        spread = body.get("spread")
+        if isinstance(spread, str):
+            spread = [spread]
+        if isinstance(spread, list):
+            if "count" not in body:
+                found.append((("components", name, "spread"), "'spread' needs 'count' (a group)"))
+            for i, d in enumerate(spread):
+                if str(d) not in domain_names:
+                    found.append(
+                        (("components", name, "spread", i),
+                         f"unknown domain '{d}'{_suggest(d, domain_names)}")
+                    )
+
+    all_members = {m for ms in members.values() for m in ms}
+    usable = sorted(set(members) | {m for ms in members.values() for m in ms} | set(map(str, services)))
+    graph = nx.DiGraph()
+    for name, body in services.items():
+        if not isinstance(body, dict):
+            continue
+        graph.add_node(str(name))
+        n_replicas = 0
+        for key in ("replicas", "depends_on"):
+            refs = body.get(key, [])
+            if isinstance(refs, str):
+                refs = [refs]
+            if not isinstance(refs, list):
+                continue
+            for i, ref in enumerate(refs):
+                ref = str(ref)
+                path = ("services", name, key, i) if isinstance(body.get(key), list) else ("services", name, key)
+                if ref in services and ref != str(name):
+                    graph.add_edge(str(name), ref)
+                    n_replicas += key == "replicas"
+                elif ref in members:
+                    n_replicas += len(members[ref]) if key == "replicas" else 0
+                elif ref in all_members:
+                    n_replicas += key == "replicas"
+                elif ref != str(name):
+                    what = "replica" if key == "replicas" else "dependency"
+                    found.append((path, f"unknown {what} '{ref}'{_suggest(ref, usable)}"))
+                if ref == str(name) and ref not in members and ref not in all_members:
+                    found.append((path, f"service '{name}' cannot use itself"))
+        mode = body.get("mode", "active-active")
+        needs = body.get("needs")
+        if isinstance(needs, int) and not isinstance(needs, bool) and n_replicas and needs > n_replicas:
+            found.append(
+                (("services", name, "needs"),
+                 f"needs (={needs}) must be <= number of replicas ({n_replicas})")
+            )
+        if mode == "active-passive" and "needs" in body:
+            found.append((("services", name, "needs"), "'needs' does not apply to active-passive (one primary serves)"))
+        if mode in MODES and mode != "active-passive":
+            for key in ("standby", "failover", "startup"):
+                if key in body:
+                    found.append((("services", name, key), f"'{key}' applies only to mode: active-passive"))
+        if mode == "active-passive" and body.get("standby") in ("warm", "cold") and "startup" not in body:
+            found.append((("services", name, "standby"), f"standby: {body.get('standby')} needs 'startup' (start-up time of a standby)"))
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        cycle = []
+    if cycle:
+        ring = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
+        found.append((("services", cycle[0][0]), f"services form a cycle: {ring}"))
+
+    entry = raw.get("entry")
+    if entry is not None and str(entry) not in services:
+        found.append((("entry",), f"unknown service '{entry}'{_suggest(entry, list(map(str, services)))}"))
+    elif entry is None and services:
+        roots = [s for s in graph.nodes if graph.in_degree(s) == 0]
+        if graph.number_of_nodes() == 0:
+            roots = []
+        if len(roots) != 1:
+            found.append(
+                (("entry",),
+                 f"no 'entry' given and the top-level service is ambiguous ({', '.join(sorted(roots))}); name one")
+            )
+    if not services:
+        found.append((("services",), "a model needs at least one service (the entry)"))
+    return found
+
+
+def _dotted(path: Path) -> str:
+    from relsim.model.errors import dotted
+
+    return dotted(path)

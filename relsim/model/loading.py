@@ -1,0 +1,363 @@
+"""Loading models from files or dicts, reporting every problem at once."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from relsim.model.checks import check_references, domain_tree, group_members
+from relsim.model.errors import ModelError, Problem
+from relsim.model.schema import FailureSpec, ModelSpec, Service
+from relsim.model.yamlmarks import load_with_lines
+
+__all__ = ["Model", "ExpandedComponent", "load", "from_dict"]
+
+Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ExpandedComponent:
+    """One concrete component after group expansion."""
+
+    name: str
+    domain: str | None
+    failures: tuple[FailureSpec, ...]
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """A validated model: frozen, picklable data with no randomness.
+
+    Build one with :func:`relsim.load` (a file or a dict). The parsed sections
+    are in :attr:`spec`; group expansion and the domain tree are derived once
+    here for the engine.
+    """
+
+    spec: ModelSpec
+    source: str = "<dict>"
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # --- convenience views -------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def horizon(self) -> float:
+        """Simulated seconds per replication."""
+        return self.spec.horizon
+
+    @property
+    def entry(self) -> str:
+        """The service whose availability is reported."""
+        if self.spec.entry is not None:
+            return self.spec.entry
+        used = {n for s in self.spec.services for k, n in (*self.replicas_of(s), *self.dependencies_of(s))
+                if k == "service"}
+        return next(s for s in self.spec.services if s not in used)
+
+    @property
+    def services(self) -> dict[str, Service]:
+        return self.spec.services
+
+    @property
+    def domain_parents(self) -> dict[str, str | None]:
+        """Every domain mapped to its enclosing domain (``None`` at the top)."""
+        return {name: parent for name, parent, _ in domain_tree(self.raw_domains())}
+
+    @property
+    def domains(self) -> dict[str, Any]:
+        """Every domain (flattened tree) mapped to its :class:`Domain` spec."""
+        out: dict[str, Any] = {}
+
+        def walk(level: dict[str, Any]) -> None:
+            for name, dom in level.items():
+                out[name] = dom
+                walk(dom.contains)
+
+        walk(self.spec.domains)
+        return out
+
+    @property
+    def components(self) -> dict[str, ExpandedComponent]:
+        """Concrete components, groups expanded to their members."""
+        out: dict[str, ExpandedComponent] = {}
+        for name, comp in self.spec.components.items():
+            members = group_members(name, {"count": comp.count} if comp.count else {})
+            for i, member in enumerate(members):
+                if comp.spread:
+                    domain: str | None = comp.spread[i % len(comp.spread)]
+                else:
+                    domain = comp.in_
+                group = name if comp.count else None
+                out[member] = ExpandedComponent(member, domain, comp.failures, group)
+        return out
+
+    @property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """Component groups mapped to their member names."""
+        return {
+            name: tuple(group_members(name, {"count": c.count}))
+            for name, c in self.spec.components.items()
+            if c.count
+        }
+
+    def raw_domains(self) -> Any:
+        return self.spec.model_dump(by_alias=True)["domains"] if not self.raw else self.raw.get("domains")
+
+    def resolve(self, service: str, ref: str) -> list[tuple[str, str]]:
+        """What the name ``ref`` in ``service``'s replicas or depends_on means.
+
+        Services and components have separate namespaces. A name means the
+        service of that name, unless that is ``service`` itself; otherwise the
+        component, or every member of the group. Returns ``(kind, name)``
+        pairs with kind ``"service"`` or ``"component"``.
+        """
+        if ref in self.spec.services and ref != service:
+            return [("service", ref)]
+        return [("component", m) for m in self.groups.get(ref, (ref,))]
+
+    def replicas_of(self, service: str) -> list[tuple[str, str]]:
+        """Replicas of ``service`` resolved (see :meth:`resolve`), in listed order."""
+        return [node for r in self.spec.services[service].replicas for node in self.resolve(service, r)]
+
+    def dependencies_of(self, service: str) -> list[tuple[str, str]]:
+        """Dependencies of ``service`` resolved (see :meth:`resolve`)."""
+        return [node for d in self.spec.services[service].depends_on for node in self.resolve(service, d)]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Model:
+        """A new Model with dotted-path fields replaced.
+
+        ``model.with_overrides({"services.db.mode": "active-active",
+        "components.db-1.failures[0].every": "exp(mean=2y)"})``. Paths use
+        the model-file keys; list items are ``[i]`` or ``.i``. Missing
+        mapping keys are created. The result is validated like a file.
+        """
+        raw = copy.deepcopy(self.raw)
+        for dotted_path, value in overrides.items():
+            _set_path(raw, _parse_path(dotted_path), value, dotted_path)
+        return from_dict(raw, source=f"{self.source} (with overrides)")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"spec": self.spec, "source": self.source, "raw": self.raw}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
+
+def _parse_path(text: str) -> list[Any]:
+    parts: list[Any] = []
+    for chunk in text.replace("[", ".").replace("]", "").split("."):
+        if chunk == "":
+            continue
+        parts.append(int(chunk) if chunk.isdigit() else chunk)
+    if not parts:
+        raise ModelError([Problem("<overrides>", None, (), f"empty override path {text!r}")])
+    return parts
+
+
+def _set_path(raw: Any, parts: list[Any], value: Any, text: str) -> None:
+    node = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list) and isinstance(part, int):
+            if part >= len(node):
+                raise ModelError([Problem("<overrides>", None, tuple(parts[: i + 1]), f"index {part} out of range in override {text!r}")])
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
+        elif isinstance(node, dict):
+            key = part if part in node or not isinstance(part, int) else part
+            if last:
+                node[key] = value
+            else:
+                if key not in node:
+                    node[key] = {}
+                node = node[key]
+        else:
+            raise ModelError([Problem("<overrides>", None, tuple(parts[: i + 1]), f"cannot set {text!r}: {type(node).__name__} has no field {part!r}")])
+
+
+def load(source: str | os.PathLike[str] | dict[str, Any]) -> Model:
+    """Load and validate a model from a YAML file path or a dict.
+
+    Raises
+    ------
+    relsim.ModelError
+        Listing every problem found, each with file, line and dotted path.
+    """
+    if isinstance(source, dict):
+        return from_dict(source)
+    path = os.fspath(source)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ModelError([Problem(path, None, (), f"cannot read model file: {exc.strerror}")]) from None
+    return loads(text, source=path)
+
+
+def loads(text: str, source: str = "<string>") -> Model:
+    """Load a model from YAML text; ``source`` names it in error messages."""
+    try:
+        raw, lines = load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ModelError([Problem(source, line, (), f"invalid YAML: {problem}")]) from None
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict) and "name" not in raw:
+        stem = os.path.splitext(os.path.basename(source))[0]
+        raw = {"name": stem, **raw}
+    return from_dict(raw, source=source, lines=lines)
+
+
+def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int] | None = None) -> Model:
+    """Validate a plain dict (as a model file would parse) into a Model."""
+    lines = lines or {}
+    if not isinstance(raw, dict):
+        raise ModelError([Problem(source, 1, (), "a model must be a mapping of sections")])
+    raw = copy.deepcopy(raw)
+    raw.setdefault("name", "model")
+    found: list[tuple[Path, str]] = []
+    spec: ModelSpec | None = None
+    try:
+        spec = ModelSpec.model_validate(raw)
+    except ValidationError as exc:
+        found.extend(_pydantic_problems(exc, raw))
+    found.extend(check_references(raw))
+    if found:
+        problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]
+        problems.sort(key=lambda p: (p.line or 0, str(p.path)))
+        raise ModelError(_unique(problems))
+    assert spec is not None
+    return Model(spec=spec, source=source, raw=raw)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def _present(loc: Path, raw: Any) -> Path:
+    """Drop loc parts that are not in the data (pydantic's union tags)."""
+    out: list[Any] = []
+    node = raw
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            out.append(part)
+        elif i == len(loc) - 1:
+            out.append(part)  # a missing or unknown key: name it
+        # else: a tag or wrapper that the data does not contain
+    return tuple(out)
+
+
+def _line_of(loc: Path, raw: Any, lines: dict[Path, int]) -> int | None:
+    path = _present(loc, raw)
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[Path, str]]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            key = loc[-1]
+            hint = ""
+            if allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
+            out.append((loc, f"unknown key '{key}'{hint}"))
+        elif kind == "missing":
+            out.append((loc, f"missing required key '{loc[-1]}'"))
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            expected = err.get("ctx", {}).get("expected_tags", "")
+            got = err.get("ctx", {}).get("tag", None)
+            what = f"'{got}'" if got is not None else "nothing"
+            out.append(((*loc, "kind"), f"failure kind must be one of {expected}, got {what}"))
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            out.append((loc, f"must be one of {expected}, got {err['input']!r}"))
+        elif kind == "value_error":
+            msg = str(err.get("ctx", {}).get("error", err["msg"]))
+            out.append((loc, msg))
+        else:
+            msg = err["msg"]
+            if "input" in err and not isinstance(err["input"], (dict, list)):
+                msg = f"{msg[0].lower()}{msg[1:]}, got {err['input']!r}"
+            out.append((loc, msg))
+    return out
+
+
+def _allowed_keys(loc: Path) -> list[str]:
+    """Model-file keys allowed at ``loc`` (walks the schema classes)."""
+    t: Any = ModelSpec
+    for part in loc:
+        t = _strip(t)
+        members = _union_members(t)
+        if members:  # a discriminated union: this loc part is the tag
+            t = next((m for m in members if part in typing.get_args(_strip(m.model_fields["kind"].annotation))), None)
+        elif isinstance(t, type) and issubclass(t, BaseModel):
+            fld = next((f for n, f in t.model_fields.items() if (f.alias or n) == part), None)
+            t = fld.annotation if fld is not None else None
+        elif typing.get_origin(t) is dict:
+            t = typing.get_args(t)[1]
+        elif typing.get_origin(t) in (tuple, list):
+            t = typing.get_args(t)[0]
+        else:
+            t = None
+        if t is None:
+            return []
+    t = _strip(t)
+    if isinstance(t, type) and issubclass(t, BaseModel):
+        return [f.alias or n for n, f in t.model_fields.items()]
+    return []
+
+
+def _strip(t: Any) -> Any:
+    """Remove Annotated wrappers and Optional."""
+    while True:
+        origin = typing.get_origin(t)
+        if origin is typing.Annotated:
+            t = typing.get_args(t)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(t) if a is not type(None)]
+            if len(args) != 1:
+                return t
+            t = args[0]
+        else:
+            return t
+
+
+def _union_members(t: Any) -> list[Any]:
+    if typing.get_origin(t) in (Union, types.UnionType):
+        return [a for a in typing.get_args(t) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return []

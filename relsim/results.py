@@ -1,0 +1,97 @@
+"""Results of many replications as pandas DataFrames with provenance."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from relsim.metrics import summarise
+
+__all__ = ["Results"]
+
+
+@dataclass
+class Results:
+    """What :func:`relsim.run` returns.
+
+    Attributes
+    ----------
+    runs : DataFrame
+        One row per replication: provenance (``model``, ``seed``,
+        ``replication``, ``horizon_s``) and every per-replication metric.
+    outages : DataFrame
+        One row per outage of the entry service: ``replication``, ``start_s``,
+        ``end_s``, ``duration_s``, root cause (``cause_element``,
+        ``cause_spec``, ``cause_kind``), phase durations (``detection_s``,
+        ``failover_s``, ``restore_s``) and ``censored`` (cut by the horizon).
+    """
+
+    model: str
+    seed: int
+    horizon: float
+    runs: pd.DataFrame
+    outages: pd.DataFrame
+    objectives: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+    _summary: pd.DataFrame | None = field(default=None, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric: mean, se, ci_low, ci_high, p05, p50, p95, n."""
+        if self._summary is None:
+            self._summary = summarise(self.runs, self.outages, self.seed)
+        return self._summary
+
+    def __getitem__(self, metric: str) -> float:
+        """The mean of ``metric``: ``results["availability"]``."""
+        return float(self.summary().loc[metric, "mean"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of DESIGN §4 (``relsim run --json``)."""
+        metrics = {}
+        for name, row in self.summary().iterrows():
+            metrics[str(name)] = {
+                "mean": _num(row["mean"]),
+                "se": _num(row["se"]),
+                "ci95": [_num(row["ci_low"]), _num(row["ci_high"])],
+                "p05": _num(row["p05"]),
+                "p50": _num(row["p50"]),
+                "p95": _num(row["p95"]),
+                "n": int(row["n"]),
+            }
+        doc: dict[str, Any] = {
+            "model": self.model,
+            "runs": len(self.runs),
+            "seed": self.seed,
+            "horizon_s": self.horizon,
+            "version": self.version,
+            "metrics": metrics,
+        }
+        if self.objectives:
+            doc["objectives"] = self.objectives_met()
+        return doc
+
+    def objectives_met(self) -> dict[str, Any]:
+        """Each objective with the estimate it is judged on and the verdict."""
+        out: dict[str, Any] = {}
+        s = self.summary()
+        target = self.objectives.get("availability")
+        if target is not None:
+            row = s.loc["availability"]
+            out["availability"] = {
+                "target": target,
+                "mean": _num(row["mean"]),
+                "met": bool(row["mean"] >= target),
+                "confident": bool(row["ci_low"] >= target) if not math.isnan(row["ci_low"]) else None,
+            }
+        return out
+
+    def __repr__(self) -> str:
+        return f"<Results {self.model!r}: {len(self.runs)} runs, seed={self.seed}, {len(self.outages)} outages>"
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
