@@ -1,6 +1,9 @@
 """Repair crews: failed elements queue FIFO, one element per crew (DESIGN §3).
 
-With a limited number of crews the queue is a :class:`simpy.Resource`; with
+The crews are a counter and a FIFO queue rather than a ``simpy.Resource``:
+the discipline is the same, but a Resource schedules two extra events per
+repair (the request and the release) for what is bookkeeping at one instant,
+which made repairs the most expensive events of a replication. With
 unlimited crews (``repair_crews`` omitted) every repair starts at once.
 Repair durations are drawn when the repair starts and do not depend on the
 wait.
@@ -8,9 +11,8 @@ wait.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-import simpy
+from collections import deque
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from relsim.engine.elements import Element
@@ -24,25 +26,31 @@ class RepairShop:
 
     def __init__(self, sim: Simulation, crews: int | None):
         self.sim = sim
-        self.crews = None if crews is None else simpy.Resource(sim.env, capacity=crews)
+        self.free = crews  # None: unlimited
+        self.queue: deque[Element] = deque()
 
     def request(self, element: Element) -> None:
         """``element`` needs a repair (it is down from a permanent failure)."""
         self.sim.log("repair_requested", element=element.name)
-        if self.crews is None:
-            self._start(element, None)
-            return
-        req = self.crews.request()
-        req.callbacks.append(lambda ev: self._start(element, ev))
+        if self.free is None:
+            self._start(element)
+        elif self.free > 0:
+            self.free -= 1
+            self._start(element)
+        else:
+            self.queue.append(element)
 
-    def _start(self, element: Element, req: Any) -> None:
+    def _start(self, element: Element) -> None:
         clock = element.failing
         assert clock is not None
         duration = clock.draw("repair")
         self.sim.log("repair_started", element=element.name, duration=duration)
-        self.sim.after(duration, lambda _ev: self._finish(element, req))
+        self.sim.after(duration, lambda _ev: self._finish(element))
 
-    def _finish(self, element: Element, req: Any) -> None:
-        if req is not None:
-            self.crews.release(req)
+    def _finish(self, element: Element) -> None:
         element.repaired()
+        if self.free is not None:
+            if self.queue:
+                self._start(self.queue.popleft())  # the crew moves on at once
+            else:
+                self.free += 1

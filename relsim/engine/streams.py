@@ -11,6 +11,7 @@ the elements they have in common (common random numbers).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from collections.abc import Callable
 
 import numpy as np
@@ -20,6 +21,7 @@ from relsim.dists import Distribution, Fixed
 __all__ = ["Streams", "key_words"]
 
 
+@lru_cache(maxsize=65536)
 def key_words(key: str) -> tuple[int, ...]:
     """Four stable 32-bit words from a stream key (platform independent)."""
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()

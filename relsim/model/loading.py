@@ -8,6 +8,7 @@ import os
 import types
 import typing
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Union
 
 import yaml
@@ -69,12 +70,12 @@ class Model:
     def services(self) -> dict[str, Service]:
         return self.spec.services
 
-    @property
+    @cached_property
     def domain_parents(self) -> dict[str, str | None]:
         """Every domain mapped to its enclosing domain (``None`` at the top)."""
         return {name: parent for name, parent, _ in domain_tree(self.raw_domains())}
 
-    @property
+    @cached_property
     def domains(self) -> dict[str, Any]:
         """Every domain (flattened tree) mapped to its :class:`Domain` spec."""
         out: dict[str, Any] = {}
@@ -87,7 +88,7 @@ class Model:
         walk(self.spec.domains)
         return out
 
-    @property
+    @cached_property
     def components(self) -> dict[str, ExpandedComponent]:
         """Concrete components, groups expanded to their members."""
         out: dict[str, ExpandedComponent] = {}
@@ -102,7 +103,7 @@ class Model:
                 out[member] = ExpandedComponent(member, domain, comp.failures, group)
         return out
 
-    @property
+    @cached_property
     def groups(self) -> dict[str, tuple[str, ...]]:
         """Component groups mapped to their member names."""
         return {
@@ -148,6 +149,7 @@ class Model:
         return from_dict(raw, source=f"{self.source} (with overrides)")
 
     def __getstate__(self) -> dict[str, Any]:
+        # Derived views (cached properties) are rebuilt on demand, not pickled.
         return {"spec": self.spec, "source": self.source, "raw": self.raw}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
