@@ -114,10 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from relsim.experiment import run
+    from relsim.experiment import Interrupted, run
 
     model = load(args.model)
-    results = run(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs)
+    try:
+        results = run(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs)
+    except Interrupted as stop:
+        # Nothing finished is lost: report the replications that completed.
+        print(f"relsim: {stop}", file=sys.stderr)
+        if len(stop.partial.runs):
+            print(json.dumps(stop.partial.to_dict(), indent=2) if args.json
+                  else format_table(model, stop.partial))
+        return 130
     if args.json:
         print(json.dumps(results.to_dict(), indent=2))
     else:

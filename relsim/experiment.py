@@ -20,12 +20,15 @@ from relsim.metrics import replication_metrics
 from relsim.model import Model, load
 from relsim.results import Results
 
-__all__ = ["run", "run_replications"]
+__all__ = ["Interrupted", "run", "run_replications"]
 
 BACKENDS = ("serial", "processes")
 
 
-def _chunk(model: Model, seed: int, reps: list[int], horizon: float | None) -> list[tuple[int, dict[str, Any], list[tuple[Any, ...]]]]:
+RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
+
+
+def _chunk(model: Model, seed: int, reps: list[int], horizon: float | None) -> list[RunRecord]:
     out = []
     for i in reps:
         res = simulate(model, seed, i, horizon)
@@ -48,17 +51,17 @@ def run_replications(
     horizon: float | None = None,
     jobs: int = 1,
     backend: str | None = None,
-    on_chunk: Callable[[list[tuple[int, dict[str, Any], list[tuple[Any, ...]]]]], None] | None = None,
-) -> list[tuple[int, dict[str, Any], list[tuple[Any, ...]]]]:
+    on_chunk: Callable[[list[RunRecord]], None] | None = None,
+) -> list[RunRecord]:
     """Run the given replication indices; returns ``(i, metrics, outages)`` sorted by i."""
     indices = list(indices)
     backend = backend or ("processes" if jobs > 1 else "serial")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    done: list[tuple[int, dict[str, Any], list[tuple[Any, ...]]]] = []
+    done: list[RunRecord] = []
     if backend == "serial" or jobs <= 1 or len(indices) <= 1:
-        for part in _chunks(indices, 1):
-            chunk = _chunk(model, seed, part, horizon)
+        for i in indices:
+            chunk = _chunk(model, seed, [i], horizon)
             done.extend(chunk)
             if on_chunk:
                 on_chunk(chunk)
@@ -112,18 +115,34 @@ def run(
     if horizon is not None and horizon <= 0:
         raise ValueError(f"horizon must be > 0, got {horizon!r}")
     h = float(model.horizon if horizon is None else horizon)
-    done = run_replications(model, range(runs), seed, h, jobs, backend)
-    return assemble(model, seed, h, done, __version__)
+    finished: list[RunRecord] = []
+    try:
+        run_replications(model, range(runs), seed, h, jobs, backend, on_chunk=finished.extend)
+    except KeyboardInterrupt as exc:
+        # Keep what was finished: the caller can still summarise it.
+        finished.sort(key=lambda item: item[0])
+        raise Interrupted(assemble(model, seed, h, finished, __version__), runs) from exc
+    finished.sort(key=lambda item: item[0])
+    return assemble(model, seed, h, finished, __version__)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C; ``partial`` holds the replications that finished."""
+
+    def __init__(self, partial: Results, requested: int):
+        super().__init__(f"interrupted after {len(partial.runs)} of {requested} replications")
+        self.partial = partial
+        self.requested = requested
 
 
 def assemble(model: Model, seed: int, horizon: float,
-             done: list[tuple[int, dict[str, Any], list[tuple[Any, ...]]]], version: str) -> Results:
+             done: list[RunRecord], version: str) -> Results:
     """Build :class:`Results` from ``(i, metrics, outages)`` records."""
     rows = [{"model": model.name, "seed": seed, "replication": i, "horizon_s": horizon, **m}
             for i, m, _ in done]
     runs = pd.DataFrame(rows)
-    outage_rows = [(i, *o) for i, _, outs in done for o in outs]
-    outages = pd.DataFrame(outage_rows, columns=["replication", *OUTAGE_FIELDS])
+    outage_rows = [(model.name, seed, i, *o) for i, _, outs in done for o in outs]
+    outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
     objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
                   if v is not None and k != "slo_window"}
     return Results(model.name, seed, horizon, runs, outages, objectives, version)

@@ -82,6 +82,18 @@ def slo_windows_met(res: RunResult, target: float, window: float) -> float | Non
     return float(np.mean(1.0 - down / window >= target))
 
 
+#: Natural bounds of each metric; confidence intervals are clipped to them.
+BOUNDS = {"availability": (0.0, 1.0), "served_fraction": (0.0, 1.0), "slo_met": (0.0, 1.0)}
+
+
+def _clip(row: dict[str, float], name: str) -> dict[str, float]:
+    lo, hi = BOUNDS.get(name, (0.0, math.inf))
+    for key in ("ci_low", "ci_high"):
+        if not math.isnan(row[key]):
+            row[key] = min(max(row[key], lo), hi)
+    return row
+
+
 def _row(values: np.ndarray) -> dict[str, float]:
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
@@ -138,12 +150,16 @@ def _pooled_row(durations_by_run: list[np.ndarray], stat: Any, seed: int) -> dic
 
 
 def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n."""
+    """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n.
+
+    Confidence intervals are clipped to a metric's natural range
+    (availability cannot exceed 1, downtime cannot be negative).
+    """
     rows: dict[str, dict[str, float]] = {}
     for name in (*PER_RUN, "slo_met"):
         if name in runs:
-            rows[name] = _row(runs[name].to_numpy())
-    rows["mean_outage"] = _ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy())
+            rows[name] = _clip(_row(runs[name].to_numpy()), name)
+    rows["mean_outage"] = _clip(_ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy()), "mean_outage")
     by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
     rows["outage_p95"] = _pooled_row(by_run, lambda x: np.percentile(x, 95), seed)
     rows["outage_max"] = _pooled_row(by_run, np.max, seed)
