@@ -96,3 +96,19 @@ def test_bad_input_exits_2_without_traceback(args, pair, bad):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip()
+
+
+def test_ctrl_c_keeps_the_finished_replications(pair):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", pair, "--runs", "100000", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted after" in err
+    doc = json.loads(out)
+    assert 0 < doc["runs"] < 100000

@@ -11,8 +11,8 @@ the elements they have in common (common random numbers).
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 

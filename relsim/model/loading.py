@@ -34,7 +34,7 @@ class ExpandedComponent:
     group: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Model:
     """A validated model: frozen, picklable data with no randomness.
 
@@ -46,6 +46,11 @@ class Model:
     spec: ModelSpec
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        n_dom, n_comp, n_svc = len(self.domains), len(self.components), len(self.services)
+        return (f"<Model {self.name!r} from {self.source}: {n_dom} domains, {n_comp} components, "
+                f"{n_svc} services, entry {self.entry!r}>")
 
     # --- convenience views -------------------------------------------------
     @property

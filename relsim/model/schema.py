@@ -8,7 +8,7 @@ keys are rejected. Durations are stored in seconds, distributions as
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -105,7 +105,7 @@ class IntermittentFailure(_Frozen):
 
 
 FailureSpec = Annotated[
-    Union[PermanentFailure, TransientFailure, IntermittentFailure],
+    PermanentFailure | TransientFailure | IntermittentFailure,
     Field(discriminator="kind"),
 ]
 Failures = tuple[FailureSpec, ...]
