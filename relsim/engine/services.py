@@ -214,8 +214,13 @@ class ActivePassive(ServiceNode):
         self.primary = replica
         if self.spec.standby == "cold":
             _release(replica)
-            if old is not None and old is not replica:
-                _hold(old)
+            # Every other replica is now an idle standby, not only the old
+            # primary: after a promotion of a restored replica (old is None)
+            # the former primary is still down and would otherwise age once
+            # repaired.
+            for other in self.replicas:
+                if other is not replica:
+                    _hold(other)
         self.sim.log("promoted", service=self.name, primary=replica.name, via=how)
 
 
