@@ -185,6 +185,13 @@ class Simulation:
         out[1] = now
         out[2] = now - out[0]
         out[9] = censored
+        if out[2] == 0.0 and not censored:
+            # s dipped and came back within one instant (an instant failover,
+            # or simultaneous events handled one after the other): no time
+            # was lost, so this is not an outage.
+            self._outage = None
+            self.log("outage_end", duration=0.0)
+            return
         self.result.downtime += out[2]
         self.result.outages.append(tuple(out))
         self._outage = None
