@@ -1,47 +1,56 @@
-"""Running many replications: seeding, backends and assembly of Results.
+"""Running many replications: seeding, batches, stopping rule and assembly of Results.
 
 Replication *i* depends only on (model, seed, i) (DESIGN §5), so any backend
-and any number of workers gives identical results; rows are sorted by
-replication.
+(:mod:`relsim.backends`) and any number of workers gives identical results;
+rows are sorted by replication. With ``out=`` finished chunks are written to
+a results directory as they arrive (:mod:`relsim.store`) and a run can be
+resumed; with ``until=`` it runs in batches until a metric is precise enough
+(:mod:`relsim.stopping`).
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import pandas as pd
-
-from relsim.engine import OUTAGE_FIELDS, simulate
-from relsim.metrics import replication_metrics
+from relsim.backends import Backend, RunRecord, open_backend, plan_chunks, run_chunk
 from relsim.model import Model, load
+from relsim.progress import Progress
 from relsim.results import Results
+from relsim.stopping import StoppingRule
+from relsim.store import ResultStore
 
-__all__ = ["Interrupted", "run", "run_replications"]
+__all__ = ["Interrupted", "assemble", "run", "run_replications"]
 
-BACKENDS = ("serial", "processes")
-
-
-RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
-
-
-def _chunk(model: Model, seed: int, reps: list[int], horizon: float | None) -> list[RunRecord]:
-    out = []
-    for i in reps:
-        res = simulate(model, seed, i, horizon)
-        out.append((i, replication_metrics(res, model.spec.objectives), res.outages))
-    return out
+#: A run without a stopping rule is capped at this many replications by default.
+DEFAULT_MAX_RUNS = 100_000
+#: The pilot chunk, run in this process to time one replication, stops after this.
+PILOT_SECONDS = 0.03
 
 
-def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
-    # Several chunks per worker balance the load; each still runs many
-    # replications so task overhead stays small against simulation time.
-    n = max(1, min(len(indices), jobs * 4))
-    size = math.ceil(len(indices) / n)
-    return [indices[k : k + size] for k in range(0, len(indices), size)]
+class _Timing:
+    """Seconds per replication, measured once by a pilot chunk and reused."""
+
+    seconds_per_run: float | None = None
+
+
+def _execute(model: Model, seed: int, horizon: float, indices: list[int],
+             backend: Backend, timing: _Timing) -> Iterator[list[RunRecord]]:
+    """Yield finished chunks covering ``indices`` (a timed pilot chunk first)."""
+    if not indices:
+        return
+    if timing.seconds_per_run is None:
+        pilot_max = max(1, len(indices) // 20)
+        start, pilot = time.perf_counter(), []
+        while len(pilot) < pilot_max and (not pilot or time.perf_counter() - start < PILOT_SECONDS):
+            pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon))
+        timing.seconds_per_run = (time.perf_counter() - start) / len(pilot)
+        indices = indices[len(pilot):]
+        yield pilot
+    chunks = plan_chunks(indices, backend.workers, timing.seconds_per_run)
+    yield from backend.run(model, seed, horizon, chunks)
 
 
 def run_replications(
@@ -50,31 +59,41 @@ def run_replications(
     seed: int,
     horizon: float | None = None,
     jobs: int = 1,
-    backend: str | None = None,
+    backend: str | Backend | None = None,
     on_chunk: Callable[[list[RunRecord]], None] | None = None,
 ) -> list[RunRecord]:
     """Run the given replication indices; returns ``(i, metrics, outages)`` sorted by i."""
-    indices = list(indices)
-    backend = backend or ("processes" if jobs > 1 else "serial")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    h = float(model.horizon if horizon is None else horizon)
     done: list[RunRecord] = []
-    if backend == "serial" or jobs <= 1 or len(indices) <= 1:
-        for i in indices:
-            chunk = _chunk(model, seed, [i], horizon)
+    with _backend(backend, jobs, None) as ex:
+        for chunk in _execute(model, seed, h, list(indices), ex, _Timing()):
             done.extend(chunk)
             if on_chunk:
                 on_chunk(chunk)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_chunk, model, seed, part, horizon) for part in _chunks(indices, jobs)]
-            for fut in futures:
-                chunk = fut.result()
-                done.extend(chunk)
-                if on_chunk:
-                    on_chunk(chunk)
     done.sort(key=lambda item: item[0])
     return done
+
+
+class _Borrowed(Backend):
+    """A caller's open backend: used, never closed here."""
+
+    def __init__(self, inner: Backend):
+        self.inner, self.name, self.workers = inner, inner.name, inner.workers
+
+    def run(self, *args: Any) -> Iterator[list[RunRecord]]:
+        return self.inner.run(*args)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def _backend(backend: str | Backend | None, jobs: int, scheduler: str | None) -> Backend:
+    if isinstance(backend, Backend):
+        return _Borrowed(backend)
+    return open_backend(backend, jobs, scheduler)
 
 
 def run(
@@ -83,47 +102,123 @@ def run(
     seed: int = 0,
     horizon: float | str | None = None,
     jobs: int = 1,
-    backend: str | None = None,
+    backend: str | Backend | None = None,
+    *,
+    scheduler: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    until: str | StoppingRule | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    progress: bool = False,
 ) -> Results:
-    """Run ``runs`` independent replications of ``model``.
+    """Run independent replications of ``model``.
 
     Parameters
     ----------
     model : Model, path or dict
         What to simulate (paths and dicts are loaded with :func:`relsim.load`).
     runs : int
-        Number of replications.
+        Number of replications; with ``until``, the size of the first batch.
     seed : int
         Base seed; replication *i* uses streams derived from (seed, i).
     horizon : float or str, optional
         Simulated time per replication (seconds, or a duration like ``"10y"``);
         defaults to the model's ``horizon``.
     jobs : int
-        Worker processes (results are identical for any value).
-    backend : {"serial", "processes"}, optional
-        Defaults to ``processes`` when ``jobs > 1``.
+        Workers (results are identical for any value).
+    backend : {"serial", "processes", "dask"} or an open backend, optional
+        Defaults to ``processes`` when ``jobs > 1``. An object from
+        :func:`relsim.backends.open_backend` is used and left open, so
+        several runs can share one pool or cluster.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (implies ``backend="dask"``).
+    out : path, optional
+        Results directory: finished chunks are written there as Parquet as
+        they arrive (see :mod:`relsim.store`); read it with
+        :meth:`Results.load`.
+    resume : bool
+        Continue the run in ``out``: replications already there are not run
+        again. Raises :class:`relsim.store.StoreMismatch` (a ``ValueError``)
+        if ``out`` holds another model, seed or horizon.
+    until : str, optional
+        Stopping rule such as ``"availability ci<1e-5"`` (half-width of the
+        95 % CI) or ``"availability rel<0.01"`` (relative half-width); runs
+        in batches until it is met or ``max_runs`` is reached.
+        ``Results.stopping`` tells which.
+    max_runs : int
+        Upper bound on replications with ``until``.
+    progress : bool
+        Draw a progress bar on stderr.
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C; its ``partial`` holds the replications that finished
+        (they are also on disk with ``out``).
     """
     from relsim import __version__
     from relsim.units import parse_duration
 
     if not isinstance(model, Model):
         model = load(model)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise ValueError(f"runs must be a whole number >= 1, got {runs!r}")
+    for name, value in (("runs", runs), ("max_runs", max_runs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
     if isinstance(horizon, str):
         horizon = parse_duration(horizon)
     if horizon is not None and horizon <= 0:
         raise ValueError(f"horizon must be > 0, got {horizon!r}")
+    rule = StoppingRule.parse(until) if isinstance(until, str) else until
+    if rule is not None and runs > max_runs:
+        raise ValueError(f"runs (={runs}) must be <= max_runs (={max_runs})")
+    if resume and out is None:
+        raise ValueError("resume needs the results directory: pass out=")
     h = float(model.horizon if horizon is None else horizon)
-    finished: list[RunRecord] = []
+
+    store = ResultStore.create(out, model, seed, h, runs, __version__, resume) if out is not None else None
+    done: set[int] = store.done() if store else set()
+    kept: dict[int, RunRecord] = {}
+
+    def collect(wanted: Iterable[int]) -> Results:
+        wanted = sorted(set(wanted) & done)
+        records = store.records(wanted) if store else [kept[i] for i in wanted]
+        return assemble(model, seed, h, records, __version__)
+
+    target = runs
+    stopping = None
+    timing = _Timing()
+    bar = Progress(progress, total=target, initial=len(done & set(range(target))))
+    ex = _backend(backend, jobs, scheduler)
     try:
-        run_replications(model, range(runs), seed, h, jobs, backend, on_chunk=finished.extend)
+        with ex, bar:
+            while True:
+                missing = [i for i in range(target) if i not in done]
+                for chunk in _execute(model, seed, h, missing, ex, timing):
+                    if store:
+                        part = assemble(model, seed, h, chunk, __version__)
+                        store.write(part.runs, part.outages)
+                    else:
+                        kept.update((rec[0], rec) for rec in chunk)
+                    done.update(rec[0] for rec in chunk)
+                    bar.update(len(chunk))
+                if rule is None:
+                    break
+                so_far = collect(range(target))
+                measured = rule.measure(so_far.runs, so_far.outages, seed)
+                if rule.met(measured) or target >= max_runs:
+                    stopping = rule.report(measured, target, max_runs)
+                    break
+                target = rule.next_runs(target, measured, max_runs)
+                bar.set_total(target)
     except KeyboardInterrupt as exc:
-        # Keep what was finished: the caller can still summarise it.
-        finished.sort(key=lambda item: item[0])
-        raise Interrupted(assemble(model, seed, h, finished, __version__), runs) from exc
-    finished.sort(key=lambda item: item[0])
-    return assemble(model, seed, h, finished, __version__)
+        # Keep what finished: the caller can still summarise it (and with
+        # ``out`` it is on disk for --resume).
+        raise Interrupted(collect(range(target)), target) from exc
+    results = collect(range(target))
+    results.stopping = stopping
+    if store:
+        store.finish(target, {"stopping": stopping} if stopping else None)
+    return results
 
 
 class Interrupted(KeyboardInterrupt):
@@ -138,12 +233,6 @@ class Interrupted(KeyboardInterrupt):
 def assemble(model: Model, seed: int, horizon: float,
              done: list[RunRecord], version: str) -> Results:
     """Build :class:`Results` from ``(i, metrics, outages)`` records."""
-    rows = [{"model": model.name, "seed": seed, "replication": i, "horizon_s": horizon, **m}
-            for i, m, _ in done]
-    runs = pd.DataFrame(rows)
-    outage_rows = [(model.name, seed, i, *o) for i, _, outs in done for o in outs]
-    outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
     objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
                   if v is not None and k != "slo_window"}
-    return Results(model.name, seed, horizon, runs, outages, objectives, version)
-
+    return Results.from_records(model.name, seed, horizon, done, objectives, version)

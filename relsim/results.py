@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from relsim.engine import OUTAGE_FIELDS
 from relsim.metrics import summarise
 
 __all__ = ["Results"]
@@ -27,6 +30,9 @@ class Results:
         ``end_s``, ``duration_s``, root cause (``cause_element``,
         ``cause_spec``, ``cause_kind``), phase durations (``detection_s``,
         ``failover_s``, ``restore_s``) and ``censored`` (cut by the horizon).
+    stopping : dict or None
+        With a stopping rule (``run(..., until=...)``): the rule, whether it
+        was met, the replications used and the half-width reached.
     """
 
     model: str
@@ -36,7 +42,37 @@ class Results:
     outages: pd.DataFrame
     objectives: dict[str, Any] = field(default_factory=dict)
     version: str = ""
+    stopping: dict[str, Any] | None = None
     _summary: pd.DataFrame | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_records(cls, model: str, seed: int, horizon: float,
+                     records: Sequence[tuple[int, dict[str, Any], list[tuple[Any, ...]]]],
+                     objectives: dict[str, Any] | None = None, version: str = "") -> Results:
+        """Build Results from ``(replication, metrics, outages)`` records, in the given order."""
+        rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon, **m}
+                for i, m, _ in records]
+        runs = pd.DataFrame(rows)
+        outage_rows = [(model, seed, i, *o) for i, _, outs in records for o in outs]
+        outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
+        return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Results:
+        """Read the results a run wrote with ``out=path`` (``relsim run --out``).
+
+        Every replication on disk is loaded, sorted by replication, also from
+        a run that was interrupted (``Results.stopping`` and the manifest's
+        ``complete`` flag tell whether it finished).
+        """
+        from relsim.store import ResultStore
+
+        store = ResultStore.open(path)
+        m = store.manifest
+        res = cls.from_records(m["model"], m["seed"], m["horizon_s"], store.records(),
+                               m.get("objectives"), m.get("version", ""))
+        res.stopping = m.get("stopping")
+        return res
 
     def summary(self) -> pd.DataFrame:
         """One row per metric: mean, se, ci_low, ci_high, p05, p50, p95, n."""
@@ -71,6 +107,8 @@ class Results:
         }
         if self.objectives:
             doc["objectives"] = self.objectives_met()
+        if self.stopping is not None:
+            doc["stopping"] = self.stopping
         return doc
 
     def objectives_met(self) -> dict[str, Any]:

@@ -1,0 +1,254 @@
+"""Where replications run: serially, in a local process pool, or on Dask.
+
+A backend takes *chunks* (lists of replication indices), runs each with
+:func:`run_chunk` somewhere, and yields the finished chunks in the order
+they complete. Results do not depend on the backend, the number of workers
+or the chunking, because replication *i* depends only on (model, seed, i)
+(DESIGN §5); callers sort by replication.
+
+Backends are context managers; leaving one with an exception (Ctrl-C
+included) cancels queued work and stops the workers at once instead of
+waiting for every queued chunk, so an interrupted run never hangs.
+
+Chunks are sized from a measured time per replication so that each task
+does a worthwhile amount of work (at least ~50 ms, aiming at
+:data:`TARGET_CHUNK_SECONDS`) while there are still several chunks per
+worker to balance the load.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from relsim.engine import simulate
+from relsim.metrics import replication_metrics
+from relsim.model import Model
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendError",
+    "DaskBackend",
+    "ProcessBackend",
+    "SerialBackend",
+    "open_backend",
+    "plan_chunks",
+    "run_chunk",
+]
+
+BACKENDS = ("serial", "processes", "dask")
+
+#: Seconds of simulation one task aims at: long enough to make scheduling
+#: overhead negligible (a Dask task costs ~1 ms, a pool task less), short
+#: enough for a responsive progress bar and cheap resumption.
+TARGET_CHUNK_SECONDS = 0.25
+#: Never less than this per task (DESIGN §6).
+MIN_CHUNK_SECONDS = 0.05
+#: Chunks per worker wanted for load balancing when the run is short.
+CHUNKS_PER_WORKER = 4
+
+RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
+
+
+class BackendError(RuntimeError):
+    """A backend could not be started (e.g. no Dask scheduler at the address)."""
+
+
+def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | None) -> list[RunRecord]:
+    """Run replications ``reps``; returns ``(i, metrics, outages)`` per replication."""
+    out = []
+    for i in reps:
+        res = simulate(model, seed, i, horizon)
+        out.append((i, replication_metrics(res, model.spec.objectives), res.outages))
+    return out
+
+
+def plan_chunks(indices: Sequence[int], workers: int, seconds_per_run: float) -> list[list[int]]:
+    """Split ``indices`` into chunks of about :data:`TARGET_CHUNK_SECONDS` each.
+
+    The size is the smaller of the time target and an even share giving
+    :data:`CHUNKS_PER_WORKER` chunks per worker, but never below
+    :data:`MIN_CHUNK_SECONDS` of work.
+    """
+    indices = list(indices)
+    if not indices:
+        return []
+    per = max(seconds_per_run, 1e-6)
+    by_time = math.ceil(TARGET_CHUNK_SECONDS / per)
+    floor = math.ceil(MIN_CHUNK_SECONDS / per)
+    balanced = math.ceil(len(indices) / (max(1, workers) * CHUNKS_PER_WORKER))
+    size = max(1, floor, min(by_time, balanced)) if workers > 1 else max(1, by_time)
+    return [indices[k : k + size] for k in range(0, len(indices), size)]
+
+
+class Backend:
+    """Base class: runs chunks and yields them as they finish."""
+
+    name = "backend"
+    workers = 1
+
+    def run(self, model: Model, seed: int, horizon: float | None,
+            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (normal end)."""
+
+    def abort(self) -> None:
+        """Drop queued work and stop workers now (after an error or Ctrl-C)."""
+        self.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class SerialBackend(Backend):
+    """Run every chunk in this process (notebooks, debugging, ``--jobs 1``)."""
+
+    name = "serial"
+
+    def run(self, model: Model, seed: int, horizon: float | None,
+            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+        for chunk in chunks:
+            yield run_chunk(model, seed, chunk, horizon)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C goes to the whole process group; only the parent should act on
+    # it (by cancelling), not every worker with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessBackend(Backend):
+    """A stdlib process pool of ``jobs`` workers on this machine."""
+
+    name = "processes"
+
+    def __init__(self, jobs: int):
+        self.workers = jobs
+        self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+        self._pending: set[Future[Any]] = set()
+
+    def run(self, model: Model, seed: int, horizon: float | None,
+            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+        pending = {self._pool.submit(run_chunk, model, seed, list(c), horizon) for c in chunks}
+        self._pending = pending
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            self._pending = pending
+            for fut in finished:
+                yield fut.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def abort(self) -> None:
+        for fut in self._pending:
+            fut.cancel()
+        # Running chunks cannot be cancelled; stop their processes instead
+        # of waiting for them (the pool keeps them in a private mapping).
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
+
+
+class DaskBackend(Backend):
+    """dask.distributed: a LocalCluster of ``jobs`` processes, or an existing scheduler.
+
+    With ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``) the run
+    uses that cluster, whose workers need relsim installed; otherwise a
+    LocalCluster of ``jobs`` single-threaded worker processes is started on
+    the loopback interface with its dashboard off, and closed afterwards.
+    """
+
+    name = "dask"
+
+    def __init__(self, jobs: int = 2, scheduler: str | None = None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise BackendError("the dask backend needs dask[distributed] installed") from exc
+        self._cluster = None
+        try:
+            if scheduler:
+                self._client = Client(scheduler, timeout="10s", set_as_default=False)
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                )
+                self._client = Client(self._cluster, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            where = f"at {scheduler}" if scheduler else "locally"
+            raise BackendError(f"cannot start a Dask client {where}: {exc}") from exc
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        self._pending: list[Any] = []
+
+    def run(self, model: Model, seed: int, horizon: float | None,
+            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+        from dask.distributed import as_completed
+
+        if not chunks:
+            return
+        # Ship the model once to every worker rather than with each task.
+        shared = self._client.scatter(model, broadcast=True, hash=False)
+        futures = [self._client.submit(run_chunk, shared, seed, list(c), horizon, pure=False)
+                   for c in chunks]
+        self._pending = futures
+        try:
+            for fut in as_completed(futures):
+                chunk = fut.result()
+                fut.release()
+                yield chunk
+        finally:
+            self._pending = []
+            shared.release()
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def abort(self) -> None:
+        try:
+            if self._pending:
+                self._client.cancel(self._pending)
+        finally:
+            self.close()
+
+
+def open_backend(name: str | None = None, jobs: int = 1, scheduler: str | None = None) -> Backend:
+    """The backend called ``name`` (default: ``processes`` if ``jobs > 1``, else ``serial``).
+
+    A ``scheduler`` address implies ``dask``. Use it as a context manager.
+    """
+    if scheduler and name in (None, "dask"):
+        name = "dask"
+    elif scheduler:
+        raise ValueError(f"a scheduler address needs the dask backend, not {name!r}")
+    name = name or ("processes" if jobs > 1 else "serial")
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    if name == "serial":
+        return SerialBackend()
+    if name == "processes":
+        return ProcessBackend(jobs) if jobs > 1 else SerialBackend()
+    return DaskBackend(jobs, scheduler)

@@ -1,0 +1,225 @@
+"""Results written to disk as they are produced, so a run can be resumed.
+
+A results directory holds
+
+``manifest.json``
+    what was run: model name and hash (of the validated model file
+    contents), seed, horizon, requested replications, relsim version, and
+    whether the run completed;
+``parts/NNNNNNNN-MMMMMMMM.runs.parquet`` and ``...outages.parquet``
+    one pair per finished chunk of replications NNNNNNNN..MMMMMMMM: the rows
+    of :attr:`Results.runs` and :attr:`Results.outages` for them, with their
+    provenance columns, readable by any Parquet tool.
+
+Every file is written to a temporary name and renamed into place, and the
+outages file of a chunk is renamed before its runs file, so a chunk counts
+as finished exactly when its runs file exists: a run killed at any moment
+(even with SIGKILL) leaves only whole chunks, and resuming runs the
+replications that have no runs file. Resuming is refused when the model,
+seed or horizon differ from the manifest's, because the parts would then
+describe a different experiment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from relsim.engine import OUTAGE_FIELDS
+from relsim.model import Model
+
+__all__ = ["FORMAT", "ResultStore", "StoreMismatch", "model_hash"]
+
+FORMAT = "relsim-results/1"
+MANIFEST = "manifest.json"
+PROVENANCE = ("model", "seed", "replication", "horizon_s")
+_PART = re.compile(r"^(\d{8})-(\d{8})\.runs\.parquet$")
+
+RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
+
+
+class StoreMismatch(ValueError):
+    """A results directory belongs to another experiment (model, seed or horizon)."""
+
+
+def model_hash(model: Model) -> str:
+    """SHA-256 of the model's validated contents (comments and layout do not count)."""
+    text = json.dumps(model.raw, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ResultStore:
+    """A results directory (see the module docstring).
+
+    Use :meth:`create` for a new run, :meth:`resume` to continue one and
+    :meth:`open` to read one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], manifest: dict[str, Any]):
+        self.path = Path(path)
+        self.manifest = manifest
+
+    # -- opening -----------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> ResultStore:
+        """Open an existing results directory for reading."""
+        path = Path(path)
+        try:
+            manifest = json.loads((path / MANIFEST).read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path} holds no relsim results ({MANIFEST} is missing)") from None
+        if manifest.get("format") != FORMAT:
+            raise StoreMismatch(f"{path}: unknown results format {manifest.get('format')!r}")
+        return cls(path, manifest)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], model: Model, seed: int, horizon: float,
+               runs: int, version: str, resume: bool = False) -> ResultStore:
+        """Start writing a run to ``path``, or with ``resume`` continue the one there.
+
+        Without ``resume`` the directory must not already hold results. With
+        it, an existing manifest must match ``model``, ``seed``, ``horizon``
+        and ``version`` (else :class:`StoreMismatch`); a directory without
+        results is simply started.
+        """
+        path = Path(path)
+        if (path / MANIFEST).exists():
+            if not resume:
+                raise StoreMismatch(f"{path} already holds results; resume them or choose another directory")
+            store = cls.open(path)
+            store._check(model, seed, horizon, version)
+            store.manifest["runs"] = max(int(store.manifest.get("runs", 0)), runs)
+            store.manifest["complete"] = False
+            store._write_manifest()
+            return store
+        if path.exists() and any(path.iterdir()):
+            raise StoreMismatch(f"{path} is not empty and holds no relsim results")
+        (path / "parts").mkdir(parents=True, exist_ok=True)
+        objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
+                      if v is not None and k != "slo_window"}
+        manifest = {
+            "format": FORMAT,
+            "model": model.name,
+            "model_hash": model_hash(model),
+            "seed": int(seed),
+            "horizon_s": float(horizon),
+            "runs": int(runs),
+            "version": version,
+            "objectives": objectives,
+            "complete": False,
+        }
+        store = cls(path, manifest)
+        store._write_manifest()
+        return store
+
+    def _check(self, model: Model, seed: int, horizon: float, version: str) -> None:
+        m = self.manifest
+        wrong = []
+        if m.get("model_hash") != model_hash(model):
+            wrong.append(f"model (it holds {m.get('model')!r} with other contents)"
+                         if m.get("model") == model.name else f"model (it holds {m.get('model')!r}, not {model.name!r})")
+        if m.get("seed") != int(seed):
+            wrong.append(f"seed (it holds seed {m.get('seed')}, not {seed})")
+        if m.get("horizon_s") != float(horizon):
+            wrong.append(f"horizon (it holds {m.get('horizon_s')} s, not {float(horizon)} s)")
+        if m.get("version") != version:
+            wrong.append(f"relsim version (it was written by {m.get('version')}, this is {version})")
+        if wrong:
+            raise StoreMismatch(f"cannot resume {self.path}: different " + "; different ".join(wrong))
+
+    def _write_manifest(self) -> None:
+        text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
+        _write_atomic(self.path / MANIFEST, lambda tmp: Path(tmp).write_text(text + "\n"))
+
+    # -- writing -----------------------------------------------------------
+    def write(self, frames_runs: pd.DataFrame, frames_outages: pd.DataFrame) -> None:
+        """Write one finished chunk (its rows of ``Results.runs`` and ``.outages``)."""
+        reps = frames_runs["replication"]
+        stem = f"{int(reps.min()):08d}-{int(reps.max()):08d}"
+        parts = self.path / "parts"
+        _write_atomic(parts / f"{stem}.outages.parquet",
+                      lambda tmp: frames_outages.to_parquet(tmp, index=False, engine="pyarrow"))
+        # The runs file last: its presence is what marks the chunk finished.
+        _write_atomic(parts / f"{stem}.runs.parquet",
+                      lambda tmp: frames_runs.to_parquet(tmp, index=False, engine="pyarrow"))
+
+    def finish(self, runs: int, extra: dict[str, Any] | None = None) -> None:
+        """Record that the run completed with ``runs`` replications."""
+        self.manifest.update({"runs": int(runs), "complete": True, **(extra or {})})
+        self._write_manifest()
+
+    # -- reading -----------------------------------------------------------
+    def _part_files(self) -> list[tuple[int, int, Path]]:
+        parts = self.path / "parts"
+        found = []
+        for p in parts.iterdir() if parts.exists() else []:
+            m = _PART.match(p.name)
+            if m:
+                found.append((int(m.group(1)), int(m.group(2)), p))
+        return sorted(found)
+
+    def done(self) -> set[int]:
+        """Replication indices whose chunk is on disk."""
+        out: set[int] = set()
+        for _, _, p in self._part_files():
+            out.update(int(i) for i in pd.read_parquet(p, columns=["replication"])["replication"])
+        return out
+
+    def records(self, wanted: Iterable[int] | None = None) -> list[RunRecord]:
+        """``(i, metrics, outages)`` of the stored replications (only ``wanted`` ones), sorted."""
+        keep = None if wanted is None else set(wanted)
+        by_rep: dict[int, RunRecord] = {}
+        for first, last, p in self._part_files():
+            if keep is not None and not _overlaps(keep, first, last):
+                continue
+            runs = pd.read_parquet(p)
+            outages = pd.read_parquet(p.with_name(p.name.replace(".runs.", ".outages.")))
+            metric_cols = [c for c in runs.columns if c not in PROVENANCE]
+            grouped: dict[int, list[tuple[Any, ...]]] = {}
+            cols = [outages[f] for f in OUTAGE_FIELDS]
+            for rep, *values in zip(outages["replication"], *cols):
+                grouped.setdefault(int(rep), []).append(tuple(_py(v) for v in values))
+            for rep, *values in zip(runs["replication"], *(runs[c] for c in metric_cols)):
+                rep = int(rep)
+                if (keep is None or rep in keep) and rep not in by_rep:
+                    metrics = {c: _py(v) for c, v in zip(metric_cols, values)}
+                    by_rep[rep] = (rep, metrics, grouped.get(rep, []))
+        return [by_rep[i] for i in sorted(by_rep)]
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return f"<ResultStore {str(self.path)!r}: {m.get('model')!r}, seed={m.get('seed')}, runs={m.get('runs')}>"
+
+
+def _overlaps(keep: set[int], first: int, last: int) -> bool:
+    """Whether any wanted index lies in first..last (iterating the smaller side)."""
+    if last - first < len(keep):
+        return any(i in keep for i in range(first, last + 1))
+    return any(first <= i <= last for i in keep)
+
+
+def _py(value: Any) -> Any:
+    """numpy scalars read from Parquet back to the Python values the engine produced."""
+    return value.item() if hasattr(value, "item") else value
