@@ -210,7 +210,6 @@ class ActivePassive(ServiceNode):
         self._publish()
 
     def _promote(self, replica: Any, how: str) -> None:
-        old = self.primary
         self.primary = replica
         if self.spec.standby == "cold":
             _release(replica)
