@@ -52,6 +52,8 @@ __all__ = [
     "parse_fraction",
     "format_duration",
     "format_duration_spec",
+    "parse_size",
+    "parse_bandwidth",
 ]
 
 SECOND: float = 1.0
@@ -459,3 +461,51 @@ def format_duration_spec(seconds: float) -> str:
                 break  # a huge integer would be unreadable; use seconds
             return f"{rounded}{unit}"
     return f"{x!r}s"
+
+
+# --------------------------------------------------------------------------
+# data sizes and bandwidths (state transfer at failover)
+
+#: Bytes per unit. Decimal (SI) prefixes as storage and network vendors use
+#: them; binary ones spelled KiB/MiB/...; a lower-case ``b`` means bits.
+SIZE_UNITS: dict[str, float] = {
+    "B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+    "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40,
+    "b": 1 / 8, "Kb": 1e3 / 8, "Mb": 1e6 / 8, "Gb": 1e9 / 8, "Tb": 1e12 / 8,
+}
+_SIZE_RE = re.compile(rf"^\s*({_NUM})\s*([A-Za-z]+)\s*$")
+_BANDWIDTH_RE = re.compile(rf"^\s*({_NUM})\s*([A-Za-z]+)\s*/\s*s\s*$")
+
+
+def parse_size(value: str) -> float:
+    """Parse a data size such as ``"50GB"``, ``"512MiB"`` or ``"10Gb"`` into bytes.
+
+    Raises
+    ------
+    ValueError
+        If the unit is missing or unknown, or the size is negative.
+    """
+    m = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if m is None or m.group(2) not in SIZE_UNITS:
+        raise ValueError(
+            f"cannot read data size {_show(value)}: write e.g. 50GB, 512MiB or 10Gb "
+            f"(units: {', '.join(SIZE_UNITS)})"
+        )
+    size = float(m.group(1)) * SIZE_UNITS[m.group(2)]
+    if size < 0:
+        raise ValueError(f"data size must be >= 0, got {_show(value)}")
+    return size
+
+
+def parse_bandwidth(value: str) -> float:
+    """Parse a bandwidth such as ``"1Gb/s"`` or ``"200MB/s"`` into bytes per second."""
+    m = _BANDWIDTH_RE.match(value) if isinstance(value, str) else None
+    if m is None or m.group(2) not in SIZE_UNITS:
+        raise ValueError(
+            f"cannot read bandwidth {_show(value)}: write e.g. 1Gb/s or 200MB/s "
+            f"(units: {', '.join(SIZE_UNITS)} per s)"
+        )
+    rate = float(m.group(1)) * SIZE_UNITS[m.group(2)]
+    if rate <= 0:
+        raise ValueError(f"bandwidth must be > 0, got {_show(value)}")
+    return rate

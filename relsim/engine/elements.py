@@ -95,12 +95,28 @@ class Clock:
         self.element.fail(self)
 
 
+class _OverloadSpec:
+    """Stands in for a failure spec when a service overload fails an element."""
+
+    kind = "overload"
+    silent = False
+
+
+class _OverloadClock:
+    spec = _OverloadSpec()
+    index = -1
+    kind = "overload"
+
+
+OVERLOAD: Any = _OverloadClock()
+
+
 class Element:
-    """A domain or component in one replication."""
+    """A domain, component or link in one replication."""
 
     __slots__ = (
         "name", "kind", "sim", "clocks", "children", "listeners", "up", "parent_up",
-        "s", "failing", "held", "spell_down",
+        "s", "failing", "held", "spell_down", "place",
     )
 
     def __init__(self, name: str, kind: str, sim: Simulation):
@@ -116,6 +132,7 @@ class Element:
         self.failing: Clock | None = None
         self.held = False
         self.spell_down = False
+        self.place: frozenset[str] = frozenset()  # enclosing domains, for reachability
 
     def add_failures(self, specs: tuple[Any, ...]) -> None:
         self.clocks = [Clock(self, spec, i, self.sim) for i, spec in enumerate(specs)]
@@ -217,6 +234,29 @@ class Element:
         length = clock.draw("down" if down else "up")
         end = min(now + length, clock.episode_end)
         sim.after(end - now, lambda _ev: self._spell(not down))
+
+    # -- overload --------------------------------------------------------
+    def overload_fail(self, duration: float) -> None:
+        """Fail for ``duration`` because a service overloaded it (a cascade)."""
+        if not self.up or self.failing is not None:
+            return
+        sim = self.sim
+        self.failing = OVERLOAD
+        for clock in self.clocks:
+            clock.pause()
+        sim.begin_cause(self, OVERLOAD)
+        sim.count_failure(self, OVERLOAD)
+        self._set_up(False)
+        sim.end_cause()
+        sim.after(duration, self._overload_end)
+
+    def _overload_end(self, _ev: Any) -> None:
+        self.failing = None
+        self.sim.log("recovered", element=self.name, spec=-1)
+        self._set_up(True)
+        if not self.held:
+            for clock in self.clocks:
+                clock.resume()
 
     # -- cold standby ------------------------------------------------------
     def hold(self) -> None:

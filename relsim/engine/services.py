@@ -16,7 +16,7 @@ from relsim.model.schema import Service
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["ActiveActive", "ActivePassive", "Quorum", "ServiceNode", "make_service"]
+__all__ = ["ActiveActive", "Quorum", "ServiceNode", "make_service"]
 
 Listener = Callable[[Any, float, float], None]
 
@@ -31,6 +31,7 @@ class ServiceNode:
         self.replicas: list[Any] = []
         self.deps: list[Any] = []
         self.listeners: list[Listener] = []
+        self.place: frozenset[str] = frozenset()  # a service spans domains: reachable from anywhere
         self.base = 1.0  # served fraction from the replicas alone
         self.dep_factor = 1.0
         self.s = 1.0
@@ -98,141 +99,144 @@ class _Counting(ServiceNode):
 
 
 class ActiveActive(_Counting):
-    """s = min(1, u / needs), u the sum of the replicas' served fractions."""
+    """s = min(1, u / needs), u the sum of the replicas' served fractions.
 
-    def evaluate(self) -> float:
-        u = self.n_up + (sum(self.partial.values()) if self.partial else 0.0)
-        return min(1.0, u / self.needs)
+    With ``overload``: while the survivors carry more than ``capacity`` times
+    their normal load (n/u) for ``after``, each fails for ``lasts`` with
+    ``probability`` (a cascade).
+    """
 
     def __init__(self, name: str, spec: Service, sim: Simulation):
         super().__init__(name, spec, sim)
         self.needs = spec.needs or 1
+        self.overload = spec.overload
+        self.overload_ev: Any = None
+        if self.overload is not None:
+            self._lasts = sim.streams.sampler(self.overload.lasts, f"{name}/overload/lasts")
+            self._coin = sim.streams.uniform(f"{name}/overload/coin")
+
+    def evaluate(self) -> float:
+        u = self.n_up + (sum(self.partial.values()) if self.partial else 0.0)
+        if self.overload is not None:
+            self._watch_load(u)
+        return min(1.0, u / self.needs)
+
+    def _watch_load(self, u: float) -> None:
+        over = 0.0 < u and len(self.replicas) / u > self.overload.capacity
+        if over and self.overload_ev is None:
+            self.overload_ev = self.sim.after(self.overload.after, self._overloaded)
+        elif not over:
+            self.overload_ev = None
+
+    def _overloaded(self, ev: Any) -> None:
+        if ev is not self.overload_ev:
+            return
+        self.overload_ev = None
+        sim = self.sim
+        survivors = [r for r in self.replicas if r.s == 1.0 and hasattr(r, "overload_fail")]
+        sim.log("overload", service=self.name, serving=len(survivors), replicas=len(self.replicas))
+        for r in survivors:
+            if self._coin() < self.overload.probability:
+                r.overload_fail(self._lasts())
 
 
 class Quorum(_Counting):
-    """s = 1 iff at least ``needs`` (default a majority) replicas are fully up."""
+    """s = 1 iff at least ``needs`` (default a majority) replicas are up and reach each other.
+
+    With ``election``, losing the leader (or regaining a quorum) costs an
+    election time during which the service does not serve.
+    """
 
     def __init__(self, name: str, spec: Service, sim: Simulation):
         super().__init__(name, spec, sim)
         self.needs: int | None = spec.needs
+        self.leader: Any = None
+        self.electing: Any = None
+        self._election = (sim.streams.sampler(spec.election, f"{name}/election")
+                          if spec.election is not None else None)
+        self.elections = 0
 
     def attach(self, replicas: list[Any], deps: list[Any]) -> None:
         super().attach(replicas, deps)
         if self.needs is None:
             self.needs = len(replicas) // 2 + 1
 
+    def start(self) -> None:
+        super().start()
+        group = self._group()
+        self.leader = group[0] if group else None
+        self.base = self.evaluate()
+        self.s = self.base * self.dep_factor
+        if self.sim.network.ends:
+            self.sim.network.watchers.append(self._network_changed)
+
+    def _group(self) -> list[Any]:
+        """The largest set of fully-up replicas that reach each other, if it is a quorum."""
+        up = [r for r in self.replicas if r.s == 1.0]
+        net = self.sim.network
+        if net.down:
+            groups: list[list[Any]] = []
+            for r in up:
+                for g in groups:
+                    if net.reachable(g[0].place, r.place):
+                        g.append(r)
+                        break
+                else:
+                    groups.append([r])
+            up = max(groups, key=len) if groups else []
+        return up if len(up) >= self.needs else []
+
     def evaluate(self) -> float:
+        if self.electing is not None or self.leader is None:
+            return 0.0
         return 1.0 if self.n_up >= self.needs else 0.0
 
-
-class ActivePassive(ServiceNode):
-    """One primary serves; a standby is promoted after its failure.
-
-    States: *serving* (``primary`` set, no failover pending), *failing over*
-    (primary down, a promotion scheduled), *waiting* (no primary: the
-    failover failed or no standby was up; the first replica restored serves
-    at once). A primary that comes back while a failover is pending cancels
-    it. There is no failback: a repaired former primary becomes a standby.
-    Cold standbys run no failure clocks while idle; warm and cold standbys
-    add a start-up time to the promotion.
-    """
-
-    def __init__(self, name: str, spec: Service, sim: Simulation):
-        super().__init__(name, spec, sim)
-        self.primary: Any = None
-        self.pending: Any = None
-        self._time = sim.streams.sampler(spec.failover.time, f"{name}/failover/time")
-        self._startup = (
-            sim.streams.sampler(spec.startup, f"{name}/failover/startup")
-            if spec.startup is not None and spec.standby != "hot"
-            else None
-        )
-        self._coin = sim.streams.uniform(f"{name}/failover/success")
-        self.failovers = 0
-        self.failed_failovers = 0
-
-    def start(self) -> None:
-        self.primary = self.replicas[0]
-        if self.spec.standby == "cold":
-            for r in self.replicas[1:]:
-                _hold(r)
-        super().start()
-
-    def evaluate(self) -> float:
-        return self.primary.s if self.primary is not None and self.pending is None else 0.0
-
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
-        if replica is self.primary:
-            if new == 0.0 and self.pending is None:
-                self._begin_failover()
-            elif new > 0.0 and self.pending is not None:
-                self.sim.log("failover_cancelled", service=self.name, primary=replica.name)
-                self.pending = None
-                self.sim.failover_phase(-1)
-        elif self.primary is None and new > 0.0 and old == 0.0:
-            self._promote(replica, "restored")
+        if old == 1.0:
+            self.n_up -= 1
+        elif old > 0.0:
+            del self.partial[id(replica)]
+        if new == 1.0:
+            self.n_up += 1
+        elif new > 0.0:
+            self.partial[id(replica)] = new
+        self._react()
+
+    def _network_changed(self) -> None:
+        self._react()
+
+    def _react(self) -> None:
+        group = self._group() if (self.n_up >= self.needs) else []
+        if not group:
+            if self.leader is not None or self.electing is not None:
+                self.sim.log("quorum_lost", service=self.name, up=self.n_up, needs=self.needs)
+            self.leader = None
+            self.electing = None
+        elif self.electing is None and (self.leader is None or self.leader not in group):
+            if self._election is None:
+                self.leader = group[0]
+            else:
+                self.leader = None
+                delay = self._election()
+                self.sim.log("election_started", service=self.name, duration=delay)
+                self.electing = self.sim.after(delay, self._elected)
         self.base = self.evaluate()
         self._publish()
 
-    def _standbys(self) -> list[Any]:
-        return [r for r in self.replicas if r is not self.primary]
-
-    def _begin_failover(self) -> None:
-        if not any(r.s == 1.0 for r in self._standbys()):
-            self.sim.log("failover_skipped", service=self.name, reason="no standby up")
-            self.primary = None
+    def _elected(self, ev: Any) -> None:
+        if ev is not self.electing:
             return
-        delay = self._time()
-        if self._startup is not None:
-            delay += self._startup()
-        self.sim.log("failover_started", service=self.name, failed=self.primary.name, duration=delay)
-        self.pending = self.sim.after(delay, self._complete)
-        self.sim.failover_phase(+1)
-
-    def _complete(self, ev: Any) -> None:
-        if ev is not self.pending:
-            return
-        self.pending = None
-        self.sim.failover_phase(-1)
-        self.failovers += 1
-        candidates = [r for r in self._standbys() if r.s == 1.0]
-        ok = self._coin() < self.spec.failover.success
-        if ok and candidates:
-            self._promote(candidates[0], "failover")
-        else:
-            self.failed_failovers += 1
-            self.sim.log(
-                "failover_failed", service=self.name,
-                reason="promotion failed" if not ok else "no healthy standby",
-            )
-            self.primary = None
-        self.base = self.evaluate()
-        self._publish()
-
-    def _promote(self, replica: Any, how: str) -> None:
-        self.primary = replica
-        if self.spec.standby == "cold":
-            _release(replica)
-            # Every other replica is now an idle standby, not only the old
-            # primary: after a promotion of a restored replica (old is None)
-            # the former primary is still down and would otherwise age once
-            # repaired.
-            for other in self.replicas:
-                if other is not replica:
-                    _hold(other)
-        self.sim.log("promoted", service=self.name, primary=replica.name, via=how)
-
-
-def _hold(node: Any) -> None:
-    if hasattr(node, "hold"):
-        node.hold()
-
-
-def _release(node: Any) -> None:
-    if hasattr(node, "release"):
-        node.release()
+        self.electing = None
+        self.elections += 1
+        group = self._group()
+        self.leader = group[0] if group else None
+        if self.leader is not None:
+            self.sim.log("leader_elected", service=self.name, leader=self.leader.name)
+        self._react()
 
 
 def make_service(name: str, spec: Service, sim: Simulation) -> ServiceNode:
+    from relsim.engine.failover import ActivePassive
+
     cls = {"active-active": ActiveActive, "active-passive": ActivePassive, "quorum": Quorum}[spec.mode]
     return cls(name, spec, sim)

@@ -16,8 +16,10 @@ from typing import Any
 import simpy
 
 from relsim.engine.elements import Clock, Element
+from relsim.engine.failover import ActivePassive
+from relsim.engine.network import Network
 from relsim.engine.repair import RepairShop
-from relsim.engine.services import ActivePassive, ServiceNode, make_service
+from relsim.engine.services import Quorum, ServiceNode, make_service
 from relsim.engine.streams import Streams
 from relsim.model import Model
 
@@ -25,8 +27,12 @@ __all__ = ["OUTAGE_FIELDS", "RunResult", "Simulation", "simulate"]
 
 OUTAGE_FIELDS = (
     "start_s", "end_s", "duration_s", "cause_element", "cause_spec", "cause_kind",
-    "detection_s", "failover_s", "restore_s", "censored",
+    "detection_s", "decision_s", "failover_s", "restore_s", "detected_s", "needed_failover",
+    "censored",
 )
+_F = {name: i for i, name in enumerate(OUTAGE_FIELDS)}
+#: Outage phases in order of precedence when several services are failing over.
+PHASES = ("detection", "decision", "failover")
 
 
 @dataclass
@@ -42,6 +48,14 @@ class RunResult:
     failures_by_kind: dict[str, int] = field(default_factory=dict)
     failovers: int = 0
     failed_failovers: int = 0
+    false_failovers: int = 0
+    flaps: int = 0
+    suppressed: int = 0
+    split_brains: int = 0
+    split_brain_time: float = 0.0
+    elections: int = 0
+    degraded_time: float = 0.0
+    detection_delays: list[float] = field(default_factory=list)
     events: int = 0
     outages: list[tuple[Any, ...]] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
@@ -71,8 +85,10 @@ class Simulation:
         self.log: Callable[..., None] = self._log if trace else _noop
         self.repairs = RepairShop(self, model.spec.repair_crews)
         self.cause: tuple[str, int, str] | None = None
-        self._pending_failovers = 0
+        self._phase_of: dict[int, str] = {}
+        self._phase_count = dict.fromkeys(PHASES, 0)
         self._outage: list[Any] | None = None
+        self._probe_delay = 0.0
         self._phase_mark = 0.0
         self._last_t = 0.0
         self.nodes: dict[str, Element] = {}
@@ -82,6 +98,8 @@ class Simulation:
     # -- construction ------------------------------------------------------
     def _build(self) -> None:
         model = self.model
+        links = {name: tuple(link.between) for name, link in model.spec.links.items()}
+        self.network = Network(self, links, model.domain_parents)
         self.elements: list[Element] = []
         for name, dom in model.domains.items():
             el = Element(name, "domain", self)
@@ -98,6 +116,20 @@ class Simulation:
             self.elements.append(el)
             if comp.domain is not None:
                 self.nodes[comp.domain].children.append(el)
+            el.place = self.network.chain(comp.domain)
+        for name, link in model.spec.links.items():
+            el = Element(name, "link", self)
+            el.add_failures(link.failures)
+            el.listeners.append(self.network.link_changed)
+            self.nodes[name] = el
+            self.elements.append(el)
+        for name in model.domains:
+            self.nodes[name].place = self.network.chain(name)
+        probe = model.spec.probe
+        self._probe = None
+        if probe is not None:
+            rng_u = self.streams.uniform("probe")
+            self._probe = lambda: (probe.unhealthy - 1 + rng_u()) * probe.interval + probe.timeout
         self.services: list[ServiceNode] = []
         for name, spec in model.services.items():
             node = make_service(name, spec, self)
@@ -152,28 +184,56 @@ class Simulation:
         res.failures_by_kind[clock.kind] = res.failures_by_kind.get(clock.kind, 0) + 1
         self.log("failed", element=element.name, spec=clock.index, kind=clock.kind)
 
-    def failover_phase(self, delta: int) -> None:
-        """A failover starts (+1) or ends (-1): close the current outage phase."""
+    def begin_named_cause(self, name: str, kind: str) -> None:
+        """An outage starting now is caused by ``name`` in a way that is not a failure spec."""
+        self.cause = (name, -1, kind)
+
+    def set_phase(self, service: Any, phase: str | None) -> None:
+        """``service``'s failover process moved to ``phase`` (None: it ended)."""
         if self._outage is not None:
             self._close_phase()
-        self._pending_failovers += delta
+        old = self._phase_of.pop(id(service), None)
+        if old is not None:
+            self._phase_count[old] -= 1
+        if phase is not None and phase in self._phase_count:
+            self._phase_of[id(service)] = phase
+            self._phase_count[phase] += 1
+            if self._outage is not None:
+                self._outage[_F["needed_failover"]] = True
+
+    def detected(self) -> None:
+        """A controller noticed a failure: the current outage is detected."""
+        out = self._outage
+        if out is not None and out[_F["detected_s"]] is None:
+            out[_F["detected_s"]] = self.env.now - out[0]
+
+    def _current_phase(self) -> str:
+        for phase in PHASES:
+            if self._phase_count[phase]:
+                return phase
+        return "restore"
 
     def _close_phase(self) -> None:
         now = self.env.now
         assert self._outage is not None
-        slot = 7 if self._pending_failovers > 0 else 8  # failover_s / restore_s
-        self._outage[slot] += now - self._phase_mark
+        self._outage[_F[self._current_phase() + "_s"]] += now - self._phase_mark
         self._phase_mark = now
 
     # -- the entry service -------------------------------------------------
     def _entry_changed(self, _node: Any, old: float, new: float) -> None:
         now = self.env.now
-        self.result.served_integral += old * (now - self._last_t)
+        dt = now - self._last_t
+        self.result.served_integral += old * dt
+        if 0.0 < old < 1.0:
+            self.result.degraded_time += dt
         self._last_t = now
         if old == 1.0 and new < 1.0:
             name, spec, kind = self.cause or ("unknown", -1, "unknown")
-            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, False]
+            needed = any(self._phase_count.values())
+            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, 0.0, None, needed, False]
             self._phase_mark = now
+            if self._probe is not None:
+                self._probe_delay = self._probe()
             self.log("outage_start", cause=name, spec=spec, kind=kind)
         elif old < 1.0 and new == 1.0:
             self._end_outage(now, censored=False)
@@ -184,7 +244,12 @@ class Simulation:
         self._close_phase()
         out[1] = now
         out[2] = now - out[0]
-        out[9] = censored
+        out[_F["censored"]] = censored
+        if self._probe is not None and self._probe_delay <= out[2]:
+            seen = out[_F["detected_s"]]
+            out[_F["detected_s"]] = self._probe_delay if seen is None else min(seen, self._probe_delay)
+        if out[_F["detected_s"]] is None:
+            out[_F["detected_s"]] = math.nan
         if out[2] == 0.0 and not censored:
             # s dipped and came back within one instant (an instant failover,
             # or simultaneous events handled one after the other): no time
@@ -209,13 +274,25 @@ class Simulation:
             self._entry_changed(self.entry, 1.0, self.entry.s)
         self.env.run(until=self.horizon)
         now = self.horizon
-        self.result.served_integral += self.entry.s * (now - self._last_t)
+        res = self.result
+        res.served_integral += self.entry.s * (now - self._last_t)
+        if 0.0 < self.entry.s < 1.0:
+            res.degraded_time += now - self._last_t
         if self._outage is not None:
             self._end_outage(now, censored=True)
         for node in self.services:
             if isinstance(node, ActivePassive):
-                self.result.failovers += node.failovers
-                self.result.failed_failovers += node.failed_failovers
+                node.finish()
+                res.failovers += node.failovers
+                res.failed_failovers += node.failed_failovers
+                res.false_failovers += node.false_failovers
+                res.flaps += node.flaps
+                res.suppressed += node.suppressed
+                res.split_brains += node.split_brains
+                res.split_brain_time += node.split_brain_time
+                res.detection_delays.extend(node.detection_delays)
+            elif isinstance(node, Quorum):
+                res.elections += node.elections
         # SimPy numbers every scheduled event with an itertools.count; reading
         # it once here costs nothing per event, unlike counting in callbacks.
         eid = getattr(self.env, "_eid", None)

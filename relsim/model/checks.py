@@ -134,6 +134,7 @@ def check_references(raw: dict[str, Any]) -> Found:
                 if ref == str(name) and ref not in members and ref not in all_members:
                     found.append((path, f"service '{name}' cannot use itself"))
         mode = body.get("mode", "active-active")
+        found.extend(_mode_rules(name, body, mode, domain_names))
         needs = body.get("needs")
         if isinstance(needs, int) and not isinstance(needs, bool) and n_replicas and needs > n_replicas:
             found.append(
@@ -143,7 +144,7 @@ def check_references(raw: dict[str, Any]) -> Found:
         if mode == "active-passive" and "needs" in body:
             found.append((("services", name, "needs"), "'needs' does not apply to active-passive (one primary serves)"))
         if mode in MODES and mode != "active-passive":
-            for key in ("standby", "failover", "startup"):
+            for key in ("standby", "failover", "startup", "detection", "fencing", "state"):
                 if key in body:
                     found.append((("services", name, key), f"'{key}' applies only to mode: active-passive"))
         if mode == "active-passive" and body.get("standby") in ("warm", "cold") and "startup" not in body:
@@ -155,6 +156,18 @@ def check_references(raw: dict[str, Any]) -> Found:
     if cycle:
         ring = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
         found.append((("services", cycle[0][0]), f"services form a cycle: {ring}"))
+
+    links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
+    for name, body in links.items():
+        claim(str(name), ("links", name))
+        ends = body.get("between") if isinstance(body, dict) else None
+        if isinstance(ends, list):
+            for i, d in enumerate(ends):
+                if str(d) not in domain_names:
+                    found.append((("links", name, "between", i),
+                                  f"unknown domain '{d}'{_suggest(d, domain_names)}"))
+            if len(ends) == 2 and ends[0] == ends[1]:
+                found.append((("links", name, "between"), "a link joins two different domains"))
 
     entry = raw.get("entry")
     if entry is not None and str(entry) not in services:
@@ -170,6 +183,29 @@ def check_references(raw: dict[str, Any]) -> Found:
             )
     if not services:
         found.append((("services",), "a model needs at least one service (the entry)"))
+    return found
+
+
+def _mode_rules(name: Any, body: dict[str, Any], mode: Any, domain_names: list[str]) -> Found:
+    """Fields that only make sense in some modes, and their internal consistency."""
+    found: Found = []
+    where = ("services", name)
+    if mode != "quorum" and "election" in body:
+        found.append(((*where, "election"), "'election' applies only to mode: quorum"))
+    if mode != "active-active" and "overload" in body:
+        found.append(((*where, "overload"), "'overload' applies only to mode: active-active"))
+    det = body.get("detection")
+    if isinstance(det, dict):
+        if ("heartbeat" in det) == ("health_check" in det):
+            found.append(((*where, "detection"), "give exactly one of 'heartbeat' or 'health_check'"))
+        ctl = det.get("controller")
+        if ctl is not None and str(ctl) not in domain_names:
+            found.append(((*where, "detection", "controller"),
+                          f"unknown domain '{ctl}'{_suggest(ctl, domain_names)}"))
+    fo = body.get("failover")
+    if isinstance(fo, dict) and fo.get("fallback") == "manual" and "manual" not in fo:
+        found.append(((*where, "failover", "fallback"),
+                      "fallback: manual needs 'manual' (the time an operator takes to restore service)"))
     return found
 
 

@@ -13,17 +13,25 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from relsim.dists import Distribution, Fixed, parse_dist
-from relsim.units import YEAR, parse_duration, parse_fraction
+from relsim.units import YEAR, parse_bandwidth, parse_duration, parse_fraction, parse_size
 
 __all__ = [
     "Component",
     "Domain",
+    "Detection",
     "Failover",
+    "Fencing",
+    "HealthCheck",
+    "Heartbeat",
+    "Link",
+    "Overload",
+    "StateTransfer",
     "FailureSpec",
     "IntermittentFailure",
     "ModelSpec",
     "Objectives",
     "PermanentFailure",
+    "Probe",
     "Service",
     "TransientFailure",
 ]
@@ -54,7 +62,17 @@ def _names(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _size(value: Any) -> float:
+    return parse_size(value)
+
+
+def _bandwidth(value: Any) -> float:
+    return parse_bandwidth(value)
+
+
 Duration = Annotated[float, BeforeValidator(_duration)]
+Size = Annotated[float, BeforeValidator(_size)]
+Bandwidth = Annotated[float, BeforeValidator(_bandwidth)]
 Dist = Annotated[Distribution, BeforeValidator(_dist)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
@@ -134,11 +152,110 @@ class Component(_Frozen):
     failures: Failures = ()
 
 
+class Heartbeat(_Frozen):
+    """The primary sends a beat every ``period``; ``misses`` missing beats in a row raise suspicion.
+
+    Each beat is lost with probability ``loss`` and arrives after ``latency``.
+    Heartbeats come from the process itself, so they do not reveal ``silent``
+    failures.
+    """
+
+    period: Duration = 1.0
+    misses: Count = 3
+    loss: Fraction = 0.0
+    latency: Dist = Field(default_factory=lambda: Fixed(0.0))
+
+
+class HealthCheck(_Frozen):
+    """The controller checks the primary every ``interval``.
+
+    A check of a failed target fails after ``timeout``; ``unhealthy`` failed
+    checks in a row mark it unhealthy, ``healthy`` passed ones healthy again.
+    A healthy target fails a check with probability ``loss`` (spurious
+    failures). Shallow checks (``deep: false``) pass on ``silent`` failures;
+    deep checks exercise the real work and see them.
+    """
+
+    interval: Duration = 10.0
+    unhealthy: Count = 3
+    healthy: Count = 2
+    timeout: Duration = 2.0
+    loss: Fraction = 0.0
+    deep: bool = False
+
+
+class Detection(_Frozen):
+    """How a service's controller notices that its primary has failed.
+
+    Give one of ``heartbeat`` or ``health_check``. ``method: sampled`` (the
+    default) draws detection delays and false suspicions from their exact
+    distributions; ``method: beats`` simulates every beat or check as an
+    event (for short horizons, teaching, and to check the sampled method).
+    ``controller`` is the domain the controller runs in: a failed link
+    between it and the primary looks like a failure of the primary.
+    """
+
+    heartbeat: Heartbeat | None = None
+    health_check: HealthCheck | None = None
+    method: Literal["sampled", "beats"] = "sampled"
+    controller: str | None = None
+
+
+class StateTransfer(_Frozen):
+    """State a standby must copy before it can serve: ``size`` at ``bandwidth``."""
+
+    size: Size
+    bandwidth: Bandwidth
+
+
 class Failover(_Frozen):
-    """Basic active-passive failover: promotion takes ``time``, succeeds with ``success``."""
+    """Active-passive failover: decision rules, promotion and its fallback.
+
+    After detection the failure must persist for ``hold`` (hysteresis), and
+    failovers are at least ``min_interval`` apart (flap damping). A standby is
+    a candidate only if it is up, reachable and has been healthy for
+    ``readmit_after``. Promotion takes ``time`` and succeeds with ``success``;
+    when it fails, ``fallback: manual`` restores service after ``manual``
+    (an operator promotes a healthy standby), ``fallback: repair`` waits for
+    a replica to be restored. ``failback: auto`` moves service back to the
+    first-listed replica once it has been healthy for ``failback_after``.
+    """
 
     time: Dist = Field(default_factory=lambda: Fixed(0.0))
     success: Fraction = 1.0
+    fallback: Literal["repair", "manual"] = "repair"
+    manual: Dist | None = None
+    hold: Duration = 0.0
+    min_interval: Duration = 0.0
+    readmit_after: Duration = 0.0
+    failback: Literal["none", "auto"] = "none"
+    failback_after: Duration = 0.0
+    flap_window: Duration = 3600.0
+
+
+class Fencing(_Frozen):
+    """Lease-based fencing: the primary serves only while it holds a ``lease``.
+
+    A primary that cannot renew (crashed, partitioned, or its renewals lost)
+    stops serving when the lease expires, and no standby is promoted before
+    then: no split brain, at the price of the lease time added to the RTO.
+    """
+
+    lease: Duration
+
+
+class Overload(_Frozen):
+    """Overload cascade of an active-active service.
+
+    With u of n replicas serving, each carries n/u of its normal load. When
+    that exceeds ``capacity`` for ``after``, each serving replica fails with
+    probability ``probability`` for ``lasts`` (a transient overload failure).
+    """
+
+    capacity: float = Field(gt=0)
+    after: Duration = 0.0
+    probability: Fraction = 1.0
+    lasts: Dist
 
 
 class Service(_Frozen):
@@ -151,7 +268,33 @@ class Service(_Frozen):
     standby: Literal["hot", "warm", "cold"] = "hot"
     startup: Dist | None = None
     failover: Failover = Field(default_factory=Failover)
+    detection: Detection | None = None
+    fencing: Fencing | None = None
+    state: StateTransfer | None = None
+    election: Dist | None = None
+    overload: Overload | None = None
     description: str = ""
+
+
+class Link(_Frozen):
+    """The network between two domains; while it is down they cannot reach each other."""
+
+    between: tuple[str, str]
+    failures: Failures = ()
+    description: str = ""
+
+
+class Probe(_Frozen):
+    """Synthetic probes of the entry service, end to end, every ``interval``.
+
+    A probe sees every kind of outage (``silent`` failures included). An
+    outage is detected when ``unhealthy`` probes in a row have failed (each
+    failing after ``timeout``); the delay is the outage's ``detection_s``.
+    """
+
+    interval: Duration = 60.0
+    unhealthy: Count = 2
+    timeout: Duration = 10.0
 
 
 class Objectives(_Frozen):
@@ -171,7 +314,9 @@ class ModelSpec(_Frozen):
     horizon: Duration = YEAR
     repair_crews: Count | None = None
     domains: dict[str, Domain] = Field(default_factory=dict)
+    links: dict[str, Link] = Field(default_factory=dict)
     components: dict[str, Component] = Field(default_factory=dict)
     services: dict[str, Service] = Field(default_factory=dict)
     entry: str | None = None
+    probe: Probe | None = None
     objectives: Objectives = Field(default_factory=Objectives)
