@@ -29,7 +29,18 @@ _STYLE = {
     "mean_outage": "duration",
     "outage_p95": "duration",
     "outage_max": "duration",
+    "degraded_per_year": "duration",
+    "split_brain_per_year": "duration",
+    "mttd": "duration",
+    "rto_mean": "duration",
+    "rto_p50": "duration",
+    "rto_p95": "duration",
+    "rto_p99": "duration",
+    "rto_max": "duration",
 }
+
+#: Always shown in the table; other metrics only when they are not all zero.
+_CORE = ("availability", "served_fraction", "downtime_per_year", "outages_per_year", "failures_per_year")
 
 
 class _BadInput(Exception):
@@ -186,6 +197,8 @@ def format_table(model: Model, results: Any) -> str:
     header = ("metric", "mean", "95% CI", "p05", "p50", "p95")
     body = []
     for name, row in s.iterrows():
+        if name not in _CORE and (row["n"] == 0 or (row["mean"] == 0 and row["ci_high"] == 0)):
+            continue  # a mechanism the model does not use
         ci = "-" if math.isnan(row["ci_low"]) else f"[{_fmt(name, row['ci_low'])}, {_fmt(name, row['ci_high'])}]"
         body.append((str(name), _fmt(name, row["mean"]), ci, _fmt(name, row["p05"]),
                      _fmt(name, row["p50"]), _fmt(name, row["p95"])))

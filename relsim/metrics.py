@@ -33,9 +33,16 @@ PER_RUN = (
     "availability",
     "served_fraction",
     "downtime_per_year",
+    "degraded_per_year",
     "outages_per_year",
     "failures_per_year",
     "failovers_per_year",
+    "false_failovers_per_year",
+    "failed_failovers_per_year",
+    "flaps_per_year",
+    "suppressed_per_year",
+    "split_brains_per_year",
+    "split_brain_per_year",
 )
 
 SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n"]
@@ -52,6 +59,13 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "outages_per_year": len(res.outages) * per_year,
         "failures_per_year": res.failures * per_year,
         "failovers_per_year": res.failovers * per_year,
+        "false_failovers_per_year": res.false_failovers * per_year,
+        "failed_failovers_per_year": res.failed_failovers * per_year,
+        "flaps_per_year": res.flaps * per_year,
+        "suppressed_per_year": res.suppressed * per_year,
+        "split_brains_per_year": res.split_brains * per_year,
+        "split_brain_per_year": res.split_brain_time * per_year,
+        "degraded_per_year": res.degraded_time * per_year,
         "downtime_s": res.downtime,
         "outages": len(res.outages),
         "failures": res.failures,
@@ -163,6 +177,25 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.Da
     by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
     rows["outage_p95"] = _pooled_row(by_run, lambda x: np.percentile(x, 95), seed)
     rows["outage_max"] = _pooled_row(by_run, np.max, seed)
+    if len(outages) and "detected_s" in outages:
+        # mttd: mean time from the start of an outage to its detection (by a
+        # failover controller or a synthetic probe), over detected outages.
+        seen = outages[outages["detected_s"].notna()]
+        if len(seen):
+            per = seen.groupby("replication")["detected_s"].agg(["sum", "count"])
+            per = per.reindex(runs["replication"], fill_value=0)
+            rows["mttd"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
+    if len(outages) and "needed_failover" in outages:
+        # RTO: durations of the outages that needed a failover or restore.
+        rto = outages[outages["needed_failover"].astype(bool)]
+        if len(rto):
+            per = rto.groupby("replication")["duration_s"].agg(["sum", "count"])
+            per = per.reindex(runs["replication"], fill_value=0)
+            rows["rto_mean"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
+            rto_by_run = [g["duration_s"].to_numpy() for _, g in rto.groupby("replication")]
+            for q in (50, 95, 99):
+                rows[f"rto_p{q}"] = _pooled_row(rto_by_run, lambda x, q=q: np.percentile(x, q), seed)
+            rows["rto_max"] = _pooled_row(rto_by_run, np.max, seed)
     table = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
     table.index.name = "metric"
     return table
