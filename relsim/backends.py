@@ -39,6 +39,7 @@ __all__ = [
     "open_backend",
     "plan_chunks",
     "run_chunk",
+    "use_backend",
 ]
 
 BACKENDS = ("serial", "processes", "dask")
@@ -252,3 +253,30 @@ def open_backend(name: str | None = None, jobs: int = 1, scheduler: str | None =
     if name == "processes":
         return ProcessBackend(jobs) if jobs > 1 else SerialBackend()
     return DaskBackend(jobs, scheduler)
+
+
+class _Borrowed(Backend):
+    """A caller's open backend: used, never closed here."""
+
+    def __init__(self, inner: Backend):
+        self.inner, self.name, self.workers = inner, inner.name, inner.workers
+
+    def run(self, model: Model, seed: int, horizon: float | None,
+            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+        return self.inner.run(model, seed, horizon, chunks)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def use_backend(backend: str | Backend | None = None, jobs: int = 1,
+                scheduler: str | None = None) -> Backend:
+    """A backend to use in a ``with`` block: ``backend`` itself if it is open (it
+    stays open afterwards, so several runs can share one pool or cluster), else
+    a new one from :func:`open_backend` that the block closes."""
+    if isinstance(backend, Backend):
+        return _Borrowed(backend)
+    return open_backend(backend, jobs, scheduler)

@@ -47,6 +47,13 @@ class _BadInput(Exception):
     """An option value the user got wrong (exit 2)."""
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    from relsim.backends import BackendError
+    from relsim.store import StoreMismatch
+
+    return (StoreMismatch, BackendError)
+
+
 def _duration_arg(text: str) -> float:
     try:
         return parse_duration(text)
@@ -88,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--horizon", type=_duration_arg, default=None, help="simulated time per replication, e.g. 10y")
     r.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
     r.add_argument("--json", action="store_true", help="print the JSON document instead of a table")
+    r.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
+                   help="where replications run (default: processes if --jobs > 1)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler (implies --backend dask)")
+    r.add_argument("--out", default=None, metavar="DIR", help="write results incrementally as Parquet to DIR")
+    r.add_argument("--resume", action="store_true", help="complete the interrupted run in --out DIR")
+    r.add_argument("--until", default=None, metavar="RULE",
+                   help="run until a metric is precise enough, e.g. 'availability ci<1e-5' or 'availability rel<0.01'")
+    r.add_argument("--max-runs", type=_positive_int, default=None,
+                   help="upper bound on replications with --until (default 100000)")
+    r.add_argument("--progress", action="store_true",
+                   help="show a progress bar on stderr even when it is not a terminal or with --json")
+    r.add_argument("--attribution", action="store_true", help="add downtime by root cause (element and failure)")
 
     c = sub.add_parser("check", help="validate a model file without running it")
     c.add_argument("model", nargs="+", help="model file(s)")
@@ -97,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_seed, default=0)
     t.add_argument("--replication", type=int, default=0)
     t.add_argument("--horizon", type=_duration_arg, default=None)
+
+    from relsim.cli_variants import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -107,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "check":
             return _check(args)
-        return _trace(args)
+        if args.command == "trace":
+            return _trace(args)
+        from relsim.cli_variants import COMMANDS
+
+        return COMMANDS[args.command](args)
     except ModelError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -115,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"relsim: {n} problem{'s' * (n != 1)} found", file=sys.stderr)
         return EXIT_BAD_INPUT
     except _BadInput as exc:
+        print(f"relsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _user_errors() as exc:
+        # Wrong values the library itself rejects (an override path, a
+        # results directory of another run, an unreachable scheduler).
         print(f"relsim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -125,23 +158,80 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from relsim.experiment import Interrupted, run
+    from relsim.experiment import DEFAULT_MAX_RUNS, Interrupted, run
+    from relsim.stopping import StoppingRule
 
     model = load(args.model)
+    if args.resume and not args.out:
+        raise _BadInput("--resume needs --out DIR (the directory of the interrupted run)")
+    if args.max_runs is not None and not args.until:
+        raise _BadInput("--max-runs only bounds --until")
+    rule = None
+    if args.until:
+        try:
+            rule = StoppingRule.parse(args.until)
+        except ValueError as exc:
+            raise _BadInput(f"--until: {exc}") from None
+    max_runs = args.max_runs or max(DEFAULT_MAX_RUNS, args.runs)
+    if rule is not None and args.runs > max_runs:
+        raise _BadInput(f"--runs ({args.runs}) must be <= --max-runs ({max_runs})")
+    show = args.progress or (not args.json and sys.stderr.isatty())
     try:
-        results = run(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs)
+        results = run(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs,
+                      backend=args.backend, scheduler=args.scheduler, out=args.out, resume=args.resume,
+                      until=rule, max_runs=max_runs, progress=show)
     except Interrupted as stop:
         # Nothing finished is lost: report the replications that completed.
         print(f"relsim: {stop}", file=sys.stderr)
+        if args.out:
+            print(f"relsim: finished replications are saved in {args.out}; add --resume to complete the run",
+                  file=sys.stderr)
         if len(stop.partial.runs):
-            print(json.dumps(stop.partial.to_dict(), indent=2) if args.json
-                  else format_table(model, stop.partial))
+            _print_results(args, model, stop.partial)
         return 130
-    if args.json:
-        print(json.dumps(results.to_dict(), indent=2))
-    else:
-        print(format_table(model, results))
+    _print_results(args, model, results)
     return 0
+
+
+def _print_results(args: argparse.Namespace, model: Model, results: Any) -> None:
+    from relsim.attribution import attribution
+
+    table = attribution(results) if args.attribution else None
+    if args.json:
+        doc = results.to_dict()
+        if table is not None:
+            doc["attribution"] = json.loads(table.to_json(orient="records"))
+        print(json.dumps(doc, indent=2))
+        return
+    print(format_table(model, results))
+    if results.stopping is not None:
+        st = results.stopping
+        word = "met" if st["met"] else f"NOT met within --max-runs {st['max_runs']}"
+        half = "-" if st["half_width"] is None else f"{st['half_width']:.3g}"
+        rel = "" if st["relative_half_width"] is None else f", relative {st['relative_half_width']:.3g}"
+        print(f"\nstopping rule {st['rule']}: {word} after {st['runs']} replications "
+              f"(95% CI half-width {half}{rel})")
+    if table is not None:
+        print("\n" + format_attribution(table))
+
+
+def format_attribution(table: Any) -> str:
+    """Downtime by root cause as a text table (``relsim run --attribution``)."""
+    if len(table) == 0:
+        return "downtime by cause: no outages"
+    header = ("cause", "failure", "outages/y", "downtime/y", "95% CI", "share")
+    body = []
+    for r in table.itertuples():
+        body.append((str(r.cause_element), f"#{r.cause_spec} {r.cause_kind}", f"{r.outages_per_year:.4g}",
+                     _fmt("downtime_per_year", r.downtime_per_year),
+                     f"[{_fmt('downtime_per_year', r.downtime_per_year_ci_low)}, "
+                     f"{_fmt('downtime_per_year', r.downtime_per_year_ci_high)}]",
+                     f"{100 * r.share:.1f}%"))
+    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+    lines = ["downtime by cause (element, failure spec index and kind):"]
+    for row in (header, *body):
+        lines.append("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from relsim.backends import Backend, RunRecord, open_backend, plan_chunks, run_chunk
+from relsim.backends import Backend, RunRecord, plan_chunks, run_chunk, use_backend
 from relsim.model import Model, load
 from relsim.progress import Progress
 from relsim.results import Results
@@ -65,35 +65,13 @@ def run_replications(
     """Run the given replication indices; returns ``(i, metrics, outages)`` sorted by i."""
     h = float(model.horizon if horizon is None else horizon)
     done: list[RunRecord] = []
-    with _backend(backend, jobs, None) as ex:
+    with use_backend(backend, jobs) as ex:
         for chunk in _execute(model, seed, h, list(indices), ex, _Timing()):
             done.extend(chunk)
             if on_chunk:
                 on_chunk(chunk)
     done.sort(key=lambda item: item[0])
     return done
-
-
-class _Borrowed(Backend):
-    """A caller's open backend: used, never closed here."""
-
-    def __init__(self, inner: Backend):
-        self.inner, self.name, self.workers = inner, inner.name, inner.workers
-
-    def run(self, *args: Any) -> Iterator[list[RunRecord]]:
-        return self.inner.run(*args)
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-
-def _backend(backend: str | Backend | None, jobs: int, scheduler: str | None) -> Backend:
-    if isinstance(backend, Backend):
-        return _Borrowed(backend)
-    return open_backend(backend, jobs, scheduler)
 
 
 def run(
@@ -188,7 +166,7 @@ def run(
     stopping = None
     timing = _Timing()
     bar = Progress(progress, total=target, initial=len(done & set(range(target))))
-    ex = _backend(backend, jobs, scheduler)
+    ex = use_backend(backend, jobs, scheduler)
     try:
         with ex, bar:
             while True:

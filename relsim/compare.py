@@ -1,0 +1,174 @@
+"""Comparing architectures with common random numbers.
+
+Every variant runs with the same seed and the same replication indices.
+Because random streams are keyed by element *name* (DESIGN §5), an element
+present in two variants fails at the same times in replication *i* of both,
+as long as its own failure specs are the same, so per-replication metrics of
+the variants are positively correlated and their paired differences vary
+much less than differences of independent runs (:mod:`relsim.intervals`).
+The first variant is the baseline; differences are ``variant − baseline``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from relsim.backends import Backend, use_backend
+from relsim.experiment import run
+from relsim.intervals import paired_differences
+from relsim.metrics import PER_RUN
+from relsim.model import Model, load
+from relsim.results import Results
+
+__all__ = ["Comparison", "compare"]
+
+ModelLike = Model | str | os.PathLike[str] | dict[str, Any]
+
+
+@dataclass
+class Comparison:
+    """Results of several variants run with common random numbers.
+
+    Attributes
+    ----------
+    results : dict
+        :class:`Results` per variant label, in the order given; the first is
+        the baseline.
+    """
+
+    results: dict[str, Results]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.results)
+
+    @property
+    def baseline(self) -> str:
+        return self.labels[0]
+
+    def metrics(self) -> pd.DataFrame:
+        """Tidy summary: one row per variant × metric (mean, se, ci_low, ci_high, n)."""
+        frames = []
+        for label, res in self.results.items():
+            s = res.summary()[["mean", "se", "ci_low", "ci_high", "n"]].reset_index()
+            s.insert(0, "variant", label)
+            frames.append(s)
+        return pd.concat(frames, ignore_index=True)
+
+    def side_by_side(self) -> pd.DataFrame:
+        """Mean of each metric (rows) per variant (columns)."""
+        wide = self.metrics().pivot(index="metric", columns="variant", values="mean")
+        order = list(self.results[self.baseline].summary().index)
+        return wide.reindex(index=[m for m in order if m in wide.index], columns=self.labels)
+
+    def differences(self) -> pd.DataFrame:
+        """Paired differences ``variant − baseline`` of the per-replication metrics.
+
+        One row per (variant, metric): ``mean``, ``se``, ``ci_low``,
+        ``ci_high``, ``n`` and ``significant`` (the 95 % interval excludes 0).
+        """
+        base = self.results[self.baseline].runs
+        metrics = [m for m in (*PER_RUN, "slo_met") if m in base]
+        frames = []
+        for label in self.labels[1:]:
+            d = paired_differences(base, self.results[label].runs, metrics).reset_index()
+            d.insert(0, "baseline", self.baseline)
+            d.insert(0, "variant", label)
+            frames.append(d)
+        cols = ["variant", "baseline", "metric", "mean", "se", "ci_low", "ci_high", "n", "significant"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON document of ``relsim compare --json``."""
+        first = self.results[self.baseline]
+        variants = {label: res.to_dict() for label, res in self.results.items()}
+        diffs: dict[str, dict[str, Any]] = {}
+        for row in self.differences().itertuples(index=False):
+            diffs.setdefault(row.variant, {})[row.metric] = {
+                "mean": _num(row.mean), "se": _num(row.se),
+                "ci95": [_num(row.ci_low), _num(row.ci_high)], "significant": bool(row.significant),
+            }
+        return {"baseline": self.baseline, "runs": len(first.runs), "seed": first.seed,
+                "variants": variants, "differences": diffs}
+
+    def __repr__(self) -> str:
+        return f"<Comparison of {', '.join(map(repr, self.labels))}: {len(self.results[self.baseline].runs)} runs>"
+
+
+def _labels(models: Sequence[ModelLike], loaded: list[Model]) -> list[str]:
+    labels = [m.name for m in loaded]
+    if len(set(labels)) == len(labels):
+        return labels
+    # Same model names (e.g. two edits of one file): fall back to file stems.
+    stems = [Path(m).stem if isinstance(m, str | os.PathLike) else None for m in models]
+    out, seen = [], set()
+    for k, (name, stem) in enumerate(zip(labels, stems)):
+        label = name if labels.count(name) == 1 else (stem or f"{name}#{k + 1}")
+        while label in seen:
+            label = f"{label}#{k + 1}"
+        seen.add(label)
+        out.append(label)
+    return out
+
+
+def compare(
+    models: Sequence[ModelLike] | Mapping[str, ModelLike],
+    runs: int = 100,
+    seed: int = 0,
+    horizon: float | str | None = None,
+    jobs: int = 1,
+    backend: str | Backend | None = None,
+    *,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run variants with common random numbers and compare them with the first.
+
+    Parameters
+    ----------
+    models : sequence or mapping
+        Models, model file paths or dicts; a mapping gives the labels, else
+        model names are used (file stems where names repeat). The first is
+        the baseline.
+    runs, seed, horizon, jobs, backend, scheduler, progress
+        As for :func:`relsim.run`; every variant uses the same ``seed`` and
+        replications ``0 .. runs-1``.
+
+    Returns
+    -------
+    Comparison
+        ``.side_by_side()``, ``.metrics()``, ``.differences()`` (paired,
+        with 95 % intervals), ``.results`` per variant.
+
+    Examples
+    --------
+    >>> c = relsim.compare(["models/a.yaml", "models/b.yaml"], runs=500, seed=1)  # doctest: +SKIP
+    >>> c.differences().set_index(["variant", "metric"]).loc[("b", "availability")]  # doctest: +SKIP
+    """
+    if isinstance(models, Mapping):
+        given_labels: list[str] | None = [str(k) for k in models]
+        sources = list(models.values())
+    else:
+        given_labels, sources = None, list(models)
+    if len(sources) < 1:
+        raise ValueError("compare needs at least one model")
+    loaded = [m if isinstance(m, Model) else load(m) for m in sources]
+    labels = given_labels or _labels(sources, loaded)
+    results: dict[str, Results] = {}
+    with use_backend(backend, jobs, scheduler) as shared:
+        for label, model in zip(labels, loaded):
+            results[label] = run(model, runs=runs, seed=seed, horizon=horizon, backend=shared,
+                                 progress=progress)
+    return Comparison(results)
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
