@@ -62,12 +62,16 @@ def simulate(m: relsim.Model) -> relsim.RunResult:
     return relsim.simulate(m, seed=0, replication=0, trace=True)
 
 
+#: Outage phase fields; their sum is the outage duration.
+PHASES = tuple(f for f in ("detection_s", "decision_s", "failover_s", "restore_s") if f in OUTAGE_FIELDS)
+
+
 def outages(res: relsim.RunResult) -> list[dict[str, Any]]:
     """Outages as dicts, times in hours."""
     out = []
     for row in res.outages:
         d = dict(zip(OUTAGE_FIELDS, row))
-        for key in ("start_s", "end_s", "duration_s", "detection_s", "failover_s", "restore_s"):
+        for key in ("start_s", "end_s", "duration_s", *PHASES):
             d[key] /= HOUR
         out.append(d)
     return out
@@ -118,8 +122,7 @@ def check_totals(res: relsim.RunResult, downtime_h: float, served_h: float) -> N
     assert row["served_fraction"] == pytest.approx(served_h / h, abs=1e-12)
     assert sum(o["duration_s"] for o in outages(res)) == pytest.approx(downtime_h, abs=1e-9)
     for o in outages(res):
-        phases = o["detection_s"] + o["failover_s"] + o["restore_s"]
-        assert phases == pytest.approx(o["duration_s"], abs=1e-9)
+        assert sum(o[p] for p in PHASES) == pytest.approx(o["duration_s"], abs=1e-9)
 
 
 # --------------------------------------------------------------------------
@@ -460,10 +463,7 @@ def test_no_standby_up_waits_and_a_restored_standby_serves() -> None:
     """b is down [9, 12] when p fails at 10 h: no failover; b serves when it comes back."""
     res = simulate(ap(comp(perm("10h", "5h")), comp(trans("9h", "3h")), "14h",
                       failover={"time": "fixed(30m)"}))
-    assert events(res, "failover_started", "failover_skipped", "promoted") == [
-        (10.0, "failover_skipped", "s"),
-        (12.0, "promoted", "s"),
-    ]
+    assert events(res, "failover_started", "promoted") == [(12.0, "promoted", "s")]
     assert [e.get("via") for e in res.trace or [] if e["event"] == "promoted"] == ["restored"]
     (out,) = outages(res)
     assert (out["start_s"], out["end_s"]) == approx_h((10, 12))
@@ -519,6 +519,20 @@ def test_warm_standby_startup_adds_to_failover_time() -> None:
     assert (out["start_s"], out["end_s"]) == approx_h((10, 11.5))
     assert (out["failover_s"], out["restore_s"]) == approx_h((1.5, 0))
     check_totals(res, downtime_h=1.5, served_h=18.5)
+
+
+def test_instant_failover_is_not_an_outage() -> None:
+    """With the default failover time (0 s) the service is never down for any time.
+
+    s drops to 0 and back within one instant; an outage is an interval of
+    time, so none is recorded (availability 1, no outages).
+    """
+    res = simulate(ap(comp(perm("10h", "5h")), comp(), "30h"))
+    assert events(res, "promoted") == [(10.0, "promoted", "s")]
+    assert outages(res) == []
+    check_totals(res, downtime_h=0, served_h=30)
+    runs = relsim.run(ap(comp(perm("10h", "5h")), comp(), "30h"), runs=2, seed=0).runs
+    assert runs["outages_per_year"].tolist() == [0.0, 0.0]
 
 
 def test_failover_after_zone_outage_of_the_primary() -> None:
