@@ -41,6 +41,7 @@ PER_RUN = (
     "failed_failovers_per_year",
     "flaps_per_year",
     "suppressed_per_year",
+    "false_suspicions_per_year",
     "split_brains_per_year",
     "split_brain_per_year",
 )
@@ -63,6 +64,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "failed_failovers_per_year": res.failed_failovers * per_year,
         "flaps_per_year": res.flaps * per_year,
         "suppressed_per_year": res.suppressed * per_year,
+        "false_suspicions_per_year": res.false_suspicions * per_year,
+        "false_suspicions": res.false_suspicions,
         "split_brains_per_year": res.split_brains * per_year,
         "split_brain_per_year": res.split_brain_time * per_year,
         "degraded_per_year": res.degraded_time * per_year,

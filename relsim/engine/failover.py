@@ -75,7 +75,7 @@ class ActivePassive(ServiceNode):
         self.detector = make_detector(self, det, sim) if det is not None else None
         # tallies
         self.failovers = self.failed_failovers = self.false_failovers = 0
-        self.flaps = self.suppressed = self.split_brains = 0
+        self.flaps = self.suppressed = self.split_brains = self.false_suspicions = 0
         self.split_brain_time = 0.0
         self.detection_delays: list[float] = []
 
@@ -183,6 +183,11 @@ class ActivePassive(ServiceNode):
         self.process = process
         self.sim.set_phase(self, PHASE_OF.get(process) if process else None)
 
+    def _state_of(self, node: Any) -> str:
+        if self.views.get(id(node), 0.0) > 0.0:
+            return "alive"
+        return "unreachable" if node.s > 0.0 else "down"
+
     # -- detector callbacks ------------------------------------------------------
     def suspect(self, trigger: str) -> None:
         """The detector suspects the primary (truly or falsely)."""
@@ -191,11 +196,13 @@ class ActivePassive(ServiceNode):
         sim = self.sim
         now = sim.env.now
         self.trigger = trigger
+        if not self.primary_down:
+            self.false_suspicions += 1
         if self.primary_down:
             self.detection_delays.append(now - self.failed_at)
             sim.detected()
         sim.log("suspected", service=self.name, primary=self.primary.name, by=trigger,
-                primary_state="down" if self.primary_down else "alive")
+                primary_state=self._state_of(self.primary))
         self._phase("decision")
         at = max(now + self.fo.hold, self.last_failover + self.fo.min_interval)
         fencing = self.spec.fencing
@@ -254,8 +261,7 @@ class ActivePassive(ServiceNode):
         chosen = next((r for r in self.replicas if checks.get(r.name) == "ok"), None)
         outcome = f"promote {chosen.name}" if chosen is not None else "no candidate"
         sim.log("failover_decision", service=self.name, trigger=self.trigger, failed=self.primary.name,
-                primary_state="down" if self.primary_down else "alive", candidates=checks,
-                outcome=outcome)
+                primary_state=self._state_of(self.primary), candidates=checks, outcome=outcome)
         if chosen is None:
             self.failed_failovers += 1
             self._fallback("no healthy standby")
@@ -290,7 +296,9 @@ class ActivePassive(ServiceNode):
         self.failovers += 1
         if alive:
             self.false_failovers += 1
-            if not self.fenced:
+            if self.spec.fencing is None:
+                # With fencing the old primary stopped when its lease expired,
+                # before this promotion could start.
                 self._begin_split_brain(old)
         if now - self.last_failover < self.fo.flap_window:
             self.flaps += 1
@@ -362,7 +370,10 @@ class ActivePassive(ServiceNode):
             det = self.detector
             beats = beats_until_run(det.rng, det.k_up, 1.0 - det.p) if det is not None else 0.0
             period = det.period if det is not None else 0.0
-            self.rogue_ev = sim.after(beats * period, lambda e: self._rogue_timer(e))
+            if math.isfinite(beats):
+                self.rogue_ev = sim.after(beats * period, lambda e: self._rogue_timer(e))
+            else:
+                self.rogue_ev = True  # never hears of it: split brain to the horizon
 
     def _rogue_timer(self, ev: Any) -> None:
         if ev is self.rogue_ev:

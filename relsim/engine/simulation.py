@@ -51,6 +51,7 @@ class RunResult:
     false_failovers: int = 0
     flaps: int = 0
     suppressed: int = 0
+    false_suspicions: int = 0
     split_brains: int = 0
     split_brain_time: float = 0.0
     elections: int = 0
@@ -288,6 +289,7 @@ class Simulation:
                 res.false_failovers += node.false_failovers
                 res.flaps += node.flaps
                 res.suppressed += node.suppressed
+                res.false_suspicions += node.false_suspicions
                 res.split_brains += node.split_brains
                 res.split_brain_time += node.split_brain_time
                 res.detection_delays.extend(node.detection_delays)
