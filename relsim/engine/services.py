@@ -171,20 +171,37 @@ class Quorum(_Counting):
             self.sim.network.watchers.append(self._network_changed)
 
     def _group(self) -> list[Any]:
-        """The largest set of fully-up replicas that reach each other, if it is a quorum."""
+        """The largest set of fully-up replicas that all reach each other, if it is a quorum.
+
+        Among equally large sets, one holding the current leader is preferred
+        (no needless election). Reachability need not be transitive, so this
+        searches the sets of up members, largest first: quorums are small.
+        """
         up = [r for r in self.replicas if r.s == 1.0]
         net = self.sim.network
-        if net.down:
-            groups: list[list[Any]] = []
-            for r in up:
-                for g in groups:
-                    if net.reachable(g[0].place, r.place):
-                        g.append(r)
-                        break
-                else:
-                    groups.append([r])
-            up = max(groups, key=len) if groups else []
+        if net.down and len(up) >= self.needs:
+            up = self._largest_clique(up, net)
         return up if len(up) >= self.needs else []
+
+    def _largest_clique(self, up: list[Any], net: Any) -> list[Any]:
+        from itertools import combinations
+
+        if len(up) > 12:  # beyond this, a greedy grouping keeps the cost bounded
+            group = [up[0]]
+            for r in up[1:]:
+                if all(net.reachable(g.place, r.place) for g in group):
+                    group.append(r)
+            return group
+        for size in range(len(up), self.needs - 1, -1):
+            best = None
+            for combo in combinations(up, size):
+                if all(net.reachable(a.place, b.place) for a, b in combinations(combo, 2)):
+                    if self.leader in combo:
+                        return list(combo)
+                    best = best or list(combo)
+            if best:
+                return best
+        return []
 
     def evaluate(self) -> float:
         if self.electing is not None or self.leader is None:
