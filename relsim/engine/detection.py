@@ -40,6 +40,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from simpy.events import URGENT, Event
 
+#: Scheduling priority below SimPy's NORMAL: runs after all else at an instant.
+LAST = 2
+
 from relsim.dists import Fixed
 
 if TYPE_CHECKING:
@@ -238,7 +241,13 @@ class BeatDetector(_Detector):
     def _heard(self, now: float) -> None:
         self.last_heard = now
         if self.kind == "heartbeat":
-            ev = self.sim.after(self.k_down * self.period, lambda e: self._deadline(e))
+            ev = Event(self.sim.env)
+            ev._ok = True
+            ev._value = None
+            ev.callbacks.append(self._deadline)
+            # After everything else due at the same instant: the deadline falls
+            # exactly on the k-th expected beat, which must count if it arrives.
+            self.sim.env.schedule(ev, LAST, self.k_down * self.period)
             self.deadline = ev
 
     def _deadline(self, ev: Any) -> None:
