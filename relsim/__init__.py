@@ -5,17 +5,22 @@ Describe failure domains, components and services in a model file, then
 gives availability, downtime and outage metrics with confidence intervals.
 """
 
+from relsim.attribution import attribution
+from relsim.compare import Comparison, compare
 from relsim.dists import Distribution, parse_dist
 from relsim.engine import RunResult, simulate
 from relsim.experiment import run
 from relsim.model import Model, ModelError, Problem, from_dict, load, loads
 from relsim.results import Results
+from relsim.sensitivity import sensitivity
+from relsim.sweep import sweep
 from relsim.trace import trace
 from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "Distribution",
     "Model",
     "ModelError",
@@ -23,6 +28,8 @@ __all__ = [
     "Results",
     "RunResult",
     "__version__",
+    "attribution",
+    "compare",
     "format_duration",
     "from_dict",
     "load",
@@ -32,6 +39,8 @@ __all__ = [
     "parse_fraction",
     "parse_rate",
     "run",
+    "sensitivity",
     "simulate",
+    "sweep",
     "trace",
 ]

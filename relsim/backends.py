@@ -179,7 +179,7 @@ class DaskBackend(Backend):
 
     name = "dask"
 
-    def __init__(self, jobs: int = 2, scheduler: str | None = None):
+    def __init__(self, jobs: int = 2, scheduler: str | None = None, connect_timeout: float = 10.0):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -187,16 +187,18 @@ class DaskBackend(Backend):
         self._cluster = None
         try:
             if scheduler:
-                self._client = Client(scheduler, timeout="10s", set_as_default=False)
+                self._client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
             else:
                 self._cluster = LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
                     dashboard_address=None, silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except (OSError, TimeoutError, ValueError, RuntimeError) as exc:
             where = f"at {scheduler}" if scheduler else "locally"
             raise BackendError(f"cannot start a Dask client {where}: {exc}") from exc
+        #: The scheduler's address (pass it as ``scheduler=`` to share the cluster).
+        self.address: str = self._client.scheduler.address
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
         self._pending: list[Any] = []
@@ -213,7 +215,7 @@ class DaskBackend(Backend):
                    for c in chunks]
         self._pending = futures
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=self._client.loop):
                 chunk = fut.result()
                 fut.release()
                 yield chunk

@@ -64,8 +64,7 @@ def paired_differences(base: pd.DataFrame, other: pd.DataFrame, metrics: Iterabl
     Returns one row per metric: mean, se, ci_low, ci_high, n (replications
     present in both) and ``significant`` (the interval excludes 0).
     """
-    joined = base.set_index("replication").join(other.set_index("replication"), how="inner",
-                                                 lsuffix="_a", rsuffix="_b")
+    joined = base.merge(other, on="replication", how="inner", suffixes=("_a", "_b"))
     rows = {}
     for m in metrics:
         if f"{m}_a" not in joined or f"{m}_b" not in joined:

@@ -110,6 +110,7 @@ class ResultStore:
                 raise StoreMismatch(f"{path} already holds results; resume them or choose another directory")
             store = cls.open(path)
             store._check(model, seed, horizon, version)
+            store._clean()
             store.manifest["runs"] = max(int(store.manifest.get("runs", 0)), runs)
             store.manifest["complete"] = False
             store._write_manifest()
@@ -148,6 +149,18 @@ class ResultStore:
             wrong.append(f"relsim version (it was written by {m.get('version')}, this is {version})")
         if wrong:
             raise StoreMismatch(f"cannot resume {self.path}: different " + "; different ".join(wrong))
+
+    def _clean(self) -> None:
+        """Remove what a killed run can leave: temporary files and an outages
+        file whose runs file was never renamed into place (that chunk is not
+        finished and will run again)."""
+        parts = self.path / "parts"
+        parts.mkdir(parents=True, exist_ok=True)
+        for p in parts.iterdir():
+            orphan = p.name.endswith(".outages.parquet") and not p.with_name(
+                p.name.replace(".outages.", ".runs.")).exists()
+            if p.name.endswith(".tmp") or orphan:
+                p.unlink()
 
     def _write_manifest(self) -> None:
         text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
