@@ -48,7 +48,7 @@ class Progress:
             tqdm = None
         if tqdm is not None:
             self._bar = tqdm(total=total, initial=initial, file=self._stream, desc=desc,
-                             unit="run", dynamic_ncols=True, leave=False)
+                             unit="run", dynamic_ncols=True)
         else:
             self._draw(force=True)
 
