@@ -159,8 +159,12 @@ def run(
 
     def collect(wanted: Iterable[int]) -> Results:
         wanted = sorted(set(wanted) & done)
-        records = store.records(wanted) if store else [kept[i] for i in wanted]
-        return assemble(model, seed, h, records, __version__)
+        if store is None:
+            return assemble(model, seed, h, [kept[i] for i in wanted], __version__)
+        # Column-wise from disk: memory grows with the tables, not with records.
+        empty = assemble(model, seed, h, [], __version__)
+        empty.runs, empty.outages = store.frames(wanted)
+        return empty
 
     target = runs
     stopping = None

@@ -69,10 +69,9 @@ class Results:
 
         store = ResultStore.open(path)
         m = store.manifest
-        res = cls.from_records(m["model"], m["seed"], m["horizon_s"], store.records(),
-                               m.get("objectives"), m.get("version", ""))
-        res.stopping = m.get("stopping")
-        return res
+        runs, outages = store.frames()
+        return cls(m["model"], m["seed"], m["horizon_s"], runs, outages, dict(m.get("objectives") or {}),
+                   m.get("version", ""), stopping=m.get("stopping"))
 
     def summary(self) -> pd.DataFrame:
         """One row per metric: mean, se, ci_low, ci_high, p05, p50, p95, n."""

@@ -43,9 +43,6 @@ MANIFEST = "manifest.json"
 PROVENANCE = ("model", "seed", "replication", "horizon_s")
 _PART = re.compile(r"^(\d{8})-(\d{8})\.runs\.parquet$")
 
-RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
-
-
 class StoreMismatch(ValueError):
     """A results directory belongs to another experiment (model, seed or horizon)."""
 
@@ -200,30 +197,46 @@ class ResultStore:
             out.update(int(i) for i in pd.read_parquet(p, columns=["replication"])["replication"])
         return out
 
-    def records(self, wanted: Iterable[int] | None = None) -> list[RunRecord]:
-        """``(i, metrics, outages)`` of the stored replications (only ``wanted`` ones), sorted."""
+    def frames(self, wanted: Iterable[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``Results.runs`` and ``Results.outages`` of the stored replications, sorted.
+
+        Read column-wise from the parts, so memory grows with the compact
+        tables only, never with per-replication Python objects. The tables
+        equal those :meth:`Results.from_records` builds from the same
+        replications (dtypes included).
+        """
         keep = None if wanted is None else set(wanted)
-        by_rep: dict[int, RunRecord] = {}
+        runs_parts, outage_parts = [], []
         for first, last, p in self._part_files():
             if keep is not None and not _overlaps(keep, first, last):
                 continue
-            runs = pd.read_parquet(p)
-            outages = pd.read_parquet(p.with_name(p.name.replace(".runs.", ".outages.")))
-            metric_cols = [c for c in runs.columns if c not in PROVENANCE]
-            grouped: dict[int, list[tuple[Any, ...]]] = {}
-            cols = [outages[f] for f in OUTAGE_FIELDS]
-            for rep, *values in zip(outages["replication"], *cols):
-                grouped.setdefault(int(rep), []).append(tuple(_py(v) for v in values))
-            for rep, *values in zip(runs["replication"], *(runs[c] for c in metric_cols)):
-                rep = int(rep)
-                if (keep is None or rep in keep) and rep not in by_rep:
-                    metrics = {c: _py(v) for c, v in zip(metric_cols, values)}
-                    by_rep[rep] = (rep, metrics, grouped.get(rep, []))
-        return [by_rep[i] for i in sorted(by_rep)]
+            runs_parts.append(pd.read_parquet(p))
+            o = pd.read_parquet(p.with_name(p.name.replace(".runs.", ".outages.")))
+            if len(o):
+                outage_parts.append(o)
+        if not runs_parts:
+            return pd.DataFrame(), _empty_outages()
+        runs = pd.concat(runs_parts, ignore_index=True)
+        if keep is not None:
+            runs = runs[runs["replication"].isin(keep)]
+        runs = (runs.drop_duplicates("replication").sort_values("replication", kind="stable")
+                .reset_index(drop=True).infer_objects())
+        if not outage_parts:
+            return runs, _empty_outages()
+        outages = pd.concat(outage_parts, ignore_index=True)
+        outages = outages[outages["replication"].isin(set(runs["replication"]))]
+        # Parts never overlap (a chunk is written once), so a stable sort by
+        # replication keeps each replication's outages in time order.
+        outages = outages.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects()
+        return runs, outages
 
     def __repr__(self) -> str:
         m = self.manifest
         return f"<ResultStore {str(self.path)!r}: {m.get('model')!r}, seed={m.get('seed')}, runs={m.get('runs')}>"
+
+
+def _empty_outages() -> pd.DataFrame:
+    return pd.DataFrame([], columns=["model", "seed", "replication", *OUTAGE_FIELDS])
 
 
 def _overlaps(keep: set[int], first: int, last: int) -> bool:
@@ -231,8 +244,3 @@ def _overlaps(keep: set[int], first: int, last: int) -> bool:
     if last - first < len(keep):
         return any(i in keep for i in range(first, last + 1))
     return any(first <= i <= last for i in keep)
-
-
-def _py(value: Any) -> Any:
-    """numpy scalars read from Parquet back to the Python values the engine produced."""
-    return value.item() if hasattr(value, "item") else value
