@@ -32,9 +32,8 @@ C5.1-C5.3              test_c5_quorum.py                   encoded, plus the
 C8a-C8c, C8.5, C8.6    --                                  pending: relsim has
                                                            no write traffic or
                                                            replication lag yet
-C10.1-C10.10           --                                  pending: relsim has
-                                                           no heartbeat
-                                                           detection yet
+C10.1-2, .7-8, .10     test_c10_detection.py               encoded with the
+                                                           heartbeat detector
 =====================  ==================================  =================
 
 Conventions shared by every case: time in hours (one year = 8760 h, the
