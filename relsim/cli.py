@@ -37,6 +37,12 @@ _STYLE = {
     "rto_p95": "duration",
     "rto_p99": "duration",
     "rto_max": "duration",
+    "rpo_mean": "duration",
+    "rpo_p95": "duration",
+    "rpo_max": "duration",
+    "restore_rto": "duration",
+    "write_latency_added": "duration",
+    "p_data_loss": "fraction",
 }
 
 #: Always shown in the table; other metrics only when they are not all zero.
@@ -226,7 +232,7 @@ def format_attribution(table: Any) -> str:
                      _fmt("downtime_per_year", r.downtime_per_year),
                      f"[{_fmt('downtime_per_year', r.downtime_per_year_ci_low)}, "
                      f"{_fmt('downtime_per_year', r.downtime_per_year_ci_high)}]",
-                     f"{100 * r.share:.1f}%"))
+                     f"{100 * r.share:.1f}%" if r.share >= 0.001 else "<0.1%"))
     widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
     lines = ["downtime by cause (element, failure spec index and kind):"]
     for row in (header, *body):

@@ -37,7 +37,11 @@ from relsim.units import parse_duration
 __all__ = ["StoppingRule"]
 
 _RULE = re.compile(r"^\s*([A-Za-z_]\w*)\s+(ci|rel)\s*<=?\s*(\S+)\s*$")
-_POOLED = ("mean_outage", "outage_p95", "outage_max")
+#: Summary rows that are not plain per-replication means. mttd and rto_*
+#: appear once some outage was detected or needed a failover; until then
+#: they count as not yet precise.
+_POOLED = ("mean_outage", "outage_p95", "outage_max", "mttd",
+           "rto_mean", "rto_p50", "rto_p95", "rto_p99", "rto_max")
 METRICS = (*PER_RUN, "slo_met", *_POOLED)
 GROWTH = (1.25, 4.0)
 
@@ -77,7 +81,8 @@ class StoppingRule:
     def measure(self, runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> dict[str, float]:
         """Mean, standard error, 95 % half-width and the value the rule compares."""
         if self.metric in _POOLED:
-            row = summarise(runs, outages, seed).loc[self.metric]
+            table = summarise(runs, outages, seed)
+            row = table.loc[self.metric] if self.metric in table.index else {"mean": math.nan, "se": math.nan}
             mean, se, n = float(row["mean"]), float(row["se"]), len(runs)
         else:
             values = runs[self.metric].to_numpy(dtype=float) if self.metric in runs else np.array([])
