@@ -18,6 +18,7 @@ worker to balance the load.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import signal
@@ -221,7 +222,9 @@ class DaskBackend(Backend):
                 yield chunk
         finally:
             self._pending = []
-            shared.release()
+            # After an abort the client may already be closed; nothing to release then.
+            with contextlib.suppress(Exception):
+                shared.release()
 
     def close(self) -> None:
         self._client.close()

@@ -170,6 +170,8 @@ def _run(args: argparse.Namespace) -> int:
     model = load(args.model)
     if args.resume and not args.out:
         raise _BadInput("--resume needs --out DIR (the directory of the interrupted run)")
+    if args.scheduler and args.backend not in (None, "dask"):
+        raise _BadInput(f"--scheduler needs the dask backend, not --backend {args.backend}")
     if args.max_runs is not None and not args.until:
         raise _BadInput("--max-runs only bounds --until")
     rule = None
