@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -113,18 +114,23 @@ SLOW = PAIR.replace("horizon: 1y", "horizon: 200y")
 def test_ctrl_c_stops_a_process_pool_promptly(tmp_path):
     path = tmp_path / "slow.yaml"
     path.write_text(SLOW)
+    out = tmp_path / "res"
     proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", str(path), "--runs", "5000",
-                             "--jobs", "2", "--json"],
+                             "--jobs", "2", "--json", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # Wait until the pool is busy (the interpreter and relsim are imported).
-        time.sleep(3.0)
-        assert proc.poll() is None, proc.communicate()
+        # The pilot chunk is written before the pool gets work: wait for it.
+        deadline = time.monotonic() + 60
+        while not list(out.glob("parts/*.runs.parquet")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         start = time.monotonic()
-        out, err = proc.communicate(timeout=30)
+        out_text, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert time.monotonic() - start < 10
     assert proc.returncode == 130
-    assert "interrupted after" in err and "Traceback" not in err
+    assert "interrupted after" in err and "add --resume" in err and "Traceback" not in err
+    assert json.loads(out_text)["runs"] >= 1
