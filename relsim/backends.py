@@ -53,6 +53,8 @@ TARGET_CHUNK_SECONDS = 0.25
 MIN_CHUNK_SECONDS = 0.05
 #: Chunks per worker wanted for load balancing when the run is short.
 CHUNKS_PER_WORKER = 4
+#: Chunks queued or running per worker at any time.
+IN_FLIGHT_PER_WORKER = 3
 
 RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
 
@@ -144,11 +146,23 @@ class ProcessBackend(Backend):
 
     def run(self, model: Model, seed: int, horizon: float | None,
             chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
-        pending = {self._pool.submit(run_chunk, model, seed, list(c), horizon) for c in chunks}
-        self._pending = pending
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            self._pending = pending
+        # A bounded number of chunks in flight: waiting stays cheap for any
+        # number of chunks, finished results are not held, and Ctrl-C has
+        # little to cancel.
+        todo = iter(chunks)
+        self._pending = set()
+
+        def fill() -> None:
+            while len(self._pending) < IN_FLIGHT_PER_WORKER * self.workers:
+                chunk = next(todo, None)
+                if chunk is None:
+                    return
+                self._pending.add(self._pool.submit(run_chunk, model, seed, list(chunk), horizon))
+
+        fill()
+        while self._pending:
+            finished, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+            fill()  # before handing results out, so workers never wait on the caller
             for fut in finished:
                 yield fut.result()
 
@@ -202,7 +216,7 @@ class DaskBackend(Backend):
         self.address: str = self._client.scheduler.address
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
-        self._pending: list[Any] = []
+        self._pending: set[Any] = set()
 
     def run(self, model: Model, seed: int, horizon: float | None,
             chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
@@ -212,16 +226,30 @@ class DaskBackend(Backend):
             return
         # Ship the model once to every worker rather than with each task.
         shared = self._client.scatter(model, broadcast=True, hash=False)
-        futures = [self._client.submit(run_chunk, shared, seed, list(c), horizon, pure=False)
-                   for c in chunks]
-        self._pending = futures
+        todo = iter(chunks)
+
+        def submit() -> Any:
+            chunk = next(todo, None)
+            if chunk is None:
+                return None
+            fut = self._client.submit(run_chunk, shared, seed, list(chunk), horizon, pure=False)
+            self._pending.add(fut)
+            return fut
+
+        self._pending = set()
+        first = [f for f in (submit() for _ in range(IN_FLIGHT_PER_WORKER * self.workers)) if f is not None]
+        queue = as_completed(first, loop=self._client.loop)
         try:
-            for fut in as_completed(futures, loop=self._client.loop):
+            for fut in queue:
+                self._pending.discard(fut)
+                nxt = submit()
+                if nxt is not None:
+                    queue.add(nxt)
                 chunk = fut.result()
                 fut.release()
                 yield chunk
         finally:
-            self._pending = []
+            self._pending = set()
             # After an abort the client may already be closed; nothing to release then.
             with contextlib.suppress(Exception):
                 shared.release()
@@ -234,7 +262,7 @@ class DaskBackend(Backend):
     def abort(self) -> None:
         try:
             if self._pending:
-                self._client.cancel(self._pending)
+                self._client.cancel(list(self._pending))
         finally:
             self.close()
 
