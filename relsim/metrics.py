@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from relsim.engine.simulation import RunResult
+from relsim.request_metrics import REQUEST_METRICS, request_metrics
 from relsim.units import YEAR
 
 __all__ = ["PER_RUN", "replication_metrics", "slo_windows_met", "summarise"]
@@ -44,6 +45,14 @@ PER_RUN = (
     "false_suspicions_per_year",
     "split_brains_per_year",
     "split_brain_per_year",
+    *REQUEST_METRICS,
+    "writes_lost_per_year",
+    "data_loss_events_per_year",
+    "p_data_loss",
+    "conflicts_per_year",
+    "unrecoverable_per_year",
+    "restores_per_year",
+    "write_latency_added",
 )
 
 SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n"]
@@ -69,6 +78,16 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "split_brains_per_year": res.split_brains * per_year,
         "split_brain_per_year": res.split_brain_time * per_year,
         "degraded_per_year": res.degraded_time * per_year,
+        "writes_lost_per_year": res.writes_lost * per_year,
+        "data_loss_events_per_year": res.data_loss_events * per_year,
+        "p_data_loss": 1.0 if res.writes_lost > 0 else 0.0,
+        "conflicts_per_year": res.conflicts * per_year,
+        "unrecoverable_per_year": res.unrecoverable * per_year,
+        "restores_per_year": res.restores * per_year,
+        "write_latency_added": res.write_latency,
+        "writes_lost": res.writes_lost,
+        "restore_time_s": float(sum(res.restore_times)),
+        "restores": res.restores,
         "downtime_s": res.downtime,
         "outages": len(res.outages),
         "failures": res.failures,
@@ -76,6 +95,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "failed_failovers": res.failed_failovers,
         "events": res.events,
     }
+    if res.requests is not None:
+        row.update(request_metrics(res, objectives))
     if objectives is not None and objectives.availability is not None:
         met = slo_windows_met(res, objectives.availability, objectives.slo_window)
         if met is not None:
@@ -100,7 +121,8 @@ def slo_windows_met(res: RunResult, target: float, window: float) -> float | Non
 
 
 #: Natural bounds of each metric; confidence intervals are clipped to them.
-BOUNDS = {"availability": (0.0, 1.0), "served_fraction": (0.0, 1.0), "slo_met": (0.0, 1.0)}
+BOUNDS = {"availability": (0.0, 1.0), "served_fraction": (0.0, 1.0), "slo_met": (0.0, 1.0),
+          "request_success": (0.0, 1.0)}
 
 
 def _clip(row: dict[str, float], name: str) -> dict[str, float]:
@@ -199,6 +221,18 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.Da
             for q in (50, 95, 99):
                 rows[f"rto_p{q}"] = _pooled_row(rto_by_run, lambda x, q=q: np.percentile(x, q), seed)
             rows["rto_max"] = _pooled_row(rto_by_run, np.max, seed)
+    if len(outages) and "rpo_s" in outages:
+        # RPO: seconds of data lost at each failover or restore (0 when none was).
+        rpo = outages[outages["rpo_s"].notna()]
+        if len(rpo):
+            per = rpo.groupby("replication")["rpo_s"].agg(["sum", "count"])
+            per = per.reindex(runs["replication"], fill_value=0)
+            rows["rpo_mean"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
+            rpo_by_run = [g["rpo_s"].to_numpy() for _, g in rpo.groupby("replication")]
+            rows["rpo_p95"] = _pooled_row(rpo_by_run, lambda x: np.percentile(x, 95), seed)
+            rows["rpo_max"] = _pooled_row(rpo_by_run, np.max, seed)
+    if "restores" in runs and runs["restores"].sum() > 0:
+        rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
     table = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
     table.index.name = "metric"
     return table

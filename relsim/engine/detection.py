@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from simpy.events import URGENT, Event
 
+from relsim.dists import Fixed
+
 #: Scheduling priority below SimPy's NORMAL: runs after all else at an instant.
 LAST = 2
-
-from relsim.dists import Fixed
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation

@@ -172,6 +172,8 @@ class Element:
         spec = clock.spec
         if not isinstance(spec, IntermittentFailure):
             sim.count_failure(self, clock)
+        if not isinstance(spec, IntermittentFailure) and spec.destroys is not None:
+            sim.destroy(self.name, spec.destroys)
         if isinstance(spec, PermanentFailure):
             self._set_up(False)
             if spec.detect is not None:

@@ -28,6 +28,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.detection import beats_until_run, make_detector
+from relsim.engine.replication import DataProtection
 from relsim.engine.services import ServiceNode
 from relsim.model.schema import Service
 
@@ -47,6 +48,7 @@ class ActivePassive(ServiceNode):
         super().__init__(name, spec, sim)
         self.fo = spec.failover
         self.primary: Any = None
+        self.last_primary: Any = None
         self.primary_down = False
         self.process: str | None = None
         self.pending: Any = None
@@ -73,6 +75,7 @@ class ActivePassive(ServiceNode):
         det = spec.detection
         self.place = sim.network.chain(det.controller) if det is not None else frozenset()
         self.detector = make_detector(self, det, sim) if det is not None else None
+        self.data = DataProtection(self, spec.data, sim) if spec.data is not None else None
         # tallies
         self.failovers = self.failed_failovers = self.false_failovers = 0
         self.flaps = self.suppressed = self.split_brains = self.false_suspicions = 0
@@ -131,6 +134,12 @@ class ActivePassive(ServiceNode):
             if v == 1.0 and before < 1.0:
                 self.healthy_since[id(r)] = now
                 if self.primary is None and self.process == "restore":
+                    if self.data is not None:
+                        # the crashed primary resumes on its own disk; anything else is a stale copy
+                        if r is self.last_primary:
+                            self.data.resumed()
+                        else:
+                            self.data.promoted(self.last_primary, False)
                     self._promote(r, "restored")
             elif v < 1.0 and before == 1.0:
                 self.healthy_since.pop(id(r), None)
@@ -145,6 +154,9 @@ class ActivePassive(ServiceNode):
             elif pv > 0.0 and self.primary_down:
                 self._primary_recovered()
         self._maybe_failback()
+        if self.data is not None:
+            self.data.replicas_changed()
+            self.data_factor = self.data.write_factor()
         self._update()
 
     def _update(self) -> None:
@@ -157,6 +169,8 @@ class ActivePassive(ServiceNode):
         self.failed_at = sim.env.now
         silent = self.silently_failed(self.primary)
         sim.log("primary_failed", service=self.name, primary=self.primary.name, silent=silent)
+        if self.data is not None and not getattr(self.primary, "up", True):
+            self.data.primary_crashed()  # its own failure: unflushed and unreplicated writes at risk
         if self.process is None:
             self._phase("detection")
         if self.detector is None:
@@ -170,6 +184,8 @@ class ActivePassive(ServiceNode):
             self.sim.log("failover_cancelled", service=self.name, primary=self.primary.name,
                          phase=self.process, reason="primary recovered")
             self._stop_process()
+        if self.data is not None:
+            self.data.resumed()
         self.fenced = False
         if self.detector is not None:
             self.detector.primary_up()
@@ -243,7 +259,11 @@ class ActivePassive(ServiceNode):
         for r in self.replicas:
             if r is self.primary:
                 continue
-            if self.views[id(r)] == 1.0:
+            if self.data is not None and not self.data.has_data(r):
+                out[r.name] = "no data"
+            elif self.views[id(r)] == 1.0 and self.data is not None and self.data.too_stale():
+                out[r.name] = f"too stale ({self.data.staleness():.3g} s > max_lag {self.spec.data.max_lag:g} s)"
+            elif self.views[id(r)] == 1.0:
                 since = self.healthy_since.get(id(r), now)
                 ok = now - since >= max(self.fo.readmit_after, self.transfer if self.spec.standby != "cold" else 0.0)
                 out[r.name] = "ok" if ok else "not readmitted"
@@ -303,6 +323,8 @@ class ActivePassive(ServiceNode):
         if now - self.last_failover < self.fo.flap_window:
             self.flaps += 1
         self.last_failover = now
+        if self.data is not None:
+            self.data.promoted(old, alive)
         self._promote(candidate, "failover")
 
     def _fallback(self, reason: str) -> None:
@@ -322,6 +344,7 @@ class ActivePassive(ServiceNode):
             self.pending = sim.after(delay, self._manual_done)
         else:
             self._phase("restore")
+            self.last_primary = self.primary
             self.primary = None
             sim.log("waiting_for_restore", service=self.name)
         self._update()
@@ -337,6 +360,7 @@ class ActivePassive(ServiceNode):
             self._take_over(chosen)
         else:
             self._phase("restore")
+            self.last_primary = self.primary
             self.primary = None
         self._update()
 
@@ -384,6 +408,8 @@ class ActivePassive(ServiceNode):
         if self.rogue is None:
             return
         self.split_brain_time += self.sim.env.now - self.rogue_since
+        if self.data is not None:
+            self.data.split_brain_ended(self.sim.env.now - self.rogue_since)
         self.sim.log("split_brain_end", service=self.name, demoted=self.rogue.name, reason=reason)
         if self.spec.standby == "cold" and self.rogue is not self.primary:
             _hold(self.rogue)

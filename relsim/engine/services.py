@@ -34,6 +34,8 @@ class ServiceNode:
         self.place: frozenset[str] = frozenset()  # a service spans domains: reachable from anywhere
         self.base = 1.0  # served fraction from the replicas alone
         self.dep_factor = 1.0
+        self.data_factor = 1.0  # 0 while writes are blocked or the data must be restored
+        self.data: Any = None
         self.s = 1.0
 
     def attach(self, replicas: list[Any], deps: list[Any]) -> None:
@@ -49,6 +51,8 @@ class ServiceNode:
         self.dep_factor = _product(d.s for d in self.deps)
         self.base = self.evaluate()
         self.s = self.base * self.dep_factor
+        if self.data is not None:
+            self.data.start()
 
     def evaluate(self) -> float:
         raise NotImplementedError
@@ -60,8 +64,13 @@ class ServiceNode:
         self.dep_factor = _product(d.s for d in self.deps)
         self._publish()
 
+    def data_changed(self) -> None:
+        """The data protection state changed (writes blocked, data lost or restored)."""
+        self.data_factor = self.data.write_factor() if self.data is not None else 1.0
+        self._publish()
+
     def _publish(self) -> None:
-        s = self.base * self.dep_factor
+        s = self.base * self.dep_factor * self.data_factor
         if s == self.s:
             return
         old, self.s = self.s, s
@@ -256,4 +265,9 @@ def make_service(name: str, spec: Service, sim: Simulation) -> ServiceNode:
     from relsim.engine.failover import ActivePassive
 
     cls = {"active-active": ActiveActive, "active-passive": ActivePassive, "quorum": Quorum}[spec.mode]
-    return cls(name, spec, sim)
+    node = cls(name, spec, sim)
+    if spec.data is not None and node.data is None:
+        from relsim.engine.replication import DataProtection
+
+        node.data = DataProtection(node, spec.data, sim)  # multi-primary writes
+    return node

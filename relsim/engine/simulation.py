@@ -28,7 +28,7 @@ __all__ = ["OUTAGE_FIELDS", "RunResult", "Simulation", "simulate"]
 OUTAGE_FIELDS = (
     "start_s", "end_s", "duration_s", "cause_element", "cause_spec", "cause_kind",
     "detection_s", "decision_s", "failover_s", "restore_s", "detected_s", "needed_failover",
-    "censored",
+    "writes_lost", "rpo_s", "censored",
 )
 _F = {name: i for i, name in enumerate(OUTAGE_FIELDS)}
 #: Outage phases in order of precedence when several services are failing over.
@@ -57,9 +57,17 @@ class RunResult:
     elections: int = 0
     degraded_time: float = 0.0
     detection_delays: list[float] = field(default_factory=list)
+    writes_lost: int = 0
+    data_loss_events: int = 0
+    conflicts: int = 0
+    unrecoverable: int = 0
+    restores: int = 0
+    restore_times: list[float] = field(default_factory=list)
+    write_latency: float = 0.0
     events: int = 0
     outages: list[tuple[Any, ...]] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
+    requests: dict[str, float] | None = None  # request tallies, with a workload
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:
@@ -140,7 +148,14 @@ class Simulation:
             node.attach([self._node(r) for r in model.replicas_of(node.name)],
                         [self._node(d) for d in model.dependencies_of(node.name)])
         self.entry = self.service_nodes[model.entry]
-        self.entry.listeners.append(self._entry_changed)
+        self.traffic: Any = None
+        if model.spec.workload is not None:
+            from relsim.engine.traffic import build_traffic
+
+            self.traffic = build_traffic(self)
+        # Availability is the entry service's, or with a workload the request path's.
+        self.path: Any = self.entry if self.traffic is None else self.traffic
+        self.path.listeners.append(self._entry_changed)
 
     def _node(self, ref: tuple[str, str]) -> Any:
         kind, name = ref
@@ -202,6 +217,22 @@ class Simulation:
             if self._outage is not None:
                 self._outage[_F["needed_failover"]] = True
 
+    def data_event(self, writes: int, rpo: float | None) -> None:
+        """Data was lost (or a failover/restore lost none): charge it to the current outage."""
+        out = self._outage
+        if out is not None:
+            out[_F["writes_lost"]] += writes
+            if rpo is not None:
+                old = out[_F["rpo_s"]]
+                out[_F["rpo_s"]] = rpo if math.isnan(old) else max(old, rpo)
+
+    def destroy(self, domain: str, mode: str) -> None:
+        """A failure that destroys data (``destroys: data|online``) hit ``domain``."""
+        self.log("disaster", domain=domain, destroys=mode)
+        for node in self.services:
+            if node.data is not None:
+                node.data.destroy(domain, mode)
+
     def detected(self) -> None:
         """A controller noticed a failure: the current outage is detected."""
         out = self._outage
@@ -231,7 +262,8 @@ class Simulation:
         if old == 1.0 and new < 1.0:
             name, spec, kind = self.cause or ("unknown", -1, "unknown")
             needed = any(self._phase_count.values())
-            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, 0.0, None, needed, False]
+            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, 0.0, None, needed,
+                            0, math.nan, False]
             self._phase_mark = now
             if self._probe is not None:
                 self._probe_delay = self._probe()
@@ -271,16 +303,20 @@ class Simulation:
             el.start()
         for node in self._start_order():
             node.start()
-        if self.entry.s < 1.0:  # only possible with a degenerate model
-            self._entry_changed(self.entry, 1.0, self.entry.s)
+        if self.traffic is not None:
+            self.traffic.start()
+        if self.path.s < 1.0:  # only possible with a degenerate model
+            self._entry_changed(self.path, 1.0, self.path.s)
         self.env.run(until=self.horizon)
         now = self.horizon
         res = self.result
-        res.served_integral += self.entry.s * (now - self._last_t)
-        if 0.0 < self.entry.s < 1.0:
+        res.served_integral += self.path.s * (now - self._last_t)
+        if 0.0 < self.path.s < 1.0:
             res.degraded_time += now - self._last_t
         if self._outage is not None:
             self._end_outage(now, censored=True)
+        if self.traffic is not None:
+            self.traffic.finish(res)
         for node in self.services:
             if isinstance(node, ActivePassive):
                 node.finish()
@@ -295,6 +331,19 @@ class Simulation:
                 res.detection_delays.extend(node.detection_delays)
             elif isinstance(node, Quorum):
                 res.elections += node.elections
+        for node in self.services:
+            data = node.data
+            if data is not None:
+                if data.partition_since is not None:
+                    data._reconcile(now - data.partition_since)
+                res.writes_lost += data.writes_lost
+                res.data_loss_events += data.loss_events
+                res.conflicts += data.conflicts
+                res.unrecoverable += data.unrecoverable
+                res.restores += data.restores
+                res.restore_times.extend(data.restore_times)
+                if node is self.entry:
+                    res.write_latency = data.finish()
         # SimPy numbers every scheduled event with an itertools.count; reading
         # it once here costs nothing per event, unlike counting in callbacks.
         eid = getattr(self.env, "_eid", None)

@@ -183,6 +183,10 @@ def check_references(raw: dict[str, Any]) -> Found:
             )
     if not services:
         found.append((("services",), "a model needs at least one service (the entry)"))
+    from relsim.model.traffic_checks import check_traffic
+
+    found.extend(check_traffic(raw, domain_names, list(owner)))
+    found.extend(check_sovereignty(raw))
     return found
 
 
@@ -202,10 +206,90 @@ def _mode_rules(name: Any, body: dict[str, Any], mode: Any, domain_names: list[s
         if ctl is not None and str(ctl) not in domain_names:
             found.append(((*where, "detection", "controller"),
                           f"unknown domain '{ctl}'{_suggest(ctl, domain_names)}"))
+    data = body.get("data")
+    if isinstance(data, dict):
+        found.extend(_data_rules(name, data, mode, domain_names))
     fo = body.get("failover")
     if isinstance(fo, dict) and fo.get("fallback") == "manual" and "manual" not in fo:
         found.append(((*where, "failover", "fallback"),
                       "fallback: manual needs 'manual' (the time an operator takes to restore service)"))
+    return found
+
+
+def _data_rules(name: Any, data: dict[str, Any], mode: Any, domain_names: list[str]) -> Found:
+    found: Found = []
+    where = ("services", name, "data")
+    if mode == "quorum":
+        found.append((where, "'data' applies to active-passive (replication) and active-active (multi-primary) services"))
+    if mode == "active-active" and data.get("replication") in ("sync", "semi-sync"):
+        found.append(((*where, "replication"), "sync and semi-sync replication need one primary (mode: active-passive)"))
+    profile = data.get("profile")
+    if isinstance(profile, list) and len(profile) != 24:
+        found.append(((*where, "profile"), f"profile has 24 hourly factors, got {len(profile)}"))
+    if isinstance(profile, list) and any(not isinstance(x, (int, float)) or x < 0 for x in profile):
+        found.append(((*where, "profile"), "profile factors must be numbers >= 0"))
+    backups = data.get("backups")
+    if isinstance(backups, list):
+        for i, b in enumerate(backups):
+            d = b.get("in") if isinstance(b, dict) else None
+            if d is not None and str(d) not in domain_names:
+                found.append(((*where, "backups", i, "in"), f"unknown domain '{d}'{_suggest(d, domain_names)}"))
+        if backups and "restore" not in data:
+            found.append(((*where, "restore"), "backups need 'restore' (how long a restore takes)"))
+    allowed = data.get("allowed")
+    if isinstance(allowed, str):
+        allowed = [allowed]
+    if isinstance(allowed, list):
+        for i, d in enumerate(allowed):
+            if str(d) not in domain_names:
+                found.append(((*where, "allowed", i), f"unknown domain '{d}'{_suggest(d, domain_names)}"))
+    return found
+
+
+def check_sovereignty(raw: dict[str, Any]) -> Found:
+    """Data may live (replicas, backups) only inside a service's ``data.allowed`` domains."""
+    found: Found = []
+    parents = {d: p for d, p, _ in domain_tree(raw.get("domains"))}
+
+    def inside(domain: Any, allowed: set[str]) -> bool:
+        d = None if domain is None else str(domain)
+        while d is not None:
+            if d in allowed:
+                return True
+            d = parents.get(d)
+        return False
+
+    comps = raw.get("components") if isinstance(raw.get("components"), dict) else {}
+    place: dict[str, Any] = {}
+    for cname, body in comps.items():
+        if not isinstance(body, dict):
+            continue
+        members = group_members(str(cname), body)
+        spread = body.get("spread")
+        for i, m in enumerate(members):
+            dom = spread[i % len(spread)] if isinstance(spread, list) and spread else body.get("in")
+            place[m] = dom
+        if len(members) > 1 or members != [str(cname)]:
+            place[str(cname)] = [place[m] for m in members]
+    services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    for sname, body in services.items():
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or not data.get("allowed"):
+            continue
+        allowed = {str(a) for a in (data["allowed"] if isinstance(data["allowed"], list) else [data["allowed"]])}
+        refs = body.get("replicas") or []
+        for i, ref in enumerate(refs if isinstance(refs, list) else [refs]):
+            where = place.get(str(ref), "unknown")
+            for dom in where if isinstance(where, list) else [where]:
+                if dom != "unknown" and not inside(dom, allowed):
+                    found.append((("services", sname, "replicas", i),
+                                  f"data sovereignty: replica '{ref}' lives in '{dom}', outside the allowed "
+                                  f"domains ({', '.join(sorted(allowed))})"))
+        for i, b in enumerate(data.get("backups") or []):
+            if isinstance(b, dict) and b.get("in") is not None and not inside(b["in"], allowed):
+                found.append((("services", sname, "data", "backups", i, "in"),
+                              f"data sovereignty: backups in '{b['in']}' are outside the allowed domains "
+                              f"({', '.join(sorted(allowed))})"))
     return found
 
 

@@ -13,12 +13,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from relsim.dists import Distribution, Fixed, parse_dist
-from relsim.units import YEAR, parse_bandwidth, parse_duration, parse_fraction, parse_size
+from relsim.units import (
+    YEAR,
+    parse_bandwidth,
+    parse_duration,
+    parse_fraction,
+    parse_rate,
+    parse_size,
+)
 
 __all__ = [
     "Component",
     "Domain",
+    "Backup",
+    "Corruption",
+    "Data",
     "Detection",
+    "Restore",
+    "WriteAheadLog",
     "Failover",
     "Fencing",
     "HealthCheck",
@@ -70,7 +82,12 @@ def _bandwidth(value: Any) -> float:
     return parse_bandwidth(value)
 
 
+def _rate(value: Any) -> float:
+    return parse_rate(value)
+
+
 Duration = Annotated[float, BeforeValidator(_duration)]
+Rate = Annotated[float, BeforeValidator(_rate)]
 Size = Annotated[float, BeforeValidator(_size)]
 Bandwidth = Annotated[float, BeforeValidator(_bandwidth)]
 Dist = Annotated[Distribution, BeforeValidator(_dist)]
@@ -97,6 +114,7 @@ class PermanentFailure(_Frozen):
     repair: Dist
     detect: Dist | None = None
     silent: bool = False
+    destroys: Literal["data", "online"] | None = None
 
 
 class TransientFailure(_Frozen):
@@ -106,6 +124,7 @@ class TransientFailure(_Frozen):
     every: Dist
     lasts: Dist
     silent: bool = False
+    destroys: Literal["data", "online"] | None = None
 
 
 class IntermittentFailure(_Frozen):
@@ -258,6 +277,67 @@ class Overload(_Frozen):
     lasts: Dist
 
 
+class WriteAheadLog(_Frozen):
+    """Node durability: when the log reaches disk (``fsync``).
+
+    ``every-write`` loses nothing at a crash; ``interval`` loses the writes
+    since the last flush (every ``interval``); ``none`` leaves flushing to
+    the operating system, which writes dirty pages back after ``flush``.
+    """
+
+    fsync: Literal["every-write", "interval", "none"] = "every-write"
+    interval: Duration = 1.0
+    flush: Duration = 30.0
+
+
+class Corruption(_Frozen):
+    """Silent data corruption of replicas, and what finds and repairs it."""
+
+    every: Dist
+    checksums: bool = True
+    scrub: Duration | None = None
+    read_repair: Rate | None = None
+    repair: Dist = Field(default_factory=lambda: Fixed(3600.0))
+
+
+class Backup(_Frozen):
+    """A backup schedule: a copy every ``every`` taking ``takes``, kept ``retention``."""
+
+    every: Duration
+    takes: Duration = 0.0
+    retention: Duration = 30 * 86400.0
+    in_: str | None = Field(default=None, alias="in")
+    offline: bool = False
+
+
+class Restore(_Frozen):
+    """Restoring from a backup: ``time`` to copy the data back, then ``activation``."""
+
+    time: Dist
+    activation: Dist = Field(default_factory=lambda: Fixed(0.0))
+
+
+class Data(_Frozen):
+    """Writes, replication and data protection of a service (see docs/data.md)."""
+
+    writes: Rate
+    profile: tuple[float, ...] | None = None
+    replication: Literal["sync", "semi-sync", "async"] = "async"
+    acks: Count = 1
+    lag: Dist = Field(default_factory=lambda: Fixed(0.0))
+    lag_model: Literal["shared", "per-write"] = "shared"
+    rtt: Duration = 0.0
+    on_sync_unavailable: Literal["block", "degrade"] = "degrade"
+    max_lag: Duration | None = None
+    wal: WriteAheadLog | None = None
+    corruption: Corruption | None = None
+    backups: tuple[Backup, ...] = ()
+    restore: Restore | None = None
+    allowed: Names | None = None
+    conflicts: Literal["lww", "version-vectors"] = "lww"
+    keys: float = Field(default=1e6, gt=0)
+
+
 class Service(_Frozen):
     """A service built from replicas (components, groups or other services)."""
 
@@ -273,6 +353,7 @@ class Service(_Frozen):
     state: StateTransfer | None = None
     election: Dist | None = None
     overload: Overload | None = None
+    data: Data | None = None
     description: str = ""
 
 
@@ -306,6 +387,10 @@ class Objectives(_Frozen):
     slo_window: Duration = 30 * 86400.0
 
 
+# The traffic sections build on the classes above (failure specs, durations).
+from relsim.model.traffic import Workload  # noqa: E402
+
+
 class ModelSpec(_Frozen):
     """The whole model file, as validated data."""
 
@@ -320,3 +405,4 @@ class ModelSpec(_Frozen):
     entry: str | None = None
     probe: Probe | None = None
     objectives: Objectives = Field(default_factory=Objectives)
+    workload: Workload | None = None

@@ -1,0 +1,423 @@
+"""Data protection of one service: writes, replication, durability, corruption, backups.
+
+Attached to a service with a ``data`` section. It turns the events of the
+simulation into data-loss events (writes lost, seconds of data lost):
+
+* **failover** - promoting a standby after the primary crashed loses the
+  writes it had acknowledged but not yet replicated: none under ``sync``
+  (or ``semi-sync`` with ``acks`` standbys up), otherwise those younger than
+  the replication lag. Two lag models (reference case C8): ``shared`` - the
+  replica is a consistent prefix trailing by one lag L, so the writes of the
+  last L seconds are lost, N ~ Poisson(rate * L); ``per-write`` - each write
+  has its own lag and is lost if its lag exceeds its age (the M/G/inf count:
+  N ~ Poisson(rate * E[lag]), drawn write by write over a window that holds
+  all but 1e-12 of the lag distribution).
+* **resume** - a primary that crashed and comes back on its own disk loses
+  what its write-ahead log had not flushed.
+* **split brain** - writes taken by a demoted primary that kept serving are
+  discarded when it learns of its demotion.
+* **multi-primary conflicts** - while replicas of an active-active service
+  cannot reach each other, both sides take writes; keys written on both
+  sides conflict (last-writer-wins loses one update per conflict; version
+  vectors keep both for repair).
+* **corruption** - silent corruption of a replica, found by scrubs or read
+  repair and re-copied from a good replica; unrecoverable when no good copy
+  is left, which forces a restore from the newest good backup.
+* **disasters** - failures with ``destroys`` wipe the data inside a domain
+  (``online``: except offline backups); with no copy left the service is
+  down until a restore completes.
+
+References
+----------
+.. [1] S. M. Ross, *Introduction to Probability Models*, 11th ed., Academic
+   Press, 2014 (Poisson process; the M/G/inf queue).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from relsim.dists import Fixed
+from relsim.model.schema import Data
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["DataProtection"]
+
+
+class DataProtection:
+    """The data of one service in one replication."""
+
+    def __init__(self, service: Any, spec: Data, sim: Simulation):
+        self.svc = service
+        self.spec = spec
+        self.sim = sim
+        key = f"{service.name}/data"
+        self.rng = sim.streams.generator(key)
+        self._lag = sim.streams.sampler(spec.lag, f"{key}/lag")
+        self.pending: tuple[int, float, float] | None = None  # loss if the crashed primary is abandoned
+        self.wal_pending: tuple[int, float] | None = None  # loss if it resumes from its own disk
+        self.blocked = False
+        self.degraded_since: float | None = None
+        self.latency_integral = 0.0
+        self._latency_mark = 0.0
+        self.destroyed: set[int] = set()  # replicas whose data is gone
+        self.lost_all_at: float | None = None
+        self.restoring: Any = None
+        self.destroy_log: list[tuple[str, str, float]] = []
+        self.corrupted: dict[int, float] = {}
+        self.corrupt_since: float | None = None
+        self.partition_since: float | None = None
+        self.partition_groups: list[list[Any]] = []
+        # tallies
+        self.writes_lost = 0
+        self.loss_events = 0
+        self.conflicts = 0
+        self.unrecoverable = 0
+        self.restores = 0
+        self.restore_times: list[float] = []
+
+    # -- set-up ----------------------------------------------------------------
+    def start(self) -> None:
+        corruption = self.spec.corruption
+        if corruption is not None:
+            for r in self.svc.replicas:
+                self._schedule_corruption(r)
+        if self.svc.spec.mode == "active-active":
+            self.sim.network.watchers.append(self._network_changed)
+        self._update_sync()
+
+    # -- writes ------------------------------------------------------------------
+    def rate(self, t: float) -> float:
+        """Writes per second at time ``t`` (with the daily profile, if any)."""
+        r = self.spec.writes
+        if self.spec.profile:
+            r *= self.spec.profile[int((t % 86400.0) // 3600.0)]
+        return r
+
+    def _async_loss(self, now: float) -> tuple[int, float, float]:
+        """Writes not yet replicated at ``now``: (count, seconds of data, lag)."""
+        lam = self.rate(now)
+        lag = self.spec.lag
+        if self.spec.lag_model == "shared" or isinstance(lag, Fixed):
+            L = self._lag()
+            n = int(self.rng.poisson(lam * L)) if lam * L > 0 else 0
+            return n, L, L
+        window = float(lag.ppf(1.0 - 1e-12))
+        k = int(self.rng.poisson(lam * window)) if lam * window > 0 else 0
+        ages = self.rng.random(k) * window
+        lags = lag.sample(self.rng, k)
+        lost = lags > ages
+        n = int(lost.sum())
+        oldest = float(ages[lost].max()) if n else 0.0
+        return n, oldest, oldest
+
+    def _acking_standbys(self) -> int:
+        return sum(1 for r in self.svc.replicas if r is not self.svc.primary and self.svc.view(r) == 1.0)
+
+    def synchronous_now(self) -> bool:
+        """Whether an acknowledged write is already on a standby right now."""
+        mode = self.spec.replication
+        if mode == "sync":
+            return self._acking_standbys() >= 1
+        if mode == "semi-sync":
+            return self._acking_standbys() >= self.spec.acks
+        return False
+
+    def write_factor(self) -> float:
+        """0 while writes are blocked (sync replica unavailable, or data lost and not restored)."""
+        return 0.0 if (self.blocked or self.lost_all_at is not None) else 1.0
+
+    def _update_sync(self) -> None:
+        """Re-evaluate the synchronous replicas after a replica or network change."""
+        if self.spec.replication == "async" or self.svc.spec.mode != "active-passive":
+            return
+        now = self.sim.env.now
+        self.latency_integral += self._latency() * (now - self._latency_mark)
+        self._latency_mark = now
+        ok = self.synchronous_now() or self.svc.primary is None or self.svc.primary_down
+        if self.spec.on_sync_unavailable == "block":
+            if self.blocked != (not ok):
+                self.blocked = not ok
+                self.sim.log("writes_blocked" if self.blocked else "writes_unblocked", service=self.svc.name)
+        elif not ok and self.degraded_since is None:
+            self.degraded_since = now
+            self.sim.log("replication_degraded", service=self.svc.name, to="async")
+        elif ok and self.degraded_since is not None:
+            self.degraded_since = None
+            self.sim.log("replication_restored", service=self.svc.name)
+
+    def _latency(self) -> float:
+        if self.spec.replication == "async" or self.degraded_since is not None:
+            return 0.0
+        return self.spec.rtt
+
+    # -- the failover life cycle ---------------------------------------------------
+    def primary_crashed(self, destroyed: bool = False) -> None:
+        """The primary failed: draw what a failover, or a resume, would lose."""
+        now = self.sim.env.now
+        if self.synchronous_now():
+            # every acknowledged write is on a standby: neither a failover nor a
+            # resume (which re-syncs from that standby) loses any
+            self.pending = (0, 0.0, 0.0)
+            self.wal_pending = None
+            return
+        self.pending = self._async_loss(now)
+        wal = self.spec.wal
+        if destroyed or wal is None or wal.fsync == "every-write":
+            self.wal_pending = None if not destroyed else (self.pending[0], self.pending[1])
+            return
+        interval = wal.interval if wal.fsync == "interval" else wal.flush
+        age = float(self.rng.random()) * interval
+        lam = self.rate(now)
+        self.wal_pending = (int(self.rng.poisson(lam * age)) if lam * age > 0 else 0, age)
+
+    def staleness(self) -> float:
+        """Seconds of data the best standby is missing after the crash (0 if in sync)."""
+        return self.pending[2] if self.pending is not None else 0.0
+
+    def too_stale(self) -> bool:
+        return self.spec.max_lag is not None and self.staleness() > self.spec.max_lag
+
+    def promoted(self, old: Any, alive: bool) -> None:
+        """A standby took over from ``old`` (``alive``: a false failover)."""
+        del old, alive  # the loss depends only on what was replicated
+        now = self.sim.env.now
+        if self.pending is not None:  # the old primary crashed: drawn then
+            n, window, _ = self.pending
+        elif self.synchronous_now():
+            n, window = 0, 0.0
+        else:
+            # unreachable or falsely suspected: its unreplicated writes are
+            # stranded on the demoted primary and discarded
+            n, window, _ = self._async_loss(now)
+        self.record("failover", n, window, rpo=True)
+        self.pending = self.wal_pending = None
+        self._update_sync()
+
+    def resumed(self) -> None:
+        """The crashed primary came back and serves from its own disk."""
+        if self.wal_pending is not None and self.wal_pending[0] > 0:
+            self.record("crash", self.wal_pending[0], self.wal_pending[1], rpo=True)
+        self.pending = self.wal_pending = None
+
+    def split_brain_ended(self, duration: float) -> None:
+        """Writes the demoted primary took while it still served are discarded."""
+        lam = self.spec.writes
+        n = int(self.rng.poisson(lam * duration)) if lam * duration > 0 else 0
+        self.record("split-brain", n, duration, rpo=False)
+
+    def record(self, kind: str, writes: int, window: float, rpo: bool) -> None:
+        self.writes_lost += writes
+        if writes > 0:
+            self.loss_events += 1
+        self.sim.log("data_loss", service=self.svc.name, cause=kind, writes=writes, seconds=window)
+        self.sim.data_event(writes, window if rpo else None)
+
+    # -- multi-primary conflicts ---------------------------------------------------
+    def _network_changed(self) -> None:
+        net = self.sim.network
+        up = [r for r in self.svc.replicas if r.s == 1.0]
+        groups: list[list[Any]] = []
+        for r in up:
+            for g in groups:
+                if net.reachable(g[0].place, r.place):
+                    g.append(r)
+                    break
+            else:
+                groups.append([r])
+        now = self.sim.env.now
+        if len(groups) > 1 and self.partition_since is None:
+            self.partition_since = now
+            self.partition_groups = groups
+            self.sim.log("multi_primary_split", service=self.svc.name, sides=[len(g) for g in groups])
+        elif len(groups) <= 1 and self.partition_since is not None:
+            self._reconcile(now - self.partition_since)
+            self.partition_since = None
+
+    def _reconcile(self, duration: float) -> None:
+        """Both sides took writes for ``duration``: count keys written on more than one side."""
+        sizes = np.array([len(g) for g in self.partition_groups], dtype=float)
+        writes = self.spec.writes * duration * sizes / sizes.sum()
+        K = self.spec.keys
+        touched = 1.0 - np.exp(-writes / K)  # chance a key was written on that side
+        # keys written on at least two sides (occupancy, Poisson approximation)
+        none = np.prod(1.0 - touched)
+        one = sum(touched[i] * np.prod(np.delete(1.0 - touched, i)) for i in range(len(touched)))
+        expected = K * max(0.0, 1.0 - none - one)
+        n = int(self.rng.poisson(expected)) if expected > 0 else 0
+        self.conflicts += n
+        lost = n if self.spec.conflicts == "lww" else 0
+        self.sim.log("conflicts", service=self.svc.name, keys=n, resolution=self.spec.conflicts,
+                     lost_updates=lost)
+        if lost:
+            self.record("conflict", lost, duration, rpo=False)
+
+    # -- disasters and restores ------------------------------------------------------
+    def destroy(self, domain: str, mode: str) -> None:
+        """A failure that destroys data hit ``domain``."""
+        now = self.sim.env.now
+        self.destroy_log.append((domain, mode, now))
+        hit = [r for r in self.svc.replicas if domain in r.place]
+        if not hit:
+            return
+        primary = getattr(self.svc, "primary", None)
+        for r in hit:
+            self.destroyed.add(id(r))
+        self.sim.log("data_destroyed", service=self.svc.name, domain=domain,
+                     replicas=[r.name for r in hit], mode=mode)
+        if primary is not None and id(primary) in self.destroyed:
+            self.primary_crashed(destroyed=True)
+        if all(id(r) in self.destroyed for r in self.svc.replicas):
+            self._lose_everything(now)
+
+    def has_data(self, replica: Any) -> bool:
+        return id(replica) not in self.destroyed and self.lost_all_at is None
+
+    def _lose_everything(self, now: float) -> None:
+        self.lost_all_at = now
+        self.sim.log("all_copies_lost", service=self.svc.name)
+        self._maybe_restore()
+
+    def replicas_changed(self) -> None:
+        """A replica changed state: sync replicas, restores and resyncs may follow."""
+        self._update_sync()
+        if self.lost_all_at is not None:
+            self._maybe_restore()
+        elif self.destroyed:
+            # a wiped replica that is back copies the data from a live one
+            for r in self.svc.replicas:
+                if id(r) in self.destroyed and r.s == 1.0:
+                    self.destroyed.discard(id(r))
+
+    def _maybe_restore(self) -> None:
+        if self.restoring is not None:
+            return
+        target = next((r for r in self.svc.replicas if r.s == 1.0), None)
+        if target is None:
+            return
+        spec = self.spec.restore
+        backup = self.best_backup(self.sim.env.now)
+        if spec is None or backup is None:
+            self.unrecoverable += 1
+            lost_since = self.lost_all_at or 0.0
+            self.sim.log("restore_impossible", service=self.svc.name,
+                         reason="no backup" if spec is not None else "no restore configured")
+            self.record("unrecoverable", int(self.rng.poisson(self.spec.writes * lost_since))
+                        if self.spec.writes * lost_since > 0 else 0, lost_since, rpo=True)
+            self._restored()
+            return
+        duration = float(self.sim.streams.sampler(spec.time, f"{self.svc.name}/data/restore")()) + \
+            float(self.sim.streams.sampler(spec.activation, f"{self.svc.name}/data/activation")())
+        start = self.sim.env.now
+        self.sim.log("restore_started", service=self.svc.name, backup_taken=backup, duration=duration)
+        lost_window = (self.lost_all_at or start) - backup
+
+        def done(_ev: Any) -> None:
+            self.restore_times.append(self.sim.env.now - start)
+            lam = self.spec.writes
+            n = int(self.rng.poisson(lam * lost_window)) if lam * lost_window > 0 else 0
+            self.record("restore", n, lost_window, rpo=True)
+            self.restores += 1
+            self._restored()
+
+        self.restoring = self.sim.after(duration, done)
+
+    def _restored(self) -> None:
+        self.lost_all_at = None
+        self.restoring = None
+        self.destroyed.clear()
+        self.corrupted.clear()
+        self.corrupt_since = None
+        self.sim.log("restored", service=self.svc.name)
+        self.svc.data_changed()
+
+    def best_backup(self, now: float) -> float | None:
+        """Start time of the newest usable backup at ``now`` (None if there is none)."""
+        best: float | None = None
+        for b in self.spec.backups:
+            chain = self.sim.network.chain(b.in_)
+            k = math.floor((now - b.takes) / b.every)
+            while k >= 1:
+                start = k * b.every
+                if now - (start + b.takes) > b.retention:
+                    break
+                if self._backup_survives(chain, b.offline, start + b.takes) and self._backup_good(start):
+                    best = start if best is None else max(best, start)
+                    break
+                k -= 1
+        return best
+
+    def _backup_survives(self, chain: Any, offline: bool, completed: float) -> bool:
+        """Backups stored in a domain die with it (``online`` disasters spare offline copies)."""
+        for domain, mode, t in self.destroy_log:
+            if t >= completed and domain in chain and (mode == "data" or not offline):
+                return False
+        return True
+
+    def _backup_good(self, start: float) -> bool:
+        return self.corrupt_since is None or start < self.corrupt_since
+
+    # -- silent corruption -------------------------------------------------------------
+    def _schedule_corruption(self, replica: Any) -> None:
+        draw = self.sim.streams.sampler(self.spec.corruption.every, f"{self.svc.name}/data/corrupt/{replica.name}")
+        self.sim.after(draw(), lambda _e: self._corrupt(replica, draw))
+
+    def _corrupt(self, replica: Any, draw: Any) -> None:
+        sim = self.sim
+        now = sim.env.now
+        sim.after(draw(), lambda _e: self._corrupt(replica, draw))
+        spec = self.spec.corruption
+        victims = [replica] if spec.checksums else list(self.svc.replicas)
+        for r in victims:
+            if id(r) not in self.corrupted:
+                self.corrupted[id(r)] = now
+                self._schedule_detection(r)
+        if self.corrupt_since is None:
+            self.corrupt_since = now
+        sim.log("corrupted", service=self.svc.name, replicas=[r.name for r in victims])
+
+    def _schedule_detection(self, replica: Any) -> None:
+        spec = self.spec.corruption
+        now = self.sim.env.now
+        delays = []
+        if spec.scrub:
+            delays.append((math.floor(now / spec.scrub) + 1) * spec.scrub - now)
+        if spec.read_repair:
+            delays.append(float(self.rng.exponential(1.0 / spec.read_repair)))
+        if delays:
+            self.sim.after(min(delays), lambda _e: self._detected(replica))
+
+    def _detected(self, replica: Any) -> None:
+        if id(replica) not in self.corrupted:
+            return
+        sim = self.sim
+        good = [r for r in self.svc.replicas if id(r) not in self.corrupted]
+        if good:
+            repair = self.sim.streams.sampler(self.spec.corruption.repair, f"{self.svc.name}/data/fix")()
+            sim.log("corruption_found", service=self.svc.name, replica=replica.name, repair=repair)
+
+            def fixed(_e: Any) -> None:
+                self.corrupted.pop(id(replica), None)
+                if not self.corrupted:
+                    self.corrupt_since = None
+
+            sim.after(repair, fixed)
+        elif self.lost_all_at is None:
+            sim.log("corruption_unrecoverable", service=self.svc.name)
+            self.unrecoverable += 1
+            self.lost_all_at = self.corrupt_since or sim.env.now
+            self._maybe_restore()
+            self.svc.data_changed()
+
+    def finish(self) -> float:
+        """Close time integrals at the horizon; returns the mean added write latency."""
+        now = self.sim.env.now
+        self.latency_integral += self._latency() * (now - self._latency_mark)
+        if self.spec.replication == "async" or self.svc.spec.mode != "active-passive":
+            return 0.0
+        return self.latency_integral / now if now > 0 else 0.0
