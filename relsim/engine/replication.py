@@ -279,9 +279,9 @@ class DataProtection:
         return id(replica) not in self.destroyed and self.lost_all_at is None
 
     def _lose_everything(self, now: float) -> None:
+        # The restore starts once a replica is back up (replicas_changed).
         self.lost_all_at = now
         self.sim.log("all_copies_lost", service=self.svc.name)
-        self._maybe_restore()
 
     def replicas_changed(self) -> None:
         """A replica changed state: sync replicas, restores and resyncs may follow."""
@@ -295,7 +295,16 @@ class DataProtection:
                     self.destroyed.discard(id(r))
 
     def _maybe_restore(self) -> None:
-        if self.restoring is not None:
+        # Decide once the current instant has settled: a disaster takes its
+        # replicas down one by one, and none of them is a restore target.
+        if self.restoring is None:
+            self.restoring = self.sim.after(0.0, self._restore_if_possible)
+
+    def _restore_if_possible(self, ev: Any) -> None:
+        if ev is not self.restoring:
+            return
+        self.restoring = None
+        if self.lost_all_at is None:
             return
         target = next((r for r in self.svc.replicas if r.s == 1.0), None)
         if target is None:

@@ -124,6 +124,12 @@ class ActiveActive(_Counting):
             self._lasts = sim.streams.sampler(self.overload.lasts, f"{name}/overload/lasts")
             self._coin = sim.streams.uniform(f"{name}/overload/coin")
 
+    def replica_changed(self, replica: Any, old: float, new: float) -> None:
+        if self.data is not None:
+            self.data.replicas_changed()
+            self.data_factor = self.data.write_factor()
+        super().replica_changed(replica, old, new)
+
     def evaluate(self) -> float:
         u = self.n_up + (sum(self.partial.values()) if self.partial else 0.0)
         if self.overload is not None:
