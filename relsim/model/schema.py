@@ -391,6 +391,10 @@ class Objectives(_Frozen):
 from relsim.model.traffic import Workload  # noqa: E402
 
 
+# The traffic sections build on the classes above (failure specs, durations).
+from relsim.model.traffic import Workload  # noqa: E402
+
+
 class ModelSpec(_Frozen):
     """The whole model file, as validated data."""
 
@@ -405,4 +409,5 @@ class ModelSpec(_Frozen):
     entry: str | None = None
     probe: Probe | None = None
     objectives: Objectives = Field(default_factory=Objectives)
+    workload: Workload | None = None
     workload: Workload | None = None

@@ -1,0 +1,203 @@
+"""Schema of the traffic sections: ``workload``, ``load_balancers`` and ``dns``.
+
+These describe the path a request takes (DNS name → load balancer →
+service) and what clients do when a request fails. Like the rest of the
+schema they are frozen, picklable data; the engine's traffic modules
+(:mod:`relsim.engine.traffic` and friends) give them behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from relsim.dists import Distribution, Fixed
+from relsim.model.schema import Count, Duration, Failures, Fraction, Names, _Frozen
+from relsim.units import parse_rate
+
+__all__ = [
+    "CircuitBreaker",
+    "Clients",
+    "ClientPopulation",
+    "Dns",
+    "DnsName",
+    "DnsProvider",
+    "LoadBalancer",
+    "RateLimit",
+    "Retry",
+    "TrafficCheck",
+    "Workload",
+]
+
+
+def _rate(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a rate like 100/s, got {value!r}")
+    return parse_rate(value)
+
+
+Rate = Annotated[float, BeforeValidator(_rate)]
+
+
+class TrafficCheck(_Frozen):
+    """A health check of a load balancer's backends or of a DNS record's target.
+
+    The checker probes every ``interval`` at a phase unrelated to failures.
+    A check of a failed target fails after ``timeout``; ``unhealthy`` failed
+    checks in a row take the target out (of rotation, of the DNS answers),
+    ``healthy`` passed checks in a row put it back. Shallow checks
+    (``deep: false``) pass on ``silent`` failures, which then stay in.
+    """
+
+    interval: Duration = 10.0
+    unhealthy: Count = 3
+    healthy: Count = 2
+    timeout: Duration = 2.0
+    deep: bool = False
+
+
+class Retry(_Frozen):
+    """Client retries: up to ``attempts`` tries in all, with exponential backoff.
+
+    The wait before retry *k* (k = 1, 2, ...) is ``min(cap, base * 2**(k-1))``
+    shaped by ``jitter``: ``none`` (that value), ``full`` (uniform on
+    [0, value]), ``equal`` (value/2 plus uniform on [0, value/2]) or
+    ``decorrelated`` (uniform on [base, 3 * previous wait], capped).
+    """
+
+    attempts: Count = 3
+    base: Duration = 0.1
+    cap: Duration = 10.0
+    jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
+
+
+class CircuitBreaker(_Frozen):
+    """A client-side circuit breaker per target.
+
+    It opens when the share of failed attempts over the last ``window``
+    reaches ``errors``; while open, calls fail at once without reaching the
+    target (no load, no retries). After ``open`` it lets ``probes`` calls
+    through (half-open): it closes if they succeed and opens again if not.
+    """
+
+    errors: Fraction = 0.5
+    window: Duration = 10.0
+    open: Duration = 30.0
+    probes: Count = 1
+
+
+class RateLimit(_Frozen):
+    """A token bucket at the edge: ``rate`` tokens per second, holding at most ``burst``.
+
+    Attempts beyond the bucket are rejected at once (HTTP 429): they fail
+    but put no load on the service.
+    """
+
+    rate: Rate
+    burst: Count = 1
+
+
+class Clients(_Frozen):
+    """What clients do per request: a ``timeout`` per attempt, retries, a breaker."""
+
+    timeout: Duration = 1.0
+    retry: Retry | None = None
+    breaker: CircuitBreaker | None = None
+
+
+class ClientPopulation(_Frozen):
+    """A share of the workload's clients; ``near`` is the domain they are closest to."""
+
+    share: Fraction
+    near: str | None = None
+
+
+class Workload(_Frozen):
+    """Requests offered to the system (DESIGN §4: request-weighted metrics).
+
+    ``rate`` is the mean request rate; ``profile`` (24 hourly multipliers)
+    shapes it over the day, rescaled to mean 1. ``target`` is where clients
+    send requests: a DNS name, a load balancer or a service (default: the
+    entry service). ``writes`` is the share of requests that are writes.
+    """
+
+    rate: Rate
+    profile: tuple[float, ...] | None = None
+    writes: Fraction = 0.0
+    target: str | None = None
+    populations: dict[str, ClientPopulation] = Field(default_factory=dict)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is None:
+            return None
+        if len(value) != 24:
+            raise ValueError(f"profile needs 24 hourly multipliers, got {len(value)}")
+        if min(value) < 0 or sum(value) <= 0:
+            raise ValueError("profile multipliers must be >= 0 and not all 0")
+        return value
+
+
+class LoadBalancer(_Frozen):
+    """A load balancer in front of an active-active ``service``.
+
+    It is an element (``in`` a domain, with ``failures``). Its backends are
+    the service's replicas; it sends each its share of the traffic
+    (``algorithm``) until health checks take it out of rotation. A backend
+    that has failed but is still in rotation gets its share, which fails.
+    ``capacity`` is what one backend serves per second (default: unlimited
+    beyond the service's ``needs``).
+    """
+
+    service: str
+    in_: str | None = Field(default=None, alias="in")
+    algorithm: Literal["round-robin", "weighted", "least-loaded"] = "round-robin"
+    weights: dict[str, float] = Field(default_factory=dict)
+    health_check: TrafficCheck = Field(default_factory=TrafficCheck)
+    capacity: Rate | None = None
+    failures: Failures = ()
+    description: str = ""
+
+
+class DnsName(_Frozen):
+    """A DNS name: its ``records`` (load balancers or services), ``ttl`` and ``policy``.
+
+    ``failover`` answers with the first healthy record in the listed order;
+    ``weighted`` splits clients by ``weights`` over the healthy records;
+    ``latency`` (a global traffic manager) answers each client population
+    with the healthy record nearest to it. Without ``health_check`` the
+    answers never change.
+    """
+
+    records: Names
+    ttl: Duration = 60.0
+    policy: Literal["failover", "weighted", "latency"] = "failover"
+    weights: dict[str, float] = Field(default_factory=dict)
+    health_check: TrafficCheck | None = None
+
+
+class DnsProvider(_Frozen):
+    """The DNS provider, an element that can fail (``in`` a domain, ``failures``).
+
+    While it is down, answers cannot change; with ``serve_stale: true``
+    resolvers keep serving the last answer, with ``false`` a client whose
+    cache expires gets no answer and fails until its next refresh.
+    """
+
+    in_: str | None = Field(default=None, alias="in")
+    failures: Failures = ()
+    serve_stale: bool = True
+
+
+class Dns(_Frozen):
+    """The DNS section: the ``provider`` and the ``names`` it serves."""
+
+    provider: DnsProvider = Field(default_factory=DnsProvider)
+    names: dict[str, DnsName] = Field(default_factory=dict)
+
+
+def is_zero(dist: Distribution) -> bool:
+    """Whether ``dist`` is the constant 0 (no latency modelled)."""
+    return isinstance(dist, Fixed) and dist.value == 0.0

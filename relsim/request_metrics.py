@@ -1,0 +1,61 @@
+"""Request-level metrics of one replication (models with a ``workload``).
+
+With a workload, users experience requests, not component states: the
+served fraction becomes the share of offered requests that succeeded, and
+the error budget is spent by failed requests.
+
+``request_success``
+    requests served / requests offered (the request success ratio).
+``served_fraction``
+    the same number: DESIGN §4 makes it request-weighted once traffic exists.
+``requests_per_year``, ``requests_failed_per_year``, ``writes_failed_per_year``
+    offered requests, failed requests, failed writes per 365 days.
+``error_budget_burn``
+    (1 − request_success) / (1 − objectives.availability): 1 spends exactly
+    the budget the availability objective allows, 2 spends it twice over.
+
+References
+----------
+.. [1] B. Beyer, C. Jones, J. Petoff, N. R. Murphy (eds.), *Site Reliability
+   Engineering*, O'Reilly, 2016, ch. 3 (error budgets) and ch. 6 (the four
+   golden signals).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from relsim.units import YEAR
+
+__all__ = ["REQUEST_METRICS", "request_metrics"]
+
+#: Per-replication request metrics, in reporting order.
+REQUEST_METRICS = (
+    "request_success",
+    "requests_per_year",
+    "requests_failed_per_year",
+    "writes_failed_per_year",
+    "error_budget_burn",
+)
+
+
+def request_metrics(res: Any, objectives: Any = None) -> dict[str, float]:
+    """Request metrics of one replication (``res.requests`` holds the tallies)."""
+    req = res.requests
+    per_year = YEAR / res.horizon
+    offered = req["offered"]
+    success = req["served"] / offered if offered > 0 else math.nan
+    row = {
+        "served_fraction": success,
+        "request_success": success,
+        "requests_per_year": offered * per_year,
+        "requests_failed_per_year": req["failed"] * per_year,
+        "writes_failed_per_year": req["writes_failed"] * per_year,
+        "requests_offered": offered,
+        "requests_failed": req["failed"],
+    }
+    target = getattr(objectives, "availability", None) if objectives is not None else None
+    if target is not None and target < 1.0:
+        row["error_budget_burn"] = (1.0 - success) / (1.0 - target)
+    return row
