@@ -45,6 +45,10 @@ _STYLE = {
     "p_data_loss": "fraction",
 }
 
+#: Shown for models with a ``data`` section even when zero.
+_DATA = ("writes_lost_per_year", "data_loss_events_per_year", "p_data_loss", "write_latency_added",
+         "rpo_mean", "rpo_p95", "rpo_max")
+
 #: Always shown in the table; other metrics only when they are not all zero.
 _CORE = ("availability", "served_fraction", "downtime_per_year", "outages_per_year", "failures_per_year")
 
@@ -294,8 +298,11 @@ def format_table(model: Model, results: Any) -> str:
     ]
     header = ("metric", "mean", "95% CI", "p05", "p50", "p95")
     body = []
+    core = set(_CORE)
+    if any(svc.data is not None for svc in model.services.values()):
+        core |= set(_DATA)  # zero data loss is a result worth showing
     for name, row in s.iterrows():
-        if name not in _CORE and (row["n"] == 0 or (row["mean"] == 0 and row["ci_high"] == 0)):
+        if name not in core and (row["n"] == 0 or (row["mean"] == 0 and row["ci_high"] == 0)):
             continue  # a mechanism the model does not use
         ci = "-" if math.isnan(row["ci_low"]) else f"[{_fmt(name, row['ci_low'])}, {_fmt(name, row['ci_high'])}]"
         body.append((str(name), _fmt(name, row["mean"]), ci, _fmt(name, row["p05"]),

@@ -177,6 +177,7 @@ class Element:
         if isinstance(spec, PermanentFailure):
             self._set_up(False)
             if spec.detect is not None:
+                sim.set_phase(self, "detection")  # a latent fault: nobody knows yet
                 sim.after(clock.draw("detect"), self._request_repair)
             else:
                 self._request_repair(None)
@@ -188,7 +189,10 @@ class Element:
             self._spell(down=True)
         sim.end_cause()
 
-    def _request_repair(self, _ev: Any) -> None:
+    def _request_repair(self, ev: Any) -> None:
+        if ev is not None:
+            self.sim.set_phase(self, None)  # the latent fault is found
+            self.sim.detected()
         self.sim.repairs.request(self)
 
     def repaired(self) -> None:

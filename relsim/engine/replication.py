@@ -262,7 +262,7 @@ class DataProtection:
         """A failure that destroys data hit ``domain``."""
         now = self.sim.env.now
         self.destroy_log.append((domain, mode, now))
-        hit = [r for r in self.svc.replicas if domain in r.place]
+        hit = [r for r in self.svc.replicas if r.name == domain or domain in r.place]
         if not hit:
             return
         primary = getattr(self.svc, "primary", None)
@@ -310,7 +310,7 @@ class DataProtection:
         if target is None:
             return
         spec = self.spec.restore
-        backup = self.best_backup(self.sim.env.now)
+        backup = self.best_backup(self.sim.env.now, before=self.lost_all_at)
         if spec is None or backup is None:
             self.unrecoverable += 1
             lost_since = self.lost_all_at or 0.0
@@ -345,12 +345,17 @@ class DataProtection:
         self.sim.log("restored", service=self.svc.name)
         self.svc.data_changed()
 
-    def best_backup(self, now: float) -> float | None:
-        """Start time of the newest usable backup at ``now`` (None if there is none)."""
+    def best_backup(self, now: float, before: float | None = None) -> float | None:
+        """Start time of the newest backup usable at ``now`` and completed by ``before``.
+
+        A backup is usable if it survived every disaster since it was taken,
+        is within its retention and was taken before any corruption started.
+        """
         best: float | None = None
+        limit = now if before is None else min(before, now)
         for b in self.spec.backups:
             chain = self.sim.network.chain(b.in_)
-            k = math.floor((now - b.takes) / b.every)
+            k = math.floor((limit - b.takes) / b.every)
             while k >= 1:
                 start = k * b.every
                 if now - (start + b.takes) > b.retention:
