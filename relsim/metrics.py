@@ -25,7 +25,6 @@ from scipy import stats
 
 from relsim.engine.simulation import RunResult
 from relsim.request_metrics import REQUEST_METRICS, request_metrics
-from relsim.request_metrics import REQUEST_METRICS, request_metrics
 from relsim.units import YEAR
 
 __all__ = ["PER_RUN", "replication_metrics", "slo_windows_met", "summarise"]
@@ -46,7 +45,6 @@ PER_RUN = (
     "false_suspicions_per_year",
     "split_brains_per_year",
     "split_brain_per_year",
-    *REQUEST_METRICS,
     *REQUEST_METRICS,
     "writes_lost_per_year",
     "data_loss_events_per_year",
@@ -97,8 +95,6 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "failed_failovers": res.failed_failovers,
         "events": res.events,
     }
-    if res.requests is not None:
-        row.update(request_metrics(res, objectives))
     if res.requests is not None:
         row.update(request_metrics(res, objectives))
     if objectives is not None and objectives.availability is not None:

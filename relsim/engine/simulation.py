@@ -68,7 +68,6 @@ class RunResult:
     outages: list[tuple[Any, ...]] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
     requests: dict[str, float] | None = None  # request tallies, with a workload
-    requests: dict[str, float] | None = None  # request tallies, with a workload
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:
@@ -316,8 +315,6 @@ class Simulation:
             res.degraded_time += now - self._last_t
         if self._outage is not None:
             self._end_outage(now, censored=True)
-        if self.traffic is not None:
-            self.traffic.finish(res)
         if self.traffic is not None:
             self.traffic.finish(res)
         for node in self.services:

@@ -186,9 +186,6 @@ def check_references(raw: dict[str, Any]) -> Found:
     from relsim.model.traffic_checks import check_traffic
 
     found.extend(check_traffic(raw, domain_names, list(owner)))
-    from relsim.model.traffic_checks import check_traffic
-
-    found.extend(check_traffic(raw, domain_names, list(owner)))
     found.extend(check_sovereignty(raw))
     return found
 

@@ -391,10 +391,6 @@ class Objectives(_Frozen):
 from relsim.model.traffic import Workload  # noqa: E402
 
 
-# The traffic sections build on the classes above (failure specs, durations).
-from relsim.model.traffic import Workload  # noqa: E402
-
-
 class ModelSpec(_Frozen):
     """The whole model file, as validated data."""
 
@@ -409,5 +405,4 @@ class ModelSpec(_Frozen):
     entry: str | None = None
     probe: Probe | None = None
     objectives: Objectives = Field(default_factory=Objectives)
-    workload: Workload | None = None
     workload: Workload | None = None
