@@ -81,11 +81,14 @@ class Traffic:
         self.success_time = 0.0  # ∫ r dt
         self.degraded = 0.0  # time with 0 < r < 1
         self.pieces: list[Any] | None = None  # golden-signal recorder hook
+        self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         target.listeners.append(self.changed)
 
     # -- evaluation ------------------------------------------------------
     def start(self) -> None:
         """Evaluate the path once every node has started (the simulation reads ``s``)."""
+        for node in self.nodes:
+            node.start()
         self.r0, self.slope = self.evaluate()
         self.s = self._shown()
 
@@ -163,7 +166,15 @@ class Traffic:
 
 def build_traffic(sim: Simulation) -> Traffic:
     """The request path of ``sim.model`` (which has a ``workload``)."""
-    spec = sim.model.spec.workload
+    from relsim.engine.loadbalancer import LoadBalancerNode
+
+    model = sim.model.spec
+    nodes: dict[str, Any] = {}
+    for name, lb in model.load_balancers.items():
+        nodes[name] = LoadBalancerNode(name, lb, sim, sim.service_nodes[lb.service])
+    spec = model.workload
     name = spec.target or sim.model.entry
-    target = sim.service_nodes[name]
-    return Traffic(sim, spec, target)
+    target = nodes.get(name) or sim.service_nodes[name]
+    traffic = Traffic(sim, spec, target)
+    traffic.nodes = list(nodes.values())
+    return traffic

@@ -388,7 +388,7 @@ class Objectives(_Frozen):
 
 
 # The traffic sections build on the classes above (failure specs, durations).
-from relsim.model.traffic import Workload  # noqa: E402
+from relsim.model.traffic import LoadBalancer, Workload  # noqa: E402
 
 
 class ModelSpec(_Frozen):
@@ -406,3 +406,4 @@ class ModelSpec(_Frozen):
     probe: Probe | None = None
     objectives: Objectives = Field(default_factory=Objectives)
     workload: Workload | None = None
+    load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)

@@ -147,8 +147,8 @@ class LoadBalancer(_Frozen):
     the service's replicas; it sends each its share of the traffic
     (``algorithm``) until health checks take it out of rotation. A backend
     that has failed but is still in rotation gets its share, which fails.
-    ``capacity`` is what one backend serves per second (default: unlimited
-    beyond the service's ``needs``).
+    Each backend carries at most ``1/needs`` of the load (the service's
+    ``needs``).
     """
 
     service: str
@@ -156,7 +156,6 @@ class LoadBalancer(_Frozen):
     algorithm: Literal["round-robin", "weighted", "least-loaded"] = "round-robin"
     weights: dict[str, float] = Field(default_factory=dict)
     health_check: TrafficCheck = Field(default_factory=TrafficCheck)
-    capacity: Rate | None = None
     failures: Failures = ()
     description: str = ""
 

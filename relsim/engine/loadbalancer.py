@@ -1,0 +1,156 @@
+"""Load balancers: rotation, health checks and the share of requests that fail.
+
+A load balancer is an element (it lives in a domain and has failure specs)
+in front of an active-active service; its backends are the service's
+replicas. It splits the requests it receives over the backends *in
+rotation*:
+
+``round-robin`` and ``least-loaded``
+    equal shares (in fluid mode a least-loaded balancer over equal backends
+    spreads load evenly too; the pathology of least-connections sending
+    *more* to a backend that fails fast is not modelled);
+``weighted``
+    shares proportional to ``weights`` (default weight 1).
+
+A backend that fails stays in rotation until the health check notices:
+its share of requests fails meanwhile. With checks every ``interval`` at a
+phase unrelated to the failure, ``unhealthy`` failed checks in a row, each
+failing after ``timeout``, the backend leaves rotation after
+
+    D = (unhealthy − 1 + U) · interval + timeout,   U ~ Uniform(0, 1)
+
+(no per-check events: the delay is drawn, DESIGN §7). A backend that comes
+back before that was never removed. A restored backend rejoins after
+``(healthy − 1 + U) · interval``. A ``silent`` failure passes shallow
+checks and is never removed. If no backend is in rotation the balancer
+fails open (sends to all), as common balancers do.
+
+Capacity follows the service's ``needs``: each backend can carry
+``1/needs`` of the offered load, so with shares ``w_b`` the served share is
+``Σ_{b in rotation} min(w_b · s_b, 1/needs)`` times the service's
+dependencies; with every backend in rotation and healthy this is the
+service's own ``min(1, u/needs)``.
+
+References
+----------
+.. [1] B. Beyer et al. (eds.), *Site Reliability Engineering*, O'Reilly, 2016,
+   ch. 19-20 (load balancing at the front end and in the data centre).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from relsim.engine.elements import Element
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["LoadBalancerNode", "removal_delay_mean"]
+
+
+def removal_delay_mean(interval: float, unhealthy: int, timeout: float) -> float:
+    """E[D]: mean time from a backend failure to its removal from rotation."""
+    return (unhealthy - 0.5) * interval + timeout
+
+
+class LoadBalancerNode:
+    """A live load balancer of one replication (see the module docstring)."""
+
+    def __init__(self, name: str, spec: Any, sim: Simulation, service: Any):
+        self.name = name
+        self.spec = spec
+        self.sim = sim
+        self.service = service
+        el = Element(name, "load_balancer", sim)
+        el.add_failures(spec.failures)
+        if spec.in_ is not None:
+            sim.nodes[spec.in_].children.append(el)
+            el.parent_up = sim.nodes[spec.in_].s == 1.0
+        el.place = sim.network.chain(spec.in_)
+        sim.nodes[name] = el
+        sim.elements.append(el)
+        self.element = el
+        self.place = el.place
+        self.backends: list[Any] = list(service.replicas)
+        weighted = spec.algorithm == "weighted"
+        self.weights = [float(spec.weights.get(b.name, 1.0)) if weighted else 1.0 for b in self.backends]
+        self.in_rotation = [True] * len(self.backends)
+        self.pending: list[Any] = [None] * len(self.backends)
+        self.cap = 1.0 / float(getattr(service, "needs", 1) or 1)
+        hc = spec.health_check
+        self._u = sim.streams.uniform(f"{name}/health_check")
+        self.out_delay = lambda: (hc.unhealthy - 1 + self._u()) * hc.interval + hc.timeout
+        self.in_delay = lambda: (hc.healthy - 1 + self._u()) * hc.interval
+        self.listeners: list[Callable[[Any, float, float], None]] = []
+        self.removals = 0
+        self.s = 1.0
+        el.listeners.append(self._changed)
+        for i, b in enumerate(self.backends):
+            b.listeners.append(lambda node, old, new, i=i: self._backend_changed(i, old, new))
+        for d in service.deps:
+            d.listeners.append(self._changed)
+
+    def start(self) -> None:
+        self.s = self.evaluate()
+
+    def evaluate(self) -> float:
+        """Share of the requests reaching this balancer that succeed."""
+        if self.element.s < 1.0:
+            return 0.0
+        rot = [i for i, r in enumerate(self.in_rotation) if r] or range(len(self.backends))
+        total = sum(self.weights[i] for i in rot)
+        if total <= 0.0:
+            return 0.0
+        cap = self.cap
+        served = 0.0
+        for i in rot:
+            share = self.weights[i] / total
+            served += min(share * self.backends[i].s, cap)
+        return min(1.0, served) * self.service.dep_factor
+
+    # -- events ----------------------------------------------------------
+    def _changed(self, *_args: Any) -> None:
+        s = self.evaluate()
+        if s == self.s:
+            return
+        old, self.s = self.s, s
+        for listener in self.listeners:
+            listener(self, old, s)
+
+    def _backend_changed(self, i: int, old: float, new: float) -> None:
+        backend = self.backends[i]
+        sim = self.sim
+        if new == 0.0 and old > 0.0:
+            failing = getattr(backend, "failing", None)
+            silent = failing is not None and failing.spec.silent and not self.spec.health_check.deep
+            if self.in_rotation[i] and not silent:
+                delay = self.out_delay()
+                self.pending[i] = sim.after(delay, lambda ev, i=i: self._take_out(ev, i))
+            elif not self.in_rotation[i]:
+                self.pending[i] = None  # was on its way back: stays out
+        elif old == 0.0 and new > 0.0:
+            if self.in_rotation[i]:
+                self.pending[i] = None  # back before the checks noticed
+            else:
+                delay = self.in_delay()
+                self.pending[i] = sim.after(delay, lambda ev, i=i: self._put_in(ev, i))
+        self._changed()
+
+    def _take_out(self, ev: Any, i: int) -> None:
+        if ev is not self.pending[i]:
+            return
+        self.pending[i] = None
+        self.in_rotation[i] = False
+        self.removals += 1
+        self.sim.log("lb_out", lb=self.name, backend=self.backends[i].name)
+        self._changed()
+
+    def _put_in(self, ev: Any, i: int) -> None:
+        if ev is not self.pending[i]:
+            return
+        self.pending[i] = None
+        self.in_rotation[i] = True
+        self.sim.log("lb_in", lb=self.name, backend=self.backends[i].name)
+        self._changed()
