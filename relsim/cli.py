@@ -312,8 +312,15 @@ def format_table(model: Model, results: Any) -> str:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     for name, verdict in results.objectives_met().items():
         word = "met" if verdict["met"] else "NOT met"
-        sure = "" if verdict["confident"] is None else (" (whole CI above target)" if verdict["confident"] else " (CI reaches below target)")
-        lines.append(f"\nobjective {name} >= {verdict['target']}: {word}{sure}")
+        if name == "availability":
+            sure = "" if verdict["confident"] is None else (
+                " (whole CI above target)" if verdict["confident"] else " (CI reaches below target)")
+            lines.append(f"\nobjective {name} >= {verdict['target']}: {word}{sure}")
+        else:
+            share = verdict["met_fraction"]
+            detail = (f"{share:.1%} of {verdict['incidents']} incidents, worst {format_duration(verdict['worst'])}"
+                      if verdict["incidents"] else "no incidents")
+            lines.append(f"objective {name} <= {format_duration(verdict['target'])}: {word} ({detail})")
     return "\n".join(lines)
 
 

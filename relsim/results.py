@@ -123,6 +123,35 @@ class Results:
                 "met": bool(row["mean"] >= target),
                 "confident": bool(row["ci_low"] >= target) if not math.isnan(row["ci_low"]) else None,
             }
+        inc = self.incidents()
+        for name, column, flag in (("rto", "duration_s", "rto_met"), ("rpo", "rpo_s", "rpo_met")):
+            target = self.objectives.get(name)
+            if target is None or flag not in inc:
+                continue
+            judged = inc[inc[flag].notna()]
+            worst = float(judged[column].max()) if len(judged) else math.nan
+            out[name] = {
+                "target": target,
+                "incidents": len(judged),
+                "met_fraction": _num(judged[flag].astype(float).mean()) if len(judged) else None,
+                "worst": _num(worst),
+                "met": bool(judged[flag].all()) if len(judged) else True,
+            }
+        return out
+
+    def incidents(self) -> pd.DataFrame:
+        """The outages with, where objectives apply, ``rto_met`` and ``rpo_met`` per incident.
+
+        RTO is judged on outages that needed a failover or restore, RPO on
+        outages ended by a failover or restore (``rpo_s`` known); other rows
+        hold NA.
+        """
+        out = self.outages.copy()
+        rto, rpo = self.objectives.get("rto"), self.objectives.get("rpo")
+        if rto is not None and "needed_failover" in out:
+            out["rto_met"] = (out["duration_s"] <= rto).where(out["needed_failover"].astype(bool))
+        if rpo is not None and "rpo_s" in out:
+            out["rpo_met"] = (out["rpo_s"] <= rpo).where(out["rpo_s"].notna())
         return out
 
     def __repr__(self) -> str:
