@@ -173,6 +173,14 @@ def build_traffic(sim: Simulation) -> Traffic:
     for name, lb in model.load_balancers.items():
         nodes[name] = LoadBalancerNode(name, lb, sim, sim.service_nodes[lb.service])
     spec = model.workload
+    if model.dns is not None:
+        from relsim.engine.dns import DnsName, DnsProvider
+
+        provider = DnsProvider(model.dns.provider, sim)
+        pops = [(p, body.near) for p, body in spec.populations.items()] or [("clients", None)]
+        for name, body in model.dns.names.items():
+            records = [nodes.get(r) or sim.service_nodes[r] for r in body.records]
+            nodes[name] = DnsName(name, body, sim, provider, records, pops)
     name = spec.target or sim.model.entry
     target = nodes.get(name) or sim.service_nodes[name]
     traffic = Traffic(sim, spec, target)

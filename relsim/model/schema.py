@@ -388,7 +388,7 @@ class Objectives(_Frozen):
 
 
 # The traffic sections build on the classes above (failure specs, durations).
-from relsim.model.traffic import LoadBalancer, Workload  # noqa: E402
+from relsim.model.traffic import Dns, LoadBalancer, Workload  # noqa: E402
 
 
 class ModelSpec(_Frozen):
@@ -407,3 +407,4 @@ class ModelSpec(_Frozen):
     objectives: Objectives = Field(default_factory=Objectives)
     workload: Workload | None = None
     load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)
+    dns: Dns | None = None

@@ -77,6 +77,8 @@ def check_traffic(raw: dict[str, Any], domain_names: list[str], element_names: l
         for rec in _mapping(weights):
             if isinstance(records, list) and rec not in records:
                 found.append(((*where, "weights", rec), f"'{rec}' is not one of the records"))
+    if raw.get("dns") is not None and "dns" in element_names:
+        found.append((("dns",), "the DNS provider is the element 'dns'; that name is already used"))
     prov = _mapping(dns.get("provider"))
     if prov.get("in") is not None and str(prov["in"]) not in domain_names:
         found.append((("dns", "provider", "in"),
