@@ -55,7 +55,8 @@ def test_model_starts_with_a_comment_block(path: Path):
         if not line.startswith("#"):
             break
         header.append(line)
-    assert len(header) >= 10, f"{path.name}: explain the model in a leading comment block"
+    # variants of another model may say less, but every file explains itself
+    assert len(header) >= 3, f"{path.name}: explain the model in a leading comment block"
 
 
 def test_check_all_models(capsys: pytest.CaptureFixture[str]):
