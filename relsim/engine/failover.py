@@ -139,7 +139,7 @@ class ActivePassive(ServiceNode):
                         if r is self.last_primary:
                             self.data.resumed()
                         else:
-                            self.data.promoted(self.last_primary, False)
+                            self.data.promoted(self.last_primary, False, r)
                     self._promote(r, "restored")
             elif v < 1.0 and before == 1.0:
                 self.healthy_since.pop(id(r), None)
@@ -324,7 +324,7 @@ class ActivePassive(ServiceNode):
             self.flaps += 1
         self.last_failover = now
         if self.data is not None:
-            self.data.promoted(old, alive)
+            self.data.promoted(old, alive, candidate)
         self._promote(candidate, "failover")
 
     def _fallback(self, reason: str) -> None:
@@ -380,6 +380,9 @@ class ActivePassive(ServiceNode):
         self.sim.log("promoted", service=self.name, primary=replica.name, via=how)
         if self.detector is not None:
             self.detector.watch()
+        if self.data is not None:
+            self.data.replicas_changed()  # a new primary: who can acknowledge its writes?
+            self.data_factor = self.data.write_factor()
 
     # -- split brain -----------------------------------------------------------
     def _begin_split_brain(self, old: Any) -> None:

@@ -60,6 +60,9 @@ class DataProtection:
         self.rng = sim.streams.generator(key)
         self._lag = sim.streams.sampler(spec.lag, f"{key}/lag")
         self.pending: tuple[int, float, float] | None = None  # loss if the crashed primary is abandoned
+        self.crashed_at: float | None = None
+        self.crash_blocked = False
+        self.behind_since: dict[int, float] = {}  # standbys that stopped receiving the log
         self.wal_pending: tuple[int, float] | None = None  # loss if it resumes from its own disk
         self.blocked = False
         self.degraded_since: float | None = None
@@ -160,9 +163,11 @@ class DataProtection:
     def primary_crashed(self, destroyed: bool = False) -> None:
         """The primary failed: draw what a failover, or a resume, would lose."""
         now = self.sim.env.now
-        if self.synchronous_now():
-            # every acknowledged write is on a standby: neither a failover nor a
-            # resume (which re-syncs from that standby) loses any
+        self.crashed_at = now
+        self.crash_blocked = self.blocked
+        if self.synchronous_now() or self.blocked:
+            # every acknowledged write is on a standby (or none was taken): neither
+            # a failover nor a resume (which re-syncs from that standby) loses any
             self.pending = (0, 0.0, 0.0)
             self.wal_pending = None
             return
@@ -183,12 +188,21 @@ class DataProtection:
     def too_stale(self) -> bool:
         return self.spec.max_lag is not None and self.staleness() > self.spec.max_lag
 
-    def promoted(self, old: Any, alive: bool) -> None:
-        """A standby took over from ``old`` (``alive``: a false failover)."""
+    def promoted(self, old: Any, alive: bool, new: Any = None) -> None:
+        """``new`` took over from ``old`` (``alive``: a false failover)."""
         del old, alive  # the loss depends only on what was replicated
         now = self.sim.env.now
         if self.pending is not None:  # the old primary crashed: drawn then
             n, window, _ = self.pending
+            behind = self.behind_since.get(id(new)) if new is not None else None
+            if behind is not None and self.crashed_at is not None and behind < self.crashed_at:
+                # the new primary was down when the old one crashed: it also
+                # misses every write taken (asynchronously) since it fell behind
+                gap = self.crashed_at - behind - window
+                if gap > 0 and not self.crash_blocked:
+                    lam = self.spec.writes
+                    n += int(self.rng.poisson(lam * gap)) if lam * gap > 0 else 0
+                    window += gap
         elif self.synchronous_now():
             n, window = 0, 0.0
         else:
@@ -285,6 +299,18 @@ class DataProtection:
 
     def replicas_changed(self) -> None:
         """A replica changed state: sync replicas, restores and resyncs may follow."""
+        svc = self.svc
+        primary = getattr(svc, "primary", None)
+        if primary is not None:
+            now = self.sim.env.now
+            serving = not svc.primary_down
+            for r in svc.replicas:
+                if r is primary:
+                    self.behind_since.pop(id(r), None)
+                elif svc.view(r) < 1.0:
+                    self.behind_since.setdefault(id(r), now)
+                elif serving:
+                    self.behind_since.pop(id(r), None)  # back, and catching up from a live primary
         self._update_sync()
         if self.lost_all_at is not None:
             self._maybe_restore()
