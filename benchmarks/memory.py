@@ -1,11 +1,19 @@
 """Peak memory of a run as the number of replications grows, with and without ``--out``.
 
-Each measurement runs in a fresh process (``relsim run`` through the Python
+Each measurement runs in a fresh process (``relsim.run`` through the Python
 API, serial backend) and reports that process's peak resident set size
-(``resource.getrusage``). With ``out=`` finished chunks go to Parquet files
-and are not kept in memory; only the final tables (a few dozen bytes per
-replication and per outage) are read back, so the peak should stay nearly
-flat while the in-memory run keeps every replication's raw record.
+(``resource.getrusage``). Three columns per size:
+
+* ``--out``: results streamed to Parquet as chunks finish, nothing kept per
+  replication while running; at the end the tables are read back column by
+  column to return ``Results``;
+* ``load only``: just ``Results.load`` of that directory in a fresh
+  process, i.e. the cost of holding the final tables themselves;
+* ``in memory``: no ``--out``, every replication's raw record kept until the
+  end.
+
+If ``--out`` tracks ``load only``, streaming itself is flat and what grows is
+the final tables (a few hundred bytes per replication).
 
     python benchmarks/memory.py [--runs 1000,4000,16000]
 
@@ -43,24 +51,31 @@ MODEL = {
 }
 
 
-def child(runs: int, out: str | None) -> None:
+def child(runs: int, out: str | None, load_only: bool) -> None:
     import relsim
 
     start = time.perf_counter()
-    res = relsim.run(relsim.from_dict(MODEL), runs=runs, seed=1, out=out)
+    if load_only:
+        res = relsim.Results.load(out)
+    else:
+        res = relsim.run(relsim.from_dict(MODEL), runs=runs, seed=1, out=out)
     res.summary()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"runs": runs, "peak_mib": peak_kib / 1024, "seconds": time.perf_counter() - start,
                       "outages": len(res.outages)}))
 
 
-def measure(runs: int, streamed: bool) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, __file__, "--child", str(runs)]
-        if streamed:
-            cmd += ["--out", str(Path(tmp) / "results")]
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+def _child(args: list[str]) -> dict:
+    done = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(runs: int) -> dict[str, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "results")
+        streamed = _child(["--child", str(runs), "--out", out])
+        loaded = _child(["--child", str(runs), "--out", out, "--load-only"])
+    return {"out": streamed, "load": loaded, "memory": _child(["--child", str(runs)])}
 
 
 def main() -> None:
@@ -68,26 +83,23 @@ def main() -> None:
     ap.add_argument("--runs", default="1000,4000,16000")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        child(args.child, args.out)
+        child(args.child, args.out, args.load_only)
         return
     sizes = [int(x) for x in args.runs.split(",")]
-    base = measure(1, streamed=True)["peak_mib"]
-    print(f"peak RSS of a 1-replication run (interpreter + libraries): {base:.0f} MiB\n")
-    print(f"{'replications':>12}  {'--out (MiB)':>12}  {'in memory (MiB)':>16}  {'runs/s --out':>12}")
+    print(f"{'replications':>12}  {'--out (MiB)':>12}  {'load only (MiB)':>15}  {'in memory (MiB)':>15}")
     rows = []
     for n in sizes:
-        s, m = measure(n, streamed=True), measure(n, streamed=False)
-        rows.append((n, s, m))
-        print(f"{n:>12}  {s['peak_mib']:>12.1f}  {m['peak_mib']:>16.1f}  {n / s['seconds']:>12.0f}")
-    first, last = rows[0], rows[-1]
-    growth = last[1]["peak_mib"] - first[1]["peak_mib"]
-    per_k = growth / ((last[0] - first[0]) / 1000)
-    print(f"\n--out: +{growth:.1f} MiB from {first[0]} to {last[0]} replications "
-          f"({per_k * 1024:.0f} KiB per 1000 replications)")
-    mem = last[2]["peak_mib"] - first[2]["peak_mib"]
-    print(f"in memory: +{mem:.1f} MiB over the same range")
+        m = measure(n)
+        rows.append((n, m))
+        print(f"{n:>12}  {m['out']['peak_mib']:>12.1f}  {m['load']['peak_mib']:>15.1f}  {m['memory']['peak_mib']:>15.1f}")
+    (n0, first), (n1, last) = rows[0], rows[-1]
+    for key, name in (("out", "--out"), ("load", "load only"), ("memory", "in memory")):
+        growth = last[key]["peak_mib"] - first[key]["peak_mib"]
+        print(f"{name:>10}: {growth:+6.1f} MiB from {n0} to {n1} replications "
+              f"({growth * 1024 / ((n1 - n0) / 1000):.0f} KiB per 1000 replications)")
 
 
 if __name__ == "__main__":
