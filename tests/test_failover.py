@@ -342,3 +342,16 @@ def test_overload_cascade_takes_down_the_survivors():
 def test_enough_headroom_means_no_cascade():
     res = _cascade(1.4)  # 4/3 < 1.4
     assert res.outages == [] and "overload" not in res.failures_by_kind
+
+
+def test_a_latent_fault_is_detection_time_until_it_is_found():
+    m = relsim.load({
+        "name": "latent", "horizon": "20h",
+        "components": {"a": {"failures": [{"kind": "permanent", "every": "fixed(10h)",
+                                           "repair": "fixed(1h)", "detect": "fixed(30m)"}]}},
+        "services": {"s": {"replicas": ["a"]}},
+    })
+    (out,) = outages(run(m))
+    assert (out["start_s"], out["end_s"]) == pytest.approx((10 * H, 11.5 * H))
+    assert (out["detection_s"], out["restore_s"], out["detected_s"]) == pytest.approx((1800, 3600, 1800))
+    assert not out["needed_failover"]

@@ -40,7 +40,7 @@ class Clock:
     """The clock of one failure spec of one element."""
 
     __slots__ = (
-        "element", "spec", "index", "kind", "key", "sim", "every", "_lazy",
+        "element", "spec", "index", "kind", "key", "sim", "rng", "every", "_lazy",
         "pending", "due", "remaining", "episode_end",
     )
 
@@ -51,7 +51,10 @@ class Clock:
         self.kind: str = spec.kind
         self.key = f"{element.name}/{index}"
         self.sim = sim
-        self.every = sim.streams.sampler(spec.every, f"{self.key}/every")
+        # One stream per (element, failure spec), as DESIGN §5 asks; each role
+        # (every, repair, lasts, ...) draws blocks from it in its own buffer.
+        self.rng = sim.streams.generator(self.key)
+        self.every = sim.streams.sampler(spec.every, self.key, self.rng)
         self._lazy: dict[str, Callable[[], float]] = {}
         self.pending: Any = None
         self.due = 0.0
@@ -62,7 +65,7 @@ class Clock:
         """A draw from the spec's ``role`` distribution (``repair``, ``lasts``...)."""
         sampler = self._lazy.get(role)
         if sampler is None:
-            sampler = self.sim.streams.sampler(getattr(self.spec, role), f"{self.key}/{role}")
+            sampler = self.sim.streams.sampler(getattr(self.spec, role), self.key, self.rng)
             self._lazy[role] = sampler
         return sampler()
 
@@ -177,7 +180,7 @@ class Element:
         if isinstance(spec, PermanentFailure):
             self._set_up(False)
             if spec.detect is not None:
-                sim.set_phase(self, "detection")  # a latent fault: nobody knows yet
+                sim.latent(self.name, True)  # a latent fault: nobody knows yet
                 sim.after(clock.draw("detect"), self._request_repair)
             else:
                 self._request_repair(None)
@@ -191,8 +194,7 @@ class Element:
 
     def _request_repair(self, ev: Any) -> None:
         if ev is not None:
-            self.sim.set_phase(self, None)  # the latent fault is found
-            self.sim.detected()
+            self.sim.latent(self.name, False)  # the latent fault is found
         self.sim.repairs.request(self)
 
     def repaired(self) -> None:

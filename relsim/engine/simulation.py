@@ -95,6 +95,7 @@ class Simulation:
         self.repairs = RepairShop(self, model.spec.repair_crews)
         self.cause: tuple[str, int, str] | None = None
         self._phase_of: dict[int, str] = {}
+        self._latent: set[str] = set()
         self._phase_count = dict.fromkeys(PHASES, 0)
         self._outage: list[Any] | None = None
         self._probe_delay = 0.0
@@ -233,6 +234,18 @@ class Simulation:
             if node.data is not None:
                 node.data.destroy(domain, mode)
 
+    def latent(self, element: str, hidden: bool) -> None:
+        """``element`` has a latent fault (``detect``) that has not been noticed yet."""
+        out = self._outage
+        if out is not None and out[3] == element:
+            self._close_phase()
+            if not hidden:
+                self.detected()
+        if hidden:
+            self._latent.add(element)
+        else:
+            self._latent.discard(element)
+
     def detected(self) -> None:
         """A controller noticed a failure: the current outage is detected."""
         out = self._outage
@@ -240,6 +253,8 @@ class Simulation:
             out[_F["detected_s"]] = self.env.now - out[0]
 
     def _current_phase(self) -> str:
+        if self._latent and self._outage is not None and self._outage[3] in self._latent:
+            return "detection"  # the outage's own root cause is still unnoticed
         for phase in PHASES:
             if self._phase_count[phase]:
                 return phase

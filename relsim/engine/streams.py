@@ -39,12 +39,17 @@ class Streams:
         ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, *key_words(key)))
         return np.random.Generator(np.random.PCG64(ss))
 
-    def sampler(self, dist: Distribution, key: str) -> Callable[[], float]:
-        """A zero-argument function drawing from ``dist`` on the stream ``key``."""
+    def sampler(self, dist: Distribution, key: str,
+                rng: np.random.Generator | None = None) -> Callable[[], float]:
+        """A zero-argument function drawing from ``dist`` on the stream ``key``.
+
+        Pass ``rng`` (that key's generator) to share one stream between
+        several samplers; fixed values use no stream at all.
+        """
         if isinstance(dist, Fixed):
             value = float(dist.value)
             return lambda: value
-        return dist.sampler(self.generator(key))
+        return dist.sampler(rng if rng is not None else self.generator(key))
 
     def uniform(self, key: str, block: int = 64) -> Callable[[], float]:
         """A zero-argument function giving U(0, 1) draws on the stream ``key``."""
