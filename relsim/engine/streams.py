@@ -2,7 +2,8 @@
 
 Replication *i* of a run with seed *S* owns the streams
 ``SeedSequence(S, spawn_key=(i, *words(key)))`` where *key* names what draws
-from it (``"db-1/0/every"``: element, failure spec index, role). Keys are
+from it (``"db-1/0"``: element and failure spec index; ``"db/failover/time"``
+for a service's draws). Keys are
 names, not positions, so adding an element leaves every other element's
 history unchanged, and two variants run with one seed share the failures of
 the elements they have in common (common random numbers).
