@@ -188,6 +188,31 @@ def _pooled_row(durations_by_run: list[np.ndarray], stat: Any, seed: int) -> dic
             "p05": math.nan, "p50": math.nan, "p95": math.nan, "n": len(pooled)}
 
 
+def _outage_rows(runs: pd.DataFrame, outages: pd.DataFrame, column: str, select: Any,
+                 prefix: str, quantiles: tuple[int, ...], seed: int) -> dict[str, dict[str, float]]:
+    """Mean (ratio of totals), pooled percentiles and maximum of ``column``.
+
+    Over the outages where ``select`` is not NA. With no quantiles the mean
+    alone is reported, named ``prefix``; otherwise ``prefix_mean``,
+    ``prefix_pQ`` and ``prefix_max``.
+    """
+    if select is None or not len(outages):
+        return {}
+    chosen = outages[select.notna()]
+    if not len(chosen):
+        return {}
+    per = chosen.groupby("replication")[column].agg(["sum", "count"]).reindex(runs["replication"], fill_value=0)
+    mean = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
+    if not quantiles:
+        return {prefix: mean}
+    by_run = [g[column].to_numpy() for _, g in chosen.groupby("replication")]
+    rows = {f"{prefix}_mean": mean}
+    for q in quantiles:
+        rows[f"{prefix}_p{q}"] = _pooled_row(by_run, lambda x, q=q: np.percentile(x, q), seed)
+    rows[f"{prefix}_max"] = _pooled_row(by_run, np.max, seed)
+    return rows
+
+
 def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n.
 
@@ -202,35 +227,15 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.Da
     by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
     rows["outage_p95"] = _pooled_row(by_run, lambda x: np.percentile(x, 95), seed)
     rows["outage_max"] = _pooled_row(by_run, np.max, seed)
-    if len(outages) and "detected_s" in outages:
-        # mttd: mean time from the start of an outage to its detection (by a
-        # failover controller or a synthetic probe), over detected outages.
-        seen = outages[outages["detected_s"].notna()]
-        if len(seen):
-            per = seen.groupby("replication")["detected_s"].agg(["sum", "count"])
-            per = per.reindex(runs["replication"], fill_value=0)
-            rows["mttd"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
-    if len(outages) and "needed_failover" in outages:
-        # RTO: durations of the outages that needed a failover or restore.
-        rto = outages[outages["needed_failover"].astype(bool)]
-        if len(rto):
-            per = rto.groupby("replication")["duration_s"].agg(["sum", "count"])
-            per = per.reindex(runs["replication"], fill_value=0)
-            rows["rto_mean"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
-            rto_by_run = [g["duration_s"].to_numpy() for _, g in rto.groupby("replication")]
-            for q in (50, 95, 99):
-                rows[f"rto_p{q}"] = _pooled_row(rto_by_run, lambda x, q=q: np.percentile(x, q), seed)
-            rows["rto_max"] = _pooled_row(rto_by_run, np.max, seed)
-    if len(outages) and "rpo_s" in outages:
-        # RPO: seconds of data lost at each failover or restore (0 when none was).
-        rpo = outages[outages["rpo_s"].notna()]
-        if len(rpo):
-            per = rpo.groupby("replication")["rpo_s"].agg(["sum", "count"])
-            per = per.reindex(runs["replication"], fill_value=0)
-            rows["rpo_mean"] = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
-            rpo_by_run = [g["rpo_s"].to_numpy() for _, g in rpo.groupby("replication")]
-            rows["rpo_p95"] = _pooled_row(rpo_by_run, lambda x: np.percentile(x, 95), seed)
-            rows["rpo_max"] = _pooled_row(rpo_by_run, np.max, seed)
+    # mttd: time from the start of an outage to its detection (by a failover
+    # controller or a synthetic probe), over the detected outages.
+    rows.update(_outage_rows(runs, outages, "detected_s", outages.get("detected_s"), "mttd", (), seed))
+    # RTO: durations of the outages that needed a failover or restore.
+    if "needed_failover" in outages:
+        rows.update(_outage_rows(runs, outages, "duration_s", outages["needed_failover"].astype(bool)
+                                 .where(outages["needed_failover"].astype(bool)), "rto", (50, 95, 99), seed))
+    # RPO: seconds of data lost at each failover or restore (0 when none was).
+    rows.update(_outage_rows(runs, outages, "rpo_s", outages.get("rpo_s"), "rpo", (95,), seed))
     if "restores" in runs and runs["restores"].sum() > 0:
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
     table = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]

@@ -94,7 +94,7 @@ class _Counting(ServiceNode):
         self.partial = {id(r): r.s for r in self.replicas if 0.0 < r.s < 1.0}
         super().start()
 
-    def replica_changed(self, replica: Any, old: float, new: float) -> None:
+    def _count(self, replica: Any, old: float, new: float) -> None:
         if old == 1.0:
             self.n_up -= 1
         elif old > 0.0:
@@ -103,6 +103,9 @@ class _Counting(ServiceNode):
             self.n_up += 1
         elif new > 0.0:
             self.partial[id(replica)] = new
+
+    def replica_changed(self, replica: Any, old: float, new: float) -> None:
+        self._count(replica, old, new)
         self.base = self.evaluate()
         self._publish()
 
@@ -224,14 +227,7 @@ class Quorum(_Counting):
         return 1.0 if self.n_up >= self.needs else 0.0
 
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
-        if old == 1.0:
-            self.n_up -= 1
-        elif old > 0.0:
-            del self.partial[id(replica)]
-        if new == 1.0:
-            self.n_up += 1
-        elif new > 0.0:
-            self.partial[id(replica)] = new
+        self._count(replica, old, new)
         self._react()
 
     def _network_changed(self) -> None:
