@@ -78,6 +78,7 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         "split_brains_per_year": res.split_brains * per_year,
         "split_brain_per_year": res.split_brain_time * per_year,
         "degraded_per_year": res.degraded_time * per_year,
+        "elections_per_year": res.elections * per_year,
         "writes_lost_per_year": res.writes_lost * per_year,
         "data_loss_events_per_year": res.data_loss_events * per_year,
         "p_data_loss": 1.0 if res.writes_lost > 0 else 0.0,

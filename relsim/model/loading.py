@@ -305,11 +305,15 @@ def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[
             out.append((loc, f"unknown key '{key}'{hint}"))
         elif kind == "missing":
             out.append((loc, f"missing required key '{loc[-1]}'"))
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        elif kind == "too_short":
+            n = err.get("ctx", {}).get("min_length", 1)
+            out.append((loc, f"must list at least {n} item{'s' * (n != 1)}"))
+        elif kind == "union_tag_not_found":
+            out.append(((*loc, "kind"), "missing 'kind': one of 'permanent', 'transient', 'intermittent'"))
+        elif kind == "union_tag_invalid":
             expected = err.get("ctx", {}).get("expected_tags", "")
             got = err.get("ctx", {}).get("tag", None)
-            what = f"'{got}'" if got is not None else "nothing"
-            out.append(((*loc, "kind"), f"failure kind must be one of {expected}, got {what}"))
+            out.append(((*loc, "kind"), f"failure kind must be one of {expected}, got '{got}'"))
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             out.append((loc, f"must be one of {expected}, got {err['input']!r}"))

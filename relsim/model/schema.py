@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from relsim.dists import Distribution, Fixed, parse_dist
 from relsim.units import (
@@ -94,6 +94,17 @@ Dist = Annotated[Distribution, BeforeValidator(_dist)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+
+
+def _positive_time(value: Distribution) -> Distribution:
+    if value.mean <= 0:
+        raise ValueError(f"{value!r} has a zero mean: time would stand still (the same event "
+                         "would repeat forever at one instant)")
+    return value
+
+
+PositiveDist = Annotated[Distribution, BeforeValidator(_dist), AfterValidator(_positive_time)]
 
 
 class _Frozen(BaseModel):
@@ -110,7 +121,7 @@ class PermanentFailure(_Frozen):
     """
 
     kind: Literal["permanent"]
-    every: Dist
+    every: PositiveDist
     repair: Dist
     detect: Dist | None = None
     silent: bool = False
@@ -121,7 +132,7 @@ class TransientFailure(_Frozen):
     """Fails after ``every``; down for ``lasts``; recovers by itself (no crew)."""
 
     kind: Literal["transient"]
-    every: Dist
+    every: PositiveDist
     lasts: Dist
     silent: bool = False
     destroys: Literal["data", "online"] | None = None
@@ -134,10 +145,10 @@ class IntermittentFailure(_Frozen):
     """
 
     kind: Literal["intermittent"]
-    every: Dist
+    every: PositiveDist
     lasts: Dist
-    down: Dist
-    up: Dist
+    down: PositiveDist
+    up: PositiveDist
     silent: bool = False
 
 
@@ -341,7 +352,7 @@ class Data(_Frozen):
 class Service(_Frozen):
     """A service built from replicas (components, groups or other services)."""
 
-    replicas: Names
+    replicas: Annotated[Names, Field(min_length=1)]
     mode: Literal["active-active", "active-passive", "quorum"] = "active-active"
     needs: Count | None = None
     depends_on: Names = ()
@@ -384,7 +395,7 @@ class Objectives(_Frozen):
     availability: Fraction | None = None
     rto: Duration | None = None
     rpo: Duration | None = None
-    slo_window: Duration = 30 * 86400.0
+    slo_window: PositiveDuration = 30 * 86400.0
 
 
 # The traffic sections build on the classes above (failure specs, durations).
@@ -396,7 +407,7 @@ class ModelSpec(_Frozen):
 
     name: str
     description: str = ""
-    horizon: Duration = YEAR
+    horizon: PositiveDuration = YEAR
     repair_crews: Count | None = None
     domains: dict[str, Domain] = Field(default_factory=dict)
     links: dict[str, Link] = Field(default_factory=dict)
