@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relsim.model.schema import IntermittentFailure, PermanentFailure, TransientFailure
-
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
@@ -40,7 +38,7 @@ class Clock:
     """The clock of one failure spec of one element."""
 
     __slots__ = (
-        "element", "spec", "index", "kind", "key", "sim", "rng", "every", "_lazy",
+        "element", "spec", "index", "kind", "key", "sim", "rng", "every", "_lazy", "cause",
         "pending", "due", "remaining", "episode_end",
     )
 
@@ -50,6 +48,7 @@ class Clock:
         self.index = index
         self.kind: str = spec.kind
         self.key = f"{element.name}/{index}"
+        self.cause = (element.name, index, spec.kind)  # an outage's root cause, if this starts one
         self.sim = sim
         # One stream per (element, failure spec), as DESIGN §5 asks; each role
         # (every, repair, lasts, ...) draws blocks from it in its own buffer.
@@ -168,29 +167,29 @@ class Element:
         """``clock`` has run out: the element fails in that spec's way."""
         sim = self.sim
         self.failing = clock
-        for other in self.clocks:
-            if other is not clock:
-                other.pause()
-        sim.begin_cause(self, clock)
+        if len(self.clocks) > 1:
+            for other in self.clocks:
+                if other is not clock:
+                    other.pause()
+        sim.cause = clock.cause
         spec = clock.spec
-        if not isinstance(spec, IntermittentFailure):
+        kind = clock.kind
+        if kind == "intermittent":
+            clock.episode_end = sim.env.now + clock.draw("lasts")
+            self._spell(down=True)
+        else:
             sim.count_failure(self, clock)
-        if not isinstance(spec, IntermittentFailure) and spec.destroys is not None:
-            sim.destroy(self.name, spec.destroys)
-        if isinstance(spec, PermanentFailure):
+            if spec.destroys is not None:
+                sim.destroy(self.name, spec.destroys)
             self._set_up(False)
-            if spec.detect is not None:
+            if kind == "transient":
+                sim.after(clock.draw("lasts"), self._recover)
+            elif spec.detect is not None:
                 sim.latent(self.name, True)  # a latent fault: nobody knows yet
                 sim.after(clock.draw("detect"), self._request_repair)
             else:
                 self._request_repair(None)
-        elif isinstance(spec, TransientFailure):
-            self._set_up(False)
-            sim.after(clock.draw("lasts"), self._recover)
-        elif isinstance(spec, IntermittentFailure):
-            clock.episode_end = sim.env.now + clock.draw("lasts")
-            self._spell(down=True)
-        sim.end_cause()
+        sim.cause = None
 
     def _request_repair(self, ev: Any) -> None:
         if ev is not None:
