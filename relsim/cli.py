@@ -23,6 +23,10 @@ EXIT_BAD_INPUT = 2
 #: How each metric is shown in the table: "fraction", "duration", "count".
 _STYLE = {
     "availability": "fraction",
+    "request_success": "fraction",
+    "latency_p50": "duration",
+    "latency_p95": "duration",
+    "latency_p99": "duration",
     "served_fraction": "fraction",
     "slo_met": "fraction",
     "downtime_per_year": "duration",

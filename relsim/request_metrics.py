@@ -10,6 +10,12 @@ the error budget is spent by failed requests.
     the same number: DESIGN §4 makes it request-weighted once traffic exists.
 ``requests_per_year``, ``requests_failed_per_year``, ``writes_failed_per_year``
     offered requests, failed requests, failed writes per 365 days.
+``attempts_per_request``
+    attempts (first tries and retries, rejected ones included) per request:
+    the load amplification of retries.
+``latency_p50``, ``latency_p95``, ``latency_p99``
+    latency of successful requests, seconds, including failed attempts'
+    timeouts and the backoffs before retries.
 ``error_budget_burn``
     (1 − request_success) / (1 − objectives.availability): 1 spends exactly
     the budget the availability objective allows, 2 spends it twice over.
@@ -36,6 +42,10 @@ REQUEST_METRICS = (
     "requests_per_year",
     "requests_failed_per_year",
     "writes_failed_per_year",
+    "attempts_per_request",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
     "error_budget_burn",
 )
 
@@ -52,9 +62,13 @@ def request_metrics(res: Any, objectives: Any = None) -> dict[str, float]:
         "requests_per_year": offered * per_year,
         "requests_failed_per_year": req["failed"] * per_year,
         "writes_failed_per_year": req["writes_failed"] * per_year,
+        "attempts_per_request": req.get("attempts", offered) / offered if offered > 0 else math.nan,
         "requests_offered": offered,
         "requests_failed": req["failed"],
     }
+    for q in ("latency_p50", "latency_p95", "latency_p99"):
+        if q in req:
+            row[q] = req[q]
     target = getattr(objectives, "availability", None) if objectives is not None else None
     if target is not None and target < 1.0:
         row["error_budget_burn"] = (1.0 - success) / (1.0 - target)

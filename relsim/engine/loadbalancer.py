@@ -83,6 +83,13 @@ class LoadBalancerNode:
         self._u = sim.streams.uniform(f"{name}/health_check")
         self.out_delay = lambda: (hc.unhealthy - 1 + self._u()) * hc.interval + hc.timeout
         self.in_delay = lambda: (hc.healthy - 1 + self._u()) * hc.interval
+        self.capacity: float | None = spec.capacity
+        self.overload = spec.overload
+        self.overload_ev: Any = None
+        if self.overload is not None:
+            self._lasts = sim.streams.sampler(self.overload.lasts, f"{name}/overload/lasts")
+            self._coin = sim.streams.uniform(f"{name}/overload/coin")
+        self.utilisation = 0.0
         self.listeners: list[Callable[[Any, float, float], None]] = []
         self.removals = 0
         self.s = 1.0
@@ -96,19 +103,40 @@ class LoadBalancerNode:
         self.s = self.evaluate()
 
     def evaluate(self) -> float:
-        """Share of the requests reaching this balancer that succeed."""
+        """Share of the requests reaching this balancer that succeed (light load)."""
+        return self.served(0.0)
+
+    def _rotation(self) -> list[int]:
+        return [i for i, r in enumerate(self.in_rotation) if r] or list(range(len(self.backends)))
+
+    def served(self, load: float) -> float:
+        """Share of attempts served when ``load`` attempts per second arrive.
+
+        Each backend serves at most ``1/needs`` of the load and, with
+        ``capacity``, at most ``capacity`` attempts per second.
+        """
+        return self.served_curve()(load)
+
+    def served_curve(self) -> Callable[[float], float]:
+        """``served`` for the current state, precomputed for many loads (fixed points)."""
         if self.element.s < 1.0:
-            return 0.0
-        rot = [i for i, r in enumerate(self.in_rotation) if r] or range(len(self.backends))
+            return lambda _load: 0.0
+        rot = self._rotation()
         total = sum(self.weights[i] for i in rot)
         if total <= 0.0:
-            return 0.0
-        cap = self.cap
-        served = 0.0
-        for i in rot:
-            share = self.weights[i] / total
-            served += min(share * self.backends[i].s, cap)
-        return min(1.0, served) * self.service.dep_factor
+            return lambda _load: 0.0
+        shares = [self.weights[i] / total * self.backends[i].s for i in rot]
+        factor = self.service.dep_factor
+        cap, capacity = self.cap, self.capacity
+
+        def curve(load: float) -> float:
+            c = cap if capacity is None or load <= 0.0 else min(cap, capacity / load)
+            served = 0.0
+            for x in shares:
+                served += x if x < c else c
+            return min(1.0, served) * factor
+
+        return curve
 
     # -- events ----------------------------------------------------------
     def _changed(self, *_args: Any) -> None:
@@ -154,3 +182,30 @@ class LoadBalancerNode:
         self.in_rotation[i] = True
         self.sim.log("lb_in", lb=self.name, backend=self.backends[i].name)
         self._changed()
+
+    # -- load ------------------------------------------------------------
+    def observe(self, load: float) -> None:
+        """The request path sends ``load`` attempts per second here (for saturation and overload)."""
+        if self.capacity is None:
+            return
+        healthy = [i for i in self._rotation() if self.backends[i].s > 0.0]
+        room = self.capacity * sum(self.backends[i].s for i in healthy)
+        self.utilisation = load / room if room > 0.0 else (float("inf") if load > 0.0 else 0.0)
+        if self.overload is None:
+            return
+        over = self.utilisation > self.overload.capacity
+        if over and self.overload_ev is None:
+            self.overload_ev = self.sim.after(self.overload.after, self._overloaded)
+        elif not over:
+            self.overload_ev = None
+
+    def _overloaded(self, ev: Any) -> None:
+        if ev is not self.overload_ev:
+            return
+        self.overload_ev = None
+        sim = self.sim
+        victims = [b for b in self.backends if b.s == 1.0 and hasattr(b, "overload_fail")]
+        sim.log("overload", lb=self.name, utilisation=self.utilisation, serving=len(victims))
+        for b in victims:
+            if self._coin() < self.overload.probability:
+                b.overload_fail(self._lasts())

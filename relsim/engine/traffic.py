@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from relsim.engine.clients import attempts, backoffs, solve_attempt_success, success
 from relsim.engine.workload import RateProfile
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class Traffic:
     spec : relsim.model.traffic.Workload
     target : node
         Where clients send requests (a service, load balancer or DNS name node).
+
+    Between events every tallied rate is linear in time, ``c0 + c1 (t − t0)``
+    per request offered: index 0 the success ratio r(t), 1 the attempts per
+    request, 2 + k the share succeeding at attempt k + 1 (for latency).
     """
 
     def __init__(self, sim: Simulation, spec: Any, target: Any):
@@ -68,76 +73,150 @@ class Traffic:
         self.populations: list[tuple[str, float]] = (
             [(name, p.share / total) for name, p in pops.items()] if pops else [("clients", 1.0)]
         )
+        retry = spec.clients.retry
+        self.m = retry.attempts if retry is not None else 1
+        self.limit = spec.rate_limit.rate if spec.rate_limit is not None else None
         self.listeners: list[Callable[[Any, float, float], None]] = []
         self.s = 1.0
         self.place: frozenset[str] = frozenset()
-        # state of the current piece: r(t) = r0 + slope (t - t0)
+        n = 2 + self.m
         self.t0 = 0.0
-        self.r0 = 1.0
-        self.slope = 0.0
-        # tallies
+        self.c0 = [1.0, 1.0] + [1.0] + [0.0] * (self.m - 1)
+        self.c1 = [0.0] * n
         self.offered = 0.0
-        self.served = 0.0
+        self.tally = [0.0] * n
         self.success_time = 0.0  # ∫ r dt
         self.degraded = 0.0  # time with 0 < r < 1
+        self.saturation = 0.0
         self.pieces: list[Any] | None = None  # golden-signal recorder hook
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
+        self.loaded = False  # capacity limits or a rate limit: load feeds back on success
         target.listeners.append(self.changed)
+
+    @property
+    def r0(self) -> float:
+        return self.c0[0]
+
+    @property
+    def slope(self) -> float:
+        return self.c1[0]
 
     # -- evaluation ------------------------------------------------------
     def start(self) -> None:
         """Evaluate the path once every node has started (the simulation reads ``s``)."""
         for node in self.nodes:
             node.start()
-        self.r0, self.slope = self.evaluate()
+        self.loaded = self.limit is not None or any(
+            getattr(node, "capacity", None) is not None for node in self.nodes)
+        if self.loaded and not self.profile.flat:
+            self.sim.after(3600.0, self._hour)
+        self.c0, self.c1 = self.evaluate()
         self.s = self._shown()
 
-    def attempt_success(self, node: Any) -> float:
-        """Share of requests succeeding when every attempt goes to ``node``."""
-        return float(node.s)
+    def _hour(self, _ev: Any) -> None:
+        # with load-dependent success the rate's hourly steps are events too
+        self.sim.after(3600.0, self._hour)
+        self.changed()
 
-    def evaluate(self) -> tuple[float, float]:
-        """(r, dr/dt) now, from the target's state."""
-        r0 = slope = 0.0
+    def _routes(self) -> list[tuple[float, float, Any]]:
+        """(share of requests now, its slope, leaf node) over populations and caches."""
         target = self.target
         mix = getattr(target, "mix", None)
+        if mix is None:
+            return [(1.0, 0.0, target)]
+        out = []
         for pop, share in self.populations:
-            if mix is None:
-                r0 += share * self.attempt_success(target)
-                continue
             for frac, dfrac, node in mix(pop):
-                q = self.attempt_success(node)
-                r0 += share * frac * q
-                slope += share * dfrac * q
-        return snap(r0), slope
+                out.append((share * frac, share * dfrac, node))
+        return out
+
+    def _attempt_success(self, routes: list[tuple[float, float, Any]]) -> dict[int, float]:
+        """Per-attempt success of each leaf node (with load feedback when ``loaded``)."""
+        leaves = {id(node): node for _, _, node in routes}
+        if not self.loaded:
+            return {k: float(node.s) for k, node in leaves.items()}
+        lam = self.profile.at(self.sim.env.now)
+        rate = dict.fromkeys(leaves, 0.0)
+        for w, _, node in routes:
+            rate[id(node)] += lam * w
+        m = self.m
+
+        def solve(alpha: float) -> dict[int, float]:
+            out = {}
+            for k, node in leaves.items():
+                curve = getattr(node, "served_curve", None)
+                served = curve() if curve is not None else None
+                if served is None:
+                    out[k] = alpha * float(node.s)
+                else:
+                    out[k] = solve_attempt_success(lambda x, f=served: alpha * f(alpha * x), rate[k], m)
+            return out
+
+        alpha = 1.0
+        p = solve(alpha)
+        if self.limit is not None:
+            for _ in range(200):
+                total = sum(rate[k] * attempts(p[k], m) for k in leaves)
+                new = min(1.0, self.limit / total) if total > 0 else 1.0
+                if abs(new - alpha) < 1e-12:
+                    break
+                alpha = new
+                p = solve(alpha)
+        sat = 0.0
+        for k, node in leaves.items():
+            observe = getattr(node, "observe", None)
+            if observe is not None:
+                observe(alpha * rate[k] * attempts(p[k], m))
+                sat = max(sat, node.utilisation)
+        self.saturation = sat
+        return p
+
+    def evaluate(self) -> tuple[list[float], list[float]]:
+        """Coefficients (now, slope) of every tallied rate per request offered."""
+        m = self.m
+        routes = self._routes()
+        p = self._attempt_success(routes)
+        c0 = [0.0] * (2 + m)
+        c1 = [0.0] * (2 + m)
+        for w, dw, node in routes:
+            q = p[id(node)]
+            values = [success(q, m), attempts(q, m)] + [(1.0 - q) ** k * q for k in range(m)]
+            for i, v in enumerate(values):
+                c0[i] += w * v
+                c1[i] += dw * v
+        c0[0] = snap(c0[0])
+        return c0, c1
 
     def changed(self, *_args: Any) -> None:
         """Something on the path changed: close the current piece, start a new one."""
         now = self.sim.env.now
         self._integrate(now)
-        self.r0, self.slope = self.evaluate()
+        self.c0, self.c1 = self.evaluate()
         self._publish()
 
     def _integrate(self, now: float) -> None:
         a = self.t0
         if now > a:
-            r0, slope = self.r0, self.slope
-            offered = self.profile.integrate(a, now, 1.0, 0.0)
-            served = self.profile.integrate(a, now, r0, slope) if r0 or slope else 0.0
-            self.offered += offered
-            self.served += served
+            c0, c1 = self.c0, self.c1
+            base, moment = self.profile.base_and_moment(a, now)
+            self.offered += base
+            tally = self.tally
+            for i in range(len(tally)):
+                if c0[i] or c1[i]:
+                    tally[i] += c0[i] * base + c1[i] * moment
+            r0, slope = c0[0], c1[0]
             dt = now - a
             self.success_time += (r0 + slope * dt / 2.0) * dt
             if slope != 0.0 or 0.0 < r0 < 1.0:
                 self.degraded += dt
             if self.pieces is not None:
-                self.pieces.append((a, now, offered, served, r0, slope))
+                self.pieces.append((a, now, list(c0), list(c1), self.saturation))
         self.t0 = now
 
     def _shown(self) -> float:
         # Up iff every request succeeds now and keeps succeeding: a share
         # that is 1 but falling is already an outage.
-        r0, slope = self.r0, self.slope
+        r0, slope = self.c0[0], self.c1[0]
         return 1.0 if (r0 == 1.0 and slope >= 0.0) else min(r0, math.nextafter(1.0, 0.0))
 
     def _publish(self) -> None:
@@ -152,16 +231,48 @@ class Traffic:
     def finish(self, result: Any) -> None:
         """Close the last piece and store the tallies in ``result``."""
         self._integrate(self.sim.horizon)
-        writes = self.spec.writes
-        failed = max(0.0, self.offered - self.served)
+        served = self.tally[0]
+        failed = max(0.0, self.offered - served)
         result.served_integral = self.success_time
         result.degraded_time = self.degraded
         result.requests = {
             "offered": self.offered,
-            "served": self.served,
+            "served": served,
             "failed": failed,
-            "writes_failed": failed * writes,
+            "writes_failed": failed * self.spec.writes,
+            "attempts": self.tally[1],
+            "by_attempt": list(self.tally[2:]),
         }
+        lat = latency_percentiles(self.spec, self.tally[2:], self.sim.streams.generator("workload/latency"))
+        if lat is not None:
+            result.requests.update(lat)
+
+
+def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4000) -> dict[str, float] | None:
+    """p50/p95/p99 latency of successful requests, retries and backoff included.
+
+    ``by_attempt[k]`` is the number of requests that succeeded at attempt
+    k + 1; a sample of ``n`` requests is drawn from that mixture: k failed
+    attempts of ``clients.timeout``, the backoffs before the k retries and
+    one service ``latency`` draw.
+    """
+    import numpy as np
+
+    weights = np.asarray(by_attempt, dtype=float)
+    total = weights.sum()
+    if total <= 0.0:
+        return None
+    clients = spec.clients
+    k = rng.choice(len(weights), size=n, p=weights / total)
+    lat = spec.latency.sample(rng, n) + k * clients.timeout
+    retry = clients.retry
+    if retry is not None and len(weights) > 1:
+        for j in range(1, len(weights)):
+            mask = k == j
+            if mask.any():
+                lat[mask] += backoffs(rng, int(mask.sum()), j, retry.base, retry.cap, retry.jitter)
+    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+    return {"latency_p50": float(p50), "latency_p95": float(p95), "latency_p99": float(p99)}
 
 
 def build_traffic(sim: Simulation) -> Traffic:

@@ -63,6 +63,23 @@ class RateProfile:
         h = min(23, int(x // HOUR))
         return days * self.day_total + self.cum[h] + self.hourly[h] * (x - h * HOUR)
 
+    def base_and_moment(self, a: float, b: float) -> tuple[float, float]:
+        """(∫ₐᵇ λ(u) du, ∫ₐᵇ λ(u) (u − a) du): the integral of r0 + slope (u − a) is
+        ``r0 * base + slope * moment``."""
+        if b <= a:
+            return 0.0, 0.0
+        base = self.cumulative(b) - self.cumulative(a)
+        if self.flat:
+            return base, self.rate * (b - a) ** 2 / 2.0
+        moment = 0.0
+        u = a
+        while u < b:
+            v = min(b, (math.floor(u / HOUR) + 1.0) * HOUR)
+            lam = self.hourly[min(23, int((u % DAY) // HOUR))]
+            moment += lam * ((v - a) ** 2 - (u - a) ** 2) / 2.0
+            u = v
+        return base, moment
+
     def integrate(self, a: float, b: float, r0: float, slope: float) -> float:
         """∫ₐᵇ λ(u) (r0 + slope (u − a)) du, exactly.
 

@@ -13,11 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from relsim.dists import Distribution, Fixed
-from relsim.model.schema import Count, Duration, Failures, Fraction, Names, _Frozen
+from relsim.model.schema import Count, Dist, Duration, Failures, Fraction, Names, Overload, _Frozen
 from relsim.units import parse_rate
 
 __all__ = [
-    "CircuitBreaker",
     "Clients",
     "ClientPopulation",
     "Dns",
@@ -72,38 +71,22 @@ class Retry(_Frozen):
     jitter: Literal["none", "full", "equal", "decorrelated"] = "full"
 
 
-class CircuitBreaker(_Frozen):
-    """A client-side circuit breaker per target.
-
-    It opens when the share of failed attempts over the last ``window``
-    reaches ``errors``; while open, calls fail at once without reaching the
-    target (no load, no retries). After ``open`` it lets ``probes`` calls
-    through (half-open): it closes if they succeed and opens again if not.
-    """
-
-    errors: Fraction = 0.5
-    window: Duration = 10.0
-    open: Duration = 30.0
-    probes: Count = 1
-
-
 class RateLimit(_Frozen):
-    """A token bucket at the edge: ``rate`` tokens per second, holding at most ``burst``.
+    """A rate limiter at the edge admitting at most ``rate`` attempts per second.
 
-    Attempts beyond the bucket are rejected at once (HTTP 429): they fail
-    but put no load on the service.
+    Attempts beyond it are rejected at once (HTTP 429): they fail (and may
+    be retried) but put no load on the service. This is a token bucket's
+    sustained rate; its burst allowance, a bounded one-off, is not modelled.
     """
 
     rate: Rate
-    burst: Count = 1
 
 
 class Clients(_Frozen):
-    """What clients do per request: a ``timeout`` per attempt, retries, a breaker."""
+    """What clients do per request: a ``timeout`` per failed attempt, and retries."""
 
     timeout: Duration = 1.0
     retry: Retry | None = None
-    breaker: CircuitBreaker | None = None
 
 
 class ClientPopulation(_Frozen):
@@ -127,6 +110,9 @@ class Workload(_Frozen):
     writes: Fraction = 0.0
     target: str | None = None
     populations: dict[str, ClientPopulation] = Field(default_factory=dict)
+    latency: Dist = Field(default_factory=lambda: Fixed(0.0))
+    clients: Clients = Field(default_factory=Clients)
+    rate_limit: RateLimit | None = None
 
     @field_validator("profile")
     @classmethod
@@ -148,7 +134,9 @@ class LoadBalancer(_Frozen):
     (``algorithm``) until health checks take it out of rotation. A backend
     that has failed but is still in rotation gets its share, which fails.
     Each backend carries at most ``1/needs`` of the load (the service's
-    ``needs``).
+    ``needs``) and, with ``capacity``, at most that many attempts per
+    second; ``overload`` (as for services, with ``capacity`` read as a
+    utilisation) fails backends kept above it.
     """
 
     service: str
@@ -156,6 +144,8 @@ class LoadBalancer(_Frozen):
     algorithm: Literal["round-robin", "weighted", "least-loaded"] = "round-robin"
     weights: dict[str, float] = Field(default_factory=dict)
     health_check: TrafficCheck = Field(default_factory=TrafficCheck)
+    capacity: Rate | None = None
+    overload: Overload | None = None
     failures: Failures = ()
     description: str = ""
 
