@@ -54,18 +54,18 @@ def test_parse_errors_name_the_problem(text, message):
 
 
 def test_stops_when_met_and_equals_a_fixed_run_of_the_same_size(pair):
-    res = relsim.run(pair, runs=50, seed=2, until="availability ci<1e-4", max_runs=20000)
+    res = relsim.run(pair, runs=50, seed=2, until="availability ci<5e-5", max_runs=20000)
     st = res.stopping
     n = len(res.runs)
     assert st["met"] and st["runs"] == n and 50 < n < 20000
-    assert st["half_width"] < 1e-4
+    assert st["half_width"] < 5e-5
     s = res.summary().loc["availability"]
     assert (s["ci_high"] - s["ci_low"]) / 2 == pytest.approx(st["half_width"], rel=1e-9) or s["ci_high"] == 1.0
     fixed = relsim.run(pair, runs=n, seed=2)
     pd.testing.assert_frame_equal(res.runs, fixed.runs, check_exact=True)
     pd.testing.assert_frame_equal(res.outages, fixed.outages, check_exact=True)
     # Same batch ends for any number of workers.
-    assert len(relsim.run(pair, runs=50, seed=2, until="availability ci<1e-4", max_runs=20000, jobs=2).runs) == n
+    assert len(relsim.run(pair, runs=50, seed=2, until="availability ci<5e-5", max_runs=20000, jobs=2).runs) == n
 
 
 def test_bounded_by_max_runs_and_says_not_met(pair):

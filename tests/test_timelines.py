@@ -106,8 +106,13 @@ def served(res: relsim.RunResult) -> list[tuple[float, float]]:
     return [(round(e["t"] / HOUR, 9), e["s"]) for e in res.trace if e["event"] == "service"]
 
 
-def approx_h(values: list[Any]) -> Any:
-    return pytest.approx(values, abs=1e-9)
+def approx_h(values: Any) -> Any:
+    """``values`` with every number compared to 1e-9 (nested lists and tuples too)."""
+    if isinstance(values, (list, tuple)):
+        return type(values)(approx_h(v) for v in values)
+    if isinstance(values, (int, float)) and not isinstance(values, bool):
+        return pytest.approx(values, abs=1e-9)
+    return values
 
 
 def check_totals(res: relsim.RunResult, downtime_h: float, served_h: float) -> None:
