@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run replications and print metrics with confidence intervals")
     r.add_argument("model", help="model file (YAML)")
-    r.add_argument("--runs", type=_positive_int, default=100, help="replications (default 100)")
+    r.add_argument("--runs", type=_positive_int, default=100,
+                   help="replications (default 100); with --until, the first batch")
     r.add_argument("--seed", type=_seed, default=0, help="base seed (default 0)")
     r.add_argument("--horizon", type=_duration_arg, default=None, help="simulated time per replication, e.g. 10y")
     r.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
