@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--progress", action="store_true",
                    help="show a progress bar on stderr even when it is not a terminal or with --json")
     r.add_argument("--attribution", action="store_true", help="add downtime by root cause (element and failure)")
+    r.add_argument("--exact", action="store_true",
+                   help="also solve the model's Markov chain (exponential models) and show exact values")
 
     c = sub.add_parser("check", help="validate a model file without running it")
     c.add_argument("model", nargs="+", help="model file(s)")
@@ -136,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     from relsim.cli_variants import add_parsers
 
     add_parsers(sub)
+    from relsim.cli_exact import add_parser as add_rare_parser
+
+    add_rare_parser(sub)
     return p
 
 
@@ -148,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "trace":
             return _trace(args)
+        if args.command == "rare":
+            from relsim.cli_exact import rare
+
+            return rare(args)
         from relsim.cli_variants import COMMANDS
 
         return COMMANDS[args.command](args)
@@ -214,13 +223,22 @@ def _print_results(args: argparse.Namespace, model: Model, results: Any) -> None
     from relsim.attribution import attribution
 
     table = attribution(results) if args.attribution else None
+    check = None
+    if getattr(args, "exact", False):
+        from relsim.cli_exact import cross_check
+
+        check = cross_check(model, results)
     if args.json:
         doc = results.to_dict()
         if table is not None:
             doc["attribution"] = json.loads(table.to_json(orient="records"))
+        if check is not None:
+            check.add_to(doc)
         print(json.dumps(doc, indent=2))
         return
-    print(format_table(model, results))
+    print(format_table(model, results, check.columns() if check is not None else None))
+    if check is not None:
+        print("\n" + check.note())
     if results.stopping is not None:
         st = results.stopping
         word = "met" if st["met"] else f"NOT met within --max-runs {st['max_runs']}"
@@ -293,15 +311,18 @@ def _fmt(metric: str, x: float) -> str:
     return f"{x:.4g}"
 
 
-def format_table(model: Model, results: Any) -> str:
-    """The human-readable result table of ``relsim run``."""
+def format_table(model: Model, results: Any, exact: dict[str, tuple[str, str]] | None = None) -> str:
+    """The human-readable result table of ``relsim run``.
+
+    ``exact`` maps metrics to their ``exact`` and ``|z|`` cells (``--exact``).
+    """
     s = results.summary()
     lines = [
         f"model {model.name!r}: {len(results.runs)} replications of "
         f"{format_duration(results.horizon)}, seed {results.seed}, entry service '{model.entry}'",
         "",
     ]
-    header = ("metric", "mean", "95% CI", "p05", "p50", "p95")
+    header = ("metric", "mean", "95% CI", "p05", "p50", "p95") + (("exact", "|z|") if exact else ())
     body = []
     core = set(_CORE)
     if any(svc.data is not None for svc in model.services.values()):
@@ -311,7 +332,8 @@ def format_table(model: Model, results: Any) -> str:
             continue  # a mechanism the model does not use
         ci = "-" if math.isnan(row["ci_low"]) else f"[{_fmt(name, row['ci_low'])}, {_fmt(name, row['ci_high'])}]"
         body.append((str(name), _fmt(name, row["mean"]), ci, _fmt(name, row["p05"]),
-                     _fmt(name, row["p50"]), _fmt(name, row["p95"])))
+                     _fmt(name, row["p50"]), _fmt(name, row["p95"]))
+                    + (exact.get(str(name), ("-", "-")) if exact else ()))
     widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
     for r in (header, *body):
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
