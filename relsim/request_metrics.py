@@ -11,11 +11,15 @@ the error budget is spent by failed requests.
 ``requests_per_year``, ``requests_failed_per_year``, ``writes_failed_per_year``
     offered requests, failed requests, failed writes per 365 days.
 ``attempts_per_request``
-    attempts (first tries and retries, rejected ones included) per request:
+    attempts (first tries and retries, rejected ones included; a request failed
+    fast by an open circuit breaker makes none) per request:
     the load amplification of retries.
 ``latency_p50``, ``latency_p95``, ``latency_p99``
     latency of successful requests, seconds, including failed attempts'
     timeouts and the backoffs before retries.
+``breaker_opens_per_year``, ``breaker_open_per_year``
+    times the clients' circuit breaker opened (from closed), and seconds it
+    spent open or half-open, per 365 days (with a ``circuit_breaker``).
 ``error_budget_burn``
     (1 − request_success) / (1 − objectives.availability): 1 spends exactly
     the budget the availability objective allows, 2 spends it twice over.
@@ -46,6 +50,8 @@ REQUEST_METRICS = (
     "latency_p50",
     "latency_p95",
     "latency_p99",
+    "breaker_opens_per_year",
+    "breaker_open_per_year",
     "error_budget_burn",
 )
 
@@ -69,6 +75,9 @@ def request_metrics(res: Any, objectives: Any = None) -> dict[str, float]:
     for q in ("latency_p50", "latency_p95", "latency_p99"):
         if q in req:
             row[q] = req[q]
+    if "breaker_opens" in req:
+        row["breaker_opens_per_year"] = req["breaker_opens"] * per_year
+        row["breaker_open_per_year"] = req["breaker_open_time"] * per_year
     target = getattr(objectives, "availability", None) if objectives is not None else None
     if target is not None and target < 1.0:
         row["error_budget_burn"] = (1.0 - success) / (1.0 - target)

@@ -91,6 +91,17 @@ class Traffic:
         self.pieces: list[Any] | None = None  # golden-signal recorder hook
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         self.loaded = False  # capacity limits or a rate limit: load feeds back on success
+        # circuit breaker (see _breaker_watch): closed, open or (instantly) half-open
+        self.breaker = spec.clients.circuit_breaker
+        self.b_open = False
+        self.b_origin = 0.0  # windows tumble from the last close (0 at first)
+        self.b_tick: Any = None
+        self.b_snap = (0.0, 0.0)  # cumulative (attempts, failed attempts) at the window start
+        self.b_opens = 0
+        self.b_open_since = 0.0
+        self.b_open_time = 0.0
+        if self.breaker is not None:
+            self._probe = sim.streams.uniform("workload/breaker")
         target.listeners.append(self.changed)
 
     @property
@@ -111,6 +122,7 @@ class Traffic:
         if self.loaded and not self.profile.flat:
             self.sim.after(3600.0, self._hour)
         self.c0, self.c1 = self.evaluate()
+        self._breaker_watch(0.0)
         self.s = self._shown()
 
     def _hour(self, _ev: Any) -> None:
@@ -175,6 +187,14 @@ class Traffic:
         """Coefficients (now, slope) of every tallied rate per request offered."""
         m = self.m
         routes = self._routes()
+        if self.b_open:
+            # requests fail at once: no attempt, no retry, no load on the backends
+            for _, _, node in routes:
+                observe = getattr(node, "observe", None)
+                if observe is not None:
+                    observe(0.0)
+            self.saturation = 0.0
+            return [0.0] * (2 + m), [0.0] * (2 + m)
         p = self._attempt_success(routes)
         c0 = [0.0] * (2 + m)
         c1 = [0.0] * (2 + m)
@@ -192,7 +212,72 @@ class Traffic:
         now = self.sim.env.now
         self._integrate(now)
         self.c0, self.c1 = self.evaluate()
+        self._breaker_watch(now)
         self._publish()
+
+    # -- circuit breaker ---------------------------------------------------
+    # Closed, the breaker counts attempts and failed attempts (attempts minus
+    # requests served: a served request has exactly one successful attempt)
+    # in tumbling windows of length W that start when it last closed (t = 0
+    # at first). It looks at the end of each window: if the failed share of
+    # the window's attempts exceeds the threshold, it opens. The counts are
+    # the exact integrals of the tallies. Windows in which nothing can fail
+    # need no look: a window boundary is an event only while the failure rate
+    # is non-zero, and a window that started before that (with no failures)
+    # has the requests offered as its attempts so far.
+    def _failing(self) -> bool:
+        c0, c1 = self.c0, self.c1
+        return c0[1] - c0[0] > SNAP or c1[0] != 0.0 or c1[1] != 0.0
+
+    def _cumulative(self) -> tuple[float, float]:
+        return self.tally[1], self.tally[1] - self.tally[0]
+
+    def _breaker_watch(self, now: float) -> None:
+        if self.breaker is None or self.b_open or self.b_tick is not None or not self._failing():
+            return
+        w = self.breaker.window
+        start = self.b_origin + math.floor((now - self.b_origin) / w + 1e-9) * w
+        att, failed = self._cumulative()
+        self.b_snap = (att - (self.profile.cumulative(now) - self.profile.cumulative(start)), failed)
+        self.b_tick = self.sim.after(max(0.0, start + w - now), self._breaker_tick)
+
+    def _breaker_tick(self, ev: Any) -> None:
+        if ev is not self.b_tick:
+            return
+        self.b_tick = None
+        now = self.sim.env.now
+        self._integrate(now)
+        att, failed = self._cumulative()
+        d_att, d_failed = att - self.b_snap[0], failed - self.b_snap[1]
+        if d_att > 0.0 and d_failed > self.breaker.threshold * d_att + 1e-9 * d_att:
+            self.b_opens += 1
+            self.sim.log("breaker_open", failed=d_failed / d_att)
+            self._open(now)
+            return
+        self._breaker_watch(now)
+
+    def _open(self, now: float) -> None:
+        if not self.b_open:
+            self.b_open_since = now
+        self.b_open = True
+        self.sim.after(self.breaker.open, self._half_open)
+        self.c0, self.c1 = self.evaluate()
+        self._publish()
+
+    def _half_open(self, _ev: Any) -> None:
+        # probes are few: they see the path at light load; all must succeed
+        now = self.sim.env.now
+        self._integrate(now)
+        p = sum(w * float(node.s) for w, _, node in self._routes())
+        if self._probe() < min(1.0, max(0.0, p)) ** self.breaker.probes:
+            self.b_open = False
+            self.b_origin = now
+            self.b_open_time += now - self.b_open_since
+            self.sim.log("breaker_close")
+            self.changed()
+        else:
+            self.sim.log("breaker_reopen")
+            self._open(now)
 
     def _integrate(self, now: float) -> None:
         a = self.t0
@@ -243,6 +328,10 @@ class Traffic:
             "attempts": self.tally[1],
             "by_attempt": list(self.tally[2:]),
         }
+        if self.breaker is not None:
+            open_time = self.b_open_time + (self.sim.horizon - self.b_open_since if self.b_open else 0.0)
+            result.requests["breaker_opens"] = float(self.b_opens)
+            result.requests["breaker_open_time"] = open_time
         lat = latency_percentiles(self.spec, self.tally[2:], self.sim.streams.generator("workload/latency"))
         if lat is not None:
             result.requests.update(lat)

@@ -13,10 +13,21 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from relsim.dists import Distribution, Fixed
-from relsim.model.schema import Count, Dist, Duration, Failures, Fraction, Names, Overload, _Frozen
+from relsim.model.schema import (
+    Count,
+    Dist,
+    Duration,
+    Failures,
+    Fraction,
+    Names,
+    Overload,
+    PositiveDuration,
+    _Frozen,
+)
 from relsim.units import parse_rate
 
 __all__ = [
+    "CircuitBreaker",
     "Clients",
     "ClientPopulation",
     "Dns",
@@ -82,11 +93,29 @@ class RateLimit(_Frozen):
     rate: Rate
 
 
+class CircuitBreaker(_Frozen):
+    """A circuit breaker in front of the clients' attempts.
+
+    Closed, it counts attempts in tumbling windows of length ``window``
+    (starting when it last closed); at the end of a window whose share of
+    failed attempts exceeds ``threshold`` it *opens*: for ``open`` every
+    request fails at once, without retries and without load on the
+    backends. Then it is *half-open*: ``probes`` attempts go through; if all
+    succeed it closes, otherwise it opens again.
+    """
+
+    threshold: Fraction = 0.5
+    window: PositiveDuration = 10.0
+    open: PositiveDuration = 30.0
+    probes: Count = 1
+
+
 class Clients(_Frozen):
-    """What clients do per request: a ``timeout`` per failed attempt, and retries."""
+    """What clients do per request: a ``timeout`` per failed attempt, retries, a breaker."""
 
     timeout: Duration = 1.0
     retry: Retry | None = None
+    circuit_breaker: CircuitBreaker | None = None
 
 
 class ClientPopulation(_Frozen):
