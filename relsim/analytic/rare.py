@@ -112,22 +112,25 @@ class RareResult:
 
 
 class _Kernel:
-    """Padded per-state transition tables of the embedded jump chain."""
+    """Padded per-state transition tables of the embedded jump chain.
+
+    ``cum``/``ratio`` hold the sampling distribution and the likelihood
+    ratio of each transition: biased ones (if ``bias`` is given) in row
+    block 0, the chain's own in block 1, so a path can switch to the
+    unbiased kernel once its cycle has reached a down state.
+    """
 
     def __init__(self, chain: Chain, bias: float | None):
         n = chain.n_states
-        fail = chain.failure.tocsr()
-        other = chain.other.tocsr()
         rows: list[list[tuple[int, float, bool]]] = [[] for _ in range(n)]
-        for mat, is_failure in ((fail, True), (other, False)):
+        for mat, is_failure in ((chain.failure.tocsr(), True), (chain.other.tocsr(), False)):
             for x in range(n):
                 for k in range(mat.indptr[x], mat.indptr[x + 1]):
                     rows[x].append((int(mat.indices[k]), float(mat.data[k]), is_failure))
         width = max(1, max(len(r) for r in rows))
         self.target = np.zeros((n, width), dtype=np.int64)
-        self.cum = np.full((n, width), 2.0)  # padding is never chosen (u < 1)
-        self.ratio = np.ones((n, width))
-        self.degree = np.array([len(r) for r in rows])
+        self.cum = np.full((2, n, width), 2.0)  # padding is never chosen (u < 1)
+        self.ratio = np.ones((2, n, width))
         self.hold = np.zeros(n)
         for x, row in enumerate(rows):
             rates = np.array([r for _, r, _ in row])
@@ -135,21 +138,26 @@ class _Kernel:
             total = rates.sum()
             self.hold[x] = 1.0 / total
             p = rates / total
-            q = _biased(p, rates, failing, bias, regenerative=(x == chain.initial))
             self.target[x, : len(row)] = [y for y, _, _ in row]
-            self.cum[x, : len(row)] = np.cumsum(q)
-            self.cum[x, len(row) - 1] = 2.0  # the last transition takes what rounding left
-            self.ratio[x, : len(row)] = p / q
+            for block, b in ((0, bias), (1, None)):
+                q = _biased(p, rates, failing, b, regenerative=(x == chain.initial))
+                self.cum[block, x, : len(row)] = np.cumsum(q)
+                self.cum[block, x, len(row) - 1] = 2.0  # the last one takes what rounding left
+                self.ratio[block, x, : len(row)] = p / q
         self.down = ~chain.up
         self.up = chain.up
 
     def cycles(self, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``count`` independent cycles from state 0: (down time, outages, length).
 
-        Down time and outages carry the likelihood ratio; the length does not
-        (it is only used from unbiased kernels).
+        Biasing (if any) applies until the cycle first reaches a down state;
+        from there the chain's own probabilities bring it back (what is left
+        of the cycle is no longer rare, and biasing it would only add
+        variance). Down time and outages carry the likelihood ratio; the
+        length is only used from unbiased kernels.
         """
         x = np.zeros(count, dtype=np.int64)
+        block = np.zeros(count, dtype=np.int64)  # 0 biased, 1 the chain's own
         weight = np.ones(count)
         down = np.zeros(count)
         outages = np.zeros(count)
@@ -157,13 +165,17 @@ class _Kernel:
         active = np.arange(count)
         while active.size:
             xs = x[active]
+            bs = block[active]
             h = self.hold[xs]
             length[active] += h
-            down[active] += weight[active] * np.where(self.down[xs], h, 0.0)
+            is_down = self.down[xs]
+            down[active] += weight[active] * np.where(is_down, h, 0.0)
+            bs = np.where(is_down, 1, bs)
+            block[active] = bs
             u = rng.random(active.size)
-            k = (self.cum[xs] <= u[:, None]).sum(axis=1)
+            k = (self.cum[bs, xs] <= u[:, None]).sum(axis=1)
             nxt = self.target[xs, k]
-            weight[active] *= self.ratio[xs, k]
+            weight[active] *= self.ratio[bs, xs, k]
             starts = self.up[xs] & self.down[nxt]
             outages[active] += np.where(starts, weight[active], 0.0)
             x[active] = nxt
@@ -303,14 +315,14 @@ def _estimate(num: _Sums, den: _Sums, paired: bool, bias: float | None, chain: C
     else:
         var_u = u * u * (cn[0, 0] / num.n / a**2 + cd[2, 2] / den.n / b**2) if a > 0 else 0.0
         var_nu = nu * nu * (cn[1, 1] / num.n / o**2 + cd[2, 2] / den.n / b**2) if o > 0 else 0.0
-    se = math.sqrt(max(var_u, 0.0))
-    se_nu = math.sqrt(max(var_nu, 0.0))
+    se = math.sqrt(max(float(var_u), 0.0))
+    se_nu = math.sqrt(max(float(var_nu), 0.0))
     return RareResult(
         mean=float(u),
         se=se,
-        ci=(max(0.0, u - _Z95 * se), u + _Z95 * se),
+        ci=(float(max(0.0, u - _Z95 * se)), float(u + _Z95 * se)),
         cycles=num.n,
-        relative_error=se / u if u > 0 else math.inf,
+        relative_error=float(se / u) if u > 0 else math.inf,
         outages_per_year=float(nu * YEAR),
         outages_per_year_se=se_nu * YEAR,
         cycle_length=float(b),
