@@ -17,6 +17,10 @@ the error budget is spent by failed requests.
 ``latency_p50``, ``latency_p95``, ``latency_p99``
     latency of successful requests, seconds, including failed attempts'
     timeouts and the backoffs before retries.
+``duplicates_per_year``
+    duplicate executions of non-idempotent writes per 365 days: a retry
+    after an attempt that a backend processed but that timed out
+    (:func:`relsim.engine.clients.duplicates`).
 ``breaker_opens_per_year``, ``breaker_open_per_year``
     times the clients' circuit breaker opened (from closed), and seconds it
     spent open or half-open, per 365 days (with a ``circuit_breaker``).
@@ -46,6 +50,7 @@ REQUEST_METRICS = (
     "requests_per_year",
     "requests_failed_per_year",
     "writes_failed_per_year",
+    "duplicates_per_year",
     "attempts_per_request",
     "latency_p50",
     "latency_p95",
@@ -68,6 +73,7 @@ def request_metrics(res: Any, objectives: Any = None) -> dict[str, float]:
         "requests_per_year": offered * per_year,
         "requests_failed_per_year": req["failed"] * per_year,
         "writes_failed_per_year": req["writes_failed"] * per_year,
+        "duplicates_per_year": req.get("duplicates", 0.0) * per_year,
         "attempts_per_request": req.get("attempts", offered) / offered if offered > 0 else math.nan,
         "requests_offered": offered,
         "requests_failed": req["failed"],

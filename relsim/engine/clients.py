@@ -22,6 +22,15 @@ An edge **rate limit** (token bucket of ``rate`` ρ) admits at most ρ
 attempts per second; the rest are rejected at once (they fail, are
 retried, and put no load on the backends).
 
+**Duplicates.** An attempt that reaches a live backend beyond what the
+backend can serve (over its ``capacity`` or its ``1/needs`` share) is
+processed too late: it times out, and the client retries a write that may
+have taken effect. With ``late`` that share, a request executes once per
+processed attempt (``duplicates``); for a write that is not idempotent,
+every execution after the first is a duplicate. Attempts to a failed
+backend, rejected by the rate limit or failed fast by a circuit breaker
+never executed.
+
 **Latency** of a successful request: ``(k − 1)`` failed attempts of
 ``timeout`` each, the backoffs before the retries, and the service latency
 of the attempt that succeeded; the share succeeding at attempt *k* is
@@ -43,7 +52,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["attempts", "backoffs", "solve_attempt_success", "success"]
+__all__ = ["attempts", "backoffs", "duplicates", "solve_attempt_success", "success"]
 
 
 def success(p: float, m: int) -> float:
@@ -56,6 +65,22 @@ def attempts(p: float, m: int) -> float:
     if p <= 0.0:
         return float(m)
     return (1.0 - (1.0 - p) ** m) / p
+
+
+def duplicates(p: float, late: float, m: int) -> float:
+    """Expected duplicate executions per request (if it is a non-idempotent write).
+
+    Each attempt succeeds with ``p``, is processed by a backend but times
+    out with ``late`` (the client cannot tell it took effect, and retries),
+    or is lost before any backend saw it with ``1 − p − late``. A request
+    executes once per processed attempt; every execution after the first
+    is a duplicate:
+
+        E[executions] = A(p) · (p + late),   P(no execution) = (1 − p − late)^m,
+        E[duplicates] = A(p) · (p + late) − (1 − (1 − p − late)^m).
+    """
+    lost = max(0.0, 1.0 - p - late)
+    return max(0.0, attempts(p, m) * (p + late) - (1.0 - lost ** m))
 
 
 def solve_attempt_success(served: Callable[[float], float], rate: float, m: int) -> float:

@@ -138,6 +138,26 @@ class LoadBalancerNode:
 
         return curve
 
+    def overflow_curve(self) -> Callable[[float], float]:
+        """Share of attempts that reach a live backend in rotation beyond what it can
+        serve (its ``1/needs`` share or ``capacity``), as a function of the load:
+        they are processed too slowly and time out (the client cannot tell
+        whether they took effect)."""
+        if self.element.s < 1.0:
+            return lambda _load: 0.0
+        rot = self._rotation()
+        total = sum(self.weights[i] for i in rot)
+        if total <= 0.0:
+            return lambda _load: 0.0
+        shares = [self.weights[i] / total * self.backends[i].s for i in rot]
+        cap, capacity = self.cap, self.capacity
+
+        def curve(load: float) -> float:
+            c = cap if capacity is None or load <= 0.0 else min(cap, capacity / load)
+            return sum(x - c for x in shares if x > c)
+
+        return curve
+
     # -- events ----------------------------------------------------------
     def _changed(self, *_args: Any) -> None:
         s = self.evaluate()

@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relsim.engine.clients import attempts, backoffs, solve_attempt_success, success
+from relsim.engine.clients import attempts, backoffs, duplicates, solve_attempt_success, success
 from relsim.engine.workload import RateProfile
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ class Traffic:
 
     Between events every tallied rate is linear in time, ``c0 + c1 (t − t0)``
     per request offered: index 0 the success ratio r(t), 1 the attempts per
-    request, 2 + k the share succeeding at attempt k + 1 (for latency).
+    request, 2 the duplicate executions per request (if it were a
+    non-idempotent write), 3 + k the share succeeding at attempt k + 1 (for
+    latency).
     """
 
     def __init__(self, sim: Simulation, spec: Any, target: Any):
@@ -79,9 +81,9 @@ class Traffic:
         self.listeners: list[Callable[[Any, float, float], None]] = []
         self.s = 1.0
         self.place: frozenset[str] = frozenset()
-        n = 2 + self.m
+        n = 3 + self.m
         self.t0 = 0.0
-        self.c0 = [1.0, 1.0] + [1.0] + [0.0] * (self.m - 1)
+        self.c0 = [1.0, 1.0, 0.0] + [1.0] + [0.0] * (self.m - 1)
         self.c1 = [0.0] * n
         self.offered = 0.0
         self.tally = [0.0] * n
@@ -142,11 +144,14 @@ class Traffic:
                 out.append((share * frac, share * dfrac, node))
         return out
 
-    def _attempt_success(self, routes: list[tuple[float, float, Any]]) -> dict[int, float]:
-        """Per-attempt success of each leaf node (with load feedback when ``loaded``)."""
+    def _attempt_success(self, routes: list[tuple[float, float, Any]]
+                         ) -> tuple[dict[int, float], dict[int, float]]:
+        """Per-attempt success of each leaf node (with load feedback when ``loaded``), and
+        the share of attempts processed by a backend that nevertheless time out."""
         leaves = {id(node): node for _, _, node in routes}
         if not self.loaded:
-            return {k: float(node.s) for k, node in leaves.items()}
+            p = {k: float(node.s) for k, node in leaves.items()}
+            return p, self._processed(leaves, p, dict.fromkeys(leaves, 0.0), 1.0)
         lam = self.profile.at(self.sim.env.now)
         rate = dict.fromkeys(leaves, 0.0)
         for w, _, node in routes:
@@ -181,7 +186,16 @@ class Traffic:
                 observe(alpha * rate[k] * attempts(p[k], m))
                 sat = max(sat, node.utilisation)
         self.saturation = sat
-        return p
+        return p, self._processed(leaves, p, rate, alpha)
+
+    def _processed(self, leaves: dict[int, Any], p: dict[int, float], rate: dict[int, float],
+                   alpha: float) -> dict[int, float]:
+        # attempts admitted (alpha) that reach a live backend beyond what it serves
+        out = {}
+        for k, node in leaves.items():
+            curve = getattr(node, "overflow_curve", None)
+            out[k] = alpha * curve()(alpha * rate[k] * attempts(p[k], self.m)) if curve is not None else 0.0
+        return out
 
     def evaluate(self) -> tuple[list[float], list[float]]:
         """Coefficients (now, slope) of every tallied rate per request offered."""
@@ -194,13 +208,14 @@ class Traffic:
                 if observe is not None:
                     observe(0.0)
             self.saturation = 0.0
-            return [0.0] * (2 + m), [0.0] * (2 + m)
-        p = self._attempt_success(routes)
-        c0 = [0.0] * (2 + m)
-        c1 = [0.0] * (2 + m)
+            return [0.0] * (3 + m), [0.0] * (3 + m)
+        p, late = self._attempt_success(routes)
+        c0 = [0.0] * (3 + m)
+        c1 = [0.0] * (3 + m)
         for w, dw, node in routes:
             q = p[id(node)]
-            values = [success(q, m), attempts(q, m)] + [(1.0 - q) ** k * q for k in range(m)]
+            values = [success(q, m), attempts(q, m), duplicates(q, late[id(node)], m)]
+            values += [(1.0 - q) ** k * q for k in range(m)]
             for i, v in enumerate(values):
                 c0[i] += w * v
                 c1[i] += dw * v
@@ -326,13 +341,14 @@ class Traffic:
             "failed": failed,
             "writes_failed": failed * self.spec.writes,
             "attempts": self.tally[1],
-            "by_attempt": list(self.tally[2:]),
+            "by_attempt": list(self.tally[3:]),
+            "duplicates": self.tally[2] * self.spec.writes * (1.0 - self.spec.idempotent),
         }
         if self.breaker is not None:
             open_time = self.b_open_time + (self.sim.horizon - self.b_open_since if self.b_open else 0.0)
             result.requests["breaker_opens"] = float(self.b_opens)
             result.requests["breaker_open_time"] = open_time
-        lat = latency_percentiles(self.spec, self.tally[2:], self.sim.streams.generator("workload/latency"))
+        lat = latency_percentiles(self.spec, self.tally[3:], self.sim.streams.generator("workload/latency"))
         if lat is not None:
             result.requests.update(lat)
 

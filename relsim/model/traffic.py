@@ -50,6 +50,16 @@ def _rate(value: Any) -> float:
 Rate = Annotated[float, BeforeValidator(_rate)]
 
 
+def _idempotent(value: Any) -> Any:
+    # true / false, or the share of writes that are idempotent
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    return value
+
+
+Idempotent = Annotated[Fraction, BeforeValidator(_idempotent)]
+
+
 class TrafficCheck(_Frozen):
     """A health check of a load balancer's backends or of a DNS record's target.
 
@@ -131,12 +141,16 @@ class Workload(_Frozen):
     ``rate`` is the mean request rate; ``profile`` (24 hourly multipliers)
     shapes it over the day, rescaled to mean 1. ``target`` is where clients
     send requests: a DNS name, a load balancer or a service (default: the
-    entry service). ``writes`` is the share of requests that are writes.
+    entry service). ``writes`` is the share of requests that are writes;
+    ``idempotent`` (``true``, ``false`` or a share) how many of them can be
+    retried safely: a retry of any other write whose earlier attempt was
+    processed by a backend but timed out executes it twice (a duplicate).
     """
 
     rate: Rate
     profile: tuple[float, ...] | None = None
     writes: Fraction = 0.0
+    idempotent: Idempotent = 1.0
     target: str | None = None
     populations: dict[str, ClientPopulation] = Field(default_factory=dict)
     latency: Dist = Field(default_factory=lambda: Fixed(0.0))
