@@ -10,6 +10,7 @@ from relsim.compare import Comparison, compare
 from relsim.dists import Distribution, parse_dist
 from relsim.engine import RunResult, simulate
 from relsim.experiment import run
+from relsim.golden_signals import golden_signals
 from relsim.model import Model, ModelError, Problem, from_dict, load, loads
 from relsim.results import Results
 from relsim.sensitivity import sensitivity
@@ -32,6 +33,7 @@ __all__ = [
     "compare",
     "format_duration",
     "from_dict",
+    "golden_signals",
     "load",
     "loads",
     "parse_dist",

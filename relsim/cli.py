@@ -135,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--replication", type=int, default=0)
     t.add_argument("--horizon", type=_duration_arg, default=None)
 
+    g = sub.add_parser("signals", help="golden signals (traffic, errors, saturation, latency) of one replication")
+    g.add_argument("model")
+    g.add_argument("--seed", type=_seed, default=0)
+    g.add_argument("--replication", type=int, default=0)
+    g.add_argument("--step", type=_duration_arg, default=60.0, help="bin width (default 1m)")
+    g.add_argument("--horizon", type=_duration_arg, default=None)
+    g.add_argument("--csv", action="store_true", help="print every bin as CSV (default: the bins with errors)")
+
     from relsim.cli_variants import add_parsers
 
     add_parsers(sub)
@@ -153,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "trace":
             return _trace(args)
+        if args.command == "signals":
+            return _signals(args)
         if args.command == "rare":
             from relsim.cli_exact import rare
 
@@ -291,6 +301,30 @@ def _trace(args: argparse.Namespace) -> int:
     model = load(args.model)
     for line in trace_lines(trace(model, args.seed, args.replication, args.horizon)):
         print(line)
+    return 0
+
+
+def _signals(args: argparse.Namespace) -> int:
+    from relsim.golden_signals import golden_signals
+
+    if args.replication < 0:
+        raise _BadInput(f"--replication must be >= 0, got {args.replication}")
+    model = load(args.model)
+    if model.spec.workload is None:
+        raise _BadInput("signals needs a model with a 'workload' (the requests to follow)")
+    frame = golden_signals(model, args.seed, args.replication, args.step, args.horizon)
+    if args.csv:
+        frame.to_csv(sys.stdout, index=False)
+        return 0
+    totals = frame.attrs["totals"]
+    print(f"model '{model.name}', seed {args.seed}, replication {args.replication}: "
+          f"{len(frame)} bins of {format_duration(args.step)}; "
+          f"{totals['offered']:.6g} requests offered, {totals['failed']:.6g} failed")
+    bad = frame[frame["errors"] > 0]
+    if bad.empty:
+        print("no bin has errors")
+    else:
+        print(bad.to_string(index=False))
     return 0
 
 

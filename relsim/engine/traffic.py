@@ -311,6 +311,10 @@ class Traffic:
                 self.degraded += dt
             if self.pieces is not None:
                 self.pieces.append((a, now, list(c0), list(c1), self.saturation))
+            if any(c1):
+                # a piece may be closed without re-evaluating (a breaker's window
+                # end): carry the linear rates on to ``now``
+                self.c0 = [x + d * dt for x, d in zip(c0, c1, strict=True)]
         self.t0 = now
 
     def _shown(self) -> float:
