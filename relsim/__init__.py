@@ -16,6 +16,7 @@ from relsim.results import Results
 from relsim.sensitivity import sensitivity
 from relsim.sweep import sweep
 from relsim.trace import trace
+from relsim.traffic_formulas import dns_failover_loss, expected_min_delay, lb_failure_loss
 from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
 
 __version__ = "0.1.0"
@@ -31,9 +32,12 @@ __all__ = [
     "__version__",
     "attribution",
     "compare",
+    "dns_failover_loss",
+    "expected_min_delay",
     "format_duration",
     "from_dict",
     "golden_signals",
+    "lb_failure_loss",
     "load",
     "loads",
     "parse_dist",
