@@ -5,6 +5,7 @@ Describe failure domains, components and services in a model file, then
 gives availability, downtime and outage metrics with confidence intervals.
 """
 
+from relsim import analytic
 from relsim.attribution import attribution
 from relsim.compare import Comparison, compare
 from relsim.dists import Distribution, parse_dist
@@ -30,6 +31,7 @@ __all__ = [
     "Results",
     "RunResult",
     "__version__",
+    "analytic",
     "attribution",
     "compare",
     "dns_failover_loss",
