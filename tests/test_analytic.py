@@ -287,3 +287,20 @@ def test_run_exact_on_an_unsupported_model_still_reports(tmp_path, capsys) -> No
     doc = json.loads(capsys.readouterr().out)
     assert doc["exact"]["solved"] is False and len(doc["exact"]["reasons"]) == 1
     assert "exact" not in doc["metrics"]["availability"]
+
+
+def test_documentation_examples_run(monkeypatch) -> None:
+    """The Python blocks of docs/exact-and-rare-events.md run, in order, in one namespace."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    text = (root / "docs" / "exact-and-rare-events.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/exact-and-rare-events.md", "exec"), namespace)
+    assert namespace["exact"].n_states == 3
+    assert namespace["est"].relative_error < 0.05
