@@ -43,6 +43,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.elements import Element
+from relsim.engine.overload import OverloadWatch
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
@@ -84,11 +85,8 @@ class LoadBalancerNode:
         self.out_delay = lambda: (hc.unhealthy - 1 + self._u()) * hc.interval + hc.timeout
         self.in_delay = lambda: (hc.healthy - 1 + self._u()) * hc.interval
         self.capacity: float | None = spec.capacity
-        self.overload = spec.overload
-        self.overload_ev: Any = None
-        if self.overload is not None:
-            self._lasts = sim.streams.sampler(self.overload.lasts, f"{name}/overload/lasts")
-            self._coin = sim.streams.uniform(f"{name}/overload/coin")
+        self.overload = (OverloadWatch(spec.overload, sim, name, lambda: self.backends, lb=name)
+                         if spec.overload is not None else None)
         self.utilisation = 0.0
         self.listeners: list[Callable[[Any, float, float], None]] = []
         self.removals = 0
@@ -211,21 +209,5 @@ class LoadBalancerNode:
         healthy = [i for i in self._rotation() if self.backends[i].s > 0.0]
         room = self.capacity * sum(self.backends[i].s for i in healthy)
         self.utilisation = load / room if room > 0.0 else (float("inf") if load > 0.0 else 0.0)
-        if self.overload is None:
-            return
-        over = self.utilisation > self.overload.capacity
-        if over and self.overload_ev is None:
-            self.overload_ev = self.sim.after(self.overload.after, self._overloaded)
-        elif not over:
-            self.overload_ev = None
-
-    def _overloaded(self, ev: Any) -> None:
-        if ev is not self.overload_ev:
-            return
-        self.overload_ev = None
-        sim = self.sim
-        victims = [b for b in self.backends if b.s == 1.0 and hasattr(b, "overload_fail")]
-        sim.log("overload", lb=self.name, utilisation=self.utilisation, serving=len(victims))
-        for b in victims:
-            if self._coin() < self.overload.probability:
-                b.overload_fail(self._lasts())
+        if self.overload is not None:
+            self.overload.update(self.utilisation)

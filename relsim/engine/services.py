@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from relsim.engine.overload import OverloadWatch
 from relsim.model.schema import Service
 
 if TYPE_CHECKING:
@@ -121,11 +122,8 @@ class ActiveActive(_Counting):
     def __init__(self, name: str, spec: Service, sim: Simulation):
         super().__init__(name, spec, sim)
         self.needs = spec.needs or 1
-        self.overload = spec.overload
-        self.overload_ev: Any = None
-        if self.overload is not None:
-            self._lasts = sim.streams.sampler(self.overload.lasts, f"{name}/overload/lasts")
-            self._coin = sim.streams.uniform(f"{name}/overload/coin")
+        self.overload = (OverloadWatch(spec.overload, sim, name, lambda: self.replicas, service=name)
+                         if spec.overload is not None else None)
 
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
         if self.data is not None:
@@ -136,26 +134,9 @@ class ActiveActive(_Counting):
     def evaluate(self) -> float:
         u = self.n_up + (sum(self.partial.values()) if self.partial else 0.0)
         if self.overload is not None:
-            self._watch_load(u)
+            # each survivor carries n/u of its normal load
+            self.overload.update(len(self.replicas) / u if u > 0.0 else 0.0)
         return min(1.0, u / self.needs)
-
-    def _watch_load(self, u: float) -> None:
-        over = 0.0 < u and len(self.replicas) / u > self.overload.capacity
-        if over and self.overload_ev is None:
-            self.overload_ev = self.sim.after(self.overload.after, self._overloaded)
-        elif not over:
-            self.overload_ev = None
-
-    def _overloaded(self, ev: Any) -> None:
-        if ev is not self.overload_ev:
-            return
-        self.overload_ev = None
-        sim = self.sim
-        survivors = [r for r in self.replicas if r.s == 1.0 and hasattr(r, "overload_fail")]
-        sim.log("overload", service=self.name, serving=len(survivors), replicas=len(self.replicas))
-        for r in survivors:
-            if self._coin() < self.overload.probability:
-                r.overload_fail(self._lasts())
 
 
 class Quorum(_Counting):
