@@ -63,6 +63,8 @@ def golden_signals(model: Model, seed: int = 0, replication: int = 0, step: floa
     """
     if model.spec.workload is None:
         raise ValueError("golden signals need a model with a 'workload' (the requests to follow)")
+    if model.spec.workload.mode != "fluid":
+        raise ValueError("golden signals are binned from the fluid integrals: use workload mode: fluid")
     width = parse_duration(step) if isinstance(step, str) else float(step)
     if not np.isfinite(width) or width <= 0:
         raise ValueError(f"step must be a positive duration, got {step!r}")

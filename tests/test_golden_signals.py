@@ -99,10 +99,12 @@ def test_latency_and_saturation_columns():
     assert storm["saturation"].iloc[0] == pytest.approx(380 / 500)
 
 
-def test_needs_a_workload():
+def test_needs_a_fluid_workload():
     model = relsim.load(MODELS / "single-host.yaml")
     with pytest.raises(ValueError, match="workload"):
         relsim.golden_signals(model)
+    with pytest.raises(ValueError, match="fluid"):
+        relsim.golden_signals(tier(mode="discrete"))
 
 
 def test_cli_signals(capsys: pytest.CaptureFixture[str]):

@@ -91,6 +91,7 @@ class Traffic:
         self.degraded = 0.0  # time with 0 < r < 1
         self.saturation = 0.0
         self.pieces: list[Any] | None = None  # golden-signal recorder hook
+        self.discrete: Any = None  # DiscreteRequests in discrete mode
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         self.loaded = False  # capacity limits or a rate limit: load feeds back on success
         # circuit breaker (see _breaker_watch): closed, open or (instantly) half-open
@@ -126,6 +127,11 @@ class Traffic:
         self.c0, self.c1 = self.evaluate()
         self._breaker_watch(0.0)
         self.s = self._shown()
+        if self.spec.mode == "discrete":
+            from relsim.engine.discrete import DiscreteRequests
+
+            self.discrete = DiscreteRequests(self)
+            self.discrete.start()
 
     def _hour(self, _ev: Any) -> None:
         # with load-dependent success the rate's hourly steps are events too
@@ -355,6 +361,8 @@ class Traffic:
         lat = latency_percentiles(self.spec, self.tally[3:], self.sim.streams.generator("workload/latency"))
         if lat is not None:
             result.requests.update(lat)
+        if self.discrete is not None:
+            self.discrete.finish(result)
 
 
 def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4000) -> dict[str, float] | None:

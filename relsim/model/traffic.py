@@ -145,6 +145,8 @@ class Workload(_Frozen):
     ``idempotent`` (``true``, ``false`` or a share) how many of them can be
     retried safely: a retry of any other write whose earlier attempt was
     processed by a backend but timed out executes it twice (a duplicate).
+    ``mode``: ``fluid`` integrates requests exactly between events;
+    ``discrete`` simulates each request as a process (short horizons).
     """
 
     rate: Rate
@@ -156,6 +158,7 @@ class Workload(_Frozen):
     latency: Dist = Field(default_factory=lambda: Fixed(0.0))
     clients: Clients = Field(default_factory=Clients)
     rate_limit: RateLimit | None = None
+    mode: Literal["fluid", "discrete"] = "fluid"
 
     @field_validator("profile")
     @classmethod

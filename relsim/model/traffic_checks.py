@@ -92,6 +92,18 @@ def check_traffic(raw: dict[str, Any], domain_names: list[str], element_names: l
             found.append((("workload", "target"),
                           f"unknown target '{target}' (a DNS name, load balancer or service)"
                           f"{_suggest(target, known)}"))
+        if work.get("mode") == "discrete":
+            clients = _mapping(work.get("clients"))
+            if work.get("rate_limit") is not None:
+                found.append((("workload", "rate_limit"), "a rate limit needs mode: fluid (load feedback)"))
+            if clients.get("circuit_breaker") is not None:
+                found.append((("workload", "clients", "circuit_breaker"),
+                              "a circuit breaker needs mode: fluid"))
+            for name, body in lbs.items():
+                for key in ("capacity", "overload"):
+                    if _mapping(body).get(key) is not None:
+                        found.append((("load_balancers", name, key),
+                                      f"'{key}' needs workload mode: fluid (load feedback)"))
         for pop, body in _mapping(work.get("populations")).items():
             near = _mapping(body).get("near")
             if near is not None and str(near) not in domain_names:
