@@ -125,8 +125,8 @@ def main() -> None:
     if not args.skip_dask:
         print(f"speed-up Dask 2 workers / 1 process: {t1 / wall[names[2]]:.2f}x "
               f"(cluster start-up {startup:.1f} s, not included)")
-    print(f"load average at end {os.getloadavg()[0]:.2f} ('cores used' under 2 for a parallel "
-          "backends means other programs held the CPUs)")
+    print(f"load average at end {os.getloadavg()[0]:.2f} ('cores used' under 2 for a parallel backend "
+          "means other programs held the CPUs)")
 
 
 if __name__ == "__main__":
