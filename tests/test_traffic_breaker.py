@@ -122,3 +122,23 @@ def storm_dict(breaker: dict[str, Any] | None) -> dict[str, Any]:
 def test_breaker_keys_are_checked():
     with pytest.raises(relsim.ModelError, match="treshold"):
         tier(workload={"clients": {"circuit_breaker": {"treshold": "10%"}}})
+
+
+def test_window_ends_inside_a_dns_drain_keep_the_integral_exact():
+    # a breaker that never opens (threshold 100 %) still looks at every window
+    # end while requests fail, cutting the linear drain of the DNS caches
+    # into pieces: the failover still fails exactly λ (D + T/2)
+    def two_sites(clients: dict[str, Any]) -> relsim.Model:
+        return relsim.load({
+            "name": "dns", "horizon": "20h",
+            "components": {"e": {"failures": [trans("10h", "5h")]}, "w": {}},
+            "services": {"east": {"replicas": ["e"]}, "west": {"replicas": ["w"]}}, "entry": "east",
+            "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s", "health_check": CHECK}}},
+            "workload": {"rate": "10/s", "target": "www", "clients": clients},
+        })
+
+    res = relsim.simulate(two_sites({"circuit_breaker": {"threshold": "100%", "window": "7s"}}), 0, 0,
+                          trace=True)
+    switch = [e["t"] for e in res.trace if e["event"] == "dns_answer"][0]
+    assert not events(res)
+    assert res.requests["failed"] == pytest.approx(10 * (switch - 10 * HOUR + 30.0), rel=1e-12)
