@@ -112,6 +112,8 @@ class ResultStore:
             store.manifest["complete"] = False
             store._write_manifest()
             return store
+        if path.exists() and not path.is_dir():
+            raise StoreMismatch(f"{path} is a file, not a results directory")
         if path.exists() and any(path.iterdir()):
             raise StoreMismatch(f"{path} is not empty and holds no relsim results")
         (path / "parts").mkdir(parents=True, exist_ok=True)
