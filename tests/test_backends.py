@@ -6,27 +6,15 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pandas as pd
 import pytest
+from shared_models import PAIR
 
 import relsim
 from relsim.backends import BackendError, DaskBackend, open_backend, plan_chunks, use_backend
 from relsim.experiment import run_replications
-
-PAIR = textwrap.dedent("""\
-    name: pair
-    horizon: 1y
-    repair_crews: 1
-    components:
-      a: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-      b: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-    services:
-      pair: {replicas: [a, b], mode: active-active}
-    objectives: {availability: 99.9%}
-    """)
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 
 import pytest
+from shared_models import PAIR
 
 from relsim.cli import main
-
-PAIR = textwrap.dedent("""\
-    name: pair
-    horizon: 1y
-    repair_crews: 1
-    components:
-      a: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-      b: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-    services:
-      pair: {replicas: [a, b], mode: active-active}
-    objectives: {availability: 99.9%}
-    """)
 
 
 @pytest.fixture

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pandas as pd
 import pytest
+from shared_models import PAIR
 
 import relsim
 from relsim.cli import main
 from relsim.stopping import StoppingRule
-
-PAIR = textwrap.dedent("""\
-    name: pair
-    horizon: 1y
-    repair_crews: 1
-    components:
-      a: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-      b: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-    services:
-      pair: {replicas: [a, b], mode: active-active}
-    """)
 
 
 @pytest.fixture(scope="module")

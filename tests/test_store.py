@@ -7,27 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pandas as pd
 import pytest
+from shared_models import PAIR
 
 import relsim
 from relsim.cli import main
 from relsim.store import ResultStore, StoreMismatch
-
-PAIR = textwrap.dedent("""\
-    name: pair
-    horizon: 1y
-    repair_crews: 1
-    components:
-      a: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-      b: {failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]}
-    services:
-      pair: {replicas: [a, b], mode: active-active}
-    objectives: {availability: 99.9%}
-    """)
 
 
 @pytest.fixture
