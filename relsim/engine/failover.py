@@ -111,13 +111,10 @@ class ActivePassive(ServiceNode):
         if self.spec.standby == "cold":
             for r in self.replicas[1:]:
                 _hold(r)
-        if self.detection_active():
+        if self.detector is not None:
             self.detector.watch()
         self.sim.network.watchers.append(lambda: self.replica_changed(None, 0.0, 0.0))
         super().start()
-
-    def detection_active(self) -> bool:
-        return self.detector is not None
 
     def evaluate(self) -> float:
         if self.primary is None or self.fenced or self.switching:
