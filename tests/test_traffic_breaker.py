@@ -12,27 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from shared_models import CHECK, tier
 
 import relsim
 from relsim.units import HOUR
-
-CHECK = {"interval": "10s", "unhealthy": 3, "healthy": 2, "timeout": "2s"}
 
 
 def trans(every: str, lasts: str) -> dict[str, Any]:
     return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})"}
 
 
-def tier(failing: list[dict[str, Any]] | None = None, lb: dict[str, Any] | None = None,
-         workload: dict[str, Any] | None = None) -> relsim.Model:
-    # two backends behind a balancer, 30 requests/s, 20 h
-    return relsim.load({
-        "name": "tier", "horizon": "20h",
-        "components": {"web-1": {"failures": failing or []}, "web-2": {}},
-        "services": {"web": {"replicas": ["web-1", "web-2"]}},
-        "load_balancers": {"lb": {"service": "web", "health_check": CHECK, **(lb or {})}},
-        "workload": {"rate": "30/s", "target": "lb", **(workload or {})},
-    })
 
 CB = {"threshold": "30%", "window": "10s", "open": "30s", "probes": 1}
 

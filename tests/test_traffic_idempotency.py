@@ -11,27 +11,13 @@ against a direct Monte Carlo of the attempts and the simulator against it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
+from shared_models import tier
 
 import relsim
 from relsim.engine.clients import attempts, duplicates, success
 from relsim.metrics import replication_metrics
-
-CHECK = {"interval": "10s", "unhealthy": 3, "healthy": 2, "timeout": "2s"}
-
-
-def tier(failing: list[dict[str, Any]] | None = None, lb: dict[str, Any] | None = None,
-         workload: dict[str, Any] | None = None) -> relsim.Model:
-    return relsim.load({
-        "name": "tier", "horizon": "20h",
-        "components": {"web-1": {"failures": failing or []}, "web-2": {}},
-        "services": {"web": {"replicas": ["web-1", "web-2"]}},
-        "load_balancers": {"lb": {"service": "web", "health_check": CHECK, **(lb or {})}},
-        "workload": {"rate": "30/s", "target": "lb", **(workload or {})},
-    })
 
 
 @pytest.mark.parametrize("p,r,m", [(0.5, 0.3, 3), (0.8, 0.2, 4), (0.2, 0.1, 2), (0.6, 0.0, 3), (0.7, 0.3, 1)])

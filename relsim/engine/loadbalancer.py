@@ -115,15 +115,24 @@ class LoadBalancerNode:
         """
         return self.served_curve()(load)
 
-    def served_curve(self) -> Callable[[float], float]:
-        """``served`` for the current state, precomputed for many loads (fixed points)."""
+    def _shares(self) -> list[float]:
+        """Each backend in rotation: its share of the traffic times its served fraction.
+
+        Empty while the balancer itself is down or no backend has weight.
+        """
         if self.element.s < 1.0:
-            return lambda _load: 0.0
+            return []
         rot = self._rotation()
         total = sum(self.weights[i] for i in rot)
         if total <= 0.0:
+            return []
+        return [self.weights[i] / total * self.backends[i].s for i in rot]
+
+    def served_curve(self) -> Callable[[float], float]:
+        """``served`` for the current state, precomputed for many loads (fixed points)."""
+        shares = self._shares()
+        if not shares:
             return lambda _load: 0.0
-        shares = [self.weights[i] / total * self.backends[i].s for i in rot]
         factor = self.service.dep_factor
         cap, capacity = self.cap, self.capacity
 
@@ -141,13 +150,9 @@ class LoadBalancerNode:
         serve (its ``1/needs`` share or ``capacity``), as a function of the load:
         they are processed too slowly and time out (the client cannot tell
         whether they took effect)."""
-        if self.element.s < 1.0:
+        shares = self._shares()
+        if not shares:
             return lambda _load: 0.0
-        rot = self._rotation()
-        total = sum(self.weights[i] for i in rot)
-        if total <= 0.0:
-            return lambda _load: 0.0
-        shares = [self.weights[i] / total * self.backends[i].s for i in rot]
         cap, capacity = self.cap, self.capacity
 
         def curve(load: float) -> float:
