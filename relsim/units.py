@@ -130,14 +130,7 @@ def _duration_parts(value: object) -> tuple[float, str]:
     if _is_bool(value):
         raise ValueError(f"a duration cannot be a boolean, got {value!r}: write e.g. 10h")
     if isinstance(value, Real):
-        number = float(value)
-        if math.isnan(number):
-            raise ValueError(f"duration must be a number with a unit, got {_show(value)}")
-        if number < 0:
-            raise ValueError(f"duration must be >= 0, got {_show(value)}")
-        if number == 0:
-            return 0.0, ""
-        raise ValueError(no_unit)
+        return _bare_zero(value, "duration must be a number with a unit", "duration", no_unit)
     if not isinstance(value, str):
         raise ValueError(
             f"cannot interpret {value!r} as a duration: write a string like 10h, 30m, 5s "
@@ -207,20 +200,25 @@ def parse_duration(value: str | float) -> float:
     return seconds + 0.0  # normalise -0.0
 
 
+def _bare_zero(value: Real, nan_message: str, what: str, no_unit: str) -> tuple[float, str]:
+    """A bare number where a unit is required: only zero is allowed."""
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError(f"{nan_message}, got {_show(value)}")
+    if number < 0:
+        raise ValueError(f"{what} must be >= 0, got {_show(value)}")
+    if number == 0:
+        return 0.0, ""
+    raise ValueError(no_unit)
+
+
 def _rate_parts(value: object) -> tuple[float, str]:
     """Split a rate into ``(count, unit)``; unit is ``""`` for a bare zero."""
     no_unit = f"{_show(value)} has no unit: write a rate like 2/h, 5/m, 100/s (units: {_UNIT_LIST})"
     if _is_bool(value):
         raise ValueError(f"a rate cannot be a boolean, got {value!r}: write e.g. 2/h")
     if isinstance(value, Real):
-        number = float(value)
-        if math.isnan(number):
-            raise ValueError(f"rate must be a number per unit, got {_show(value)}")
-        if number < 0:
-            raise ValueError(f"rate must be >= 0, got {_show(value)}")
-        if number == 0:
-            return 0.0, ""
-        raise ValueError(no_unit)
+        return _bare_zero(value, "rate must be a number per unit", "rate", no_unit)
     if not isinstance(value, str):
         raise ValueError(
             f"cannot interpret {value!r} as a rate: write a string like 2/h, 5/m, 100/s "
