@@ -27,6 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 
 from relsim.engine import simulate
+from relsim.errors import BackendError
 from relsim.metrics import replication_metrics
 from relsim.model import Model
 
@@ -57,10 +58,6 @@ CHUNKS_PER_WORKER = 4
 IN_FLIGHT_PER_WORKER = 3
 
 RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
-
-
-class BackendError(RuntimeError):
-    """A backend could not be started (e.g. no Dask scheduler at the address)."""
 
 
 def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | None) -> list[RunRecord]:

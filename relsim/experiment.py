@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from relsim.backends import Backend, RunRecord, plan_chunks, run_chunk, use_backend
+from relsim.errors import Interrupted
+from relsim.metric_registry import applicable
 from relsim.model import Model, load
 from relsim.progress import Progress
 from relsim.results import Results
@@ -203,18 +205,10 @@ def run(
     return results
 
 
-class Interrupted(KeyboardInterrupt):
-    """A run stopped by Ctrl-C; ``partial`` holds the replications that finished."""
-
-    def __init__(self, partial: Results, requested: int):
-        super().__init__(f"interrupted after {len(partial.runs)} of {requested} replications")
-        self.partial = partial
-        self.requested = requested
-
-
 def assemble(model: Model, seed: int, horizon: float,
              done: list[RunRecord], version: str) -> Results:
     """Build :class:`Results` from ``(i, metrics, outages)`` records."""
     objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
                   if v is not None and k != "slo_window"}
-    return Results.from_records(model.name, seed, horizon, done, objectives, version)
+    return Results.from_records(model.name, seed, horizon, done, objectives, version,
+                                metrics=applicable(model))

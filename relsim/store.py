@@ -34,6 +34,8 @@ from typing import Any
 import pandas as pd
 
 from relsim.engine import OUTAGE_FIELDS
+from relsim.errors import StoreMismatch
+from relsim.metric_registry import applicable
 from relsim.model import Model
 
 __all__ = ["FORMAT", "ResultStore", "StoreMismatch", "model_hash"]
@@ -42,10 +44,6 @@ FORMAT = "relsim-results/1"
 MANIFEST = "manifest.json"
 PROVENANCE = ("model", "seed", "replication", "horizon_s")
 _PART = re.compile(r"^(\d{8})-(\d{8})\.runs\.parquet$")
-
-class StoreMismatch(ValueError):
-    """A results directory belongs to another experiment (model, seed or horizon)."""
-
 
 def model_hash(model: Model) -> str:
     """SHA-256 of the model's validated contents (comments and layout do not count)."""
@@ -128,6 +126,7 @@ class ResultStore:
             "runs": int(runs),
             "version": version,
             "objectives": objectives,
+            "metrics": list(applicable(model)),
             "complete": False,
         }
         store = cls(path, manifest)

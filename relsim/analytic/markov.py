@@ -35,16 +35,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply, splu, spsolve_triangular
 
+from relsim.errors import NotConverged
+
 __all__ = ["LU_MAX_STATES", "MarkovSolution", "NotConverged"]
 
 #: Largest chain solved by sparse LU; bigger ones use Gauss-Seidel.
 LU_MAX_STATES = 3000
 
 _MAX_SWEEPS = 5_000
-
-
-class NotConverged(RuntimeError):
-    """Gauss-Seidel did not reach the requested accuracy."""
 
 
 class MarkovSolution:

@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from relsim.dists import Exponential, Fixed
+from relsim.errors import Unsupported
 from relsim.model import Model
 from relsim.model.errors import dotted
 from relsim.model.schema import (
@@ -71,22 +72,6 @@ _ROLES = {
     "transient": ("every", "lasts"),
     "intermittent": ("every", "lasts", "down", "up"),
 }
-
-
-class Unsupported(ValueError):
-    """The model is outside what the exact solver can solve.
-
-    Attributes
-    ----------
-    reasons : list of str
-        One line per reason, each naming the model-file path, the value and
-        the rule it breaks.
-    """
-
-    def __init__(self, reasons: list[str]):
-        self.reasons = list(reasons)
-        lines = "\n".join(f"  - {r}" for r in self.reasons)
-        super().__init__(f"the exact solver cannot solve this model:\n{lines}")
 
 
 def supports(model: Model) -> tuple[bool, str]:

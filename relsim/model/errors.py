@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from relsim.errors import ModelError
+
 __all__ = ["ModelError", "Problem", "dotted"]
 
 
@@ -31,11 +33,3 @@ class Problem:
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         return f"{where} {dotted(self.path)}: {self.message}"
-
-
-class ModelError(ValueError):
-    """A model file or dict is invalid. ``problems`` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))

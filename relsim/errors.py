@@ -1,0 +1,115 @@
+"""relsim's exceptions: one hierarchy under :class:`RelsimError`.
+
+Every error relsim raises on purpose derives from :class:`RelsimError`, so
+``except relsim.RelsimError`` catches them all. Each one also keeps the
+built-in base it has always had (``ValueError`` for bad input,
+``RuntimeError`` for a failed computation or backend, ``KeyboardInterrupt``
+for Ctrl-C), so ``except ValueError`` and the like keep working.
+
+::
+
+    RelsimError (Exception)
+    ├── ModelError (ValueError)        invalid model file or dict
+    ├── Unsupported (ValueError)       outside what the exact solver solves
+    ├── NotConverged (RuntimeError)    iterative solver missed its accuracy
+    ├── StoreMismatch (ValueError)     results directory of another experiment
+    ├── BackendError (RuntimeError)    a backend could not be started
+    └── Interrupted (KeyboardInterrupt) Ctrl-C; ``partial`` holds what finished
+
+This module imports nothing from the rest of relsim at run time (and nothing
+heavy), so every layer may import it. docs/architecture.md says where to add
+a new exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from relsim.model.errors import Problem
+    from relsim.results import Results
+
+__all__ = [
+    "BackendError",
+    "Interrupted",
+    "ModelError",
+    "NotConverged",
+    "RelsimError",
+    "StoreMismatch",
+    "Unsupported",
+]
+
+
+class RelsimError(Exception):
+    """Base class of every exception relsim raises on purpose."""
+
+
+class ModelError(RelsimError, ValueError):
+    """A model file or dict is invalid. ``problems`` lists every problem found.
+
+    Parameters
+    ----------
+    problems : iterable of relsim.model.Problem
+        Every problem found; the message has one line per problem
+        (``file:line dotted.path: what is wrong``).
+    """
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Unsupported(RelsimError, ValueError):
+    """The model is outside what the exact solver can solve.
+
+    Parameters
+    ----------
+    reasons : list of str
+        One line per reason, each naming the model-file path, the value and
+        the rule it breaks.
+
+    Attributes
+    ----------
+    reasons : list of str
+        The reasons, as given.
+    """
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        lines = "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(f"the exact solver cannot solve this model:\n{lines}")
+
+
+class NotConverged(RelsimError, RuntimeError):
+    """Gauss-Seidel did not reach the requested accuracy."""
+
+
+class StoreMismatch(RelsimError, ValueError):
+    """A results directory belongs to another experiment (model, seed or horizon)."""
+
+
+class BackendError(RelsimError, RuntimeError):
+    """A backend could not be started (e.g. no Dask scheduler at the address)."""
+
+
+class Interrupted(RelsimError, KeyboardInterrupt):
+    """A run stopped by Ctrl-C; ``partial`` holds the replications that finished.
+
+    It is a ``KeyboardInterrupt`` (code that lets Ctrl-C through keeps doing
+    so) and a :class:`RelsimError`; being a ``RelsimError`` makes it an
+    ``Exception`` too, so a bare ``except Exception`` around a run also
+    catches it.
+
+    Parameters
+    ----------
+    partial : relsim.Results
+        The replications that finished.
+    requested : int
+        How many replications the run asked for.
+    """
+
+    def __init__(self, partial: Results, requested: int):
+        super().__init__(f"interrupted after {len(partial.runs)} of {requested} replications")
+        self.partial = partial
+        self.requested = requested
