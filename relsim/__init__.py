@@ -5,31 +5,85 @@ Describe failure domains, components and services in a model file, then
 gives availability, downtime and outage metrics with confidence intervals.
 """
 
-from relsim import analytic
-from relsim.attribution import attribution
-from relsim.compare import Comparison, compare
-from relsim.dists import Distribution, parse_dist
-from relsim.engine import RunResult, simulate
-from relsim.experiment import run
-from relsim.golden_signals import golden_signals
-from relsim.model import Model, ModelError, Problem, from_dict, load, loads
-from relsim.results import Results
-from relsim.sensitivity import sensitivity
-from relsim.sweep import sweep
-from relsim.trace import trace
-from relsim.traffic_formulas import dns_failover_loss, expected_min_delay, lb_failure_loss
-from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+from relsim._version import __version__
+
+if TYPE_CHECKING:
+    from relsim import analytic
+    from relsim.attribution import attribution
+    from relsim.compare import Comparison, compare
+    from relsim.dists import Distribution, parse_dist
+    from relsim.engine import RunResult, simulate
+    from relsim.errors import BackendError, Interrupted, RelsimError, StoreMismatch, Unsupported
+    from relsim.experiment import run
+    from relsim.golden_signals import golden_signals
+    from relsim.model import Model, ModelError, Problem, from_dict, load, loads
+    from relsim.results import Results
+    from relsim.sensitivity import sensitivity
+    from relsim.sweep import sweep
+    from relsim.trace import trace
+    from relsim.traffic_formulas import dns_failover_loss, expected_min_delay, lb_failure_loss
+    from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
+
+# Public name -> the module that defines it (a name equal to its module's last
+# part and not defined in it, like ``analytic``, is the subpackage itself).
+# Nothing here is imported until first use (PEP 562), so ``import relsim``
+# does not load the engine, pandas, scipy or the exact solver.
+# Adding a public name is one line here plus its entry in __all__ (and docs/api.md).
+_LAZY: dict[str, str] = {
+    "BackendError": "relsim.errors",
+    "Comparison": "relsim.compare",
+    "Distribution": "relsim.dists",
+    "Interrupted": "relsim.errors",
+    "Model": "relsim.model",
+    "ModelError": "relsim.model",
+    "Problem": "relsim.model",
+    "RelsimError": "relsim.errors",
+    "Results": "relsim.results",
+    "RunResult": "relsim.engine",
+    "StoreMismatch": "relsim.errors",
+    "Unsupported": "relsim.errors",
+    "analytic": "relsim.analytic",
+    "attribution": "relsim.attribution",
+    "compare": "relsim.compare",
+    "dns_failover_loss": "relsim.traffic_formulas",
+    "expected_min_delay": "relsim.traffic_formulas",
+    "format_duration": "relsim.units",
+    "from_dict": "relsim.model",
+    "golden_signals": "relsim.golden_signals",
+    "lb_failure_loss": "relsim.traffic_formulas",
+    "load": "relsim.model",
+    "loads": "relsim.model",
+    "parse_dist": "relsim.dists",
+    "parse_duration": "relsim.units",
+    "parse_fraction": "relsim.units",
+    "parse_rate": "relsim.units",
+    "run": "relsim.experiment",
+    "sensitivity": "relsim.sensitivity",
+    "simulate": "relsim.engine",
+    "sweep": "relsim.sweep",
+    "trace": "relsim.trace",
+}
 
 __all__ = [
+    "BackendError",
     "Comparison",
     "Distribution",
+    "Interrupted",
     "Model",
     "ModelError",
     "Problem",
+    "RelsimError",
     "Results",
     "RunResult",
+    "StoreMismatch",
+    "Unsupported",
     "__version__",
     "analytic",
     "attribution",
@@ -52,3 +106,43 @@ __all__ = [
     "sweep",
     "trace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and keep it (PEP 562)."""
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    if module_name == f"{__name__}.{name}" and not hasattr(module, name):
+        value: Any = module
+    else:
+        value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """relsim's module type: a submodule never hides the public name it defines.
+
+    Importing ``relsim.trace`` (the module) makes Python bind it as the
+    attribute ``relsim.trace``, which would hide the function
+    :func:`relsim.trace` that ``__getattr__`` serves. The eager imports this
+    package used to have rebound the function afterwards; this does the same.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and _LAZY.get(name) == value.__name__ == f"{self.__name__}.{name}"
+            and hasattr(value, name)
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
