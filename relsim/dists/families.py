@@ -10,11 +10,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import special
-
-if TYPE_CHECKING:
-    from scipy.stats._distn_infrastructure import rv_continuous_frozen
-
 
 from relsim.dists.base import (
     Distribution,
@@ -27,8 +22,27 @@ from relsim.dists.base import (
     _positive_seconds,
     _seconds,
 )
+from relsim.units import parse_duration
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
 __all__ = ["Exponential", "Weibull", "Lognormal", "Gamma", "Normal", "Uniform", "Fixed", "Empirical"]
+
+
+def _special() -> ModuleType:
+    """``scipy.special``, imported on first use.
+
+    It takes about 0.3 s to import, and loading or checking a model never
+    needs it: only ``cdf``/``sf``/``ppf``, some means and some samplers do.
+    """
+    from scipy import special
+
+    return special
+
+
 # --------------------------------------------------------------------------
 # concrete distributions
 
@@ -171,10 +185,10 @@ class Weibull(Distribution):
         if math.isfinite(mean):
             by_mean = f"weibull(shape={shape}, mean={_exact(mean)})"
             if len(by_mean) <= len(by_scale):
+                # What parse_dist would build from by_mean, without importing
+                # the parser (which imports this module).
                 try:
-                    from relsim.dists.parsing import parse_dist  # parsing imports this module
-
-                    if parse_dist(by_mean) == self:
+                    if Weibull(float(shape), mean=parse_duration(_exact(mean))) == self:
                         return by_mean
                 except ValueError:  # pragma: no cover - defensive
                     pass
@@ -231,17 +245,17 @@ class Lognormal(Distribution):
     def _cdf(self, x: np.ndarray) -> np.ndarray:
         if self.sd == 0:
             return _point_cdf(x, self.mean)
-        return special.ndtr(self._z(x))
+        return _special().ndtr(self._z(x))
 
     def _sf(self, x: np.ndarray) -> np.ndarray:
         if self.sd == 0:
             return _point_sf(x, self.mean)
-        return special.ndtr(-self._z(x))
+        return _special().ndtr(-self._z(x))
 
     def _ppf(self, q: np.ndarray) -> np.ndarray:
         if self.sd == 0:
             return np.full_like(q, self.mean)
-        return np.exp(self.mu + self.sigma * special.ndtri(q))
+        return np.exp(self.mu + self.sigma * _special().ndtri(q))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.sd == 0:
@@ -289,13 +303,13 @@ class Gamma(Distribution):
         return self.mean * self.scale
 
     def _cdf(self, x: np.ndarray) -> np.ndarray:
-        return special.gammainc(self.shape, np.maximum(x, 0.0) / self.scale)
+        return _special().gammainc(self.shape, np.maximum(x, 0.0) / self.scale)
 
     def _sf(self, x: np.ndarray) -> np.ndarray:
-        return special.gammaincc(self.shape, np.maximum(x, 0.0) / self.scale)
+        return _special().gammaincc(self.shape, np.maximum(x, 0.0) / self.scale)
 
     def _ppf(self, q: np.ndarray) -> np.ndarray:
-        return self.scale * special.gammaincinv(self.shape, q)
+        return self.scale * _special().gammaincinv(self.shape, q)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.shape, self.scale, size)
@@ -355,7 +369,7 @@ class Normal(Distribution):
     def _lambda(self) -> tuple[float, float]:
         # alpha = standardised truncation point, lam = inverse Mills ratio
         alpha = -self.mu / self.sigma
-        lam = float(math.exp(-0.5 * alpha * alpha) / math.sqrt(2 * math.pi) / special.ndtr(-alpha))
+        lam = float(math.exp(-0.5 * alpha * alpha) / math.sqrt(2 * math.pi) / _special().ndtr(-alpha))
         return alpha, lam
 
     @property
@@ -393,7 +407,7 @@ class Normal(Distribution):
     def _kept_mass(self) -> float:
         # P(Z >= alpha) for the underlying standard normal: the mass kept by
         # the truncation (>= 0.5 since mu >= 0).
-        return float(special.ndtr(self.mu / self.sigma))
+        return float(_special().ndtr(self.mu / self.sigma))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw by inverse transform of ``rng.random(size)``.
@@ -406,7 +420,7 @@ class Normal(Distribution):
         if self.sigma == 0:
             return np.full(size, self.mu)
         v = 1.0 - rng.random(size)  # in (0, 1]
-        x = self.mu - self.sigma * special.ndtri(v * self._kept_mass)
+        x = self.mu - self.sigma * _special().ndtri(v * self._kept_mass)
         return np.maximum(x, 0.0)
 
     def spec(self) -> str:

@@ -8,19 +8,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from relsim.units import _UNIT_RATIO, _rate_parts, _show, parse_duration
-
-if TYPE_CHECKING:
-    pass
-
-
-from relsim.dists.base import (
-    Distribution,
-)
+from relsim.dists.base import Distribution
 from relsim.dists.families import (
     Empirical,
     Exponential,
@@ -31,6 +23,7 @@ from relsim.dists.families import (
     Uniform,
     Weibull,
 )
+from relsim.units import _UNIT_RATIO, _rate_parts, _show, parse_duration
 
 __all__ = ["DIST_NAMES", "parse_dist"]
 # --------------------------------------------------------------------------

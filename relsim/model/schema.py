@@ -8,19 +8,31 @@ keys are rejected. Durations are stored in seconds, distributions as
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import Field
 
-from relsim.dists import Distribution, Fixed, parse_dist
-from relsim.units import (
-    YEAR,
-    parse_bandwidth,
-    parse_duration,
-    parse_fraction,
-    parse_rate,
-    parse_size,
+from relsim.dists import Fixed
+from relsim.model.common import (
+    Bandwidth,
+    Count,
+    Dist,
+    Duration,
+    Failures,
+    FailureSpec,
+    Fraction,
+    IntermittentFailure,
+    Names,
+    Overload,
+    PermanentFailure,
+    PositiveDuration,
+    Rate,
+    Size,
+    TransientFailure,
+    _Frozen,
 )
+from relsim.model.traffic import Dns, LoadBalancer, Workload
+from relsim.units import YEAR
 
 __all__ = [
     "Component",
@@ -47,116 +59,6 @@ __all__ = [
     "Service",
     "TransientFailure",
 ]
-
-
-def _duration(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration like 10h, got {value!r}")
-    return parse_duration(value)
-
-
-def _dist(value: Any) -> Distribution:
-    return parse_dist(value)
-
-
-def _fraction(value: Any) -> float:
-    return parse_fraction(value)
-
-
-def _strict_int(value: Any) -> Any:
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError(f"expected a whole number, got {value!r}")
-    return value
-
-
-def _names(value: Any) -> Any:
-    # A single name is accepted where a list of names is expected.
-    return [value] if isinstance(value, str) else value
-
-
-def _size(value: Any) -> float:
-    return parse_size(value)
-
-
-def _bandwidth(value: Any) -> float:
-    return parse_bandwidth(value)
-
-
-def _rate(value: Any) -> float:
-    return parse_rate(value)
-
-
-Duration = Annotated[float, BeforeValidator(_duration)]
-Rate = Annotated[float, BeforeValidator(_rate)]
-Size = Annotated[float, BeforeValidator(_size)]
-Bandwidth = Annotated[float, BeforeValidator(_bandwidth)]
-Dist = Annotated[Distribution, BeforeValidator(_dist)]
-Fraction = Annotated[float, BeforeValidator(_fraction)]
-Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
-Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
-PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
-
-
-def _positive_time(value: Distribution) -> Distribution:
-    if value.mean <= 0:
-        raise ValueError(f"{value!r} has a zero mean: time would stand still (the same event "
-                         "would repeat forever at one instant)")
-    return value
-
-
-PositiveDist = Annotated[Distribution, BeforeValidator(_dist), AfterValidator(_positive_time)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
-    )
-
-
-class PermanentFailure(_Frozen):
-    """Fails after ``every`` of up-time; down until a crew finishes ``repair``.
-
-    ``detect`` is the latency before the repair is requested (a latent fault).
-    After repair the element is as good as new: all its clocks restart.
-    """
-
-    kind: Literal["permanent"]
-    every: PositiveDist
-    repair: Dist
-    detect: Dist | None = None
-    silent: bool = False
-    destroys: Literal["data", "online"] | None = None
-
-
-class TransientFailure(_Frozen):
-    """Fails after ``every``; down for ``lasts``; recovers by itself (no crew)."""
-
-    kind: Literal["transient"]
-    every: PositiveDist
-    lasts: Dist
-    silent: bool = False
-    destroys: Literal["data", "online"] | None = None
-
-
-class IntermittentFailure(_Frozen):
-    """After ``every``, an episode of length ``lasts`` alternates ``down``/``up`` spells.
-
-    The episode starts with a down spell and the element is up when it ends.
-    """
-
-    kind: Literal["intermittent"]
-    every: PositiveDist
-    lasts: Dist
-    down: PositiveDist
-    up: PositiveDist
-    silent: bool = False
-
-
-FailureSpec = Annotated[
-    PermanentFailure | TransientFailure | IntermittentFailure,
-    Field(discriminator="kind"),
-]
-Failures = tuple[FailureSpec, ...]
 
 
 class Domain(_Frozen):
@@ -274,20 +176,6 @@ class Fencing(_Frozen):
     lease: Duration
 
 
-class Overload(_Frozen):
-    """Overload cascade of an active-active service.
-
-    With u of n replicas serving, each carries n/u of its normal load. When
-    that exceeds ``capacity`` for ``after``, each serving replica fails with
-    probability ``probability`` for ``lasts`` (a transient overload failure).
-    """
-
-    capacity: float = Field(gt=0)
-    after: Duration = 0.0
-    probability: Fraction = 1.0
-    lasts: Dist
-
-
 class WriteAheadLog(_Frozen):
     """Node durability: when the log reaches disk (``fsync``).
 
@@ -396,10 +284,6 @@ class Objectives(_Frozen):
     rto: Duration | None = None
     rpo: Duration | None = None
     slo_window: PositiveDuration = 30 * 86400.0
-
-
-# The traffic sections build on the classes above (failure specs, durations).
-from relsim.model.traffic import Dns, LoadBalancer, Workload  # noqa: E402
 
 
 class ModelSpec(_Frozen):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from relsim.dists import Distribution, Fixed
-from relsim.model.schema import (
+from relsim.model.common import (
     Count,
     Dist,
     Duration,
