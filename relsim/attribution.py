@@ -1,7 +1,7 @@
 """Downtime attribution: which element and failure spec cause how much downtime.
 
 Every outage of the entry service carries its root cause, the element and
-failure spec whose failure started it (DESIGN §3). Summing outage counts
+failure spec whose failure started it (docs/model-format.md). Summing outage counts
 and durations per cause within each replication gives per-replication
 random variables (zero in replications where the cause never struck); their
 means over replications estimate outages and downtime per year due to that

@@ -4,7 +4,8 @@ The four golden signals — traffic, errors, saturation, latency — binned
 over the replication's time line. Nothing is sampled: in fluid mode the
 request path records the pieces it integrates (between two events every
 tallied rate is ``c0 + c1 (t − a)`` per request offered, see
-:mod:`relsim.engine.traffic`), and each bin gets the exact integral of
+:mod:`relsim.engine.traffic`; the engine hands them over through the
+``on_piece`` hook of :func:`relsim.engine.simulate`), and each bin gets the exact integral of
 those pieces over the bin. Summed over the bins, the requests offered,
 failed and the attempts equal the replication's totals.
 
@@ -41,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from relsim.engine import simulate
 from relsim.engine.clients import backoffs
-from relsim.engine.simulation import Simulation
-from relsim.engine.workload import HOUR
+from relsim.engine.traffic import Piece
+from relsim.engine.workload import HOUR, RateProfile
 from relsim.model import Model
 from relsim.units import parse_duration
 
@@ -69,23 +71,35 @@ def golden_signals(model: Model, seed: int = 0, replication: int = 0, step: floa
     if not np.isfinite(width) or width <= 0:
         raise ValueError(f"step must be a positive duration, got {step!r}")
     h = parse_duration(horizon) if isinstance(horizon, str) else horizon
-    sim = Simulation(model, seed, replication, h)
-    traffic = sim.traffic
-    traffic.pieces = []
-    res = sim.run()
-    frame = bin_pieces(traffic.pieces, traffic.profile, traffic.spec, sim.horizon, width)
+    pieces: list[Piece] = []
+    res = simulate(model, seed, replication, h, on_piece=pieces.append)
+    workload = model.spec.workload
+    profile = RateProfile(workload.rate, workload.profile)
+    frame = bin_pieces(pieces, profile, workload, res.horizon, width)
     frame.attrs["totals"] = dict(res.requests or {})
     return frame
 
 
-def bin_pieces(pieces: list[Any], profile: Any, spec: Any, horizon: float, width: float) -> Any:
-    """Exact integrals of the recorded ``pieces`` over bins of ``width`` (see the module doc)."""
+def bin_pieces(pieces: list[Piece], profile: RateProfile, spec: Any, horizon: float, width: float) -> Any:
+    """Exact integrals of the recorded ``pieces`` over bins of ``width`` (see the module doc).
+
+    Parameters
+    ----------
+    pieces : list of Piece
+        Every piece the request path integrated, in time order (``on_piece``).
+    profile : RateProfile
+        The offered rate λ(t).
+    spec : relsim.model.traffic.Workload
+        For the latency of each attempt.
+    horizon, width : float
+        The replication's length and the bin width, seconds.
+    """
     import pandas as pd
 
     n_bins = int(np.ceil(horizon / width - 1e-9))
     edges = np.minimum(np.arange(n_bins + 1) * width, horizon)
-    starts = np.array([p[0] for p in pieces])
-    ends = np.array([p[1] for p in pieces])
+    starts = np.array([p.start for p in pieces])
+    ends = np.array([p.end for p in pieces])
     points = [edges, starts, ends]
     if not profile.flat:
         points.append(np.arange(0.0, horizon, HOUR))  # the rate is constant between these
@@ -103,9 +117,9 @@ def bin_pieces(pieces: list[Any], profile: Any, spec: Any, horizon: float, width
     a = starts[piece]
     base = lam * (y - x)  # ∫ λ
     moment = lam * ((y - a) ** 2 - (x - a) ** 2) / 2.0  # ∫ λ (u − a)
-    c0 = np.array([p[2] for p in pieces])[piece]
-    c1 = np.array([p[3] for p in pieces])[piece]
-    sat = np.array([p[4] for p in pieces])[piece]
+    c0 = np.array([p.c0 for p in pieces])[piece]
+    c1 = np.array([p.c1 for p in pieces])[piece]
+    sat = np.array([p.saturation for p in pieces])[piece]
     tallies = c0 * base[:, None] + c1 * moment[:, None]
 
     def per_bin(values: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ import pytest
 
 import relsim
 from relsim.cli import main
-from relsim.engine.simulation import Simulation
+from relsim.engine import simulate
+from relsim.engine.workload import RateProfile
 from relsim.golden_signals import bin_pieces
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -62,11 +63,11 @@ def test_dns_failover_drain_is_binned_exactly():
     # multi-region DNS: some bins have linear pieces (caches draining);
     # the same totals at a step that does not divide the horizon
     model = relsim.load(MODELS / "multi-region-dns.yaml")
-    sim = Simulation(model, 0, 0, 365 * 86400.0)
-    sim.traffic.pieces = []
-    res = sim.run()
-    assert any(any(piece[3]) for piece in sim.traffic.pieces)  # some rates move linearly
-    frame = bin_pieces(sim.traffic.pieces, sim.traffic.profile, model.spec.workload, res.horizon, 7000.0)
+    pieces = []
+    res = simulate(model, 0, 0, 365 * 86400.0, on_piece=pieces.append)
+    assert any(any(piece.c1) for piece in pieces)  # some rates move linearly
+    profile = RateProfile(model.spec.workload.rate, model.spec.workload.profile)
+    frame = bin_pieces(pieces, profile, model.spec.workload, res.horizon, 7000.0)
     got = totals(frame, res.horizon)
     assert got["traffic"] == pytest.approx(res.requests["offered"], rel=1e-12)
     assert got["errors"] == pytest.approx(res.requests["failed"], rel=1e-9)

@@ -1,5 +1,5 @@
 """The engine: the only part of relsim that imports SimPy."""
 
-from relsim.engine.simulation import OUTAGE_FIELDS, RunResult, Simulation, simulate
+from relsim.engine.simulation import OUTAGE_FIELDS, Outage, RunResult, Simulation, simulate
 
-__all__ = ["OUTAGE_FIELDS", "RunResult", "Simulation", "simulate"]
+__all__ = ["OUTAGE_FIELDS", "Outage", "RunResult", "Simulation", "simulate"]

@@ -11,7 +11,7 @@ check made); ``k_down`` missing beats (failed checks) in a row raise a
 suspicion and ``k_up`` received beats (passed checks) in a row end it; each
 beat is lost (each check of a healthy target fails) with probability ``p``.
 
-Two methods (DESIGN §7):
+Two methods (docs/model-format.md):
 
 ``beats``
     every beat or check is an event: exact by construction, for short horizons.

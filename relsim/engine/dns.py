@@ -28,7 +28,7 @@ linear: its slope is ``(a_x(t) − a_x(t − T)) / T``, which changes only when
 the answer changes and one TTL later. So a change of answer costs two
 events, and the stale share ``1 − (t − t₀)/T`` after a change at t₀ is
 integrated exactly by :mod:`relsim.engine.traffic`, never sampled client by
-client (DESIGN §7).
+client (docs/traffic.md).
 
 **Provider failures.** While the provider is down no answer can change.
 With ``serve_stale: true`` (RFC 8767) resolvers keep serving the last
@@ -48,13 +48,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relsim.engine.elements import Element
+from relsim.engine.elements import add_element
 from relsim.engine.healthcheck import HealthWatch
+from relsim.engine.node import Node
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["ClientCache", "DnsName", "DnsProvider"]
+__all__ = ["ClientCache", "DnsName", "DnsProvider", "build_dns"]
 
 Answer = dict[int, float]  # record index -> share of the population; {} is "no answer"
 
@@ -122,17 +123,11 @@ class DnsProvider:
     """The DNS provider: an element; names publish through it."""
 
     def __init__(self, spec: Any, sim: Simulation):
-        el = Element("dns", "dns", sim)
-        el.add_failures(spec.failures)
-        if spec.in_ is not None:
-            sim.nodes[spec.in_].children.append(el)
-        el.place = sim.network.chain(spec.in_)
-        sim.nodes["dns"] = el
-        sim.elements.append(el)
+        el = add_element(sim, "dns", "dns", spec.failures, spec.in_)
         self.element = el
         self.serve_stale = spec.serve_stale
         self.names: list[DnsName] = []
-        el.listeners.append(lambda *_a: self._changed())
+        el.subscribe(lambda *_a: self._changed())
 
     @property
     def up(self) -> bool:
@@ -144,20 +139,23 @@ class DnsProvider:
             name.republish()
 
 
-class DnsName:
-    """One DNS name: health of its records, answers per population, client caches."""
+class DnsName(Node):
+    """One DNS name: health of its records, answers per population, client caches.
+
+    Its ``s`` stays 1: what the request path needs is :meth:`mix`, the shares
+    of clients holding each answer. Listeners are told (``old == new``)
+    whenever that mix or a record's state changes.
+    """
 
     def __init__(self, name: str, spec: Any, sim: Simulation, provider: DnsProvider,
                  records: list[Any], populations: list[tuple[str, str | None]]):
-        self.name = name
+        super().__init__(name)
         self.spec = spec
         self.sim = sim
         self.provider = provider
         self.records = records
         self.weights = [float(spec.weights.get(r.name, 1.0)) for r in records]
-        self.listeners: list[Callable[[Any, float, float], None]] = []
         self.place: frozenset[str] = frozenset()
-        self.s = 1.0
         self.order: dict[str, list[int]] = {}
         for pop, near in populations:
             near_first = [i for i, r in enumerate(records) if near is not None and near in _place(r)]
@@ -168,7 +166,7 @@ class DnsName:
                 self.watches[i] = HealthWatch(r, spec.health_check, sim, f"dns/{name}/{r.name}",
                                               lambda _w: self.republish())
         for r in records:
-            r.listeners.append(self._notify)
+            r.subscribe(self._record_changed)
         self.caches = {pop: ClientCache(spec.ttl, self.answer(pop), sim) for pop in self.order}
         for cache in self.caches.values():
             cache.on_change = self._notify
@@ -211,9 +209,8 @@ class DnsName:
             self.answer_changes += 1
             self._notify()
 
-    def _notify(self, *_args: Any) -> None:
-        for listener in self.listeners:
-            listener(self, 0.0, 0.0)
+    def _record_changed(self, _record: Any, _old: float, _new: float) -> None:
+        self._notify()  # a record's share changed: the requests it gets do too
 
     def mix(self, pop: str) -> list[tuple[float, float, Any]]:
         """(share of ``pop``'s clients, its slope, record node) for the request path."""
@@ -229,3 +226,17 @@ def _place(node: Any) -> frozenset[str]:
     for r in getattr(node, "replicas", ()):
         out |= _place(r)
     return out
+
+
+def build_dns(sim: Simulation) -> None:
+    """The model's ``dns``: the provider element and the names, whose records are
+    load balancers (built before) or services."""
+    dns = sim.model.spec.dns
+    if dns is None:
+        return
+    provider = DnsProvider(dns.provider, sim)
+    workload = sim.model.spec.workload
+    pops = [(p, body.near) for p, body in workload.populations.items()] or [("clients", None)]
+    for name, body in dns.names.items():
+        records = [sim.targets.get(r) or sim.service_nodes[r] for r in body.records]
+        sim.targets[name] = DnsName(name, body, sim, provider, records, pops)

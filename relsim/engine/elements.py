@@ -1,4 +1,6 @@
-"""Live elements (domains and components) and their failure clocks (DESIGN §3).
+"""Live elements (domains, components, links...) and their failure clocks.
+
+Semantics: docs/model-format.md.
 
 An element is *up* when none of its failure specs holds it down, and
 *effectively up* when it is up and its enclosing domain is effectively up.
@@ -26,12 +28,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from relsim.engine.node import Node
+
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["Clock", "Element"]
-
-Listener = Callable[[Any, float, float], None]
+__all__ = ["Clock", "Element", "add_element", "build_components", "build_domains"]
 
 
 class Clock:
@@ -50,7 +52,7 @@ class Clock:
         self.key = f"{element.name}/{index}"
         self.cause = (element.name, index, spec.kind)  # an outage's root cause, if this starts one
         self.sim = sim
-        # One stream per (element, failure spec), as DESIGN §5 asks; each role
+        # One stream per (element, failure spec) (see relsim.engine.streams); each role
         # (every, repair, lasts, ...) draws blocks from it in its own buffer.
         self.rng = sim.streams.generator(self.key)
         self.every = sim.streams.sampler(spec.every, self.key, self.rng)
@@ -113,24 +115,33 @@ class _OverloadClock:
 OVERLOAD: Any = _OverloadClock()
 
 
-class Element:
-    """A domain, component or link in one replication."""
+class Element(Node):
+    """A domain, component, link, load balancer or DNS provider in one replication.
+
+    Parameters
+    ----------
+    name : str
+        The element's name in the model file.
+    kind : str
+        What it is (``domain``, ``component``, ``link``, ``load_balancer``,
+        ``dns``), for traces and failure tallies.
+    sim : Simulation
+        The replication it lives in.
+    """
 
     __slots__ = (
-        "name", "kind", "sim", "clocks", "children", "listeners", "up", "parent_up",
-        "s", "failing", "held", "spell_down", "place",
+        "kind", "sim", "clocks", "children", "up", "parent_up",
+        "failing", "held", "spell_down", "place",
     )
 
     def __init__(self, name: str, kind: str, sim: Simulation):
-        self.name = name
+        super().__init__(name)
         self.kind = kind
         self.sim = sim
         self.clocks: list[Clock] = []
         self.children: list[Element] = []
-        self.listeners: list[Listener] = []
         self.up = True
         self.parent_up = True
-        self.s = 1.0
         self.failing: Clock | None = None
         self.held = False
         self.spell_down = False
@@ -139,6 +150,17 @@ class Element:
     def add_failures(self, specs: tuple[Any, ...]) -> None:
         self.clocks = [Clock(self, spec, i, self.sim) for i, spec in enumerate(specs)]
 
+    def contain(self, child: Element) -> None:
+        """``child`` lives inside this domain: it is effectively up only while this is.
+
+        The child listens to this domain ahead of every other listener, in
+        the order children were placed: a domain's failure reaches what it
+        contains before it reaches the services watching the domain itself.
+        """
+        self.children.append(child)
+        self.listeners.insert(len(self.children) - 1, child._parent_changed)
+        child.parent_up = self.s == 1.0
+
     def start(self) -> None:
         for clock in self.clocks:
             clock.restart()
@@ -146,21 +168,12 @@ class Element:
     # -- state propagation -------------------------------------------------
     def _set_up(self, up: bool) -> None:
         self.up = up
-        self._refresh()
+        self._publish(1.0 if (up and self.parent_up) else 0.0)
 
-    def _set_parent_up(self, parent_up: bool) -> None:
+    def _parent_changed(self, _parent: Element, _old: float, new: float) -> None:
+        parent_up = new == 1.0
         self.parent_up = parent_up
-        self._refresh()
-
-    def _refresh(self) -> None:
-        s = 1.0 if (self.up and self.parent_up) else 0.0
-        if s == self.s:
-            return
-        old, self.s = self.s, s
-        for child in self.children:
-            child._set_parent_up(s == 1.0)
-        for listener in self.listeners:
-            listener(self, old, s)
+        self._publish(1.0 if (self.up and parent_up) else 0.0)
 
     # -- failure life cycle ------------------------------------------------
     def fail(self, clock: Clock) -> None:
@@ -283,3 +296,40 @@ class Element:
         if self.failing is None:
             for clock in self.clocks:
                 clock.resume()
+
+
+# -- building elements from the model ------------------------------------------
+def add_element(sim: Simulation, name: str, kind: str, failures: tuple[Any, ...],
+                domain: str | None) -> Element:
+    """Create element ``name`` inside ``domain`` (None: outside every domain), register it.
+
+    Every kind of element goes through here, so all are registered the same
+    way: in ``sim.nodes`` by name and in ``sim.elements`` (their clocks start
+    in that order).
+    """
+    el = Element(name, kind, sim)
+    el.add_failures(failures)
+    if domain is not None:
+        sim.nodes[domain].contain(el)
+    el.place = sim.network.chain(domain)
+    sim.nodes[name] = el
+    sim.elements.append(el)
+    return el
+
+
+def build_domains(sim: Simulation) -> None:
+    """The model's ``domains``: failure domains, nested by ``in``."""
+    model = sim.model
+    for name, dom in model.domains.items():
+        el = add_element(sim, name, "domain", dom.failures, None)
+        el.place = sim.network.chain(name)  # a domain is inside itself
+    # parents may be listed after their children: link once all exist
+    for name, parent in model.domain_parents.items():
+        if parent is not None:
+            sim.nodes[parent].contain(sim.nodes[name])
+
+
+def build_components(sim: Simulation) -> None:
+    """The model's ``components`` (expanded: one element per group member)."""
+    for name, comp in sim.model.components.items():
+        add_element(sim, name, "component", comp.failures, comp.domain)

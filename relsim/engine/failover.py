@@ -1,4 +1,4 @@
-"""Active-passive services: detection, decision, promotion, fencing (DESIGN §3).
+"""Active-passive services: detection, decision, promotion, fencing (docs/model-format.md).
 
 One primary serves. When the controller's view of it drops to zero (it
 failed, or a partition hides it) a *failover process* runs through phases:
@@ -33,7 +33,7 @@ from relsim.engine.services import ServiceNode
 from relsim.model.schema import Service
 
 if TYPE_CHECKING:
-    from relsim.engine.simulation import Simulation
+    from relsim.engine.simulation import RunResult, Simulation
 
 __all__ = ["ActivePassive"]
 
@@ -43,6 +43,8 @@ PHASE_OF = {"detection": "detection", "decision": "decision", "failover": "failo
 
 class ActivePassive(ServiceNode):
     """The live state machine of one active-passive service."""
+
+    single_primary = True
 
     def __init__(self, name: str, spec: Service, sim: Simulation):
         super().__init__(name, spec, sim)
@@ -158,7 +160,7 @@ class ActivePassive(ServiceNode):
 
     def _update(self) -> None:
         self.base = self.evaluate()
-        self._publish()
+        self._serve()
 
     def _primary_failed(self) -> None:
         sim = self.sim
@@ -416,10 +418,20 @@ class ActivePassive(ServiceNode):
         self.rogue = None
         self.rogue_ev = None
 
-    def finish(self) -> None:
-        """Close open tallies at the horizon."""
+    def finish(self, result: RunResult) -> None:
+        """Close open tallies at the horizon and add them to ``result``."""
         if self.rogue is not None:
             self.split_brain_time += self.sim.env.now - self.rogue_since
+        result.failovers += self.failovers
+        result.failed_failovers += self.failed_failovers
+        result.false_failovers += self.false_failovers
+        result.flaps += self.flaps
+        result.suppressed += self.suppressed
+        result.false_suspicions += self.false_suspicions
+        result.split_brains += self.split_brains
+        result.split_brain_time += self.split_brain_time
+        result.detection_delays.extend(self.detection_delays)
+        super().finish(result)
 
     # -- failback --------------------------------------------------------------
     def _maybe_failback(self) -> None:

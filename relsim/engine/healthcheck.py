@@ -8,7 +8,7 @@ passed checks in a row mark it up again. So a failure is noticed after
     D = (unhealthy − 1 + U) · interval + timeout,     U ~ Uniform(0, 1),
 
 and a recovery after ``(healthy − 1 + U) · interval``; an episode shorter
-than that is never noticed (DESIGN §7: the delay is drawn, the checks are
+than that is never noticed (docs/traffic.md: the delay is drawn, the checks are
 not simulated one by one). A target is *down* for a check when its served
 share ``s`` is 0; a ``silent`` failure of an element passes shallow checks.
 """
@@ -39,7 +39,7 @@ class HealthWatch:
         self.healthy = True
         self.pending: Any = None
         self._u = sim.streams.uniform(key)
-        target.listeners.append(self._target_changed)
+        target.subscribe(self._target_changed)
 
     def _target_changed(self, _node: Any, old: float, new: float) -> None:
         check = self.check

@@ -19,7 +19,7 @@ failing after ``timeout``, the backend leaves rotation after
 
     D = (unhealthy − 1 + U) · interval + timeout,   U ~ Uniform(0, 1)
 
-(no per-check events: the delay is drawn, DESIGN §7). A backend that comes
+(no per-check events: the delay is drawn, docs/traffic.md). A backend that comes
 back before that was never removed. A restored backend rejoins after
 ``(healthy − 1 + U) · interval``. A ``silent`` failure passes shallow
 checks and is never removed. If no backend is in rotation the balancer
@@ -42,13 +42,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relsim.engine.elements import Element
+from relsim.engine.elements import add_element
+from relsim.engine.node import Node
 from relsim.engine.overload import OverloadWatch
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["LoadBalancerNode", "removal_delay_mean"]
+__all__ = ["LoadBalancerNode", "build_load_balancers", "removal_delay_mean"]
 
 
 def removal_delay_mean(interval: float, unhealthy: int, timeout: float) -> float:
@@ -56,22 +57,20 @@ def removal_delay_mean(interval: float, unhealthy: int, timeout: float) -> float
     return (unhealthy - 0.5) * interval + timeout
 
 
-class LoadBalancerNode:
-    """A live load balancer of one replication (see the module docstring)."""
+class LoadBalancerNode(Node):
+    """A live load balancer of one replication (see the module docstring).
+
+    Two nodes: the balancer's own :class:`~relsim.engine.elements.Element`
+    (it fails like any element, registered under ``name`` in ``sim.nodes``)
+    and this node, whose ``s`` is the share of requests it gets served.
+    """
 
     def __init__(self, name: str, spec: Any, sim: Simulation, service: Any):
-        self.name = name
+        super().__init__(name)
         self.spec = spec
         self.sim = sim
         self.service = service
-        el = Element(name, "load_balancer", sim)
-        el.add_failures(spec.failures)
-        if spec.in_ is not None:
-            sim.nodes[spec.in_].children.append(el)
-            el.parent_up = sim.nodes[spec.in_].s == 1.0
-        el.place = sim.network.chain(spec.in_)
-        sim.nodes[name] = el
-        sim.elements.append(el)
+        el = add_element(sim, name, "load_balancer", spec.failures, spec.in_)
         self.element = el
         self.place = el.place
         self.backends: list[Any] = list(service.replicas)
@@ -88,14 +87,12 @@ class LoadBalancerNode:
         self.overload = (OverloadWatch(spec.overload, sim, name, lambda: self.backends, lb=name)
                          if spec.overload is not None else None)
         self.utilisation = 0.0
-        self.listeners: list[Callable[[Any, float, float], None]] = []
         self.removals = 0
-        self.s = 1.0
-        el.listeners.append(self._changed)
+        el.subscribe(self._changed)
         for i, b in enumerate(self.backends):
-            b.listeners.append(lambda node, old, new, i=i: self._backend_changed(i, old, new))
+            b.subscribe(lambda node, old, new, i=i: self._backend_changed(i, old, new))
         for d in service.deps:
-            d.listeners.append(self._changed)
+            d.subscribe(self._changed)
 
     def start(self) -> None:
         self.s = self.evaluate()
@@ -163,12 +160,7 @@ class LoadBalancerNode:
 
     # -- events ----------------------------------------------------------
     def _changed(self, *_args: Any) -> None:
-        s = self.evaluate()
-        if s == self.s:
-            return
-        old, self.s = self.s, s
-        for listener in self.listeners:
-            listener(self, old, s)
+        self._publish(self.evaluate())
 
     def _backend_changed(self, i: int, old: float, new: float) -> None:
         backend = self.backends[i]
@@ -216,3 +208,9 @@ class LoadBalancerNode:
         self.utilisation = load / room if room > 0.0 else (float("inf") if load > 0.0 else 0.0)
         if self.overload is not None:
             self.overload.update(self.utilisation)
+
+
+def build_load_balancers(sim: Simulation) -> None:
+    """The model's ``load_balancers``: request-path targets in front of their services."""
+    for name, spec in sim.model.spec.load_balancers.items():
+        sim.targets[name] = LoadBalancerNode(name, spec, sim, sim.service_nodes[spec.service])

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from relsim.engine.elements import Element, add_element
+
 if TYPE_CHECKING:
-    from relsim.engine.elements import Element
     from relsim.engine.simulation import Simulation
 
-__all__ = ["Network"]
+__all__ = ["Network", "build_links"]
 
 
 class Network:
@@ -60,3 +61,9 @@ class Network:
             self.sim.log("partition_healed", link=link.name)
         for watcher in self.watchers:
             watcher()
+
+
+def build_links(sim: Simulation) -> None:
+    """The model's ``links``: elements outside every domain whose state the network watches."""
+    for name, link in sim.model.spec.links.items():
+        add_element(sim, name, "link", link.failures, None).subscribe(sim.network.link_changed)

@@ -1,4 +1,4 @@
-"""Repair crews: failed elements queue FIFO, one element per crew (DESIGN §3).
+"""Repair crews: failed elements queue FIFO, one element per crew (docs/model-format.md).
 
 The crews are a counter and a FIFO queue rather than a ``simpy.Resource``:
 the discipline is the same, but a Resource schedules two extra events per

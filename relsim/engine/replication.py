@@ -90,7 +90,7 @@ class DataProtection:
         if corruption is not None:
             for r in self.svc.replicas:
                 self._schedule_corruption(r)
-        if self.svc.spec.mode == "active-active":
+        if self.svc.multi_primary:
             self.sim.network.watchers.append(self._network_changed)
         self._update_sync()
 
@@ -137,7 +137,7 @@ class DataProtection:
 
     def _update_sync(self) -> None:
         """Re-evaluate the synchronous replicas after a replica or network change."""
-        if self.spec.replication == "async" or self.svc.spec.mode != "active-passive":
+        if self.spec.replication == "async" or not self.svc.single_primary:
             return
         now = self.sim.env.now
         self.latency_integral += self._latency() * (now - self._latency_mark)
@@ -458,6 +458,6 @@ class DataProtection:
         """Close time integrals at the horizon; returns the mean added write latency."""
         now = self.sim.env.now
         self.latency_integral += self._latency() * (now - self._latency_mark)
-        if self.spec.replication == "async" or self.svc.spec.mode != "active-passive":
+        if self.spec.replication == "async" or not self.svc.single_primary:
             return 0.0
         return self.latency_integral / now if now > 0 else 0.0

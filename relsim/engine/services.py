@@ -1,51 +1,66 @@
-"""Live services: served fraction from replicas and dependencies (DESIGN §3).
+"""Live services: served fraction from replicas and dependencies (docs/model-format.md).
 
 Each service keeps just enough state to update its served fraction ``s`` in
 O(1) when one replica changes (counts, not rescans), then pushes the change
 to its own listeners. ``depends_on`` multiplies ``s`` by each dependency's
 ``s`` (series structure).
+
+Which class runs which ``mode`` is the table
+:data:`relsim.engine.kinds.SERVICE_MODES`; a class says what its mode means
+for data replication through :attr:`ServiceNode.single_primary` and
+:attr:`ServiceNode.multi_primary`, so no other module compares mode names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from relsim.engine.node import Node
 from relsim.engine.overload import OverloadWatch
 from relsim.model.schema import Service
 
 if TYPE_CHECKING:
-    from relsim.engine.simulation import Simulation
+    from relsim.engine.simulation import RunResult, Simulation
 
-__all__ = ["ActiveActive", "Quorum", "ServiceNode", "make_service"]
-
-Listener = Callable[[Any, float, float], None]
+__all__ = ["ActiveActive", "Quorum", "ServiceNode", "build_services", "make_service"]
 
 
-class ServiceNode:
-    """Common part of every service mode: dependencies and listeners."""
+class ServiceNode(Node):
+    """Common part of every service mode: replicas, dependencies, data protection.
+
+    ``s = base · dep_factor · data_factor``: the replicas' served share (the
+    mode's rule), times the product of the dependencies' shares, times 0
+    while writes are blocked or the data must be restored.
+    """
+
+    #: One replica takes the writes and the others copy it (synchronous
+    #: replication waits for standbys).
+    single_primary: ClassVar[bool] = False
+    #: Every replica takes writes: a partition lets the sides diverge (conflicts).
+    multi_primary: ClassVar[bool] = False
 
     def __init__(self, name: str, spec: Service, sim: Simulation):
-        self.name = name
+        super().__init__(name)
         self.spec = spec
         self.sim = sim
         self.replicas: list[Any] = []
         self.deps: list[Any] = []
-        self.listeners: list[Listener] = []
         self.place: frozenset[str] = frozenset()  # a service spans domains: reachable from anywhere
         self.base = 1.0  # served fraction from the replicas alone
         self.dep_factor = 1.0
         self.data_factor = 1.0  # 0 while writes are blocked or the data must be restored
         self.data: Any = None
-        self.s = 1.0
+        if sim.trace is not None:
+            # first listener: the trace shows the change before its consequences
+            self.subscribe(lambda node, _old, new: sim.log("service", service=node.name, s=new))
 
     def attach(self, replicas: list[Any], deps: list[Any]) -> None:
         self.replicas = replicas
         self.deps = deps
         for r in replicas:
-            r.listeners.append(self.replica_changed)
+            r.subscribe(self.replica_changed)
         for d in deps:
-            d.listeners.append(self.dependency_changed)
+            d.subscribe(self.dependency_changed)
 
     def start(self) -> None:
         """Initial evaluation (every node starts all up)."""
@@ -63,21 +78,32 @@ class ServiceNode:
 
     def dependency_changed(self, _dep: Any, _old: float, _new: float) -> None:
         self.dep_factor = _product(d.s for d in self.deps)
-        self._publish()
+        self._serve()
 
     def data_changed(self) -> None:
         """The data protection state changed (writes blocked, data lost or restored)."""
         self.data_factor = self.data.write_factor() if self.data is not None else 1.0
-        self._publish()
+        self._serve()
 
-    def _publish(self) -> None:
-        s = self.base * self.dep_factor * self.data_factor
-        if s == self.s:
+    def _serve(self) -> None:
+        """Publish the served share from its three factors."""
+        self._publish(self.base * self.dep_factor * self.data_factor)
+
+    def finish(self, result: RunResult) -> None:
+        """Close open tallies at the horizon and add this service's to ``result``."""
+        data = self.data
+        if data is None:
             return
-        old, self.s = self.s, s
-        self.sim.log("service", service=self.name, s=s)
-        for listener in self.listeners:
-            listener(self, old, s)
+        if data.partition_since is not None:
+            data._reconcile(self.sim.horizon - data.partition_since)
+        result.writes_lost += data.writes_lost
+        result.data_loss_events += data.loss_events
+        result.conflicts += data.conflicts
+        result.unrecoverable += data.unrecoverable
+        result.restores += data.restores
+        result.restore_times.extend(data.restore_times)
+        if self is self.sim.entry:
+            result.write_latency = data.finish()
 
 
 def _product(values: Any) -> float:
@@ -108,7 +134,7 @@ class _Counting(ServiceNode):
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
         self._count(replica, old, new)
         self.base = self.evaluate()
-        self._publish()
+        self._serve()
 
 
 class ActiveActive(_Counting):
@@ -118,6 +144,8 @@ class ActiveActive(_Counting):
     their normal load (n/u) for ``after``, each fails for ``lasts`` with
     ``probability`` (a cascade).
     """
+
+    multi_primary = True
 
     def __init__(self, name: str, spec: Service, sim: Simulation):
         super().__init__(name, spec, sim)
@@ -230,7 +258,7 @@ class Quorum(_Counting):
                 self.sim.log("election_started", service=self.name, duration=delay)
                 self.electing = self.sim.after(delay, self._elected)
         self.base = self.evaluate()
-        self._publish()
+        self._serve()
 
     def _elected(self, ev: Any) -> None:
         if ev is not self.electing:
@@ -243,14 +271,31 @@ class Quorum(_Counting):
             self.sim.log("leader_elected", service=self.name, leader=self.leader.name)
         self._react()
 
+    def finish(self, result: RunResult) -> None:
+        result.elections += self.elections
+        super().finish(result)
+
 
 def make_service(name: str, spec: Service, sim: Simulation) -> ServiceNode:
-    from relsim.engine.failover import ActivePassive
+    """The live service for ``spec``: the class its ``mode`` names in the kinds table."""
+    from relsim.engine.kinds import SERVICE_MODES  # the table imports every mode's module
 
-    cls = {"active-active": ActiveActive, "active-passive": ActivePassive, "quorum": Quorum}[spec.mode]
-    node = cls(name, spec, sim)
+    node = SERVICE_MODES[spec.mode](name, spec, sim)
     if spec.data is not None and node.data is None:
         from relsim.engine.replication import DataProtection
 
         node.data = DataProtection(node, spec.data, sim)  # multi-primary writes
     return node
+
+
+def build_services(sim: Simulation) -> None:
+    """The model's ``services``: all created first, then wired to replicas and dependencies
+    (a service may depend on one listed after it)."""
+    model = sim.model
+    for name, spec in model.services.items():
+        node = make_service(name, spec, sim)
+        sim.service_nodes[name] = node
+        sim.services.append(node)
+    for node in sim.services:
+        node.attach([sim.node(r) for r in model.replicas_of(node.name)],
+                    [sim.node(d) for d in model.dependencies_of(node.name)])

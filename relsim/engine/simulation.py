@@ -13,28 +13,101 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 
 from relsim.engine.elements import Clock, Element
-from relsim.engine.failover import ActivePassive
+from relsim.engine.kinds import SECTIONS
 from relsim.engine.network import Network
+from relsim.engine.node import Node
 from relsim.engine.repair import RepairShop
-from relsim.engine.services import Quorum, ServiceNode, make_service
+from relsim.engine.services import ServiceNode
 from relsim.engine.streams import Streams
+from relsim.engine.traffic import PieceObserver, Traffic
 from relsim.model import Model
 
-__all__ = ["OUTAGE_FIELDS", "RunResult", "Simulation", "simulate"]
+__all__ = ["OUTAGE_FIELDS", "Outage", "RunResult", "Simulation", "simulate"]
 
-OUTAGE_FIELDS = (
-    "start_s", "end_s", "duration_s", "cause_element", "cause_spec", "cause_kind",
-    "detection_s", "decision_s", "failover_s", "restore_s", "detected_s", "needed_failover",
-    "writes_lost", "rpo_s", "censored",
-)
-_F = {name: i for i, name in enumerate(OUTAGE_FIELDS)}
+
+class Outage(NamedTuple):
+    """One outage of the entry service (or, with a workload, of the request path).
+
+    An outage starts when the served share drops below 1 and ends when it is
+    back to 1 (docs/model-format.md). A tuple, so a list of outages is a
+    DataFrame as it stands (``pd.DataFrame(outages)``) and pickles cheaply
+    between processes; :data:`OUTAGE_FIELDS` are its column names.
+
+    Attributes
+    ----------
+    start_s, end_s, duration_s : float
+        When it started and ended, seconds from the start of the replication.
+    cause_element, cause_spec, cause_kind : str, int, str
+        Its root cause: the element (or service) whose failure started it,
+        the index of the failure spec in that element's ``failures`` (-1 for
+        causes that are not a failure spec: overload, fencing, failback) and
+        its kind.
+    detection_s, decision_s, failover_s, restore_s : float
+        The outage's time split by the phase of failover it was in (they
+        add up to ``duration_s``); ``restore_s`` is time with no failover
+        under way (waiting for a repair or a restore).
+    detected_s : float
+        Seconds from the start until a controller or the external probe
+        noticed it; NaN if nobody did.
+    needed_failover : bool
+        Whether a failover process ran during the outage.
+    writes_lost : int
+        Writes lost (data loss charged to this outage).
+    rpo_s : float
+        The largest span of writes lost, seconds; NaN if no failover or
+        restore decided on the data.
+    censored : bool
+        Still going at the horizon (``end_s`` is the horizon).
+    """
+
+    start_s: float
+    end_s: float
+    duration_s: float
+    cause_element: str
+    cause_spec: int
+    cause_kind: str
+    detection_s: float
+    decision_s: float
+    failover_s: float
+    restore_s: float
+    detected_s: float
+    needed_failover: bool
+    writes_lost: int
+    rpo_s: float
+    censored: bool
+
+
+OUTAGE_FIELDS: tuple[str, ...] = Outage._fields
 #: Outage phases in order of precedence when several services are failing over.
 PHASES = ("detection", "decision", "failover")
+
+
+class _OpenOutage:
+    """The outage under way: what :class:`Outage` will hold, still changing."""
+
+    __slots__ = ("start", "cause", "phases", "detected", "needed", "writes_lost", "rpo")
+
+    def __init__(self, start: float, cause: tuple[str, int, str], needed: bool):
+        self.start = start
+        self.cause = cause
+        self.phases = dict.fromkeys((*PHASES, "restore"), 0.0)  # seconds spent in each
+        self.detected: float | None = None
+        self.needed = needed
+        self.writes_lost = 0
+        self.rpo = math.nan
+
+    def close(self, end: float, censored: bool) -> Outage:
+        name, spec, kind = self.cause
+        ph = self.phases
+        detected = math.nan if self.detected is None else self.detected
+        return Outage(self.start, end, end - self.start, name, spec, kind, ph["detection"], ph["decision"],
+                      ph["failover"], ph["restore"], detected, self.needed, self.writes_lost, self.rpo,
+                      censored)
 
 
 @dataclass
@@ -67,7 +140,7 @@ class RunResult:
     restore_times: list[float] = field(default_factory=list)
     write_latency: float = 0.0
     events: int = 0
-    outages: list[tuple[Any, ...]] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
     requests: dict[str, float] | None = None  # request tallies, with a workload
 
@@ -95,7 +168,22 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 class Simulation:
-    """Live elements, services and repair crews of one replication."""
+    """Live elements, services and repair crews of one replication.
+
+    Parameters
+    ----------
+    model : Model
+    seed, replication : int
+        Which replication of which run (its random streams).
+    horizon : float, optional
+        Seconds to simulate; the model's horizon by default.
+    trace : bool
+        Record every event in ``result.trace``.
+    on_piece : callable, optional
+        With a ``workload`` in fluid mode: called with each integrated
+        :class:`~relsim.engine.traffic.Piece` of the request path
+        (see :mod:`relsim.engine.traffic`).
+    """
 
     def __init__(
         self,
@@ -104,7 +192,10 @@ class Simulation:
         replication: int,
         horizon: float | None = None,
         trace: bool = False,
+        on_piece: PieceObserver | None = None,
     ):
+        if on_piece is not None and model.spec.workload is None:
+            raise ValueError("on_piece observes the request path: the model needs a 'workload'")
         self.model = model
         self.horizon = float(model.horizon if horizon is None else horizon)
         self.env = simpy.Environment()
@@ -117,12 +208,18 @@ class Simulation:
         self._phase_of: dict[int, str] = {}
         self._latent: set[str] = set()
         self._phase_count = dict.fromkeys(PHASES, 0)
-        self._outage: list[Any] | None = None
+        self._outage: _OpenOutage | None = None
         self._probe_delay = 0.0
         self._phase_mark = 0.0
         self._last_t = 0.0
-        self.nodes: dict[str, Element] = {}
+        self.on_piece = on_piece
+        # What the builders of relsim.engine.kinds.SECTIONS register:
+        self.nodes: dict[str, Element] = {}  # elements by name
+        self.elements: list[Element] = []  # in the order their clocks start
         self.service_nodes: dict[str, ServiceNode] = {}
+        self.services: list[ServiceNode] = []
+        self.targets: dict[str, Node] = {}  # load balancers and DNS names, by name
+        self.traffic: Traffic | None = None
         self._build()
 
     # -- construction ------------------------------------------------------
@@ -130,55 +227,20 @@ class Simulation:
         model = self.model
         links = {name: tuple(link.between) for name, link in model.spec.links.items()}
         self.network = Network(self, links, model.domain_parents)
-        self.elements: list[Element] = []
-        for name, dom in model.domains.items():
-            el = Element(name, "domain", self)
-            el.add_failures(dom.failures)
-            self.nodes[name] = el
-            self.elements.append(el)
-        for name, parent in model.domain_parents.items():
-            if parent is not None:
-                self.nodes[parent].children.append(self.nodes[name])
-        for name, comp in model.components.items():
-            el = Element(name, "component", self)
-            el.add_failures(comp.failures)
-            self.nodes[name] = el
-            self.elements.append(el)
-            if comp.domain is not None:
-                self.nodes[comp.domain].children.append(el)
-            el.place = self.network.chain(comp.domain)
-        for name, link in model.spec.links.items():
-            el = Element(name, "link", self)
-            el.add_failures(link.failures)
-            el.listeners.append(self.network.link_changed)
-            self.nodes[name] = el
-            self.elements.append(el)
-        for name in model.domains:
-            self.nodes[name].place = self.network.chain(name)
+        for _section, build in SECTIONS:
+            build(self)
         probe = model.spec.probe
         self._probe = None
         if probe is not None:
             rng_u = self.streams.uniform("probe")
             self._probe = lambda: (probe.unhealthy - 1 + rng_u()) * probe.interval + probe.timeout
-        self.services: list[ServiceNode] = []
-        for name, spec in model.services.items():
-            node = make_service(name, spec, self)
-            self.service_nodes[name] = node
-            self.services.append(node)
-        for node in self.services:
-            node.attach([self._node(r) for r in model.replicas_of(node.name)],
-                        [self._node(d) for d in model.dependencies_of(node.name)])
         self.entry = self.service_nodes[model.entry]
-        self.traffic: Any = None
-        if model.spec.workload is not None:
-            from relsim.engine.traffic import build_traffic
-
-            self.traffic = build_traffic(self)
         # Availability is the entry service's, or with a workload the request path's.
-        self.path: Any = self.entry if self.traffic is None else self.traffic
-        self.path.listeners.append(self._entry_changed)
+        self.path: Node = self.entry if self.traffic is None else self.traffic
+        self.path.subscribe(self._entry_changed)
 
-    def _node(self, ref: tuple[str, str]) -> Any:
+    def node(self, ref: tuple[str, str]) -> Node:
+        """The live node a model reference ``(kind, name)`` names (a service or an element)."""
         kind, name = ref
         return self.service_nodes[name] if kind == "service" else self.nodes[name]
 
@@ -236,16 +298,15 @@ class Simulation:
             self._phase_of[id(service)] = phase
             self._phase_count[phase] += 1
             if self._outage is not None:
-                self._outage[_F["needed_failover"]] = True
+                self._outage.needed = True
 
     def data_event(self, writes: int, rpo: float | None) -> None:
         """Data was lost (or a failover/restore lost none): charge it to the current outage."""
         out = self._outage
         if out is not None:
-            out[_F["writes_lost"]] += writes
+            out.writes_lost += writes
             if rpo is not None:
-                old = out[_F["rpo_s"]]
-                out[_F["rpo_s"]] = rpo if math.isnan(old) else max(old, rpo)
+                out.rpo = rpo if math.isnan(out.rpo) else max(out.rpo, rpo)
 
     def destroy(self, domain: str, mode: str) -> None:
         """A failure that destroys data (``destroys: data|online``) hit ``domain``."""
@@ -257,7 +318,7 @@ class Simulation:
     def latent(self, element: str, hidden: bool) -> None:
         """``element`` has a latent fault (``detect``) that has not been noticed yet."""
         out = self._outage
-        if out is not None and out[3] == element:
+        if out is not None and out.cause[0] == element:
             self._close_phase()
             if not hidden:
                 self.detected()
@@ -269,11 +330,11 @@ class Simulation:
     def detected(self) -> None:
         """A controller noticed a failure: the current outage is detected."""
         out = self._outage
-        if out is not None and out[_F["detected_s"]] is None:
-            out[_F["detected_s"]] = self.env.now - out[0]
+        if out is not None and out.detected is None:
+            out.detected = self.env.now - out.start
 
     def _current_phase(self) -> str:
-        if self._latent and self._outage is not None and self._outage[3] in self._latent:
+        if self._latent and self._outage is not None and self._outage.cause[0] in self._latent:
             return "detection"  # the outage's own root cause is still unnoticed
         for phase in PHASES:
             if self._phase_count[phase]:
@@ -283,7 +344,7 @@ class Simulation:
     def _close_phase(self) -> None:
         now = self.env.now
         assert self._outage is not None
-        self._outage[_F[self._current_phase() + "_s"]] += now - self._phase_mark
+        self._outage.phases[self._current_phase()] += now - self._phase_mark
         self._phase_mark = now
 
     # -- the entry service -------------------------------------------------
@@ -295,10 +356,8 @@ class Simulation:
             self.result.degraded_time += dt
         self._last_t = now
         if old == 1.0 and new < 1.0:
-            name, spec, kind = self.cause or ("unknown", -1, "unknown")
-            needed = any(self._phase_count.values())
-            self._outage = [now, None, None, name, spec, kind, 0.0, 0.0, 0.0, 0.0, None, needed,
-                            0, math.nan, False]
+            name, spec, kind = cause = self.cause or ("unknown", -1, "unknown")
+            self._outage = _OpenOutage(now, cause, any(self._phase_count.values()))
             self._phase_mark = now
             if self._probe is not None:
                 self._probe_delay = self._probe()
@@ -310,26 +369,22 @@ class Simulation:
         out = self._outage
         assert out is not None
         self._close_phase()
-        out[1] = now
-        out[2] = now - out[0]
-        out[_F["censored"]] = censored
-        if self._probe is not None and self._probe_delay <= out[2]:
-            seen = out[_F["detected_s"]]
-            out[_F["detected_s"]] = self._probe_delay if seen is None else min(seen, self._probe_delay)
-        if out[_F["detected_s"]] is None:
-            out[_F["detected_s"]] = math.nan
-        if out[2] == 0.0 and not censored:
+        duration = now - out.start
+        if self._probe is not None and self._probe_delay <= duration:
+            seen = out.detected
+            out.detected = self._probe_delay if seen is None else min(seen, self._probe_delay)
+        if duration == 0.0 and not censored:
             # s dipped and came back within one instant (an instant failover,
             # or simultaneous events handled one after the other): no time
             # was lost, so this is not an outage.
             self._outage = None
             self.log("outage_end", duration=0.0)
             return
-        self.result.downtime += out[2]
-        self.result.outages.append(tuple(out))
+        self.result.downtime += duration
+        self.result.outages.append(out.close(now, censored))
         self._outage = None
         if not censored:
-            self.log("outage_end", duration=out[2])
+            self.log("outage_end", duration=duration)
 
     # -- running -----------------------------------------------------------
     def run(self) -> RunResult:
@@ -353,32 +408,7 @@ class Simulation:
         if self.traffic is not None:
             self.traffic.finish(res)
         for node in self.services:
-            if isinstance(node, ActivePassive):
-                node.finish()
-                res.failovers += node.failovers
-                res.failed_failovers += node.failed_failovers
-                res.false_failovers += node.false_failovers
-                res.flaps += node.flaps
-                res.suppressed += node.suppressed
-                res.false_suspicions += node.false_suspicions
-                res.split_brains += node.split_brains
-                res.split_brain_time += node.split_brain_time
-                res.detection_delays.extend(node.detection_delays)
-            elif isinstance(node, Quorum):
-                res.elections += node.elections
-        for node in self.services:
-            data = node.data
-            if data is not None:
-                if data.partition_since is not None:
-                    data._reconcile(now - data.partition_since)
-                res.writes_lost += data.writes_lost
-                res.data_loss_events += data.loss_events
-                res.conflicts += data.conflicts
-                res.unrecoverable += data.unrecoverable
-                res.restores += data.restores
-                res.restore_times.extend(data.restore_times)
-                if node is self.entry:
-                    res.write_latency = data.finish()
+            node.finish(res)  # each mode adds its own tallies
         # SimPy numbers every scheduled event with an itertools.count; reading
         # it once here costs nothing per event, unlike counting in callbacks.
         eid = getattr(self.env, "_eid", None)
@@ -388,9 +418,9 @@ class Simulation:
 
 
 def simulate(model: Model, seed: int, replication: int, horizon: float | None = None,
-             trace: bool = False) -> RunResult:
-    """Run one replication of ``model`` (see :class:`Simulation`)."""
+             trace: bool = False, on_piece: PieceObserver | None = None) -> RunResult:
+    """Run one replication of ``model`` (see :class:`Simulation`, ``on_piece`` included)."""
     if horizon is not None and (not math.isfinite(horizon) or horizon <= 0):
         raise ValueError(f"horizon must be a positive duration, got {horizon!r}")
     with _no_cyclic_gc():  # building 10,000 elements is allocation-heavy too
-        return Simulation(model, seed, replication, horizon, trace).run()
+        return Simulation(model, seed, replication, horizon, trace, on_piece).run()

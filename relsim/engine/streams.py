@@ -1,4 +1,4 @@
-"""Random streams keyed by replication and element name (DESIGN §5).
+"""Random streams keyed by replication and element name (docs/model-format.md).
 
 Replication *i* of a run with seed *S* owns the streams
 ``SeedSequence(S, spawn_key=(i, *words(key)))`` where *key* names what draws

@@ -13,30 +13,59 @@ caches drain, so the request success ratio r(t) is piecewise linear and
 * requests served   ``∫ λ(t) r(t) dt``
 
 are integrated in closed form from one event to the next. A year of traffic
-at any rate costs what its events cost (DESIGN §7).
+at any rate costs what its events cost (docs/traffic.md).
 
 For the outage bookkeeping of :class:`~relsim.engine.simulation.Simulation`
-this object stands in for the entry service: it has ``s`` and ``listeners``,
-and it is *up* (``s == 1``) exactly when every request succeeds.
+this object stands in for the entry service: it is a
+:class:`~relsim.engine.node.Node`, *up* (``s == 1``) exactly when every
+request succeeds.
+
+**Observing the pieces.** Whoever needs the time series rather than the
+totals (:func:`relsim.golden_signals.golden_signals`) passes ``on_piece`` to
+:func:`~relsim.engine.simulation.simulate`: it is called with every
+:class:`Piece` as it is integrated, in time order, the last one closed at the
+horizon. The pieces tile ``[0, horizon]``; integrating them reproduces the
+replication's request tallies exactly.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from relsim.engine.clients import attempts, backoffs, duplicates, solve_attempt_success, success
+from relsim.engine.node import Node
 from relsim.engine.workload import RateProfile
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["Traffic", "build_traffic"]
+__all__ = ["Piece", "PieceObserver", "Traffic", "build_traffic"]
 
 #: Below this distance from 0 or 1 a success share is exactly 0 or 1 (float noise
 #: from adding and removing linear terms must not create or hide outages).
 SNAP = 1e-12
+
+
+class Piece(NamedTuple):
+    """One stretch between two events over which every tallied rate is linear.
+
+    Per request offered at time ``u`` in ``[start, end)`` the tallied rate
+    ``i`` is ``c0[i] + c1[i] · (u − start)`` (indices as in :class:`Traffic`:
+    0 success, 1 attempts, 2 duplicate executions, 3 + k success at attempt
+    k + 1).
+    """
+
+    start: float
+    end: float
+    c0: tuple[float, ...]
+    c1: tuple[float, ...]
+    saturation: float  # the largest load / capacity of a balancer with ``capacity``
+
+
+#: Called with each :class:`Piece` as the request path integrates it.
+PieceObserver = Callable[[Piece], None]
 
 
 def snap(x: float) -> float:
@@ -47,15 +76,17 @@ def snap(x: float) -> float:
     return x
 
 
-class Traffic:
+class Traffic(Node):
     """Offered and served requests of one replication (fluid mode).
 
     Parameters
     ----------
     sim : Simulation
     spec : relsim.model.traffic.Workload
-    target : node
+    target : Node
         Where clients send requests (a service, load balancer or DNS name node).
+    on_piece : callable, optional
+        Called with every integrated :class:`Piece` (see the module docstring).
 
     Between events every tallied rate is linear in time, ``c0 + c1 (t − t0)``
     per request offered: index 0 the success ratio r(t), 1 the attempts per
@@ -64,10 +95,10 @@ class Traffic:
     latency).
     """
 
-    def __init__(self, sim: Simulation, spec: Any, target: Any):
+    def __init__(self, sim: Simulation, spec: Any, target: Any, on_piece: PieceObserver | None = None):
+        super().__init__("workload")
         self.sim = sim
         self.spec = spec
-        self.name = "workload"
         self.target = target
         self.profile = RateProfile(spec.rate, spec.profile)
         pops = spec.populations or {}
@@ -78,8 +109,6 @@ class Traffic:
         retry = spec.clients.retry
         self.m = retry.attempts if retry is not None else 1
         self.limit = spec.rate_limit.rate if spec.rate_limit is not None else None
-        self.listeners: list[Callable[[Any, float, float], None]] = []
-        self.s = 1.0
         self.place: frozenset[str] = frozenset()
         n = 3 + self.m
         self.t0 = 0.0
@@ -90,7 +119,7 @@ class Traffic:
         self.success_time = 0.0  # ∫ r dt
         self.degraded = 0.0  # time with 0 < r < 1
         self.saturation = 0.0
-        self.pieces: list[Any] | None = None  # golden-signal recorder hook
+        self.on_piece = on_piece
         self.discrete: Any = None  # DiscreteRequests in discrete mode
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         self.loaded = False  # capacity limits or a rate limit: load feeds back on success
@@ -105,7 +134,7 @@ class Traffic:
         self.b_open_time = 0.0
         if self.breaker is not None:
             self._probe = sim.streams.uniform("workload/breaker")
-        target.listeners.append(self.changed)
+        target.subscribe(self.changed)
 
     @property
     def r0(self) -> float:
@@ -234,7 +263,7 @@ class Traffic:
         self._integrate(now)
         self.c0, self.c1 = self.evaluate()
         self._breaker_watch(now)
-        self._publish()
+        self._publish(self._shown())
 
     # -- circuit breaker ---------------------------------------------------
     # Closed, the breaker counts attempts and failed attempts (attempts minus
@@ -283,7 +312,7 @@ class Traffic:
         self.b_open = True
         self.sim.after(self.breaker.open, self._half_open)
         self.c0, self.c1 = self.evaluate()
-        self._publish()
+        self._publish(self._shown())
 
     def _half_open(self, _ev: Any) -> None:
         # probes are few: they see the path at light load; all must succeed
@@ -315,8 +344,8 @@ class Traffic:
             self.success_time += (r0 + slope * dt / 2.0) * dt
             if slope != 0.0 or 0.0 < r0 < 1.0:
                 self.degraded += dt
-            if self.pieces is not None:
-                self.pieces.append((a, now, list(c0), list(c1), self.saturation))
+            if self.on_piece is not None:
+                self.on_piece(Piece(a, now, tuple(c0), tuple(c1), self.saturation))
             if any(c1):
                 # a piece may be closed without re-evaluating (a breaker's window
                 # end): carry the linear rates on to ``now``
@@ -328,14 +357,6 @@ class Traffic:
         # that is 1 but falling is already an outage.
         r0, slope = self.c0[0], self.c1[0]
         return 1.0 if (r0 == 1.0 and slope >= 0.0) else min(r0, math.nextafter(1.0, 0.0))
-
-    def _publish(self) -> None:
-        s = self._shown()
-        if s == self.s:
-            return
-        old, self.s = self.s, s
-        for listener in self.listeners:
-            listener(self, old, s)
 
     # -- end of the replication ---------------------------------------------
     def finish(self, result: Any) -> None:
@@ -392,25 +413,19 @@ def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4
     return {"latency_p50": float(p50), "latency_p95": float(p95), "latency_p99": float(p99)}
 
 
-def build_traffic(sim: Simulation) -> Traffic:
-    """The request path of ``sim.model`` (which has a ``workload``)."""
-    from relsim.engine.loadbalancer import LoadBalancerNode
+def build_traffic(sim: Simulation) -> None:
+    """The request path of the model's ``workload``, as ``sim.traffic`` (None without one).
 
-    model = sim.model.spec
-    nodes: dict[str, Any] = {}
-    for name, lb in model.load_balancers.items():
-        nodes[name] = LoadBalancerNode(name, lb, sim, sim.service_nodes[lb.service])
-    spec = model.workload
-    if model.dns is not None:
-        from relsim.engine.dns import DnsName, DnsProvider
-
-        provider = DnsProvider(model.dns.provider, sim)
-        pops = [(p, body.near) for p, body in spec.populations.items()] or [("clients", None)]
-        for name, body in model.dns.names.items():
-            records = [nodes.get(r) or sim.service_nodes[r] for r in body.records]
-            nodes[name] = DnsName(name, body, sim, provider, records, pops)
+    Its target is a load balancer or DNS name (``sim.targets``, built
+    before) or a service; the workload's ``target`` defaults to the entry
+    service. ``sim.on_piece`` observes its pieces.
+    """
+    spec = sim.model.spec.workload
+    if spec is None:
+        sim.traffic = None
+        return
     name = spec.target or sim.model.entry
-    target = nodes.get(name) or sim.service_nodes[name]
-    traffic = Traffic(sim, spec, target)
-    traffic.nodes = list(nodes.values())
-    return traffic
+    target = sim.targets.get(name) or sim.service_nodes[name]
+    traffic = Traffic(sim, spec, target, sim.on_piece)
+    traffic.nodes = list(sim.targets.values())
+    sim.traffic = traffic

@@ -6,7 +6,7 @@ rescaled to mean 1, so the mean rate over a day is ``rate``). The request
 path's success ratio r(t) is piecewise linear between events (constant,
 except while DNS caches drain, when it moves linearly), so the requests
 offered, ``∫ λ``, and served, ``∫ λ r``, are integrated in closed form:
-no request and no second is simulated one by one (DESIGN §7).
+no request and no second is simulated one by one (docs/traffic.md).
 """
 
 from __future__ import annotations

@@ -1,0 +1,63 @@
+"""The element-kind table: which code builds each section of a model, and each service mode.
+
+A replication is built section by section, in the order of
+:data:`SECTIONS`: every element kind is one line here and one builder in
+its own module. A builder takes the :class:`~relsim.engine.simulation.Simulation`
+and registers what it makes there (``sim.nodes`` and ``sim.elements`` for
+elements, ``sim.service_nodes`` for services, ``sim.targets`` for
+request-path targets, ``sim.traffic`` for the request path). The order is
+the order of dependence: a component goes into a domain built before it, a
+service's replicas exist when it is wired, a DNS name's records are load
+balancers or services. The order also fixes the order in which the
+elements' clocks start, so it is part of what makes a replication
+reproducible.
+
+:data:`SERVICE_MODES` maps each ``mode`` a service may have in the model
+file (docs/model-format.md) to the class that runs it; a mode's behaviour
+lives in its class, never in comparisons of mode names elsewhere.
+
+Adding an element kind: write its module (a :class:`~relsim.engine.node.Node`
+or :class:`~relsim.engine.elements.Element` and a builder) and add one line
+to :data:`SECTIONS`. Adding a service mode: a
+:class:`~relsim.engine.services.ServiceNode` subclass and one line in
+:data:`SERVICE_MODES` (and the mode in the model schema).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from relsim.engine.dns import build_dns
+from relsim.engine.elements import build_components, build_domains
+from relsim.engine.failover import ActivePassive
+from relsim.engine.loadbalancer import build_load_balancers
+from relsim.engine.network import build_links
+from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
+from relsim.engine.traffic import build_traffic
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["SECTIONS", "SERVICE_MODES", "Builder"]
+
+#: Builds one model section into a replication.
+Builder = Callable[["Simulation"], None]
+
+#: Model section -> its builder, in build order.
+SECTIONS: tuple[tuple[str, Builder], ...] = (
+    ("domains", build_domains),
+    ("components", build_components),
+    ("links", build_links),
+    ("services", build_services),
+    ("load_balancers", build_load_balancers),
+    ("dns", build_dns),
+    ("workload", build_traffic),
+)
+
+#: Service ``mode`` -> the class that runs a service in that mode.
+SERVICE_MODES: dict[str, type[ServiceNode]] = {
+    "active-active": ActiveActive,
+    "active-passive": ActivePassive,
+    "quorum": Quorum,
+}
