@@ -1,7 +1,7 @@
 """Comparing architectures with common random numbers.
 
 Every variant runs with the same seed and the same replication indices.
-Because random streams are keyed by element *name* (DESIGN §5), an element
+Because random streams are keyed by element *name* (docs/model-format.md §14.7), an element
 present in two variants fails at the same times in replication *i* of both,
 as long as its own failure specs are the same, so per-replication metrics of
 the variants are positively correlated and their paired differences vary
@@ -75,7 +75,8 @@ class Comparison:
         ``ci_high``, ``n`` and ``significant`` (the 95 % interval excludes 0).
         """
         base = self.results[self.baseline].runs
-        metrics = [m for m in (*PER_RUN, "slo_met") if m in base]
+        shown = set(self.results[self.baseline].summary().index)
+        metrics = [m for m in PER_RUN if m in base and m in shown]
         frames = []
         for label in self.labels[1:]:
             d = paired_differences(base, self.results[label].runs, metrics).reset_index()

@@ -1,11 +1,14 @@
-"""Metrics of DESIGN §4: per replication, then summarised over replications.
+"""Metrics: computed per replication, then summarised over replications.
 
-Per-replication metrics are plain averages over the horizon. Summaries give
-the mean, its standard error, a 95 % confidence interval (Student t over
-replications) and the 5th/50th/95th percentiles across replications.
+Which metrics exist, their units, how each is summarised and when it applies
+is declared once, in :mod:`relsim.metric_registry`; this module computes
+them. Per-replication metrics are plain averages over the horizon. Summaries
+give the mean, its standard error, a 95 % confidence interval (Student t
+over replications) and the 5th/50th/95th percentiles across replications.
 Ratio metrics (``mean_outage``) are ratios of totals with a delta-method
 standard error; pooled outage-duration percentiles get a bootstrap-over-
-replications standard error.
+replications standard error. The metric tables of docs/model-format.md §16
+list them all.
 
 References
 ----------
@@ -17,6 +20,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -24,38 +28,17 @@ import pandas as pd
 from scipy import stats
 
 from relsim.engine.simulation import RunResult
-from relsim.request_metrics import REQUEST_METRICS, request_metrics
+from relsim.metric_registry import METRICS, names
+from relsim.request_metrics import request_metrics
 from relsim.units import YEAR
 
-__all__ = ["PER_RUN", "replication_metrics", "slo_windows_met", "summarise"]
+__all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise"]
 
-#: Metrics computed per replication, in reporting order.
-PER_RUN = (
-    "availability",
-    "served_fraction",
-    "downtime_per_year",
-    "degraded_per_year",
-    "outages_per_year",
-    "failures_per_year",
-    "failovers_per_year",
-    "false_failovers_per_year",
-    "failed_failovers_per_year",
-    "flaps_per_year",
-    "suppressed_per_year",
-    "false_suspicions_per_year",
-    "split_brains_per_year",
-    "split_brain_per_year",
-    *REQUEST_METRICS,
-    "writes_lost_per_year",
-    "data_loss_events_per_year",
-    "p_data_loss",
-    "conflicts_per_year",
-    "unrecoverable_per_year",
-    "restores_per_year",
-    "write_latency_added",
-)
+#: Metrics computed per replication, in reporting order (from the registry).
+PER_RUN = names("replication")
 
-SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n"]
+SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n", "unit"]
+_STATS = SUMMARY_COLUMNS[:-1]
 
 
 def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any]:
@@ -121,13 +104,8 @@ def slo_windows_met(res: RunResult, target: float, window: float) -> float | Non
     return float(np.mean(1.0 - down / window >= target))
 
 
-#: Natural bounds of each metric; confidence intervals are clipped to them.
-BOUNDS = {"availability": (0.0, 1.0), "served_fraction": (0.0, 1.0), "slo_met": (0.0, 1.0),
-          "request_success": (0.0, 1.0)}
-
-
 def _clip(row: dict[str, float], name: str) -> dict[str, float]:
-    lo, hi = BOUNDS.get(name, (0.0, math.inf))
+    lo, hi = METRICS[name].bounds
     for key in ("ci_low", "ci_high"):
         if not math.isnan(row[key]):
             row[key] = min(max(row[key], lo), hi)
@@ -139,7 +117,7 @@ def _row(values: np.ndarray) -> dict[str, float]:
     values = values[~np.isnan(values)]
     n = len(values)
     if n == 0:
-        return dict.fromkeys(SUMMARY_COLUMNS, math.nan) | {"n": 0}
+        return dict.fromkeys(_STATS, math.nan) | {"n": 0}
     mean = float(values.mean())
     se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 else math.nan
@@ -153,7 +131,7 @@ def _ratio_row(num: np.ndarray, den: np.ndarray) -> dict[str, float]:
     num, den = np.asarray(num, float), np.asarray(den, float)
     n = len(num)
     if n == 0 or den.sum() == 0:
-        return dict.fromkeys(SUMMARY_COLUMNS, math.nan) | {"n": int(den.sum())}
+        return dict.fromkeys(_STATS, math.nan) | {"n": int(den.sum())}
     ratio = num.sum() / den.sum()
     if n > 1:
         resid = num - ratio * den
@@ -173,7 +151,7 @@ def _pooled_row(durations_by_run: list[np.ndarray], stat: Any, seed: int) -> dic
     """A statistic of all outage durations pooled, bootstrapped over replications."""
     pooled = np.concatenate(durations_by_run) if durations_by_run else np.array([])
     if len(pooled) == 0:
-        return dict.fromkeys(SUMMARY_COLUMNS, math.nan) | {"n": 0}
+        return dict.fromkeys(_STATS, math.nan) | {"n": 0}
     value = float(stat(pooled))
     rng = np.random.default_rng([seed, 0xB0075])  # fixed: summaries are reproducible
     r = len(durations_by_run)
@@ -214,17 +192,23 @@ def _outage_rows(runs: pd.DataFrame, outages: pd.DataFrame, column: str, select:
     return rows
 
 
-def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n.
+def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
+              metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n, unit.
 
-    Confidence intervals are clipped to a metric's natural range
-    (availability cannot exceed 1, downtime cannot be negative).
+    Rows follow the registry's order (:data:`relsim.metric_registry.METRICS`).
+    ``metrics`` names the metrics that apply to the model
+    (:func:`relsim.metric_registry.applicable`); others are left out, as are
+    metrics with no data at all (an outage percentile when no outage needed
+    a failover). Confidence intervals are clipped to a metric's natural
+    range (availability cannot exceed 1, downtime cannot be negative).
     """
+    wanted = set(METRICS if metrics is None else metrics)
     rows: dict[str, dict[str, float]] = {}
-    for name in (*PER_RUN, "slo_met"):
-        if name in runs:
-            rows[name] = _clip(_row(runs[name].to_numpy()), name)
-    rows["mean_outage"] = _clip(_ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy()), "mean_outage")
+    for name in PER_RUN:
+        if name in runs and name in wanted:
+            rows[name] = _row(runs[name].to_numpy())
+    rows["mean_outage"] = _ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy())
     by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
     rows["outage_p95"] = _pooled_row(by_run, lambda x: np.percentile(x, 95), seed)
     rows["outage_max"] = _pooled_row(by_run, np.max, seed)
@@ -239,6 +223,10 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> pd.Da
     rows.update(_outage_rows(runs, outages, "rpo_s", outages.get("rpo_s"), "rpo", (95,), seed))
     if "restores" in runs and runs["restores"].sum() > 0:
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
-    table = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
+    unknown = set(rows) - set(METRICS)
+    assert not unknown, f"metrics missing from relsim.metric_registry: {sorted(unknown)}"
+    ordered = {name: _clip(rows[name], name) | {"unit": METRICS[name].unit}
+               for name in METRICS if name in rows and name in wanted}
+    table = pd.DataFrame.from_dict(ordered, orient="index", columns=SUMMARY_COLUMNS)
     table.index.name = "metric"
     return table

@@ -7,7 +7,7 @@ the error budget is spent by failed requests.
 ``request_success``
     requests served / requests offered (the request success ratio).
 ``served_fraction``
-    the same number: DESIGN §4 makes it request-weighted once traffic exists.
+    the same number: it is request-weighted once traffic exists (docs/model-format.md §16).
 ``requests_per_year``, ``requests_failed_per_year``, ``writes_failed_per_year``
     offered requests, failed requests, failed writes per 365 days.
 ``attempts_per_request``
@@ -42,24 +42,7 @@ from typing import Any
 
 from relsim.units import YEAR
 
-__all__ = ["REQUEST_METRICS", "request_metrics"]
-
-#: Per-replication request metrics, in reporting order.
-REQUEST_METRICS = (
-    "request_success",
-    "requests_per_year",
-    "requests_failed_per_year",
-    "writes_failed_per_year",
-    "duplicates_per_year",
-    "attempts_per_request",
-    "latency_p50",
-    "latency_p95",
-    "latency_p99",
-    "breaker_opens_per_year",
-    "breaker_open_per_year",
-    "error_budget_burn",
-)
-
+__all__ = ["request_metrics"]
 
 def request_metrics(res: Any, objectives: Any = None) -> dict[str, float]:
     """Request metrics of one replication (``res.requests`` holds the tallies)."""

@@ -33,6 +33,10 @@ class Results:
     stopping : dict or None
         With a stopping rule (``run(..., until=...)``): the rule, whether it
         was met, the replications used and the half-width reached.
+    metrics : tuple of str or None
+        The metrics that apply to the model
+        (:func:`relsim.metric_registry.applicable`); the summary holds only
+        these. ``None``: every metric with data.
     """
 
     model: str
@@ -43,19 +47,22 @@ class Results:
     objectives: dict[str, Any] = field(default_factory=dict)
     version: str = ""
     stopping: dict[str, Any] | None = None
+    metrics: tuple[str, ...] | None = None
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(cls, model: str, seed: int, horizon: float,
                      records: Sequence[tuple[int, dict[str, Any], list[tuple[Any, ...]]]],
-                     objectives: dict[str, Any] | None = None, version: str = "") -> Results:
+                     objectives: dict[str, Any] | None = None, version: str = "",
+                     metrics: Sequence[str] | None = None) -> Results:
         """Build Results from ``(replication, metrics, outages)`` records, in the given order."""
         rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon, **m}
                 for i, m, _ in records]
         runs = pd.DataFrame(rows)
         outage_rows = [(model, seed, i, *o) for i, _, outs in records for o in outs]
         outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
-        return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version)
+        return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version,
+                   metrics=None if metrics is None else tuple(metrics))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Results:
@@ -71,12 +78,13 @@ class Results:
         m = store.manifest
         runs, outages = store.frames()
         return cls(m["model"], m["seed"], m["horizon_s"], runs, outages, dict(m.get("objectives") or {}),
-                   m.get("version", ""), stopping=m.get("stopping"))
+                   m.get("version", ""), stopping=m.get("stopping"),
+                   metrics=tuple(m["metrics"]) if m.get("metrics") is not None else None)
 
     def summary(self) -> pd.DataFrame:
-        """One row per metric: mean, se, ci_low, ci_high, p05, p50, p95, n."""
+        """One row per metric that applies: mean, se, ci_low, ci_high, p05, p50, p95, n, unit."""
         if self._summary is None:
-            self._summary = summarise(self.runs, self.outages, self.seed)
+            self._summary = summarise(self.runs, self.outages, self.seed, self.metrics)
         return self._summary
 
     def __getitem__(self, metric: str) -> float:
@@ -84,7 +92,7 @@ class Results:
         return float(self.summary().loc[metric, "mean"])
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of DESIGN §4 (``relsim run --json``)."""
+        """The JSON document of ``relsim run --json`` (docs/model-format.md §16)."""
         metrics = {}
         for name, row in self.summary().iterrows():
             metrics[str(name)] = {
@@ -95,6 +103,7 @@ class Results:
                 "p50": _num(row["p50"]),
                 "p95": _num(row["p95"]),
                 "n": int(row["n"]),
+                "unit": row["unit"],
             }
         doc: dict[str, Any] = {
             "model": self.model,

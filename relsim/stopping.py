@@ -31,18 +31,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from relsim.metrics import PER_RUN, summarise
+from relsim.metric_registry import METRICS as REGISTRY
+from relsim.metric_registry import names
+from relsim.metrics import summarise
 from relsim.units import parse_duration
 
 __all__ = ["StoppingRule"]
 
 _RULE = re.compile(r"^\s*([A-Za-z_]\w*)\s+(ci|rel)\s*<=?\s*(\S+)\s*$")
-#: Summary rows that are not plain per-replication means. mttd and rto_*
-#: appear once some outage was detected or needed a failover; until then
-#: they count as not yet precise.
-_POOLED = ("mean_outage", "outage_p95", "outage_max", "mttd",
-           "rto_mean", "rto_p50", "rto_p95", "rto_p99", "rto_max")
-METRICS = (*PER_RUN, "slo_met", *_POOLED)
+#: Every metric of the registry can be a target. Summary rows that are not
+#: plain per-replication means (ratios of totals, pooled statistics) appear
+#: once some outage was detected or needed a failover; until then they
+#: count as not yet precise.
+METRICS = tuple(REGISTRY)
+_POOLED = tuple(n for n in METRICS if n not in names("replication"))
 GROWTH = (1.25, 4.0)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import relsim
 from relsim.cli import main
-from relsim.cli_variants import split_values
+from relsim.cli.variants import split_values
 
 SERIES = textwrap.dedent("""\
     name: series

@@ -51,14 +51,15 @@ import pandas as pd
 
 from relsim.analytic.ctmc import MAX_STATES, Chain, build_chains
 from relsim.analytic.markov import MarkovSolution
+from relsim.metric_registry import METRICS as REGISTRY
 from relsim.model import Model
 from relsim.units import YEAR
 
 __all__ = ["ExactResult", "solve"]
 
-#: Metrics whose exact value :func:`solve` gives, in relsim's reporting names.
-METRICS = ("availability", "served_fraction", "downtime_per_year", "outages_per_year",
-           "failures_per_year", "mean_outage")
+#: Metrics whose exact value :func:`solve` gives: those the metric registry
+#: marks ``exact``, in reporting order.
+METRICS = tuple(name for name, metric in REGISTRY.items() if metric.exact)
 
 
 class _Solved(MarkovSolution):

@@ -1,0 +1,63 @@
+"""The ``relsim`` command line.
+
+Each command lives in its own module of this package, which registers its
+parser and its handler (``add_parsers``); :data:`COMMAND_MODULES` lists them
+in the order ``relsim --help`` shows them. Command modules import the
+library lazily, inside their handlers, so that ``relsim --version`` and
+``relsim check`` start without loading the engine, pandas or scipy.
+Formatting is :mod:`relsim.report`'s job; these modules choose what to print.
+
+Bad input prints one message per problem to stderr and exits with status 2,
+never a traceback; Ctrl-C exits with status 130 after reporting what
+finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from relsim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, BadInput
+
+__all__ = ["COMMAND_MODULES", "main"]
+
+#: The modules of :mod:`relsim.cli` that define commands, in help order.
+COMMAND_MODULES = ("run", "check", "variants", "single", "rare", "metrics")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from relsim import __version__
+
+    p = argparse.ArgumentParser(prog="relsim", description="Discrete-event reliability simulation.")
+    p.add_argument("--version", action="version", version=f"relsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"relsim.cli.{name}").add_parsers(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``relsim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = _parser().parse_args(argv)
+    from relsim.errors import BackendError, ModelError, StoreMismatch
+
+    try:
+        return int(args.handler(args))
+    except ModelError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        n = len(exc.problems)
+        print(f"relsim: {n} problem{'s' * (n != 1)} found", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (BadInput, StoreMismatch, BackendError) as exc:
+        # Values the user got wrong: an option, an override path, a results
+        # directory of another run, an unreachable scheduler.
+        print(f"relsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("relsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0

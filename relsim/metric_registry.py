@@ -1,0 +1,265 @@
+"""The metric registry: every metric relsim reports, declared once.
+
+Each :class:`Metric` says what a metric is called, its unit, how it is
+summarised over replications, what it means, which part of a model makes it
+apply and whether the exact solver knows it. Everything that lists metrics
+is derived from this table: the summary (:func:`relsim.metrics.summarise`),
+the text, JSON and CSV outputs (:mod:`relsim.report`), the stopping rule's
+accepted names (``--until``), the exact cross-check, paired comparisons and
+the metric tables of docs/model-format.md (a test regenerates them and
+compares).
+
+Adding a metric is one entry in :data:`METRICS` plus its computation: a
+per-replication metric is a key of the row that
+:func:`relsim.metrics.replication_metrics` (or
+:func:`relsim.request_metrics.request_metrics`) returns; an outage metric
+is a row that :func:`relsim.metrics.summarise` adds. See
+docs/architecture.md ("Adding a metric").
+
+This module imports nothing heavy: ``relsim check`` and ``--until`` parsing
+use it without loading numpy or pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FEATURES", "KINDS", "METRICS", "UNITS", "Metric", "applicable", "get", "names"]
+
+#: Units a metric can have, with how the text outputs show them.
+UNITS = {
+    "fraction": "fraction of 1 (shown with 6 decimals)",
+    "seconds": "seconds (shown in s, min, h or d)",
+    "seconds/year": "seconds per 365 days (shown in s, min, h or d)",
+    "1/year": "events per 365 days",
+    "ratio": "dimensionless ratio",
+}
+
+#: How a metric is summarised over replications.
+KINDS = {
+    "replication": "one value per replication; mean, Student-t CI and percentiles over replications",
+    "ratio": "ratio of totals over all replications; delta-method standard error",
+    "pooled": "statistic of all events pooled over replications; bootstrap over replications",
+}
+
+
+def _services(model: Any) -> Iterable[Any]:
+    return model.spec.services.values()
+
+
+def _workload(model: Any) -> Any:
+    return model.spec.workload
+
+
+def _partial(model: Any) -> bool:
+    # s(t) strictly between 0 and 1 needs an active-active service with
+    # needs > 1 somewhere, or request-weighted service (a workload).
+    return _workload(model) is not None or any(
+        s.mode == "active-active" and (s.needs or 1) > 1 for s in _services(model))
+
+
+def _detection(model: Any) -> bool:
+    elements = (*model.components.values(), *model.domains.values(), *model.spec.links.values())
+    latent = any(getattr(f, "detect", None) is not None for e in elements for f in e.failures)
+    return latent or model.spec.probe is not None or any(s.mode == "active-passive" for s in _services(model))
+
+
+def _data(model: Any) -> list[Any]:
+    return [s.data for s in _services(model) if s.data is not None]
+
+
+def _error_budget(model: Any) -> bool:
+    target = model.spec.objectives.availability
+    return _workload(model) is not None and target is not None and target < 1.0
+
+
+#: When a metric applies, by the model sections it needs: name -> (test, wording).
+FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "always": (lambda m: True, "every model"),
+    "partial": (_partial, "a service that can serve partially (active-active with needs > 1) or a workload"),
+    "failover": (lambda m: any(s.mode == "active-passive" for s in _services(m)),
+                 "an active-passive service"),
+    "detection": (_detection, "an active-passive service, a failure with detect, or a probe"),
+    "election": (lambda m: any(s.mode == "quorum" and s.election is not None for s in _services(m)),
+                 "a quorum service with election"),
+    "data": (lambda m: bool(_data(m)), "a service with data"),
+    "multi_primary": (lambda m: any(s.data is not None and s.mode == "active-active" for s in _services(m)),
+                      "an active-active service with data"),
+    "backups": (lambda m: any(d.backups or d.restore is not None for d in _data(m)),
+                "data with backups or restore"),
+    "workload": (lambda m: _workload(m) is not None, "a workload"),
+    "duplicates": (lambda m: _workload(m) is not None and _workload(m).writes > 0
+                   and _workload(m).idempotent < 1.0, "a workload with non-idempotent writes"),
+    "breaker": (lambda m: _workload(m) is not None and _workload(m).clients.circuit_breaker is not None,
+                "workload.clients.circuit_breaker"),
+    "error_budget": (_error_budget, "a workload and objectives.availability"),
+    "slo": (lambda m: m.spec.objectives.availability is not None,
+            "objectives.availability (and a horizon of at least slo_window)"),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One reported metric.
+
+    Attributes
+    ----------
+    name : str
+        The name in summaries, JSON, CSV and ``--until``.
+    unit : str
+        A key of :data:`UNITS`.
+    kind : str
+        A key of :data:`KINDS`: how replications are summarised.
+    description : str
+        One line for the docs table and ``relsim metrics``.
+    applies : str
+        A key of :data:`FEATURES`: the model sections that make the metric
+        meaningful. Metrics that do not apply are left out of the summary.
+    exact : bool
+        Whether :func:`relsim.analytic.solve` gives its exact value.
+    core : bool
+        Shown by ``relsim run`` even when zero (other applicable metrics
+        are shown when any replication saw something).
+    """
+
+    name: str
+    unit: str
+    kind: str
+    description: str
+    applies: str = "always"
+    exact: bool = False
+    core: bool = False
+
+    def __post_init__(self) -> None:
+        for field, value, table in (("unit", self.unit, UNITS), ("kind", self.kind, KINDS),
+                                    ("applies", self.applies, FEATURES)):
+            if value not in table:
+                raise ValueError(f"metric {self.name}: {field} {value!r} is not one of {', '.join(table)}")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The natural range confidence intervals are clipped to."""
+        return (0.0, 1.0) if self.unit == "fraction" else (0.0, math.inf)
+
+    def applies_to(self, model: Any) -> bool:
+        """Whether ``model`` has what this metric measures."""
+        return bool(FEATURES[self.applies][0](model))
+
+
+def _m(name: str, unit: str, kind: str, description: str, applies: str = "always", **flags: bool) -> Metric:
+    return Metric(name, unit, kind, description, applies, **flags)
+
+
+_R, _RATIO, _POOLED = "replication", "ratio", "pooled"
+_PER_YEAR = "1/year"
+
+_TABLE = (
+    _m("availability", "fraction", _R,
+       "fraction of the horizon during which the entry service was up (s = 1): 1 − downtime / horizon",
+       exact=True, core=True),
+    _m("served_fraction", "fraction", _R,
+       "time average of the entry service's s over the horizon (≥ availability: partial service counts "
+       "partially); with a workload, the share of requests served", exact=True, core=True),
+    _m("downtime_per_year", "seconds/year", _R, "total outage time", exact=True, core=True),
+    _m("outages_per_year", _PER_YEAR, _R, "number of outages (a censored one included)", exact=True, core=True),
+    _m("failures_per_year", _PER_YEAR, _R,
+       "element failures of every kind — domains, components and links, overload failures included — "
+       "whether or not they caused an outage; each down spell of an intermittent episode counts as one",
+       exact=True, core=True),
+    _m("degraded_per_year", "seconds/year", _R, "time the entry service served partially (0 < s < 1)", "partial"),
+    _m("failovers_per_year", _PER_YEAR, _R,
+       "successful promotions (by failover or manual recovery, false ones included) in all active-passive "
+       "services; a restored replica taking over and a failback are not counted", "failover"),
+    _m("false_failovers_per_year", _PER_YEAR, _R,
+       "promotions made while the old primary was alive (false suspicion or partition)", "failover"),
+    _m("failed_failovers_per_year", _PER_YEAR, _R,
+       "failover decisions that found no candidate plus promotions that failed", "failover"),
+    _m("flaps_per_year", _PER_YEAR, _R, "promotions less than flap_window after the previous one", "failover"),
+    _m("suppressed_per_year", _PER_YEAR, _R, "false suspicions that ended within hold", "failover"),
+    _m("false_suspicions_per_year", _PER_YEAR, _R, "suspicions of a primary that was in fact serving",
+       "failover"),
+    _m("split_brains_per_year", _PER_YEAR, _R, "times a demoted primary went on serving next to the new one",
+       "failover"),
+    _m("split_brain_per_year", "seconds/year", _R, "time with two primaries", "failover"),
+    _m("elections_per_year", _PER_YEAR, _R,
+       "leader elections of quorum services with election (each is also a short outage)", "election"),
+    _m("request_success", "fraction", _R, "requests served / requests offered", "workload"),
+    _m("requests_per_year", _PER_YEAR, _R, "requests offered", "workload"),
+    _m("requests_failed_per_year", _PER_YEAR, _R, "requests that failed after all their attempts", "workload"),
+    _m("writes_failed_per_year", _PER_YEAR, _R, "write requests that failed", "workload"),
+    _m("duplicates_per_year", _PER_YEAR, _R,
+       "duplicate executions of non-idempotent writes: a retry after an attempt a backend processed "
+       "but that timed out", "duplicates"),
+    _m("attempts_per_request", "ratio", _R,
+       "attempts (first tries and retries) per request: the load amplification of retries", "workload"),
+    _m("latency_p50", "seconds", _R,
+       "median latency of successful requests, failed attempts' timeouts and backoffs included", "workload"),
+    _m("latency_p95", "seconds", _R, "95th percentile latency of successful requests", "workload"),
+    _m("latency_p99", "seconds", _R, "99th percentile latency of successful requests", "workload"),
+    _m("breaker_opens_per_year", _PER_YEAR, _R, "times the clients' circuit breaker opened (from closed)",
+       "breaker"),
+    _m("breaker_open_per_year", "seconds/year", _R, "time the circuit breaker was open or half-open", "breaker"),
+    _m("error_budget_burn", "ratio", _R,
+       "(1 − request_success) / (1 − objectives.availability): 1 spends exactly the error budget",
+       "error_budget"),
+    _m("writes_lost_per_year", _PER_YEAR, _R,
+       "writes acknowledged and then lost: failovers, crashes, split brains, restores, lost updates", "data"),
+    _m("data_loss_events_per_year", _PER_YEAR, _R, "events that lost at least one write", "data"),
+    _m("p_data_loss", "fraction", _R,
+       "1 if the replication lost any write, else 0: the mean is the probability of losing data within "
+       "the horizon", "data"),
+    _m("conflicts_per_year", _PER_YEAR, _R, "multi-primary keys written on both sides of a partition",
+       "multi_primary"),
+    _m("unrecoverable_per_year", _PER_YEAR, _R,
+       "times no good copy was left (every replica corrupted, or every copy lost with no usable backup)",
+       "data"),
+    _m("restores_per_year", _PER_YEAR, _R, "restores from backup completed", "backups"),
+    _m("write_latency_added", "seconds", _R,
+       "time average of the latency replication adds to each write (rtt under sync and semi-sync while "
+       "not degraded)", "data"),
+    _m("slo_met", "fraction", _R,
+       "fraction of the replication's whole SLO windows whose availability met the objective", "slo"),
+    _m("mean_outage", "seconds", _RATIO,
+       "total downtime / number of outages over all replications (n = outages)", exact=True, core=True),
+    _m("outage_p95", "seconds", _POOLED, "95th percentile of all outage durations pooled", core=True),
+    _m("outage_max", "seconds", _POOLED, "the longest outage over all replications", core=True),
+    _m("mttd", "seconds", _RATIO,
+       "mean time from an outage's start to its detection (failover controller, a latent fault's detect, "
+       "or a probe), over the detected outages", "detection"),
+    _m("rto_mean", "seconds", _RATIO, "mean duration of the outages that needed a failover", "failover"),
+    _m("rto_p50", "seconds", _POOLED, "median duration of the outages that needed a failover", "failover"),
+    _m("rto_p95", "seconds", _POOLED, "95th percentile of those durations", "failover"),
+    _m("rto_p99", "seconds", _POOLED, "99th percentile of those durations", "failover"),
+    _m("rto_max", "seconds", _POOLED, "longest of those durations", "failover"),
+    _m("rpo_mean", "seconds", _RATIO,
+       "mean seconds of writes lost at the failovers, resumes and restores that ended outages "
+       "(0 for a lossless one)", "data"),
+    _m("rpo_p95", "seconds", _POOLED, "95th percentile of those seconds of writes lost", "data"),
+    _m("rpo_max", "seconds", _POOLED, "largest seconds of writes lost at one failover or restore", "data"),
+    _m("restore_rto", "seconds", _RATIO, "mean time from the start of a restore to the service serving again",
+       "backups"),
+)
+
+#: Every metric, in reporting order.
+METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
+
+
+def get(name: str) -> Metric:
+    """The metric called ``name`` (``KeyError`` naming the known ones otherwise)."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+def names(kind: str | None = None) -> tuple[str, ...]:
+    """Metric names in reporting order, optionally only those summarised as ``kind``."""
+    return tuple(n for n, m in METRICS.items() if kind is None or m.kind == kind)
+
+
+def applicable(model: Any) -> tuple[str, ...]:
+    """Names of the metrics that apply to ``model``, in reporting order."""
+    return tuple(n for n, m in METRICS.items() if m.applies_to(model))
