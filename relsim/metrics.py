@@ -95,7 +95,7 @@ def slo_windows_met(res: RunResult, target: float, window: float) -> float | Non
         return None
     down = np.zeros(n)
     for out in res.outages:
-        start, end = out[0], out[1]
+        start, end = out.start_s, out.end_s
         first, last = int(start // window), int(min(end, n * window - 1e-9) // window)
         for w in range(first, min(last, n - 1) + 1):
             lo, hi = max(start, w * window), min(end, (w + 1) * window)
