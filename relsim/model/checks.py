@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-import networkx as nx
+from relsim.model.cycles import find_cycle
 
 Path = tuple[Any, ...]
 Found = list[tuple[Path, str]]
@@ -77,7 +77,7 @@ def check_references(raw: dict[str, Any]) -> Found:
             claim(m, ("components", name))
         if members[str(name)] != [str(name)]:
             claim(str(name), ("components", name))
-    # Services have their own namespace: the DESIGN example names both a
+    # Services have their own namespace: models/design-example.yaml names both a
     # component group and the service built from it ``web``.
 
     for name, body in comps.items():
@@ -106,11 +106,11 @@ def check_references(raw: dict[str, Any]) -> Found:
 
     all_members = {m for ms in members.values() for m in ms}
     usable = sorted(set(members) | {m for ms in members.values() for m in ms} | set(map(str, services)))
-    graph = nx.DiGraph()
+    graph: dict[str, list[str]] = {}  # service -> services it uses, in file order
     for name, body in services.items():
         if not isinstance(body, dict):
             continue
-        graph.add_node(str(name))
+        graph.setdefault(str(name), [])
         n_replicas = 0
         for key in ("replicas", "depends_on"):
             refs = body.get(key, [])
@@ -122,7 +122,8 @@ def check_references(raw: dict[str, Any]) -> Found:
                 ref = str(ref)
                 path = ("services", name, key, i) if isinstance(body.get(key), list) else ("services", name, key)
                 if ref in services and ref != str(name):
-                    graph.add_edge(str(name), ref)
+                    graph.setdefault(str(name), []).append(ref)
+                    graph.setdefault(ref, [])  # node order as first seen
                     n_replicas += key == "replicas"
                 elif ref in members:
                     n_replicas += len(members[ref]) if key == "replicas" else 0
@@ -149,13 +150,10 @@ def check_references(raw: dict[str, Any]) -> Found:
                     found.append((("services", name, key), f"'{key}' applies only to mode: active-passive"))
         if mode == "active-passive" and body.get("standby") in ("warm", "cold") and "startup" not in body:
             found.append((("services", name, "standby"), f"standby: {body.get('standby')} needs 'startup' (start-up time of a standby)"))
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        cycle = []
+    cycle = find_cycle(graph)
     if cycle:
-        ring = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
-        found.append((("services", cycle[0][0]), f"services form a cycle: {ring}"))
+        ring = " -> ".join([*cycle, cycle[0]])
+        found.append((("services", cycle[0]), f"services form a cycle: {ring}"))
 
     links = raw.get("links") if isinstance(raw.get("links"), dict) else {}
     for name, body in links.items():
@@ -173,9 +171,8 @@ def check_references(raw: dict[str, Any]) -> Found:
     if entry is not None and str(entry) not in services:
         found.append((("entry",), f"unknown service '{entry}'{_suggest(entry, list(map(str, services)))}"))
     elif entry is None and services:
-        roots = [s for s in graph.nodes if graph.in_degree(s) == 0]
-        if graph.number_of_nodes() == 0:
-            roots = []
+        used = {ref for refs in graph.values() for ref in refs}
+        roots = [s for s in graph if s not in used]
         if len(roots) != 1:
             found.append(
                 (("entry",),

@@ -136,7 +136,7 @@ class ClientPopulation(_Frozen):
 
 
 class Workload(_Frozen):
-    """Requests offered to the system (DESIGN §4: request-weighted metrics).
+    """Requests offered to the system (request-weighted metrics: docs/traffic.md).
 
     ``rate`` is the mean request rate; ``profile`` (24 hourly multipliers)
     shapes it over the day, rescaled to mean 1. ``target`` is where clients
