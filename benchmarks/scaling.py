@@ -8,8 +8,8 @@ component goes through the same ~35 failure/repair cycles) and runs enough
 replications for about the same number of events; set-up (building
 elements, seeding streams) is included in the time. relsim evaluates
 services incrementally, so the cost of an event should not grow with N
-(DESIGN §7); the target is within 2x from the smallest to the largest
-model.
+(docs/architecture.md, "Performance rules"); the target is within 2x from
+the smallest to the largest model.
 
     python benchmarks/scaling.py [--events 200000]
 """

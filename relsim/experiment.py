@@ -1,8 +1,9 @@
 """Running many replications: seeding, batches, stopping rule and assembly of Results.
 
 Replication *i* depends only on (model, seed, i) (docs/architecture.md,
-"Randomness and reproducibility"), so any backend (:mod:`relsim.backends`) and any number of workers gives identical results;
-rows are sorted by replication. With ``out=`` finished chunks are written to
+"Randomness and reproducibility"), so any backend (:mod:`relsim.backends`)
+and any number of workers gives identical results; rows are sorted by
+replication. With ``out=`` finished chunks are written to
 a results directory as they arrive (:mod:`relsim.store`) and a run can be
 resumed; with ``until=`` it runs in batches until a metric is precise enough
 (:mod:`relsim.stopping`).

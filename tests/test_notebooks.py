@@ -1,4 +1,4 @@
-"""Every notebook runs top to bottom (CONVENTIONS: notebooks are executed by the tests)."""
+"""Every notebook runs top to bottom (docs/architecture.md, "Tests": documents are executed)."""
 
 from __future__ import annotations
 

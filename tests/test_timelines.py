@@ -1,4 +1,4 @@
-"""Exact event timelines with ``fixed(...)`` distributions (DESIGN §3).
+"""Exact event timelines with ``fixed(...)`` distributions (docs/model-format.md §14).
 
 Every duration here is fixed, so a replication is deterministic and each
 test states the exact times at which things happen, worked out by hand from

@@ -20,7 +20,7 @@ status                    leaves at rate (to)
                           ``1/lasts_i`` (up)
 ========================  =================================================
 
-While an element is not ``up`` its other clocks are paused (DESIGN §3); with
+While an element is not ``up`` its other clocks are paused (docs/model-format.md §14.1); with
 exponential clocks pausing needs no memory. A repair request takes a crew at
 once if one is free (or crews are unlimited), else joins the FIFO queue. With
 a finite number of crews the *order* of the queue is part of the state, since
