@@ -4,7 +4,8 @@ A backend takes *chunks* (lists of replication indices), runs each with
 :func:`run_chunk` somewhere, and yields the finished chunks in the order
 they complete. Results do not depend on the backend, the number of workers
 or the chunking, because replication *i* depends only on (model, seed, i)
-(DESIGN §5); callers sort by replication.
+(docs/architecture.md, "Randomness and reproducibility"); callers sort by
+replication.
 
 Backends are context managers; leaving one with an exception (Ctrl-C
 included) cancels queued work and stops the workers at once instead of
@@ -50,7 +51,7 @@ BACKENDS = ("serial", "processes", "dask")
 #: overhead negligible (a Dask task costs ~1 ms, a pool task less), short
 #: enough for a responsive progress bar and cheap resumption.
 TARGET_CHUNK_SECONDS = 0.25
-#: Never less than this per task (DESIGN §6).
+#: Never less than this per task (docs/architecture.md, "Running many replications").
 MIN_CHUNK_SECONDS = 0.05
 #: Chunks per worker wanted for load balancing when the run is short.
 CHUNKS_PER_WORKER = 4
