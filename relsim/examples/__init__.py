@@ -1,0 +1,164 @@
+"""The example models that come with relsim.
+
+They are the repository's ``models/*.yaml``. A built wheel carries them as
+package data in ``relsim/examples/models/`` (setup.py copies them there at
+build time, so the repository keeps one copy); a source checkout or an
+editable install reads the repository's ``models/`` directly.
+
+>>> "web-three-zones" in names()
+True
+>>> path("web-three-zones").name
+'web-three-zones.yaml'
+
+This module imports nothing heavy: ``relsim examples list`` needs no model
+machinery.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["copy", "describe", "directory", "names", "path"]
+
+_SUFFIX = ".yaml"
+
+
+def directory() -> Path:
+    """The directory holding the example model files.
+
+    Returns
+    -------
+    pathlib.Path
+        ``relsim/examples/models`` in an installed wheel, else the
+        ``models/`` directory of the source checkout relsim runs from.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither exists (an installation without its package data).
+    """
+    packaged = resources.files(__name__) / "models"
+    # An installed wheel is unpacked on disk, so the resource is a real path.
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent.parent / "models"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(
+        "relsim's example models are missing: neither relsim/examples/models nor "
+        "a source checkout's models/ exists; reinstall relsim"
+    )
+
+
+def names() -> list[str]:
+    """The example models' names (file names without ``.yaml``), sorted.
+
+    Returns
+    -------
+    list[str]
+        E.g. ``["aa-three-zones", ..., "web-three-zones", ...]``.
+    """
+    return sorted(p.name[: -len(_SUFFIX)] for p in directory().glob(f"*{_SUFFIX}"))
+
+
+def path(name: str) -> Path:
+    """The file of example model ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`names`, with or without ``.yaml``.
+
+    Returns
+    -------
+    pathlib.Path
+        The model file, ready for :func:`relsim.load`.
+
+    Raises
+    ------
+    KeyError
+        If there is no such example (the message suggests close names).
+    """
+    stem = name[: -len(_SUFFIX)] if name.endswith(_SUFFIX) else name
+    known = names()
+    if stem not in known:
+        close = difflib.get_close_matches(stem, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; one of {', '.join(known)}"
+        raise KeyError(f"no example model {name!r}{hint}")
+    return directory() / f"{stem}{_SUFFIX}"
+
+
+def describe(name: str) -> str:
+    """One line about example ``name``: the first paragraph of its header comment.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`names`.
+
+    Returns
+    -------
+    str
+        The comment text, without the leading ``"name: "`` most files start
+        with; ``""`` if the file has no header comment.
+    """
+    lines: list[str] = []
+    for line in path(name).read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text.startswith("#"):
+            break
+        text = text.lstrip("#").strip()
+        if not text:
+            if lines:
+                break
+            continue
+        lines.append(text)
+    summary = " ".join(lines)
+    stem = path(name).stem
+    return summary[len(stem) + 2:] if summary.startswith(f"{stem}: ") else summary
+
+
+def copy(dest_dir: str | Path, which: list[str] | None = None, *, overwrite: bool = False) -> list[Path]:
+    """Copy example models into ``dest_dir`` (created if missing).
+
+    Parameters
+    ----------
+    dest_dir : str or pathlib.Path
+        Where the files go.
+    which : list[str], optional
+        Names from :func:`names`; all examples by default.
+    overwrite : bool, default False
+        Replace files that already exist. Without it nothing is copied if
+        any target exists, so a user's edited copy is never lost.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written, in name order.
+
+    Raises
+    ------
+    KeyError
+        If a name in ``which`` is not an example.
+    FileExistsError
+        If a target exists and ``overwrite`` is false.
+    NotADirectoryError
+        If ``dest_dir`` exists and is not a directory.
+    """
+    sources = [path(n) for n in (names() if which is None else which)]
+    dest = Path(dest_dir)
+    if dest.exists() and not dest.is_dir():
+        raise NotADirectoryError(f"{dest} exists and is not a directory")
+    targets = [dest / src.name for src in sources]
+    clashes = [str(t) for t in targets if t.exists()]
+    if clashes and not overwrite:
+        raise FileExistsError(
+            f"would overwrite {len(clashes)} file(s): {', '.join(clashes)} (pass overwrite=True)"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, target in zip(sources, targets):
+        shutil.copyfile(src, target)
+    return targets
