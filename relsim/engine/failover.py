@@ -160,7 +160,7 @@ class ActivePassive(ServiceNode):
 
     def _update(self) -> None:
         self.base = self.evaluate()
-        self._serve()
+        self._publish(self.base * self.dep_factor * self.data_factor)  # _serve, inlined (hot path)
 
     def _primary_failed(self) -> None:
         sim = self.sim

@@ -86,7 +86,10 @@ class ServiceNode(Node):
         self._serve()
 
     def _serve(self) -> None:
-        """Publish the served share from its three factors."""
+        """Publish the served share from its three factors.
+
+        The replica handlers of the modes inline this (one call less per event).
+        """
         self._publish(self.base * self.dep_factor * self.data_factor)
 
     def finish(self, result: RunResult) -> None:
@@ -134,7 +137,8 @@ class _Counting(ServiceNode):
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
         self._count(replica, old, new)
         self.base = self.evaluate()
-        self._serve()
+        # _serve inlined: this runs on every replica event (the hot path)
+        self._publish(self.base * self.dep_factor * self.data_factor)
 
 
 class ActiveActive(_Counting):
@@ -258,7 +262,7 @@ class Quorum(_Counting):
                 self.sim.log("election_started", service=self.name, duration=delay)
                 self.electing = self.sim.after(delay, self._elected)
         self.base = self.evaluate()
-        self._serve()
+        self._publish(self.base * self.dep_factor * self.data_factor)  # _serve, inlined (hot path)
 
     def _elected(self, ev: Any) -> None:
         if ev is not self.electing:

@@ -95,7 +95,8 @@ class _OpenOutage:
     def __init__(self, start: float, cause: tuple[str, int, str], needed: bool):
         self.start = start
         self.cause = cause
-        self.phases = dict.fromkeys((*PHASES, "restore"), 0.0)  # seconds spent in each
+        # seconds spent in each phase of PHASES and in "restore" (a literal: no call per outage)
+        self.phases = {"detection": 0.0, "decision": 0.0, "failover": 0.0, "restore": 0.0}
         self.detected: float | None = None
         self.needed = needed
         self.writes_lost = 0
