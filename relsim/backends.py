@@ -195,8 +195,10 @@ class DaskBackend(Backend):
     def __init__(self, jobs: int = 2, scheduler: str | None = None, connect_timeout: float = 10.0):
         try:
             from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise BackendError("the dask backend needs dask[distributed] installed") from exc
+        except ImportError as exc:  # dask is an optional extra
+            raise BackendError(
+                "the dask backend needs the 'dask' extra: pip install 'relsim[dask]'"
+            ) from exc
         self._cluster = None
         try:
             if scheduler:
