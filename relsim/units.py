@@ -34,10 +34,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 from numbers import Real
-
-import numpy as np
 
 __all__ = [
     "SECOND",
@@ -106,7 +105,12 @@ def _show(value: object) -> str:
 
 
 def _is_bool(value: object) -> bool:
-    return isinstance(value, (bool, np.bool_))
+    if isinstance(value, bool):
+        return True
+    # A numpy bool exists only once numpy is imported: not importing it here
+    # keeps loading a model free of numpy.
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.bool_)
 
 
 def _unit_error(unit: str, value: str, number: str, kind: str) -> ValueError:

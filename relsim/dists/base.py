@@ -8,10 +8,14 @@ from collections.abc import Callable
 from numbers import Real
 from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-from numpy.typing import ArrayLike
+from relsim.dists._numpy import deferred_numpy
+from relsim.units import _is_bool, _show, format_duration_spec, parse_duration
 
-from relsim.units import _show, format_duration_spec, parse_duration
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
+else:
+    np = deferred_numpy(globals())
 
 if TYPE_CHECKING:
     pass
@@ -29,7 +33,7 @@ def _seconds(value: object, what: str) -> float:
     finite non-negative float."""
     if isinstance(value, str):
         return parse_duration(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+    if _is_bool(value) or not isinstance(value, Real):
         raise ValueError(f"{what} must be a number of seconds or a duration string, got {value!r}")
     x = float(value)
     if not math.isfinite(x) or x < 0:
@@ -45,7 +49,7 @@ def _positive_seconds(value: object, what: str) -> float:
 
 
 def _positive_number(value: object, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+    if _is_bool(value) or not isinstance(value, Real):
         raise ValueError(f"{what} must be a positive number, got {value!r}")
     x = float(value)
     if not (math.isfinite(x) and x > 0):

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from relsim.dists._numpy import deferred_numpy, is_array
 from relsim.dists.base import (
     Distribution,
     _dur,
@@ -27,7 +26,10 @@ from relsim.units import parse_duration
 if TYPE_CHECKING:
     from types import ModuleType
 
+    import numpy as np
     from scipy.stats._distn_infrastructure import rv_continuous_frozen
+else:
+    np = deferred_numpy(globals())
 
 __all__ = ["Exponential", "Weibull", "Lognormal", "Gamma", "Normal", "Uniform", "Fixed", "Empirical"]
 
@@ -571,7 +573,7 @@ class Empirical(Distribution):
 
     def __post_init__(self) -> None:
         raw = self.values
-        if isinstance(raw, (str, bytes)) or not isinstance(raw, (Sequence, np.ndarray)):
+        if isinstance(raw, (str, bytes)) or not (isinstance(raw, Sequence) or is_array(raw)):
             raise ValueError(f"Empirical values must be a sequence of durations, got {raw!r}")
         vals = tuple(sorted(_seconds(v, "Empirical value") for v in raw))
         if not vals:

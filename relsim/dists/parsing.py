@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-import numpy as np
-
+from relsim.dists._numpy import is_array
 from relsim.dists.base import Distribution
 from relsim.dists.families import (
     Empirical,
@@ -23,7 +22,7 @@ from relsim.dists.families import (
     Uniform,
     Weibull,
 )
-from relsim.units import _UNIT_RATIO, _rate_parts, _show, parse_duration
+from relsim.units import _UNIT_RATIO, _is_bool, _rate_parts, _show, parse_duration
 
 __all__ = ["DIST_NAMES", "parse_dist"]
 # --------------------------------------------------------------------------
@@ -62,7 +61,7 @@ def _param_shape(params: dict[str, Any], key: str, err: Callable[..., ValueError
         text = value.strip()
         if re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", text):
             x = float(text)
-    elif isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
+    elif isinstance(value, Real) and not _is_bool(value):
         x = float(value)
     if x is None or not (math.isfinite(x) and x > 0):
         raise err(key, ValueError(f"must be a positive plain number (no unit), got {_show(value)}"))
@@ -131,7 +130,7 @@ def _build_empirical(p: dict[str, Any], err: Callable[..., ValueError]) -> Distr
             raise err("values", ValueError(f"must be a list like [1h, 2h, 5h], got {_show(raw)}"))
         inner = text[1:-1].strip()
         items: list[Any] = [s.strip() for s in inner.split(",")] if inner else []
-    elif isinstance(raw, (Sequence, np.ndarray)) and not isinstance(raw, (bytes, bytearray)):
+    elif (isinstance(raw, Sequence) or is_array(raw)) and not isinstance(raw, (bytes, bytearray)):
         items = list(raw)
     else:
         raise err("values", ValueError(f"must be a list like [1h, 2h, 5h], got {raw!r}"))
