@@ -43,6 +43,8 @@ def test_import_relsim_loads_nothing_heavy():
 def test_loading_a_model_loads_no_dataframes_solvers_or_engine():
     modules = modules_after("import relsim.model\nrelsim.load('models/web-three-zones.yaml')")
     assert loaded(modules, HEAVY) == []
+    # Building distributions needs no numpy either (their cdf and sample do).
+    assert loaded(modules, ("numpy", "simpy")) == []
 
 
 def test_relsim_check_loads_no_dataframes():
