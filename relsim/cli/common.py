@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from relsim.units import parse_duration
-
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "BadInput", "add_output_options", "add_run_options",
            "bad_value", "duration_arg", "emit", "positive_int", "seed_arg", "show_progress", "whole"]
 
@@ -27,6 +25,8 @@ class BadInput(Exception):
 
 def duration_arg(text: str) -> float:
     """An argparse type: a duration with its unit (``10y``, ``30m``)."""
+    from relsim.units import parse_duration
+
     try:
         return parse_duration(text)
     except ValueError as exc:
