@@ -58,10 +58,8 @@ def signals(args: argparse.Namespace) -> int:
         return 0
     totals = frame.attrs["totals"]
     if args.json:
-        import json
-
-        emit(json.dumps({"model": model.name, "seed": args.seed, "replication": args.replication,
-                         "step_s": args.step, "totals": {k: float(v) for k, v in totals.items()}, "bins": report.frame_records(frame)}, indent=2))
+        emit(report.to_json({"model": model.name, "seed": args.seed, "replication": args.replication,
+                             "step_s": args.step, "totals": totals, "bins": report.frame_records(frame)}))
         return 0
     emit(f"model '{model.name}', seed {args.seed}, replication {args.replication}: "
          f"{len(frame)} bins of {format_duration(args.step)}; "

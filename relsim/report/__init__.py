@@ -23,7 +23,7 @@ exact
 from __future__ import annotations
 
 from relsim.report.formatting import format_ci, format_signed, format_value, text_table
-from relsim.report.machine import frame_records, results_document, summary_csv
+from relsim.report.machine import frame_records, results_document, summary_csv, to_json
 from relsim.report.text import attribution_table, comparison_tables, results_table
 
 __all__ = [
@@ -37,4 +37,5 @@ __all__ = [
     "results_table",
     "summary_csv",
     "text_table",
+    "to_json",
 ]

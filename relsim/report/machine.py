@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["frame_records", "results_document", "summary_csv"]
+__all__ = ["frame_records", "results_document", "summary_csv", "to_json"]
 
 
 def results_document(results: Any, attribution: Any = None, check: Any = None) -> dict[str, Any]:
@@ -36,3 +36,14 @@ def summary_csv(results: Any) -> str:
 def frame_records(frame: Any) -> list[dict[str, Any]]:
     """A DataFrame as JSON-ready records (NaN as ``None``)."""
     return json.loads(frame.to_json(orient="records"))
+
+
+def to_json(doc: Any) -> str:
+    """``doc`` as indented JSON; numpy scalars and arrays become plain numbers and lists."""
+    return json.dumps(doc, indent=2, default=_plain)
+
+
+def _plain(x: Any) -> Any:
+    if hasattr(x, "tolist"):  # numpy scalar or array
+        return x.tolist()
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
