@@ -163,7 +163,7 @@ def test_imports_point_down_the_layers():
     upward = [f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})"
               for a, targets in sorted(eager.items()) for b in sorted(targets)
               if layer_of(b) > layer_of(a)]
-    assert upward == []
+    assert upward == [], "imports that point up the layers:\n" + "\n".join(upward)
     cli = len(LAYERS) - 1
     into_cli = [f"{a} imports {b}" for graph in (eager, lazy) for a, targets in sorted(graph.items())
                 for b in sorted(targets) if layer_of(b) == cli and layer_of(a) != cli]
