@@ -206,3 +206,26 @@ def test_code_and_docs_cite_only_the_projects_own_documents():
                  if any(doc in line for doc in FOREIGN_DOCUMENTS)]
     assert offenders == [], ("cite docs/architecture.md, docs/model-format.md or another file of the "
                              "repository instead:\n" + "\n".join(offenders))
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_cited_documents_and_their_anchors_exist():
+    markdown = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md"]
+    anchors = {p.resolve(): {_slug(h) for h in re.findall(r"^#+ (.*)$", p.read_text(), re.M)}
+               for p in markdown}
+    broken = []
+    for page in markdown:
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)#([^)\s]+)\)", page.read_text()):
+            doc = (page.parent / target).resolve() if target else page.resolve()
+            if anchor not in anchors.get(doc, set()):
+                broken.append(f"{page.relative_to(ROOT)}: {target}#{anchor}")
+    for top in ("relsim", "tests", "benchmarks"):
+        for path in (ROOT / top).rglob("*.py"):
+            for doc in set(re.findall(r"\bdocs/([\w-]+\.md)", path.read_text())):
+                if not (ROOT / "docs" / doc).is_file():
+                    broken.append(f"{path.relative_to(ROOT)}: docs/{doc}")
+    assert broken == [], "links to missing documents or headings:\n" + "\n".join(broken)
