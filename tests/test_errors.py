@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import pathlib
 import subprocess
 import sys
 
@@ -116,3 +119,22 @@ def test_interrupted_keeps_the_finished_replications(monkeypatch):
     assert isinstance(stop, Interrupted) and isinstance(stop, KeyboardInterrupt)
     assert stop.requested == 4 and 1 <= len(stop.partial.runs) <= 4
     assert str(stop) == f"interrupted after {len(stop.partial.runs)} of 4 replications"
+
+
+def test_exceptions_are_defined_only_in_relsim_errors():
+    # The command line's BadInput never leaves it: main() turns it into exit status 2.
+    allowed = {("relsim/cli/common.py", "BadInput")}
+    root = pathlib.Path(relsim.errors.__file__).parent
+    builtin = {name for name, obj in vars(builtins).items()
+               if isinstance(obj, type) and issubclass(obj, BaseException)}
+    elsewhere = []
+    for path in root.rglob("*.py"):
+        where = path.relative_to(root.parent).as_posix()
+        if where == "relsim/errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            bases = {getattr(b, "id", getattr(b, "attr", "")) for b in getattr(node, "bases", [])}
+            if isinstance(node, ast.ClassDef) and bases & (builtin | set(relsim.errors.__all__)):
+                if (where, node.name) not in allowed:
+                    elsewhere.append(f"{where}: {node.name}")
+    assert elsewhere == [], "define exceptions in relsim/errors.py, under RelsimError"
