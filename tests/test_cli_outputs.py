@@ -73,3 +73,21 @@ def test_cli_modules_print_and_library_modules_do_not():
             continue
         text = path.read_text()
         assert "sys.stdout.write" not in text and "print(" not in text.replace("# noqa: T201", ""), path
+
+
+def test_examples_list_and_copy(tmp_path, capsys):
+    from relsim import examples
+
+    assert main(["examples", "list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert listed == examples.names()
+    dest = tmp_path / "mine"
+    assert main(["examples", "copy", str(dest), "web-three-zones"]) == 0
+    assert (dest / "web-three-zones.yaml").read_text() == (ROOT / "models" / "web-three-zones.yaml").read_text()
+    capsys.readouterr()
+    assert main(["examples", "copy", str(dest), "web-three-zones"]) == 2
+    assert "add --overwrite" in capsys.readouterr().err
+    assert main(["examples", "copy", str(dest), "web-three-zones", "--overwrite"]) == 0
+    assert main(["examples", "copy", str(dest), "web-3-zones"]) == 2
+    assert "no example model 'web-3-zones'" in capsys.readouterr().err
+    assert main(["run", str(dest / "web-three-zones.yaml"), "--runs", "2", "--horizon", "10d"]) == 0
