@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from relsim._version import __version__
 
 if TYPE_CHECKING:
-    from relsim import analytic
+    from relsim import analytic, metric_registry, report
     from relsim.attribution import attribution
     from relsim.compare import Comparison, compare
     from relsim.dists import Distribution, parse_dist
@@ -58,6 +58,8 @@ _LAZY: dict[str, str] = {
     "from_dict": "relsim.model",
     "golden_signals": "relsim.golden_signals",
     "lb_failure_loss": "relsim.traffic_formulas",
+    "metric_registry": "relsim.metric_registry",
+    "report": "relsim.report",
     "load": "relsim.model",
     "loads": "relsim.model",
     "parse_dist": "relsim.dists",
@@ -96,10 +98,12 @@ __all__ = [
     "lb_failure_loss",
     "load",
     "loads",
+    "metric_registry",
     "parse_dist",
     "parse_duration",
     "parse_fraction",
     "parse_rate",
+    "report",
     "run",
     "sensitivity",
     "simulate",
