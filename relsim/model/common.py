@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from relsim.dists import Distribution, parse_dist
 from relsim.units import (
@@ -101,6 +101,22 @@ def _positive_time(value: Distribution) -> Distribution:
 PositiveDist = Annotated[Distribution, BeforeValidator(_dist), AfterValidator(_positive_time)]
 
 
+def _cycle_moves(*parts: tuple[str, Distribution | None]) -> None:
+    """Refuse a cycle whose total length is always zero.
+
+    A failure cycle (``every`` then ``repair``, ``detect`` or ``lasts``)
+    repeats forever at one instant only if every part of it is zero with
+    probability one, i.e. if the sum of their means is zero (durations are
+    never negative). A zero up-time alone is fine: the element is broken from
+    the start and waits for its repair (docs/model-format.md §14.1).
+    """
+    given = [(k, d) for k, d in parts if d is not None]
+    if sum(d.mean for _, d in given) <= 0:
+        keys = " + ".join(f"{k} {d!r}" for k, d in given)
+        raise ValueError(f"the cycle {keys} has zero length: time would stand still "
+                         "(the same event would repeat forever at one instant)")
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
@@ -115,21 +131,31 @@ class PermanentFailure(_Frozen):
     """
 
     kind: Literal["permanent"]
-    every: PositiveDist
+    every: Dist
     repair: Dist
     detect: Dist | None = None
     silent: bool = False
     destroys: Literal["data", "online"] | None = None
+
+    @model_validator(mode="after")
+    def _moves(self) -> PermanentFailure:
+        _cycle_moves(("every", self.every), ("detect", self.detect), ("repair", self.repair))
+        return self
 
 
 class TransientFailure(_Frozen):
     """Fails after ``every``; down for ``lasts``; recovers by itself (no crew)."""
 
     kind: Literal["transient"]
-    every: PositiveDist
+    every: Dist
     lasts: Dist
     silent: bool = False
     destroys: Literal["data", "online"] | None = None
+
+    @model_validator(mode="after")
+    def _moves(self) -> TransientFailure:
+        _cycle_moves(("every", self.every), ("lasts", self.lasts))
+        return self
 
 
 class IntermittentFailure(_Frozen):
@@ -139,11 +165,18 @@ class IntermittentFailure(_Frozen):
     """
 
     kind: Literal["intermittent"]
-    every: PositiveDist
+    every: Dist
     lasts: Dist
-    down: PositiveDist
-    up: PositiveDist
+    down: Dist
+    up: Dist
     silent: bool = False
+
+    @model_validator(mode="after")
+    def _moves(self) -> IntermittentFailure:
+        _cycle_moves(("every", self.every), ("lasts", self.lasts))
+        if self.lasts.mean > 0:
+            _cycle_moves(("down", self.down), ("up", self.up))
+        return self
 
 
 FailureSpec = Annotated[
