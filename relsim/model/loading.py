@@ -7,7 +7,7 @@ import difflib
 import os
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Union
 
@@ -16,10 +16,11 @@ from pydantic import BaseModel, ValidationError
 
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
+from relsim.model.limits import MAX_FILE_BYTES
 from relsim.model.schema import FailureSpec, ModelSpec, Service
-from relsim.model.yamlmarks import load_with_lines
+from relsim.model.yamlmarks import load_with_lines, rejoin_split_values
 
-__all__ = ["Model", "ExpandedComponent", "load", "from_dict"]
+__all__ = ["Model", "ExpandedComponent", "Forcing", "load", "from_dict"]
 
 Path = tuple[Any, ...]
 
@@ -34,6 +35,25 @@ class ExpandedComponent:
     group: str | None = None
 
 
+@dataclass(frozen=True)
+class Forcing:
+    """Elements held up or down in every replication (see :meth:`Model.conditioned`).
+
+    Attributes
+    ----------
+    never_fails : frozenset of str
+        Elements whose failures never happen.
+    always_down : frozenset of str
+        Elements down for the whole replication and never repaired.
+    element_downtime : bool
+        Whether a replication reports each element's own downtime.
+    """
+
+    never_fails: frozenset[str] = frozenset()
+    always_down: frozenset[str] = frozenset()
+    element_downtime: bool = False
+
+
 @dataclass(frozen=True, repr=False)
 class Model:
     """A validated model: frozen, picklable data with no randomness.
@@ -46,6 +66,8 @@ class Model:
     spec: ModelSpec
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Elements conditioned for importance measures (see :meth:`conditioned`).
+    forcing: Forcing | None = None
 
     def __repr__(self) -> str:
         n_dom, n_comp, n_svc = len(self.domains), len(self.components), len(self.services)
@@ -151,11 +173,63 @@ class Model:
         raw = copy.deepcopy(self.raw)
         for dotted_path, value in overrides.items():
             _set_path(raw, _parse_path(dotted_path), value, dotted_path)
-        return from_dict(raw, source=f"{self.source} (with overrides)")
+        out = from_dict(raw, source=f"{self.source} (with overrides)")
+        return out if self.forcing is None else replace(out, forcing=self.forcing)
+
+    def element_names(self) -> dict[str, str]:
+        """Every element that can fail in a replication, mapped to its kind.
+
+        Domains (``domain``), components after group expansion
+        (``component``), links (``link``), load balancers
+        (``load_balancer``) and the DNS provider (``dns``), in that order.
+        """
+        out = dict.fromkeys(self.domains, "domain")
+        out.update(dict.fromkeys(self.components, "component"))
+        out.update(dict.fromkeys(self.spec.links, "link"))
+        out.update(dict.fromkeys(self.spec.load_balancers, "load_balancer"))
+        if self.spec.dns is not None:
+            out["dns"] = "dns"  # the DNS provider (the engine's element name)
+        return out
+
+    def conditioned(self, never_fails: Any = (), always_down: Any = (),
+                    element_downtime: bool = False) -> Model:
+        """This model with some elements held up or down, for importance measures.
+
+        Parameters
+        ----------
+        never_fails : iterable of str
+            Elements whose failure specs never fire (perfect elements).
+        always_down : iterable of str
+            Elements down from time 0 to the horizon, never repaired: they
+            take no repair crew and run no failure clock (a domain held down
+            makes everything inside it unreachable, not broken).
+        element_downtime : bool
+            Report each element's own downtime per replication (for its
+            unavailability ``q_i``).
+
+        The model file is unchanged: the conditions live beside the spec and
+        the engine and the exact solver honour them (docs/importance.md).
+
+        Raises
+        ------
+        ValueError
+            If a name is not an element of the model, or is in both sets.
+        """
+        up, down = frozenset(never_fails), frozenset(always_down)
+        known = self.element_names()
+        unknown = sorted((up | down) - set(known))
+        if unknown:
+            raise ValueError(f"{self.source}: unknown element(s) {', '.join(map(repr, unknown))}; "
+                             f"the elements are {', '.join(known) or 'none'}")
+        both = sorted(up & down)
+        if both:
+            raise ValueError(f"element(s) {', '.join(map(repr, both))} cannot both never fail "
+                             "and always be down")
+        return replace(self, forcing=Forcing(up, down, element_downtime))
 
     def __getstate__(self) -> dict[str, Any]:
         # Derived views (cached properties) are rebuilt on demand, not pickled.
-        return {"spec": self.spec, "source": self.source, "raw": self.raw}
+        return {"spec": self.spec, "source": self.source, "raw": self.raw, "forcing": self.forcing}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for key, value in state.items():
@@ -206,17 +280,41 @@ def load(source: str | os.PathLike[str] | dict[str, Any]) -> Model:
     """
     if isinstance(source, dict):
         return from_dict(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise ModelError([Problem("<model>", None, (), "a model is a file path or a dict of sections, "
+                                  f"got {type(source).__name__} {_short(source)}")])
     path = os.fspath(source)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ModelError([Problem(path, None, (), f"cannot read model file: {exc.strerror}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelError([Problem(path, None, (), f"file larger than {MAX_FILE_BYTES:,} bytes "
+                                  "(the limit on model files)")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ModelError([Problem(path, line, (), f"not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                                  f"at offset {exc.start}): a model file is YAML text")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark some editors write
     return loads(text, source=path)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def loads(text: str, source: str = "<string>") -> Model:
     """Load a model from YAML text; ``source`` names it in error messages."""
+    if not isinstance(text, str):
+        raise ModelError([Problem(source, None, (), f"model text must be a string, got {type(text).__name__}")])
+    if len(text) > MAX_FILE_BYTES:
+        raise ModelError([Problem(source, None, (), f"text longer than {MAX_FILE_BYTES:,} characters "
+                                  "(the limit on model files)")])
     try:
         raw, lines = load_with_lines(text)
     except yaml.YAMLError as exc:
@@ -234,10 +332,16 @@ def loads(text: str, source: str = "<string>") -> Model:
 
 def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int] | None = None) -> Model:
     """Validate a plain dict (as a model file would parse) into a Model."""
-    lines = lines or {}
     if not isinstance(raw, dict):
         raise ModelError([Problem(source, 1, (), "a model must be a mapping of sections")])
-    raw = copy.deepcopy(raw)
+    try:
+        # A dict from yaml.safe_load has flow-style distributions split at
+        # their commas; re-join them as the file loader does (yamlmarks.py).
+        raw = rejoin_split_values(copy.deepcopy(raw)) if lines is None else copy.deepcopy(raw)
+    except RecursionError:
+        raise ModelError([Problem(source, None, (), "data nested too deeply (or containing itself) "
+                                  "to be a model")]) from None
+    lines = lines or {}
     raw.setdefault("name", "model")
     found: list[tuple[Path, str]] = []
     spec: ModelSpec | None = None

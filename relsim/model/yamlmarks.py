@@ -3,6 +3,15 @@
 Model files are data: they are read with PyYAML's ``SafeLoader`` (no code
 execution) and every mapping key and sequence item is mapped to the line it
 starts on, so that validation errors can name ``file:line``.
+
+Hostile files are refused before they cost much (docs/model-format.md §15):
+nesting deeper than :data:`~relsim.model.limits.MAX_DEPTH` stops the parser
+at the line where it happens (instead of exhausting Python's stack), and a
+file whose aliases expand to more than
+:data:`~relsim.model.limits.MAX_ALIAS_EXPANSION` nodes (an "alias bomb": ten
+lines that expand to billions of nodes) is refused after parsing, by a count
+that visits every distinct node once, before anything walks the expanded
+data.
 """
 
 from __future__ import annotations
@@ -10,10 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+
+from relsim.model.limits import MAX_ALIAS_EXPANSION, MAX_DEPTH
 
 Path = tuple[Any, ...]
 
-__all__ = ["load_with_lines"]
+__all__ = ["load_with_lines", "rejoin_split_values"]
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
@@ -29,12 +41,16 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     Raises
     ------
     yaml.YAMLError
-        On malformed YAML (the error carries its own line and column).
+        On malformed YAML (the error carries its own line and column), on
+        nesting deeper than ``MAX_DEPTH``, on aliases that expand to more
+        than ``MAX_ALIAS_EXPANSION`` nodes and on an alias inside the node it
+        names.
     """
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
+            _expanded_size(node)
             _rejoin(node, set())
         data = loader.construct_document(node) if node is not None else None
     finally:
@@ -43,6 +59,63 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     if node is not None:
         _walk(node, (), lines, set())
     return data, lines
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses nesting deeper than ``MAX_DEPTH``.
+
+    PyYAML composes nodes recursively (two Python frames a level), so two
+    thousand ``[`` would end in a ``RecursionError``; counting the depth
+    here stops at the first level too many, with its line.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels "
+                                    "(the limit on nested mappings and lists)", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes in the document once every alias is expanded, refused above the limit.
+
+    Each distinct node is visited once (its expanded size is remembered), so
+    the count costs what the file's own nodes cost, however far the aliases
+    would expand.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise ComposerError(None, None, "an alias refers to a node that contains it "
+                                "(a recursive anchor)", node.start_mark)
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        open_nodes.discard(key)
+        if total > MAX_ALIAS_EXPANSION:
+            raise ComposerError(None, None, f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} "
+                                "nodes (the limit on alias expansion)", node.start_mark)
+        sizes[key] = total
+        return total
+
+    return size(root)
 
 
 def _unbalanced(node: yaml.Node) -> bool:
@@ -90,6 +163,42 @@ def _rejoin(node: yaml.Node, seen: set[int]) -> None:
                 del items[i + 1]
             _rejoin(items[i], seen)
             i += 1
+
+
+def rejoin_split_values(data: Any) -> Any:
+    """:func:`_rejoin` for data that was already parsed (``yaml.safe_load``).
+
+    ``relsim.load(yaml.safe_load(open(f)))`` receives ``{"every":
+    "weibull(shape=1.5", "mean=1y)": None}`` for ``{every: weibull(shape=1.5,
+    mean=1y)}``; the same rule as for the file re-joins it, so a dict loads
+    like the file it came from. Returns the re-joined copy of mappings and
+    lists (other values are returned as they are).
+    """
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        items = list(data.items())
+        i = 0
+        while i < len(items):
+            key, value = items[i]
+            while (isinstance(value, str) and value.count("(") > value.count(")")
+                   and i + 1 < len(items) and items[i + 1][1] is None
+                   and isinstance(items[i + 1][0], (str, int, float)) and not isinstance(items[i + 1][0], bool)):
+                value = f"{value}, {items[i + 1][0]}"
+                i += 1
+            out[key] = rejoin_split_values(value)
+            i += 1
+        return out
+    if isinstance(data, list):
+        joined: list[Any] = []
+        for item in data:
+            prev = joined[-1] if joined else None
+            if (isinstance(prev, str) and prev.count("(") > prev.count(")")
+                    and isinstance(item, (str, int, float)) and not isinstance(item, bool)):
+                joined[-1] = f"{prev}, {item}"
+            else:
+                joined.append(item)
+        return [rejoin_split_values(item) for item in joined]
+    return data
 
 
 def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int]) -> None:
