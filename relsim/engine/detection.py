@@ -22,7 +22,13 @@ Two methods (docs/model-format.md):
     truncated below ``k_down``; ``extra`` is the beat latency or the check
     timeout). While the primary is up, false suspicions start after the
     exact number of beats until a run of ``k_down`` losses, and last until
-    a run of ``k_up`` successes (:func:`beats_until_run`).
+    a run of ``k_up`` successes (:func:`beats_until_run`). This is exact
+    when a beat is missed only when it is lost: for a fixed latency, or for
+    a varying one without loss that varies by at most ``(k_down - 1)``
+    periods (then ``extra`` is the latest arrival of the beats in flight).
+    The schema refuses every other heartbeat latency with this method: late
+    beats then count as misses depending on their neighbours' latencies,
+    which only ``beats`` simulates.
 
 References
 ----------
@@ -128,6 +134,13 @@ class SampledDetector(_Detector):
     def __init__(self, service: Any, spec: Any, sim: Simulation):
         super().__init__(service, spec, sim)
         self.pending: Any = None  # the next suspect/clear event
+        # With a varying latency (allowed only without loss, varying by at most
+        # (k_down - 1) periods: docs/model-format.md), beats sent up to
+        # ``reach`` periods before the last one may still arrive after it.
+        self.reach = 0
+        if not isinstance(self.extra, Fixed):
+            spread = float(self.extra.ppf(1.0)) - float(self.extra.ppf(0.0))
+            self.reach = int(spread // self.period) if math.isfinite(spread) else 0
 
     def _at(self, delay: float, fn: Any) -> None:
         if math.isinf(delay):
@@ -178,8 +191,21 @@ class SampledDetector(_Detector):
             # suspicion would already be under way): truncated geometric.
             w = p ** np.arange(k) * (1.0 - p)
             lost_before = int(rng.choice(k, p=w / w.sum()))
-        delay = (k - 1 - lost_before + rng.random()) * self.period + self._extra()
+        delay = (k - 1 - lost_before + rng.random()) * self.period + self._latest_arrival()
         self._at(max(delay, 0.0), self._suspect)
+
+    def _latest_arrival(self) -> float:
+        """When, after the last beat was sent, the latest beat sent so far arrives.
+
+        The deadline runs from the last arrival, which is the last beat's own
+        latency unless an earlier beat, sent ``m`` periods before it, arrives
+        later still (reordering): the maximum of ``L_m - m * period`` over the
+        beats that can still be in flight.
+        """
+        latest = self._extra()
+        for m in range(1, self.reach + 1):
+            latest = max(latest, self._extra() - m * self.period)
+        return latest
 
     def primary_up(self) -> None:
         """The primary serves again: beats reach the controller at once."""
@@ -199,12 +225,34 @@ class BeatDetector(_Detector):
         self.deadline: Any = None
         self.last_heard = 0.0
         phase = self.rng.random() * self.period
+        self.next_beat = phase
         sim.after(phase, self._beat)
+        # How far back a beat may have been sent and still be in flight.
+        hi = float(self.extra.ppf(1.0))
+        if not math.isfinite(hi):
+            hi = float(self.extra.ppf(1.0 - 1e-12))
+        self.in_flight = int(hi // self.period) + 1 if self.kind == "heartbeat" else 0
 
     def watch(self) -> None:
+        """A (new) primary serves: the controller hears it now, in steady state.
+
+        The beats it sent before now that are still in flight arrive as they
+        would have, so that a latency longer than the gap to the next beat
+        does not look like a silence at the start (the sampled method starts
+        the same way: heard now, no beat missing).
+        """
         self.suspected = False
         self.misses = self.passes = 0
-        self._heard(self.sim.env.now)
+        now = self.sim.env.now
+        self._heard(now)
+        for m in range(1, self.in_flight + 1):
+            sent = self.next_beat - m * self.period
+            if sent >= now:
+                continue
+            if self._coin() >= self.p:
+                arrival = sent + self._extra()
+                if arrival > now:
+                    self._arrive(arrival - now)
 
     def primary_down(self, silent: bool) -> None:
         return None  # the beats tell
@@ -215,18 +263,14 @@ class BeatDetector(_Detector):
     def _beat(self, _ev: Any) -> None:
         sim = self.sim
         sim.after(self.period, self._beat)
+        self.next_beat = sim.env.now + self.period
         if self.service.primary is None:
             return
         answers = self.service.answers(self.sees_silent)
         ok = answers and self._coin() >= self.p
         if self.kind == "heartbeat":
             if ok:
-                ev = Event(sim.env)
-                ev._ok = True
-                ev._value = None
-                ev.callbacks.append(lambda _e: self._received())
-                # URGENT: a beat arriving at the very instant of the deadline counts.
-                sim.env.schedule(ev, URGENT, self._extra())
+                self._arrive(self._extra())
         else:
             if ok:
                 self._check_passed()
@@ -234,6 +278,14 @@ class BeatDetector(_Detector):
                 sim.after(self.extra.mean, lambda _e: self._check_failed())
 
     # heartbeat
+    def _arrive(self, delay: float) -> None:
+        ev = Event(self.sim.env)
+        ev._ok = True
+        ev._value = None
+        ev.callbacks.append(lambda _e: self._received())
+        # URGENT: a beat arriving at the very instant of the deadline counts.
+        self.sim.env.schedule(ev, URGENT, delay)
+
     def _received(self) -> None:
         self._heard(self.sim.env.now)
         self._clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from relsim.dists import Fixed
 from relsim.model.common import (
@@ -131,6 +131,38 @@ class Detection(_Frozen):
     health_check: HealthCheck | None = None
     method: Literal["sampled", "beats"] = "sampled"
     controller: str | None = None
+
+    @model_validator(mode="after")
+    def _sampled_is_exact(self) -> Detection:
+        """Refuse a heartbeat whose latency the sampled method cannot treat exactly.
+
+        The sampled method is exact for a fixed latency (every arrival is the
+        send time shifted by the same amount, so a beat is missed only when it
+        is lost), and for a varying latency when no beat is lost and the
+        latency varies by at most ``(misses - 1) * period``: then some beat
+        arrives in every window of ``misses`` periods, so there are no false
+        suspicions, and the detection delay is drawn with the latest arrival
+        of the beats still in flight. Any other varying latency makes late
+        beats count as misses in a way that depends on the latencies of
+        neighbouring beats, which only ``method: beats`` simulates
+        (docs/model-format.md, ``detection``).
+        """
+        hb = self.heartbeat
+        if self.method != "sampled" or hb is None or isinstance(hb.latency, Fixed):
+            return self
+        reach = (hb.misses - 1) * hb.period
+        if hb.loss > 0.0:
+            why = f"loss {hb.loss:.6g} > 0"
+        else:
+            spread = float(hb.latency.ppf(1.0)) - float(hb.latency.ppf(0.0))
+            if spread <= reach:
+                return self
+            why = f"it varies by {spread:g} s > (misses - 1) * period = {reach:g} s"
+        raise ValueError(
+            f"heartbeat latency {hb.latency!r} varies and {why}: late beats count as misses, "
+            "which method: sampled cannot draw exactly (it needs a fixed latency, or loss 0 and "
+            "a latency that varies by at most (misses - 1) * period); "
+            "use method: beats, or a fixed latency")
 
 
 class StateTransfer(_Frozen):
