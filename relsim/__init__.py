@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from relsim.errors import BackendError, Interrupted, RelsimError, StoreMismatch, Unsupported
     from relsim.experiment import run
     from relsim.golden_signals import golden_signals
+    from relsim.importance import importance
     from relsim.model import Model, ModelError, Problem, from_dict, load, loads
     from relsim.results import Results
     from relsim.sensitivity import sensitivity
@@ -57,6 +58,7 @@ _LAZY: dict[str, str] = {
     "format_duration": "relsim.units",
     "from_dict": "relsim.model",
     "golden_signals": "relsim.golden_signals",
+    "importance": "relsim.importance",
     "lb_failure_loss": "relsim.traffic_formulas",
     "metric_registry": "relsim.metric_registry",
     "report": "relsim.report",
@@ -95,6 +97,7 @@ __all__ = [
     "format_duration",
     "from_dict",
     "golden_signals",
+    "importance",
     "lb_failure_loss",
     "load",
     "loads",

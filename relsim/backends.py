@@ -66,7 +66,10 @@ def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | Non
     out = []
     for i in reps:
         res = simulate(model, seed, i, horizon)
-        out.append((i, replication_metrics(res, model.spec.objectives), res.outages))
+        metrics = replication_metrics(res, model.spec.objectives)
+        if res.element_downtime is not None:  # asked for by importance measures
+            metrics["element_downtime"] = res.element_downtime
+        out.append((i, metrics, res.outages))
     return out
 
 

@@ -52,10 +52,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("relsim.model", "relsim.examples")),
     ("engine", ("relsim.engine",)),
     ("statistics", ("relsim.metric_registry", "relsim.metrics", "relsim.request_metrics",
-                    "relsim.intervals", "relsim.results", "relsim.experiment", "relsim.backends",
+                    "relsim.intervals", "relsim.evidence", "relsim.results", "relsim.experiment", "relsim.backends",
                     "relsim.store", "relsim.stopping", "relsim.progress", "relsim.compare",
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
-                    "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace")),
+                    "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace",
+                    "relsim.importance", "relsim.cutsets")),
     ("presentation", ("relsim.report",)),
     ("api", ("relsim",)),  # the package facade: relsim/__init__.py only
     ("cli", ("relsim.cli", "relsim.cli_", "relsim.__main__")),

@@ -128,6 +128,26 @@ class Chain:
     served: np.ndarray
     initial: int = 0
     multiplicity: int = 1  # identical independent copies this chain stands for
+    #: Interchangeable components lumped together (indices into ``elements``):
+    #: a state's status at one of them stands for any one of the class.
+    classes: list[list[int]] = field(default_factory=list)
+    #: Per element, per status code: whether the element itself serves.
+    serves: list[list[bool]] = field(default_factory=list)
+
+    def own_unavailability(self, pi: np.ndarray) -> dict[str, float]:
+        """Each tracked element's own probability of being down under ``pi``.
+
+        Lumped components are interchangeable, so each has the class average.
+        """
+        out = {}
+        for j, el in enumerate(self.elements):
+            down = ~np.asarray(self.serves[j], dtype=bool)[self.statuses[:, j]]
+            out[el] = float(pi @ down)
+        for members in self.classes:
+            mean = sum(out[self.elements[j]] for j in members) / len(members)
+            for j in members:
+                out[self.elements[j]] = mean
+        return out
 
     @property
     def n_states(self) -> int:
@@ -261,8 +281,10 @@ def build_chains(model: Model, max_states: int = MAX_STATES, lump: bool = True) 
         raise Unsupported(reasons)
     crews = model.spec.repair_crews
     comps, doms = _relevant(model)
-    failing_domains = [d for d, spec in model.domains.items() if spec.failures]
-    failing_comps = [c for c, spec in model.components.items() if spec.failures]
+    # Elements held up or down (Model.conditioned) have no failure transitions.
+    fixed = _forced(model, "never_fails") | _forced(model, "always_down")
+    failing_domains = [d for d, spec in model.domains.items() if spec.failures and d not in fixed]
+    failing_comps = [c for c, spec in model.components.items() if spec.failures and c not in fixed]
     if crews is None:
         main_doms = [d for d in failing_domains if d in doms]
         main_comps = [c for c in failing_comps if c in comps]
@@ -398,6 +420,8 @@ def build(model: Model, domains: list[str], components: list[str],
         other=other,
         up=served == 1.0,
         served=served,
+        classes=classes,
+        serves=[list(el.served) for el in els],
     )
 
 
@@ -441,15 +465,38 @@ def _classes(els: list[_Element]) -> list[list[int]]:
     return [g for g in groups.values() if len(g) > 1]
 
 
+def _forced(model: Model, which: str) -> frozenset[str]:
+    forcing = model.forcing
+    return frozenset() if forcing is None else getattr(forcing, which)
+
+
+def _held_down(model: Model, domain: str | None, down: frozenset[str]) -> bool:
+    """Whether ``domain`` or a domain enclosing it is held down."""
+    while domain is not None:
+        if domain in down:
+            return True
+        domain = model.domain_parents.get(domain)
+    return False
+
+
 def _entry_served(model: Model, els: list[_Element], pos: dict[str, int],
                   statuses: np.ndarray) -> np.ndarray:
-    """The entry service's served fraction in every state (vectorised)."""
+    """The entry service's served fraction in every state (vectorised).
+
+    Elements held down (``Model.conditioned(always_down=...)``) are down in
+    every state, and so is everything inside a domain held down.
+    """
     m = len(statuses)
+    down = _forced(model, "always_down")
     eff: list[np.ndarray] = []
     for j, el in enumerate(els):
         own = np.asarray(el.served, dtype=bool)[statuses[:, j]]
         if el.parent is not None:
             own = own & eff[el.parent]  # parents come first (top-down order)
+        if down:
+            where = el.name if el.kind == "domain" else model.components[el.name].domain
+            if _held_down(model, where, down):
+                own = np.zeros(m, dtype=bool)
         eff.append(own)
     cache: dict[str, np.ndarray] = {}
 
@@ -458,8 +505,10 @@ def _entry_served(model: Model, els: list[_Element], pos: dict[str, int],
             return service(name)
         if name in pos:
             return eff[pos[name]].astype(float)
-        # A component that never fails: up unless an enclosing domain is down.
+        # A component that never fails: up unless it or an enclosing domain is down.
         dom = model.components[name].domain
+        if name in down or _held_down(model, dom, down):
+            return np.zeros(m)
         while dom is not None and dom not in pos:
             dom = model.domain_parents.get(dom)
         return eff[pos[dom]].astype(float) if dom is not None else np.ones(m)

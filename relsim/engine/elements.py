@@ -131,7 +131,7 @@ class Element(Node):
 
     __slots__ = (
         "kind", "sim", "clocks", "children", "up", "parent_up",
-        "failing", "held", "spell_down", "place",
+        "failing", "held", "spell_down", "place", "down_since", "down_total",
     )
 
     def __init__(self, name: str, kind: str, sim: Simulation):
@@ -146,6 +146,9 @@ class Element(Node):
         self.held = False
         self.spell_down = False
         self.place: frozenset[str] = frozenset()  # enclosing domains, for reachability
+        # Its own downtime (not counting enclosing domains), for importance measures.
+        self.down_since = 0.0
+        self.down_total = 0.0
 
     def add_failures(self, specs: tuple[Any, ...]) -> None:
         self.clocks = [Clock(self, spec, i, self.sim) for i, spec in enumerate(specs)]
@@ -165,8 +168,30 @@ class Element(Node):
         for clock in self.clocks:
             clock.restart()
 
+    def own_downtime(self, now: float) -> float:
+        """Seconds this element itself has been down so far (enclosing domains aside)."""
+        return self.down_total + (0.0 if self.up else now - self.down_since)
+
+    def force_down(self) -> None:
+        """Hold this element down from now on, never repaired (importance measures).
+
+        Its failure clocks are dropped, so it takes no repair crew and never
+        comes back; the services see it fail like any failure, failover included.
+        """
+        for clock in self.clocks:
+            clock.pending = None
+        self.clocks = []
+        self.sim.begin_named_cause(self.name, "forced")
+        self._set_up(False)
+        self.sim.end_cause()
+
     # -- state propagation -------------------------------------------------
     def _set_up(self, up: bool) -> None:
+        if up != self.up and self.sim is not None:  # a failure or a recovery: own downtime
+            if up:
+                self.down_total += self.sim.env.now - self.down_since
+            else:
+                self.down_since = self.sim.env.now
         self.up = up
         self._publish(1.0 if (up and self.parent_up) else 0.0)
 

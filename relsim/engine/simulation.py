@@ -143,6 +143,9 @@ class RunResult:
     events: int = 0
     outages: list[Outage] = field(default_factory=list)
     trace: list[dict[str, Any]] | None = None
+    #: Each element's own downtime in seconds, when the model asks for it
+    #: (``Model.conditioned(element_downtime=True)``, for importance measures).
+    element_downtime: dict[str, float] | None = None
     requests: dict[str, float] | None = None  # request tallies, with a workload
 
 
@@ -390,6 +393,10 @@ class Simulation:
     # -- running -----------------------------------------------------------
     def run(self) -> RunResult:
         """Run to the horizon and return the replication's tallies."""
+        forcing = self.model.forcing
+        if forcing is not None:
+            for name in forcing.never_fails:  # a perfect element: no failure clock
+                self.nodes[name].clocks = []
         for el in self.elements:
             el.start()
         for node in self._start_order():
@@ -398,6 +405,13 @@ class Simulation:
             self.traffic.start()
         if self.path.s < 1.0:  # only possible with a degenerate model
             self._entry_changed(self.path, 1.0, self.path.s)
+        if forcing is not None:
+            # Held down after everything started, as a failure at t=0 would
+            # be: services react (failover included) and an outage it causes
+            # names the element, with kind "forced".
+            for el in self.elements:
+                if el.name in forcing.always_down:
+                    el.force_down()
         self.env.run(until=self.horizon)
         now = self.horizon
         res = self.result
@@ -415,6 +429,8 @@ class Simulation:
         eid = getattr(self.env, "_eid", None)
         self.result.events = next(eid) if eid is not None else 0
         self.result.trace = self.trace
+        if forcing is not None and forcing.element_downtime:
+            self.result.element_downtime = {el.name: el.own_downtime(now) for el in self.elements}
         return self.result
 
 

@@ -1,6 +1,6 @@
 """Model description: schema, loading, validation and errors."""
 
 from relsim.model.errors import ModelError, Problem
-from relsim.model.loading import ExpandedComponent, Model, from_dict, load, loads
+from relsim.model.loading import ExpandedComponent, Forcing, Model, from_dict, load, loads
 
-__all__ = ["ExpandedComponent", "Model", "ModelError", "Problem", "from_dict", "load", "loads"]
+__all__ = ["ExpandedComponent", "Forcing", "Model", "ModelError", "Problem", "from_dict", "load", "loads"]
