@@ -18,6 +18,7 @@ from typing import Any
 
 from relsim.backends import Backend, RunRecord, plan_chunks, run_chunk, use_backend
 from relsim.errors import Interrupted
+from relsim.evidence import outage_duration_assumption
 from relsim.metric_registry import applicable
 from relsim.model import Model, load
 from relsim.progress import Progress
@@ -212,4 +213,5 @@ def assemble(model: Model, seed: int, horizon: float,
     objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
                   if v is not None and k != "slo_window"}
     return Results.from_records(model.name, seed, horizon, done, objectives, version,
-                                metrics=applicable(model))
+                                metrics=applicable(model),
+                                assumptions={"outage_duration_s": outage_duration_assumption(model)})

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FEATURES", "KINDS", "METRICS", "UNITS", "Metric", "applicable", "get", "names"]
+__all__ = ["EVIDENCE", "FEATURES", "KINDS", "METRICS", "UNITS", "Metric", "applicable", "get", "names"]
 
 #: Units a metric can have, with how the text outputs show them.
 UNITS = {
@@ -43,6 +43,19 @@ KINDS = {
     "replication": "one value per replication; mean, Student-t CI and percentiles over replications",
     "ratio": "ratio of totals over all replications; delta-method standard error",
     "pooled": "statistic of all events pooled over replications; bootstrap over replications",
+}
+
+
+#: What a metric's interval rests on (docs/model-format.md §16, relsim/evidence.py).
+EVIDENCE = {
+    "outages": "the outages seen: few outages give a bound under a stated outage-duration assumption",
+    "count": "its own events (total count): few events give the exact Poisson interval",
+    "episodes": "the replications where it was not zero",
+    "replications": "the replications",
+    "bernoulli": "the replications where it happened: exact Clopper-Pearson interval",
+    "events": "the events pooled over replications",
+    "quantile": "the events pooled over replications; enough must lie beyond the percentile",
+    "maximum": "the largest event: a maximum has no confidence interval",
 }
 
 
@@ -121,8 +134,12 @@ class Metric:
     exact : bool
         Whether :func:`relsim.analytic.solve` gives its exact value.
     core : bool
-        Shown by ``relsim run`` even when zero (other applicable metrics
-        are shown when any replication saw something).
+        One of the headline metrics every model reports.
+    evidence : str
+        A key of :data:`EVIDENCE`: what the interval rests on, which decides
+        when it is established and which interval replaces it when it is
+        not (:mod:`relsim.evidence`). Derived from ``kind`` and ``unit``
+        unless given.
     """
 
     name: str
@@ -132,10 +149,13 @@ class Metric:
     applies: str = "always"
     exact: bool = False
     core: bool = False
+    evidence: str = ""
 
     def __post_init__(self) -> None:
+        if not self.evidence:
+            object.__setattr__(self, "evidence", _default_evidence(self))
         for field, value, table in (("unit", self.unit, UNITS), ("kind", self.kind, KINDS),
-                                    ("applies", self.applies, FEATURES)):
+                                    ("applies", self.applies, FEATURES), ("evidence", self.evidence, EVIDENCE)):
             if value not in table:
                 raise ValueError(f"metric {self.name}: {field} {value!r} is not one of {', '.join(table)}")
 
@@ -149,7 +169,15 @@ class Metric:
         return bool(FEATURES[self.applies][0](model))
 
 
-def _m(name: str, unit: str, kind: str, description: str, applies: str = "always", **flags: bool) -> Metric:
+def _default_evidence(m: Metric) -> str:
+    if m.kind == "ratio":
+        return "events"
+    if m.kind == "pooled":
+        return "maximum" if m.name.endswith("_max") else "quantile"
+    return {"1/year": "count", "seconds/year": "episodes"}.get(m.unit, "replications")
+
+
+def _m(name: str, unit: str, kind: str, description: str, applies: str = "always", **flags: Any) -> Metric:
     return Metric(name, unit, kind, description, applies, **flags)
 
 
@@ -159,12 +187,15 @@ _PER_YEAR = "1/year"
 _TABLE = (
     _m("availability", "fraction", _R,
        "fraction of the horizon during which the entry service was up (s = 1): 1 − downtime / horizon",
-       exact=True, core=True),
+       exact=True, core=True, evidence="outages"),
     _m("served_fraction", "fraction", _R,
        "time average of the entry service's s over the horizon (≥ availability: partial service counts "
-       "partially); with a workload, the share of requests served", exact=True, core=True),
-    _m("downtime_per_year", "seconds/year", _R, "total outage time", exact=True, core=True),
-    _m("outages_per_year", _PER_YEAR, _R, "number of outages (a censored one included)", exact=True, core=True),
+       "partially); with a workload, the share of requests served", exact=True, core=True,
+       evidence="outages"),
+    _m("downtime_per_year", "seconds/year", _R, "total outage time", exact=True, core=True,
+       evidence="outages"),
+    _m("outages_per_year", _PER_YEAR, _R, "number of outages (a censored one included)", exact=True, core=True,
+       evidence="outages"),
     _m("failures_per_year", _PER_YEAR, _R,
        "element failures of every kind — domains, components and links, overload failures included — "
        "whether or not they caused an outage; each down spell of an intermittent episode counts as one",
@@ -186,13 +217,15 @@ _TABLE = (
     _m("split_brain_per_year", "seconds/year", _R, "time with two primaries", "failover"),
     _m("elections_per_year", _PER_YEAR, _R,
        "leader elections of quorum services with election (each is also a short outage)", "election"),
-    _m("request_success", "fraction", _R, "requests served / requests offered", "workload"),
-    _m("requests_per_year", _PER_YEAR, _R, "requests offered", "workload"),
-    _m("requests_failed_per_year", _PER_YEAR, _R, "requests that failed after all their attempts", "workload"),
-    _m("writes_failed_per_year", _PER_YEAR, _R, "write requests that failed", "workload"),
+    _m("request_success", "fraction", _R, "requests served / requests offered", "workload",
+       evidence="outages"),
+    _m("requests_per_year", _PER_YEAR, _R, "requests offered", "workload", evidence="replications"),
+    _m("requests_failed_per_year", _PER_YEAR, _R, "requests that failed after all their attempts", "workload",
+       evidence="episodes"),
+    _m("writes_failed_per_year", _PER_YEAR, _R, "write requests that failed", "workload", evidence="episodes"),
     _m("duplicates_per_year", _PER_YEAR, _R,
        "duplicate executions of non-idempotent writes: a retry after an attempt a backend processed "
-       "but that timed out", "duplicates"),
+       "but that timed out", "duplicates", evidence="episodes"),
     _m("attempts_per_request", "ratio", _R,
        "attempts (first tries and retries) per request: the load amplification of retries", "workload"),
     _m("latency_p50", "seconds", _R,
@@ -204,15 +237,16 @@ _TABLE = (
     _m("breaker_open_per_year", "seconds/year", _R, "time the circuit breaker was open or half-open", "breaker"),
     _m("error_budget_burn", "ratio", _R,
        "(1 − request_success) / (1 − objectives.availability): 1 spends exactly the error budget",
-       "error_budget"),
+       "error_budget", evidence="episodes"),
     _m("writes_lost_per_year", _PER_YEAR, _R,
-       "writes acknowledged and then lost: failovers, crashes, split brains, restores, lost updates", "data"),
+       "writes acknowledged and then lost: failovers, crashes, split brains, restores, lost updates", "data",
+       evidence="episodes"),
     _m("data_loss_events_per_year", _PER_YEAR, _R, "events that lost at least one write", "data"),
     _m("p_data_loss", "fraction", _R,
        "1 if the replication lost any write, else 0: the mean is the probability of losing data within "
-       "the horizon", "data"),
+       "the horizon", "data", evidence="bernoulli"),
     _m("conflicts_per_year", _PER_YEAR, _R, "multi-primary keys written on both sides of a partition",
-       "multi_primary"),
+       "multi_primary", evidence="episodes"),
     _m("unrecoverable_per_year", _PER_YEAR, _R,
        "times no good copy was left (every replica corrupted, or every copy lost with no usable backup)",
        "data"),
@@ -221,7 +255,8 @@ _TABLE = (
        "time average of the latency replication adds to each write (rtt under sync and semi-sync while "
        "not degraded)", "data"),
     _m("slo_met", "fraction", _R,
-       "fraction of the replication's whole SLO windows whose availability met the objective", "slo"),
+       "fraction of the replication's whole SLO windows whose availability met the objective", "slo",
+       evidence="outages"),
     _m("mean_outage", "seconds", _RATIO,
        "total downtime / number of outages over all replications (n = outages)", exact=True, core=True),
     _m("outage_p95", "seconds", _POOLED, "95th percentile of all outage durations pooled", core=True),

@@ -20,6 +20,7 @@ References
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,17 +29,25 @@ import pandas as pd
 from scipy import stats
 
 from relsim.engine.simulation import RunResult
+from relsim.evidence import (
+    LEVEL,
+    MIN_EVENTS,
+    binomial_interval,
+    poisson_interval,
+    quantile_events_needed,
+)
 from relsim.metric_registry import METRICS, names
 from relsim.request_metrics import request_metrics
-from relsim.units import YEAR
+from relsim.units import YEAR, format_duration
 
 __all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise"]
 
 #: Metrics computed per replication, in reporting order (from the registry).
 PER_RUN = names("replication")
 
-SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n", "unit"]
-_STATS = SUMMARY_COLUMNS[:-1]
+SUMMARY_COLUMNS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n", "events", "established", "note",
+                   "unit"]
+_STATS = SUMMARY_COLUMNS[:8]
 
 
 def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any]:
@@ -147,24 +156,51 @@ def _ratio_row(num: np.ndarray, den: np.ndarray) -> dict[str, float]:
             "p05": p05, "p50": p50, "p95": p95, "n": int(den.sum())}
 
 
-def _pooled_row(durations_by_run: list[np.ndarray], stat: Any, seed: int) -> dict[str, float]:
-    """A statistic of all outage durations pooled, bootstrapped over replications."""
+def _weighted_quantile(sorted_x: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile (inverse of the weighted empirical CDF) of ``sorted_x``."""
+    cum = np.cumsum(weights)
+    if cum[-1] <= 0:
+        return math.nan
+    return float(sorted_x[min(int(np.searchsorted(cum, q * cum[-1], side="left")), len(sorted_x) - 1)])
+
+
+def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) -> dict[str, float]:
+    """A percentile (``q``) or the maximum (``q=None``) of all events pooled over replications.
+
+    The percentile's interval is a BCa bootstrap over replications
+    (``scipy.stats.bootstrap``): replications are resampled whole, which
+    keeps the events of one replication together. A resample is a weighting
+    of the pooled events by how often their replication was drawn, so each
+    costs one pass over the sorted events. A maximum gets no interval
+    (relsim.evidence).
+    """
     pooled = np.concatenate(durations_by_run) if durations_by_run else np.array([])
     if len(pooled) == 0:
         return dict.fromkeys(_STATS, math.nan) | {"n": 0}
-    value = float(stat(pooled))
-    rng = np.random.default_rng([seed, 0xB0075])  # fixed: summaries are reproducible
+    row = dict.fromkeys(_STATS, math.nan) | {"n": len(pooled)}
+    if q is None:
+        row["mean"] = float(pooled.max())
+        return row
+    row["mean"] = float(np.percentile(pooled, 100 * q))
     r = len(durations_by_run)
-    boots = []
-    for _ in range(200 if r > 1 else 0):
-        pick = rng.integers(0, r, r)
-        sample = np.concatenate([durations_by_run[i] for i in pick])
-        if len(sample):
-            boots.append(stat(sample))
-    se = float(np.std(boots, ddof=1)) if len(boots) > 1 else math.nan
-    lo, hi = (np.percentile(boots, [2.5, 97.5]) if len(boots) > 1 else (math.nan, math.nan))
-    return {"mean": value, "se": se, "ci_low": float(lo), "ci_high": float(hi),
-            "p05": math.nan, "p50": math.nan, "p95": math.nan, "n": len(pooled)}
+    if r < 2:
+        return row
+    owner = np.concatenate([np.full(len(d), i) for i, d in enumerate(durations_by_run)])
+    order = np.argsort(pooled, kind="stable")
+    sorted_x, sorted_owner = pooled[order], owner[order]
+
+    def statistic(idx: np.ndarray) -> float:
+        counts = np.bincount(idx.astype(int), minlength=r)
+        return _weighted_quantile(sorted_x, counts[sorted_owner].astype(float), q)
+
+    rng = np.random.default_rng([seed, 0xB0075])  # fixed: summaries are reproducible
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a degenerate bootstrap distribution gives NaN limits
+        boot = stats.bootstrap((np.arange(r),), statistic, n_resamples=999, vectorized=False,
+                               method="BCa", confidence_level=LEVEL, rng=rng)
+    lo, hi = boot.confidence_interval
+    row.update(se=float(boot.standard_error), ci_low=float(lo), ci_high=float(hi))
+    return row
 
 
 def _outage_rows(runs: pd.DataFrame, outages: pd.DataFrame, column: str, select: Any,
@@ -187,13 +223,13 @@ def _outage_rows(runs: pd.DataFrame, outages: pd.DataFrame, column: str, select:
     by_run = [g[column].to_numpy() for _, g in chosen.groupby("replication")]
     rows = {f"{prefix}_mean": mean}
     for q in quantiles:
-        rows[f"{prefix}_p{q}"] = _pooled_row(by_run, lambda x, q=q: np.percentile(x, q), seed)
-    rows[f"{prefix}_max"] = _pooled_row(by_run, np.max, seed)
+        rows[f"{prefix}_p{q}"] = _pooled_row(by_run, q / 100, seed)
+    rows[f"{prefix}_max"] = _pooled_row(by_run, None, seed)
     return rows
 
 
 def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
-              metrics: Iterable[str] | None = None) -> pd.DataFrame:
+              metrics: Iterable[str] | None = None, duration_assumption: float | None = None) -> pd.DataFrame:
     """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n, unit.
 
     Rows follow the registry's order (:data:`relsim.metric_registry.METRICS`).
@@ -202,6 +238,14 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     metrics with no data at all (an outage percentile when no outage needed
     a failover). Confidence intervals are clipped to a metric's natural
     range (availability cannot exceed 1, downtime cannot be negative).
+
+    ``events`` is what each interval rests on (outages, the metric's own
+    events, replications...) and ``established`` whether that is enough
+    for it; when it is not, the interval is replaced by one that is valid
+    with few events, or by none, and ``note`` says which
+    (:mod:`relsim.evidence`). ``duration_assumption`` is the stated bound
+    on the mean outage duration used for availability and downtime when
+    few outages were seen (:func:`relsim.evidence.outage_duration_assumption`).
     """
     wanted = set(METRICS if metrics is None else metrics)
     rows: dict[str, dict[str, float]] = {}
@@ -210,8 +254,8 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
             rows[name] = _row(runs[name].to_numpy())
     rows["mean_outage"] = _ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy())
     by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
-    rows["outage_p95"] = _pooled_row(by_run, lambda x: np.percentile(x, 95), seed)
-    rows["outage_max"] = _pooled_row(by_run, np.max, seed)
+    rows["outage_p95"] = _pooled_row(by_run, 0.95, seed)
+    rows["outage_max"] = _pooled_row(by_run, None, seed)
     # mttd: time from the start of an outage to its detection (by a failover
     # controller or a synthetic probe), over the detected outages.
     rows.update(_outage_rows(runs, outages, "detected_s", outages.get("detected_s"), "mttd", (), seed))
@@ -225,8 +269,112 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
     unknown = set(rows) - set(METRICS)
     assert not unknown, f"metrics missing from relsim.metric_registry: {sorted(unknown)}"
-    ordered = {name: _clip(rows[name], name) | {"unit": METRICS[name].unit}
+    evidence = _Evidence(runs, outages, duration_assumption)
+    ordered = {name: evidence.judge(name, _clip(rows[name], name)) | {"unit": METRICS[name].unit}
                for name in METRICS if name in rows and name in wanted}
     table = pd.DataFrame.from_dict(ordered, orient="index", columns=SUMMARY_COLUMNS)
     table.index.name = "metric"
     return table
+
+
+class _Evidence:
+    """Counts what each summary row rests on and replaces intervals that overclaim."""
+
+    def __init__(self, runs: pd.DataFrame, outages: pd.DataFrame, duration_assumption: float | None):
+        self.runs = runs
+        self.replications = len(runs)
+        self.exposure = float(runs["horizon_s"].sum()) if "horizon_s" in runs else math.nan
+        self.outages = int(runs["outages"].sum()) if "outages" in runs else 0
+        longest = float(outages["duration_s"].max()) if len(outages) else 0.0
+        self.duration = None if duration_assumption is None else max(float(duration_assumption), longest)
+
+    def judge(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
+        kind = METRICS[name].evidence
+        row = dict(row)
+        handler = getattr(self, f"_{kind}")
+        events, established, note = handler(name, row)
+        row.update(events=int(events), established=bool(established), note=note)
+        return row
+
+    def _few(self, events: int, what: str) -> str:
+        return f"not established: {events} {what} in {self.replications} replications (fewer than {MIN_EVENTS})"
+
+    def _sparse(self, events: int) -> str:
+        return f"not established: not zero in {events} of {self.replications} replications (fewer than {MIN_EVENTS})"
+
+    def _outages(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        k = self.outages
+        if k >= MIN_EVENTS and self.replications > 1:
+            return k, True, ""
+        note = self._few(k, "outages" if k != 1 else "outage")
+        lam_lo, lam_hi = poisson_interval(k, self.exposure)
+        if name == "outages_per_year":
+            row["ci_low"], row["ci_high"] = lam_lo * YEAR, lam_hi * YEAR
+            return k, False, note + "; exact Poisson interval"
+        bound = None if self.duration is None else lam_hi * self.duration
+        if bound is None:
+            row["ci_low"] = row["ci_high"] = math.nan
+            return k, False, note + "; no interval"
+        assumption = f"if outages last at most {format_duration(self.duration)} on average"
+        if name == "downtime_per_year":
+            row["ci_low"], row["ci_high"] = 0.0, bound * YEAR
+        elif METRICS[name].unit == "fraction" and name != "slo_met":
+            row["ci_low"], row["ci_high"] = max(0.0, 1.0 - bound), 1.0
+        else:
+            row["ci_low"] = row["ci_high"] = math.nan
+            return k, False, note + "; no interval"
+        return k, False, note + f"; one-sided bound {assumption}"
+
+    def _count(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        values = self.runs[name].to_numpy(float) * self.runs["horizon_s"].to_numpy(float) / YEAR
+        k = int(round(float(np.nansum(values))))
+        if k >= MIN_EVENTS and self.replications > 1:
+            return k, True, ""
+        lo, hi = poisson_interval(k, self.exposure)
+        row["ci_low"], row["ci_high"] = lo * YEAR, hi * YEAR
+        return k, False, self._few(k, "events") + "; exact Poisson interval"
+
+    def _episodes(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        values = self.runs[name].to_numpy(float)
+        quiet = 1.0 if METRICS[name].unit == "fraction" else 0.0
+        k = int(np.sum(~np.isnan(values) & (values != quiet)))
+        if k >= MIN_EVENTS:
+            return k, True, ""
+        row["ci_low"] = row["ci_high"] = math.nan
+        return k, False, self._sparse(k) + "; no interval"
+
+    def _replications(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        n = int(row["n"])
+        if n >= MIN_EVENTS:
+            return n, True, ""
+        row["ci_low"] = row["ci_high"] = math.nan
+        return n, False, f"not established: {n} replications (fewer than {MIN_EVENTS}); no interval"
+
+    def _bernoulli(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        values = self.runs[name].to_numpy(float)
+        values = values[~np.isnan(values)]
+        k = int(np.sum(values > 0))
+        row["ci_low"], row["ci_high"] = binomial_interval(k, len(values))
+        return k, len(values) > 0, "exact Clopper-Pearson interval"
+
+    def _events(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        k = int(row["n"])
+        if k >= MIN_EVENTS:
+            return k, True, ""
+        row["ci_low"] = row["ci_high"] = math.nan
+        what = "outages" if name in ("mean_outage", "rto_mean", "rpo_mean") else "events"
+        return k, False, self._few(k, what) + "; no interval"
+
+    def _quantile(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        k = int(row["n"])
+        q = int(name.rsplit("_p", 1)[1]) / 100
+        need = quantile_events_needed(q)
+        if k >= need and not math.isnan(row["ci_low"]):
+            return k, True, ""
+        row["ci_low"] = row["ci_high"] = math.nan
+        return k, False, (f"not established: {k} events, a {100 * q:g}th percentile needs {need} "
+                          "(5 beyond it); no interval")
+
+    def _maximum(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
+        row["ci_low"] = row["ci_high"] = math.nan
+        return int(row["n"]), False, "the largest observed value: a maximum has no confidence interval"

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from relsim.engine import OUTAGE_FIELDS
+from relsim.evidence import MIN_EVENTS
 from relsim.metrics import summarise
 
 __all__ = ["Results"]
@@ -33,6 +34,10 @@ class Results:
     stopping : dict or None
         With a stopping rule (``run(..., until=...)``): the rule, whether it
         was met, the replications used and the half-width reached.
+    assumptions : dict
+        What the summary assumes where the data are few:
+        ``outage_duration_s``, the stated bound on the mean outage duration
+        (:func:`relsim.evidence.outage_duration_assumption`).
     metrics : tuple of str or None
         The metrics that apply to the model
         (:func:`relsim.metric_registry.applicable`); the summary holds only
@@ -48,13 +53,15 @@ class Results:
     version: str = ""
     stopping: dict[str, Any] | None = None
     metrics: tuple[str, ...] | None = None
+    assumptions: dict[str, Any] = field(default_factory=dict)
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(cls, model: str, seed: int, horizon: float,
                      records: Sequence[tuple[int, dict[str, Any], list[tuple[Any, ...]]]],
                      objectives: dict[str, Any] | None = None, version: str = "",
-                     metrics: Sequence[str] | None = None) -> Results:
+                     metrics: Sequence[str] | None = None,
+                     assumptions: dict[str, Any] | None = None) -> Results:
         """Build Results from ``(replication, metrics, outages)`` records, in the given order."""
         rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon, **m}
                 for i, m, _ in records]
@@ -62,7 +69,7 @@ class Results:
         outage_rows = [(model, seed, i, *o) for i, _, outs in records for o in outs]
         outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
         return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version,
-                   metrics=None if metrics is None else tuple(metrics))
+                   metrics=None if metrics is None else tuple(metrics), assumptions=dict(assumptions or {}))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Results:
@@ -79,13 +86,28 @@ class Results:
         runs, outages = store.frames()
         return cls(m["model"], m["seed"], m["horizon_s"], runs, outages, dict(m.get("objectives") or {}),
                    m.get("version", ""), stopping=m.get("stopping"),
-                   metrics=tuple(m["metrics"]) if m.get("metrics") is not None else None)
+                   metrics=tuple(m["metrics"]) if m.get("metrics") is not None else None,
+                   assumptions=dict(m.get("assumptions") or {}))
 
     def summary(self) -> pd.DataFrame:
-        """One row per metric that applies: mean, se, ci_low, ci_high, p05, p50, p95, n, unit."""
+        """One row per metric that applies.
+
+        Columns: mean, se, ci_low, ci_high, p05, p50, p95, n, ``events`` (what
+        the interval rests on), ``established`` (enough of them for it),
+        ``note`` (why not, and which interval stands in) and unit.
+        """
         if self._summary is None:
-            self._summary = summarise(self.runs, self.outages, self.seed, self.metrics)
+            self._summary = summarise(self.runs, self.outages, self.seed, self.metrics,
+                                      self.assumptions.get("outage_duration_s"))
         return self._summary
+
+    @property
+    def plot(self) -> Any:
+        """Figures of these results (``results.plot.availability()``, ...): :class:`relsim.report.plots.ResultsPlots`."""
+        # the presentation layer, imported on first use so that matplotlib loads only for figures
+        from relsim.report.plots import ResultsPlots
+
+        return ResultsPlots(self)
 
     def __getitem__(self, metric: str) -> float:
         """The mean of ``metric``: ``results["availability"]``."""
@@ -103,6 +125,9 @@ class Results:
                 "p50": _num(row["p50"]),
                 "p95": _num(row["p95"]),
                 "n": int(row["n"]),
+                "events": int(row["events"]),
+                "established": bool(row["established"]),
+                "note": row["note"] or None,
                 "unit": row["unit"],
             }
         doc: dict[str, Any] = {
@@ -120,17 +145,31 @@ class Results:
         return doc
 
     def objectives_met(self) -> dict[str, Any]:
-        """Each objective with the estimate it is judged on and the verdict."""
+        """Each objective with its verdict and the figures behind it.
+
+        ``verdict`` is ``"met"``, ``"not met"`` or ``"not established"``,
+        and ``reason`` says why. Availability is met when the whole 95 %
+        interval lies at or above the target, not met when it lies below,
+        and not established when the interval straddles the target or rests
+        on too few outages (relsim.evidence). RTO and RPO are judged per
+        incident: not met as soon as one incident exceeded the objective,
+        met when every incident met it and there were at least
+        :data:`relsim.evidence.MIN_EVENTS` of them, else not established.
+        """
         out: dict[str, Any] = {}
         s = self.summary()
         target = self.objectives.get("availability")
         if target is not None:
             row = s.loc["availability"]
+            verdict, reason = _availability_verdict(row, target, len(self.runs), self.horizon)
             out["availability"] = {
                 "target": target,
                 "mean": _num(row["mean"]),
-                "met": bool(row["mean"] >= target),
-                "confident": bool(row["ci_low"] >= target) if not math.isnan(row["ci_low"]) else None,
+                "ci95": [_num(row["ci_low"]), _num(row["ci_high"])],
+                "outages": int(row["events"]),
+                "verdict": verdict,
+                "reason": reason,
+                "met": verdict == "met",
             }
         inc = self.incidents()
         for name, column, flag in (("rto", "duration_s", "rto_met"), ("rpo", "rpo_s", "rpo_met")):
@@ -138,13 +177,25 @@ class Results:
             if target is None or flag not in inc:
                 continue
             judged = inc[inc[flag].notna()]
-            worst = float(judged[column].max()) if len(judged) else math.nan
+            n = len(judged)
+            worst = float(judged[column].max()) if n else math.nan
+            missed = int((~judged[flag].astype(bool)).sum()) if n else 0
+            if missed:
+                verdict, reason = "not met", f"{missed} of {n} incidents exceeded it"
+            elif n >= MIN_EVENTS:
+                verdict, reason = "met", f"all {n} incidents met it"
+            else:
+                verdict = "not established"
+                reason = (f"only {n} incident{'s' * (n != 1)} to judge (fewer than {MIN_EVENTS}); "
+                          "run more or longer replications")
             out[name] = {
                 "target": target,
-                "incidents": len(judged),
-                "met_fraction": _num(judged[flag].astype(float).mean()) if len(judged) else None,
+                "incidents": n,
+                "met_fraction": _num(judged[flag].astype(float).mean()) if n else None,
                 "worst": _num(worst),
-                "met": bool(judged[flag].all()) if len(judged) else True,
+                "verdict": verdict,
+                "reason": reason,
+                "met": verdict == "met",
             }
         return out
 
@@ -165,6 +216,25 @@ class Results:
 
     def __repr__(self) -> str:
         return f"<Results {self.model!r}: {len(self.runs)} runs, seed={self.seed}, {len(self.outages)} outages>"
+
+
+def _availability_verdict(row: Any, target: float, runs: int, horizon: float) -> tuple[str, str]:
+    lo, hi = float(row["ci_low"]), float(row["ci_high"])
+    if not row["established"]:
+        note = str(row["note"]).removeprefix("not established: ")
+        advice = (f"{note}. Run longer (--horizon), more replications (--until 'availability "
+                  "ci<...'), or estimate a rare unavailability with relsim rare")
+        if not math.isnan(lo) and lo >= target:
+            return "met", f"the bound {lo:.6f} is at or above the target, {note.split('; ', 1)[-1]}"
+        if not math.isnan(hi) and hi < target:
+            return "not met", f"the whole interval lies below the target ({note})"
+        return "not established", advice
+    if lo >= target:
+        return "met", f"the whole 95% interval [{lo:.6f}, {hi:.6f}] is at or above the target"
+    if hi < target:
+        return "not met", f"the whole 95% interval [{lo:.6f}, {hi:.6f}] lies below the target"
+    return "not established", (f"the 95% interval [{lo:.6f}, {hi:.6f}] contains the target; run more "
+                               "replications (--until 'availability ci<...')")
 
 
 def _num(x: Any) -> float | None:

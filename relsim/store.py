@@ -35,6 +35,7 @@ import pandas as pd
 
 from relsim.engine import OUTAGE_FIELDS
 from relsim.errors import StoreMismatch
+from relsim.evidence import outage_duration_assumption
 from relsim.metric_registry import applicable
 from relsim.model import Model
 
@@ -127,6 +128,7 @@ class ResultStore:
             "version": version,
             "objectives": objectives,
             "metrics": list(applicable(model)),
+            "assumptions": {"outage_duration_s": outage_duration_assumption(model)},
             "complete": False,
         }
         store = cls(path, manifest)

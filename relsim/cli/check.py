@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from relsim.cli.common import emit
@@ -21,6 +22,7 @@ def check(args: argparse.Namespace) -> int:
     """Load every file; report all problems of all files at once (exit 2 if any)."""
     from relsim.errors import ModelError
     from relsim.model import load
+    from relsim.model.request_path import entry_warning, measured
     from relsim.units import format_duration
 
     problems = []
@@ -31,8 +33,11 @@ def check(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
             continue
         emit(f"{path}: ok ({len(model.domains)} domains, {len(model.components)} components, "
-             f"{len(model.services)} services, entry '{model.entry}', "
+             f"{len(model.services)} services, measures the {measured(model)}, "
              f"horizon {format_duration(model.horizon)})")
+        warning = entry_warning(model)
+        if warning is not None:
+            print(f"{path}: warning: {warning}", file=sys.stderr)
     if problems:
         raise ModelError(problems)
     return 0

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv and (args.attribution or args.exact):
         raise BadInput("--csv prints the summary only; use --json with --attribution or --exact")
     model = load(args.model)
+    _warn_entry(args.model, model)
     if args.resume and not args.out:
         raise BadInput("--resume needs --out DIR (the directory of the interrupted run)")
     if args.scheduler and args.backend not in (None, "dask"):
@@ -81,6 +82,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     print_results(args, model, results)
     return 0
+
+
+def _warn_entry(path: str, model: Any) -> None:
+    from relsim.model.request_path import entry_warning
+
+    warning = entry_warning(model)
+    if warning is not None:
+        print(f"{path}: warning: {warning}", file=sys.stderr)
 
 
 def _check_applies(metric: str, model: Any) -> None:

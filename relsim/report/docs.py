@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from relsim.metric_registry import FEATURES, KINDS, METRICS
+from relsim.metric_registry import EVIDENCE, FEATURES, KINDS, METRICS
 
 __all__ = ["BEGIN", "END", "metric_table", "update"]
 
@@ -19,16 +19,22 @@ BEGIN = "<!-- metrics:begin (generated from relsim/metric_registry.py: python -m
 END = "<!-- metrics:end -->"
 
 _KIND_WORDS = {"replication": "per replication", "ratio": "ratio of totals", "pooled": "pooled"}
+_EVIDENCE_WORDS = {"outages": "outages", "count": "its events", "episodes": "replications where not 0",
+                   "replications": "replications", "bernoulli": "replications (exact)",
+                   "events": "pooled events", "quantile": "events beyond the percentile",
+                   "maximum": "no interval"}
 
 
 def metric_table() -> str:
     """Every metric as a Markdown table: name, unit, summary, when it applies, meaning."""
-    assert set(_KIND_WORDS) == set(KINDS)
-    lines = ["| metric | unit | summarised | applies with | meaning |", "|---|---|---|---|---|"]
+    assert set(_KIND_WORDS) == set(KINDS) and set(_EVIDENCE_WORDS) == set(EVIDENCE)
+    lines = ["| metric | unit | summarised | interval rests on | applies with | meaning |",
+             "|---|---|---|---|---|---|"]
     for m in METRICS.values():
         applies = "every model" if m.applies == "always" else FEATURES[m.applies][1]
         exact = " Exact value from `--exact`." if m.exact else ""
-        lines.append(f"| `{m.name}` | {m.unit} | {_KIND_WORDS[m.kind]} | {applies} | {m.description}.{exact} |")
+        lines.append(f"| `{m.name}` | {m.unit} | {_KIND_WORDS[m.kind]} | {_EVIDENCE_WORDS[m.evidence]} | {applies} "
+                     f"| {m.description}.{exact} |")
     return "\n".join(lines)
 
 

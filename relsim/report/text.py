@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from relsim.evidence import MIN_EVENTS
+from relsim.metric_registry import METRICS
+from relsim.model.request_path import measured
 from relsim.report.formatting import format_ci, format_signed, format_value, text_table
 from relsim.units import format_duration
 
@@ -33,37 +36,65 @@ def results_table(model: Any, results: Any, exact: dict[str, tuple[str, str]] | 
     s = results.summary()
     lines = [
         f"model {model.name!r}: {len(results.runs)} replications of "
-        f"{format_duration(results.horizon)}, seed {results.seed}, entry service '{model.entry}'",
+        f"{format_duration(results.horizon)}, seed {results.seed}, {measured(model)}",
         "",
     ]
-    header = ("metric", "mean", "95% CI", "p05", "p50", "p95") + (("exact", "|z|") if exact else ())
+    header = ("metric", "mean", "95% CI", "p05", "p50", "p95", "based on") + (("exact", "|z|") if exact else ())
     body = []
+    notes: dict[str, list[str]] = {}
     for name, row in s.iterrows():
         name = str(name)
-        body.append((name, format_value(name, row["mean"]), format_ci(name, row["ci_low"], row["ci_high"]),
-                     format_value(name, row["p05"]), format_value(name, row["p50"]), format_value(name, row["p95"]))
+        ci = format_ci(name, row["ci_low"], row["ci_high"])
+        if "established" in row and not row["established"] and METRICS[name].evidence != "maximum":
+            ci += " *"
+            notes.setdefault(str(row["note"]), []).append(name)
+        body.append((name, format_value(name, row["mean"]), ci,
+                     format_value(name, row["p05"]), format_value(name, row["p50"]), format_value(name, row["p95"]),
+                     _based_on(name, row, len(results.runs)))
                     + (exact.get(name, ("-", "-")) if exact else ()))
     lines.append(text_table(header, body))
+    if notes:
+        lines += ["", f"* not established (fewer than {MIN_EVENTS} events, or too few beyond a percentile):"]
+        lines += [f"  {', '.join(names)}: {note.removeprefix('not established: ')}" for note, names in notes.items()]
     objectives = objectives_lines(results)
     if objectives:
         lines += ["", *objectives]
     return "\n".join(lines)
 
 
+_EVENT_WORDS = {"outages": "outages", "count": "events", "events": "events", "quantile": "events",
+                "maximum": "events"}
+
+
+def _based_on(name: str, row: Any, runs: int) -> str:
+    """How many replications or events a row rests on (``based on`` column)."""
+    if "events" not in row:
+        return str(int(row["n"]))
+    evidence = METRICS[name].evidence
+    events = int(row["events"])
+    if evidence in ("episodes", "bernoulli"):
+        return f"{events} of {runs} runs"
+    if evidence == "replications":
+        return f"{events} runs"
+    word = _EVENT_WORDS[evidence]
+    if name in ("mean_outage", "outage_p95", "outage_max", "mttd") or name.startswith("rto_"):
+        word = "outages"
+    return f"{events} {word}"
+
+
 def objectives_lines(results: Any) -> list[str]:
-    """One line per objective of the model with its verdict and the figures behind it."""
+    """One line per objective: the verdict (met, NOT met, not established) and why."""
     lines = []
-    for name, verdict in results.objectives_met().items():
-        word = "met" if verdict["met"] else "NOT met"
+    for name, v in results.objectives_met().items():
+        word = {"met": "met", "not met": "NOT met"}.get(v["verdict"], "not established")
         if name == "availability":
-            sure = "" if verdict["confident"] is None else (
-                " (whole CI above target)" if verdict["confident"] else " (CI reaches below target)")
-            lines.append(f"objective {name} >= {verdict['target']}: {word}{sure}")
+            lines.append(f"objective {name} >= {v['target']}: {word} ({v['reason']})")
         else:
-            share = verdict["met_fraction"]
-            detail = (f"{share:.1%} of {verdict['incidents']} incidents, worst {format_duration(verdict['worst'])}"
-                      if verdict["incidents"] else "no incidents")
-            lines.append(f"objective {name} <= {format_duration(verdict['target'])}: {word} ({detail})")
+            share = v["met_fraction"]
+            detail = (f"{share:.1%} of {v['incidents']} incidents within it, worst {format_duration(v['worst'])}"
+                      if v["incidents"] else "no incidents")
+            reason = "" if v["verdict"] != "not established" else f"; {v['reason']}"
+            lines.append(f"objective {name} <= {format_duration(v['target'])}: {word} ({detail}{reason})")
     return lines
 
 

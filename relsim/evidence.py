@@ -1,0 +1,117 @@
+"""How much data a figure rests on, and intervals that stay valid when it is little.
+
+A Student-t interval over replications is a large-sample interval: with few
+events (most replications see no outage at all) the per-replication values
+are a pile of zeros and a few large numbers, and the interval is far too
+narrow — with no outage at all it collapses to ``[1, 1]`` for availability,
+which claims certainty from ignorance. relsim therefore counts, for every
+summary figure, the *events* it rests on (outages, failovers, pooled
+incidents, replications) and calls the usual interval *established* only
+from :data:`MIN_EVENTS` events on. Below that, the figure keeps its point
+estimate and gets either an interval that is valid for any number of events
+or none at all, and a note that says why:
+
+* counts per year (outages, failovers, ...): the exact Poisson (Garwood)
+  interval on the total count over the total simulated time [1]_;
+* availability, served fraction, downtime and request success: a one-sided
+  bound, unavailability ≤ λ_u · D, where λ_u is the upper 95 % Poisson limit
+  of the outage rate (``3.69 / T`` with no outage in total time T) and D is a *stated
+  assumption* on the mean outage duration — the longest mean time to
+  restore among the model's failure specs (:func:`outage_duration_assumption`),
+  or the longest outage observed if that is longer. Since unavailability is
+  the outage frequency times the mean outage duration, the bound holds at
+  95 % whenever outages last D or less on average;
+* a probability per replication (``p_data_loss``): the exact
+  Clopper–Pearson interval [2]_, valid for any number of replications, so
+  always established;
+* pooled percentiles (``outage_p95``, ``rto_p99``...): established when at
+  least :data:`TAIL_EVENTS` events are expected beyond the percentile
+  (n · (1 − q) ≥ 5: 100 outages for a 95th percentile); their interval is a
+  BCa bootstrap over replications (``scipy.stats.bootstrap``) [3]_;
+* maxima (``outage_max``...): never a confidence interval — no finite
+  sample bounds a maximum from above; the observed value is reported alone.
+
+References
+----------
+.. [1] F. Garwood, "Fiducial limits for the Poisson distribution",
+   *Biometrika* 28 (1936) 437–442.
+.. [2] C. J. Clopper, E. S. Pearson, "The use of confidence or fiducial
+   limits illustrated in the case of the binomial", *Biometrika* 26 (1934)
+   404–413.
+.. [3] B. Efron, R. J. Tibshirani, *An Introduction to the Bootstrap*,
+   Chapman & Hall, 1993, ch. 14 (BCa intervals).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from scipy import stats
+
+__all__ = ["LEVEL", "MIN_EVENTS", "TAIL_EVENTS", "binomial_interval", "outage_duration_assumption",
+           "poisson_interval", "quantile_events_needed"]
+
+#: Confidence level of every interval relsim reports.
+LEVEL = 0.95
+
+#: Events a large-sample interval needs before it counts as established.
+MIN_EVENTS = 10
+
+#: Events expected beyond a pooled percentile before its interval counts.
+TAIL_EVENTS = 5
+
+
+def poisson_interval(k: int, exposure: float, level: float = LEVEL) -> tuple[float, float]:
+    """Exact (Garwood) interval of a Poisson rate from ``k`` events in ``exposure`` time.
+
+    Returns rates per unit of ``exposure``; the lower limit is 0 for k = 0
+    (the upper is then −ln(α/2) / T ≈ 3.69 / T for a two-sided 95 % level).
+    """
+    if exposure <= 0:
+        return (math.nan, math.nan)
+    alpha = 1.0 - level
+    lo = float(stats.chi2.ppf(alpha / 2, 2 * k) / 2) if k > 0 else 0.0
+    hi = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+    return (lo / exposure, hi / exposure)
+
+
+def binomial_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) interval of a probability from ``k`` successes in ``n`` trials."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    alpha = 1.0 - level
+    lo = float(stats.beta.ppf(alpha / 2, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k)) if k < n else 1.0
+    return (lo, hi)
+
+
+def quantile_events_needed(q: float) -> int:
+    """Pooled events a ``q`` percentile needs: :data:`TAIL_EVENTS` beyond it on each side."""
+    return math.ceil(TAIL_EVENTS / min(q, 1.0 - q) - 1e-9)
+
+
+def outage_duration_assumption(model: Any) -> float:
+    """The stated bound on the mean outage duration used when few outages were seen.
+
+    The longest mean time to restore among all failure specs of the model's
+    elements: ``detect + repair`` for permanent failures, ``lasts`` for
+    transient and intermittent ones (an intermittent episode can hold a
+    service down for its whole length). 0 for a model without failures,
+    whose availability is then exactly 1.
+    """
+    spec = model.spec
+    elements: list[Any] = [*model.components.values(), *model.domains.values(), *spec.links.values(),
+                           *spec.load_balancers.values()]
+    dns = getattr(spec, "dns", None)
+    if dns is not None:
+        elements.append(dns.provider)
+    longest = 0.0
+    for element in elements:
+        for failure in element.failures:
+            if failure.kind == "permanent":
+                restore = failure.repair.mean + (failure.detect.mean if failure.detect is not None else 0.0)
+            else:
+                restore = failure.lasts.mean
+            longest = max(longest, float(restore))
+    return longest

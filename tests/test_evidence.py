@@ -1,0 +1,176 @@
+"""Intervals that never claim more than the data hold (relsim/evidence.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import relsim
+from relsim.cli import main
+from relsim.evidence import (
+    MIN_EVENTS,
+    binomial_interval,
+    outage_duration_assumption,
+    poisson_interval,
+    quantile_events_needed,
+)
+
+ROOT = pathlib.Path(__file__).parent.parent
+WEB = str(ROOT / "models" / "web-three-zones.yaml")
+
+#: One unit, MTTF 1000 h, MTTR 10 h (reference case C1): unavailability 10/1010.
+UNIT = {"name": "unit", "horizon": "100h",
+        "components": {"u": {"failures": [{"kind": "permanent", "every": "exp(mean=1000h)",
+                                           "repair": "exp(mean=10h)"}]}},
+        "services": {"s": {"replicas": ["u"]}}, "objectives": {"availability": "99%"}}
+EXACT_U = 10 / 1010
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 9, 40])
+def test_poisson_interval_is_the_exact_garwood_interval(k):
+    lo, hi = poisson_interval(k, 2.0)
+    # the upper limit mu makes P(X <= k) = 2.5 %, the lower one P(X >= k) = 2.5 %
+    assert stats.poisson.cdf(k, hi * 2.0) == pytest.approx(0.025, rel=1e-6)
+    if k:
+        assert stats.poisson.sf(k - 1, lo * 2.0) == pytest.approx(0.025, rel=1e-6)
+    else:
+        assert lo == 0.0
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 50), (1, 50), (7, 20), (20, 20)])
+def test_binomial_interval_is_clopper_pearson(k, n):
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    assert binomial_interval(k, n) == pytest.approx((ci.low, ci.high))
+
+
+def test_percentiles_need_events_beyond_them():
+    assert quantile_events_needed(0.5) == 10
+    assert quantile_events_needed(0.95) == 100
+    assert quantile_events_needed(0.99) == 500
+
+
+def test_duration_assumption_is_the_longest_mean_restore():
+    assert outage_duration_assumption(relsim.load(UNIT)) == pytest.approx(36000.0)
+    quiet = relsim.load({"name": "q", "components": {"a": {}}, "services": {"s": {"replicas": ["a"]}}})
+    assert outage_duration_assumption(quiet) == 0.0
+
+
+def test_no_outage_is_not_certainty(capsys):
+    """The issue's reproduction: 50 days without an outage once printed [1, 1] and 'met'."""
+    res = relsim.run(relsim.load(WEB), runs=50, seed=0, horizon=86400)
+    row = res.summary().loc["availability"]
+    assert row["mean"] == 1.0 and row["events"] == 0 and not row["established"]
+    assert row["ci_low"] < 0.9995 < row["ci_high"] == 1.0
+    assert "0 outages in 50 replications" in row["note"]
+    verdict = res.objectives_met()["availability"]
+    assert verdict["verdict"] == "not established" and verdict["met"] is False
+    assert "relsim rare" in verdict["reason"]
+    assert main(["run", WEB, "--horizon", "1d", "--runs", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "objective availability >= 0.9995: not established" in out
+    assert "[1.000000, 1.000000]" not in out and "0 outages" in out and " *" in out
+
+
+def test_a_model_without_failures_is_exactly_available():
+    quiet = relsim.load({"name": "q", "components": {"a": {}}, "services": {"s": {"replicas": ["a"]}},
+                         "objectives": {"availability": "99.99%"}})
+    res = relsim.run(quiet, runs=3, seed=0)
+    row = res.summary().loc["availability"]
+    assert (row["ci_low"], row["ci_high"]) == (1.0, 1.0)
+    assert res.objectives_met()["availability"]["verdict"] == "met"
+
+
+def test_one_observation_is_not_an_interval():
+    """A pooled mean from one event (mttd 7.98 min [7.98 min, 7.98 min] once) gets no interval."""
+    res = relsim.run(relsim.load(UNIT), runs=3, seed=5)
+    s = res.summary()
+    assert s.loc["mean_outage", "events"] < MIN_EVENTS
+    assert math.isnan(s.loc["mean_outage", "ci_low"]) and not s.loc["mean_outage", "established"]
+
+
+def test_maxima_never_get_an_interval():
+    res = relsim.run(relsim.load(ROOT / "models" / "ap-hot-two-zones.yaml"), runs=20, seed=0)
+    s = res.summary()
+    for name in ("outage_max", "rto_max"):
+        assert math.isnan(s.loc[name, "ci_low"]) and math.isnan(s.loc[name, "ci_high"])
+        assert "no confidence interval" in s.loc[name, "note"]
+    # with hundreds of outages the 95th percentile is established and its BCa interval holds it
+    p95 = s.loc["outage_p95"]
+    assert p95["events"] >= 100 and p95["established"]
+    assert p95["ci_low"] <= p95["mean"] <= p95["ci_high"]
+
+
+def test_a_percentile_from_few_events_is_not_established():
+    res = relsim.run(relsim.load(ROOT / "models" / "ap-hot-two-zones.yaml"), runs=3, seed=0, horizon=86400 * 60)
+    p95 = res.summary().loc["outage_p95"]
+    assert p95["events"] < 100 and not p95["established"] and math.isnan(p95["ci_low"])
+
+
+def test_few_events_get_the_exact_poisson_interval():
+    res = relsim.run(relsim.load(UNIT), runs=4, seed=2)
+    row = res.summary().loc["outages_per_year"]
+    k = int(row["events"])
+    assert k < MIN_EVENTS and not row["established"]
+    lo, hi = poisson_interval(k, 4 * 100 * 3600)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo * 365 * 86400, hi * 365 * 86400))
+
+
+def test_p_data_loss_has_the_clopper_pearson_interval():
+    res = relsim.run(relsim.load(ROOT / "models" / "db-two-zones-async.yaml"), runs=12, seed=0, horizon=86400 * 30)
+    row = res.summary().loc["p_data_loss"]
+    k = int(round(row["mean"] * 12))
+    assert row["events"] == k and (row["ci_low"], row["ci_high"]) == pytest.approx(binomial_interval(k, 12))
+
+
+@pytest.mark.slow
+def test_the_few_outage_bound_covers_the_true_unavailability():
+    """Coverage of the availability bound with about one outage per experiment.
+
+    120 independent experiments of 5 replications of 100 h each (about 0.5
+    outages per experiment): the 95 % bound must cover the exact
+    unavailability in at least 95 % of them, within 3 binomial standard
+    errors.
+    """
+    model = relsim.load(UNIT)
+    covered = []
+    for seed in range(120):
+        row = relsim.run(model, runs=5, seed=1000 + seed).summary().loc["availability"]
+        assert not row["established"]
+        covered.append(row["ci_low"] <= 1 - EXACT_U)
+    rate = float(np.mean(covered))
+    assert rate >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / len(covered)), rate
+
+
+def test_rto_verdict_needs_enough_incidents():
+    res = relsim.run(relsim.load(ROOT / "models" / "ap-hot-two-zones.yaml"), runs=2, seed=0, horizon=86400 * 10)
+    v = res.objectives_met()["rto"]
+    assert v["incidents"] < MIN_EVENTS
+    assert v["verdict"] in ("not established", "not met")
+    if v["verdict"] == "not established":
+        assert "fewer than" in v["reason"]
+
+
+def test_json_and_table_show_what_each_figure_rests_on(capsys):
+    assert main(["run", WEB, "--horizon", "1d", "--runs", "20", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    av = doc["metrics"]["availability"]
+    assert av["events"] == 0 and av["established"] is False and "0 outages" in av["note"]
+    assert doc["objectives"]["availability"]["verdict"] == "not established"
+    assert main(["run", WEB, "--horizon", "1d", "--runs", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "based on" in out.splitlines()[2]
+
+
+def test_header_says_what_is_measured(capsys):
+    path = str(ROOT / "models" / "multi-region-dns.yaml")
+    assert main(["check", path]) == 0
+    captured = capsys.readouterr()
+    assert "measures the request path of the workload to 'www'" in captured.out
+    assert "entry 'app-eu' does not choose what is measured" in captured.err
+    assert main(["run", path, "--runs", "2", "--horizon", "2d"]) == 0
+    assert "request path of the workload to 'www'" in capsys.readouterr().out
