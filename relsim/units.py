@@ -98,10 +98,9 @@ _PERCENT_RE = re.compile(rf"^\s*({_NUM})\s*%\s*$")
 
 
 def _show(value: object) -> str:
-    """Render a user-supplied value for an error message."""
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
+    """Render a user-supplied value for an error message (long ones shortened)."""
+    text = f'"{value}"' if isinstance(value, str) else str(value)
+    return text if len(text) <= 80 else f"{text[:60]}...({len(text)} characters)"
 
 
 def _is_bool(value: object) -> bool:
@@ -204,9 +203,17 @@ def parse_duration(value: str | float) -> float:
     return seconds + 0.0  # normalise -0.0
 
 
+def _float(value: Real) -> float:
+    """``float(value)``; an integer too large for a float becomes ``±inf``, not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _bare_zero(value: Real, nan_message: str, what: str, no_unit: str) -> tuple[float, str]:
     """A bare number where a unit is required: only zero is allowed."""
-    number = float(value)
+    number = _float(value)
     if math.isnan(number):
         raise ValueError(f"{nan_message}, got {_show(value)}")
     if number < 0:
@@ -323,7 +330,7 @@ def parse_fraction(value: str | float) -> float:
         raise ValueError(f"{rule}, got a boolean {value!r}")
     percent = False
     if isinstance(value, Real):
-        fraction = float(value)
+        fraction = _float(value)
     elif isinstance(value, str):
         m = _PERCENT_RE.match(value)
         if m is not None:
@@ -496,6 +503,8 @@ def parse_size(value: str) -> float:
     size = float(m.group(1)) * SIZE_UNITS[m.group(2)]
     if size < 0:
         raise ValueError(f"data size must be >= 0, got {_show(value)}")
+    if not math.isfinite(size):
+        raise ValueError(f"data size must be finite, got {_show(value)}")
     return size
 
 
@@ -510,4 +519,6 @@ def parse_bandwidth(value: str) -> float:
     rate = float(m.group(1)) * SIZE_UNITS[m.group(2)]
     if rate <= 0:
         raise ValueError(f"bandwidth must be > 0, got {_show(value)}")
+    if not math.isfinite(rate):
+        raise ValueError(f"bandwidth must be finite, got {_show(value)}")
     return rate

@@ -9,7 +9,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any, overload
 
 from relsim.dists._numpy import deferred_numpy
-from relsim.units import _is_bool, _show, format_duration_spec, parse_duration
+from relsim.units import _float, _is_bool, _show, format_duration_spec, parse_duration
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,7 +35,7 @@ def _seconds(value: object, what: str) -> float:
         return parse_duration(value)
     if _is_bool(value) or not isinstance(value, Real):
         raise ValueError(f"{what} must be a number of seconds or a duration string, got {value!r}")
-    x = float(value)
+    x = _float(value)
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{what} must be a finite number of seconds >= 0, got {value!r}")
     return x
@@ -51,7 +51,7 @@ def _positive_seconds(value: object, what: str) -> float:
 def _positive_number(value: object, what: str) -> float:
     if _is_bool(value) or not isinstance(value, Real):
         raise ValueError(f"{what} must be a positive number, got {value!r}")
-    x = float(value)
+    x = _float(value)
     if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{what} must be a positive finite number, got {value!r}")
     return x

@@ -22,7 +22,7 @@ from relsim.dists.families import (
     Uniform,
     Weibull,
 )
-from relsim.units import _UNIT_RATIO, _is_bool, _rate_parts, _show, parse_duration
+from relsim.units import _UNIT_RATIO, _float, _is_bool, _rate_parts, _show, parse_duration
 
 __all__ = ["DIST_NAMES", "parse_dist"]
 # --------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def _param_shape(params: dict[str, Any], key: str, err: Callable[..., ValueError
         if re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", text):
             x = float(text)
     elif isinstance(value, Real) and not _is_bool(value):
-        x = float(value)
+        x = _float(value)
     if x is None or not (math.isfinite(x) and x > 0):
         raise err(key, ValueError(f"must be a positive plain number (no unit), got {_show(value)}"))
     return x

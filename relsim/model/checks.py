@@ -11,6 +11,7 @@ import difflib
 from typing import Any
 
 from relsim.model.cycles import find_cycle
+from relsim.model.limits import MAX_COUNT, MAX_ELEMENTS, MAX_GROUP
 
 Path = tuple[Any, ...]
 Found = list[tuple[Path, str]]
@@ -45,7 +46,9 @@ def group_members(name: str, body: Any) -> list[str]:
     """Member names of a component entry: itself, or ``NAME-1`` .. ``NAME-N``."""
     if isinstance(body, dict) and "count" in body:
         count = body["count"]
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 1:
+        # Above MAX_GROUP the schema refuses the count; building a thousand
+        # million names first would exhaust memory.
+        if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= MAX_GROUP:
             return [f"{name}-{i}" for i in range(1, count + 1)]
         return []
     return [name]
@@ -71,8 +74,19 @@ def check_references(raw: dict[str, Any]) -> Found:
     for name, _, path in domains:
         claim(name, path)
     members: dict[str, list[str]] = {}
+    total = len(domains)
     for name, body in comps.items():
+        count = body.get("count") if isinstance(body, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool) and MAX_GROUP < count <= MAX_COUNT:
+            found.append((("components", name, "count"),
+                          f"count {count} is more than {MAX_GROUP:,} (the limit on group members)"))
         members[str(name)] = group_members(str(name), body)
+        total += len(members[str(name)])
+        if total > MAX_ELEMENTS:
+            found.append((("components", name),
+                          f"the model has more than {MAX_ELEMENTS:,} domains and components "
+                          "(the limit on elements)"))
+            break
         for m in members[str(name)]:
             claim(m, ("components", name))
         if members[str(name)] != [str(name)]:

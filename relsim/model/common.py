@@ -10,12 +10,24 @@ here lets ``schema`` import ``traffic`` without ``traffic`` importing
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from relsim.dists import Distribution, parse_dist
+from relsim.dists import Distribution, Empirical, Lognormal, Normal, parse_dist
+from relsim.model.limits import MAX_COUNT, MAX_DURATION, MAX_NUMBER, MAX_RATE, MAX_SIZE
 from relsim.units import (
+    format_duration_spec,
     parse_bandwidth,
     parse_duration,
     parse_fraction,
@@ -43,14 +55,53 @@ __all__ = [
 ]
 
 
+def _within_duration(seconds: float, value: Any) -> float:
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {value!r} is longer than {format_duration_spec(MAX_DURATION)} "
+                         "(the limit on durations)")
+    return seconds
+
+
 def _duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration like 10h, got {value!r}")
-    return parse_duration(value)
+    return _within_duration(parse_duration(value), value)
 
 
 def _dist(value: Any) -> Distribution:
-    return parse_dist(value)
+    return bounded_dist(parse_dist(value), value)
+
+
+def bounded_dist(dist: Distribution, value: Any = None) -> Distribution:
+    """``dist`` if its parameters and what its sampler derives from them are finite and within the limits.
+
+    A distribution whose parameters are representable may still overflow
+    when the engine derives what it samples from (``lognormal(mean=1h,
+    sd=1e300y)`` squares ``sd/mean``); refusing it here turns a run-time
+    ``OverflowError`` into a message at ``relsim check``.
+    """
+    shown = value if isinstance(value, str) else repr(dist)
+    params = {f.name: getattr(dist, f.name) for f in dataclasses.fields(dist)} if dataclasses.is_dataclass(dist) else {}
+    for name, param in params.items():
+        # Shapes are plain numbers; every other parameter is seconds.
+        limit, spelled = (MAX_NUMBER, f"{MAX_NUMBER:g}") if name == "shape" else \
+            (MAX_DURATION, f"{format_duration_spec(MAX_DURATION)} (the limit on durations)")
+        for x in param if isinstance(param, tuple) else (param,):
+            if isinstance(x, float) and abs(x) > limit:
+                raise ValueError(f"{shown}: {name} is beyond {spelled}")
+    # What the sampler derives from the parameters, computed as it will be
+    # (Normal and Empirical are left out: their moments need numpy or scipy,
+    # which loading a model does not import, and they cannot overflow here).
+    probes = ("sigma", "mu") if isinstance(dist, Lognormal) else () if isinstance(dist, (Normal, Empirical)) \
+        else ("mean",)
+    try:
+        derived = [float(getattr(dist, name)) for name in probes]
+    except (ArithmeticError, ValueError):
+        derived = [math.inf]
+    if not all(math.isfinite(x) for x in derived):
+        raise ValueError(f"{shown}: what it samples from is not a finite number of seconds; "
+                         "use parameters within a few orders of magnitude of each other")
+    return dist
 
 
 def _fraction(value: Any) -> float:
@@ -69,15 +120,34 @@ def _names(value: Any) -> Any:
 
 
 def _size(value: Any) -> float:
-    return parse_size(value)
+    return _at_most(parse_size(value), MAX_SIZE, value, "data sizes")
 
 
 def _bandwidth(value: Any) -> float:
-    return parse_bandwidth(value)
+    return _at_most(parse_bandwidth(value), MAX_SIZE, value, "bandwidths")
 
 
 def _rate(value: Any) -> float:
-    return parse_rate(value)
+    if isinstance(value, bool):
+        raise ValueError(f"expected a rate like 100/s, got {value!r}")
+    return _at_most(parse_rate(value), MAX_RATE, value, "rates (per second)")
+
+
+# Rates and sizes are bounded (docs/model-format.md §15) so that a rate times
+# a horizon, or a size summed over a year of writes, stays a finite float.
+def _at_most(x: float, limit: float, value: Any, what: str) -> float:
+    if not math.isfinite(x) or x > limit:
+        raise ValueError(f"{value!r} is beyond {limit:g} (the limit on {what})")
+    return x
+
+
+def _bounded_numbers(value: Any) -> Any:
+    """Refuse plain numbers beyond :data:`MAX_NUMBER` (pydantic refuses ``inf`` and ``nan``)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else (value,)
+    for x in items:
+        if isinstance(x, float) and not abs(x) <= MAX_NUMBER:
+            raise ValueError(f"{x!r} is beyond {MAX_NUMBER:g} in size (the limit on numbers)")
+    return value
 
 
 Duration = Annotated[float, BeforeValidator(_duration)]
@@ -86,7 +156,7 @@ Size = Annotated[float, BeforeValidator(_size)]
 Bandwidth = Annotated[float, BeforeValidator(_bandwidth)]
 Dist = Annotated[Distribution, BeforeValidator(_dist)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
-Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=1)]
+Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=1, le=MAX_COUNT)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
 PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
 
@@ -118,9 +188,17 @@ def _cycle_moves(*parts: tuple[str, Distribution | None]) -> None:
 
 
 class _Frozen(BaseModel):
+    # No inf or nan anywhere, and no plain number beyond MAX_NUMBER: every
+    # value the engine multiplies must stay finite (docs/model-format.md §15).
     model_config = ConfigDict(
-        extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True,
+        allow_inf_nan=False,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _finite_numbers(cls, value: Any) -> Any:
+        return _bounded_numbers(value)
 
 
 class PermanentFailure(_Frozen):

@@ -23,8 +23,8 @@ from relsim.model.common import (
     Overload,
     PositiveDuration,
     _Frozen,
+    _rate,
 )
-from relsim.units import parse_rate
 
 __all__ = [
     "CircuitBreaker",
@@ -39,12 +39,6 @@ __all__ = [
     "TrafficCheck",
     "Workload",
 ]
-
-
-def _rate(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a rate like 100/s, got {value!r}")
-    return parse_rate(value)
 
 
 Rate = Annotated[float, BeforeValidator(_rate)]

@@ -1,0 +1,76 @@
+"""Numbers that would overflow while running are refused at ``relsim check``.
+
+Each value here once passed ``check`` and ended the run in an
+``OverflowError`` or a ``MemoryError``; the limits are in
+``relsim/model/limits.py`` and docs/model-format.md §15.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import relsim
+from relsim.cli import main
+from relsim.model.limits import MAX_DURATION, MAX_GROUP
+from relsim.units import YEAR
+
+MODELS = Path(__file__).parent.parent / "models"
+BIG = "9" * 400
+
+
+def _variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = (MODELS / name).read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def _check_error(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(rf"{re.escape(str(path))}:\d+ ", err), err
+    return err
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), [
+    ("single-host.yaml", "lognormal(mean=3h, sd=1.5h)", "lognormal(mean=1h, sd=1e300y)", "limit on durations"),
+    ("single-host.yaml", "lognormal(mean=3h, sd=1.5h)", "lognormal(mean=1e-300s, sd=1y)", "not a finite"),
+    ("single-host.yaml", "weibull(shape=1.2, mean=1.5y)", "weibull(shape=0.001, scale=1y)", "not a finite"),
+    ("single-host.yaml", "availability: 99.9%", f"availability: {BIG}", "fraction must be between"),
+    ("single-host.yaml", "horizon: 1y", "horizon: 2000000y", "limit on durations"),
+    ("single-host.yaml", "repair_crews: 1", f"repair_crews: {BIG}", "less than or equal"),
+    ("backup-only.yaml", "writes: 50/s", f"writes: {BIG}", "no unit"),
+    ("backup-only.yaml", "writes: 50/s", "writes: 1e300/s", "limit on rates"),
+    ("web-tier-retries.yaml", "healthy: 2,", f"healthy: {BIG},", "less than or equal"),
+    ("multi-region-dns.yaml", "profile: [0.4,", "profile: [.inf,", "finite number"),
+    ("multi-region-dns.yaml", "profile: [0.4,", "profile: [1e300,", "limit on numbers"),
+    ("single-host.yaml", "  vm:\n    in: zone-a", "  vm:\n    count: 1000000000\n    in: zone-a", "count"),
+    ("single-host.yaml", "  vm:\n    in: zone-a", f"  vm:\n    count: {MAX_GROUP + 1}\n    in: zone-a",
+     "limit on group members"),
+])
+def test_overflowing_values_fail_at_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          name: str, old: str, new: str, message: str) -> None:
+    err = _check_error(_variant(tmp_path, name, old, new), capsys)
+    assert message in err
+
+
+def test_values_at_the_limits_still_load() -> None:
+    model = relsim.load(MODELS / "single-host.yaml").with_overrides({
+        "horizon": "1000000y", "components.vm.count": MAX_GROUP,
+        "components.vm.failures[1].lasts": "lognormal(mean=1s, sd=1000y)"})
+    assert model.horizon == MAX_DURATION == 1e6 * YEAR
+    assert len(model.components) == MAX_GROUP
+
+
+def test_huge_integers_in_units_are_value_errors() -> None:
+    from relsim.units import parse_duration, parse_fraction, parse_rate, parse_size
+
+    for parse, value in ((parse_fraction, 10**400), (parse_rate, 10**400), (parse_duration, -10**400),
+                         (parse_size, "1e400GB")):
+        with pytest.raises(ValueError):
+            parse(value)  # type: ignore[operator]
