@@ -74,3 +74,14 @@ def test_huge_integers_in_units_are_value_errors() -> None:
                          (parse_size, "1e400GB")):
         with pytest.raises(ValueError):
             parse(value)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("argv", [["--horizon", "0s"], ["--horizon", "-1h"], ["--horizon=-1h"],
+                                  ["--horizon", "2000000y"], ["--horizon", "-.5d"]])
+def test_horizon_must_be_positive_and_bounded(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(MODELS / "single-host.yaml"), "--runs", "2", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "horizons must be positive" in err or "limit on durations" in err
+    assert "Traceback" not in err and "expected one argument" not in err

@@ -38,9 +38,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--horizon -1h`` becomes ``--horizon=-1h``.
+
+    argparse reads a value like ``-1h`` as an unknown option and says only
+    "expected one argument"; joined, it reaches the option's type, which says
+    what is wrong with it (a horizon must be positive).
+    """
+    out: list[str] = []
+    for arg in argv:
+        if (out and out[-1].startswith("--") and "=" not in out[-1] and len(arg) > 1
+                and arg[0] == "-" and (arg[1].isdigit() or arg[1] == ".")):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``relsim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
     from relsim.errors import BackendError, ModelError, StoreMismatch
 
     try:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "BadInput", "add_output_options", "add_run_options",
-           "bad_value", "duration_arg", "emit", "positive_int", "seed_arg", "show_progress", "whole"]
+           "bad_value", "duration_arg", "emit", "horizon_arg", "positive_int", "seed_arg", "show_progress", "whole"]
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -31,6 +31,24 @@ def duration_arg(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def horizon_arg(text: str) -> float:
+    """An argparse type: a positive duration no longer than the limit on durations.
+
+    A negative horizon must be written ``--horizon=-1h`` to reach here (argparse
+    reads ``-1h`` as an option); :func:`relsim.cli.main` joins it for the user.
+    """
+    from relsim.model.limits import MAX_DURATION
+    from relsim.units import format_duration_spec
+
+    seconds = duration_arg(text) if not text.strip().startswith("-") else -1.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"horizons must be positive, got {text!r}: write e.g. 1y or 30d")
+    if seconds > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"horizon {text!r} is longer than {format_duration_spec(MAX_DURATION)} "
+                                         "(the limit on durations)")
+    return seconds
 
 
 def whole(minimum: int) -> Callable[[str], int]:
@@ -61,7 +79,8 @@ def add_run_options(p: argparse.ArgumentParser, runs_help: str = "replications (
     """Options of every command that runs replications: how many, seed, horizon, where."""
     p.add_argument("--runs", type=positive_int, default=100, help=runs_help)
     p.add_argument("--seed", type=seed_arg, default=0, help="base seed (default 0)")
-    p.add_argument("--horizon", type=duration_arg, default=None, help="simulated time per replication, e.g. 10y")
+    p.add_argument("--horizon", type=horizon_arg, default=None,
+                   help="simulated time per replication, e.g. 10y (positive)")
     p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="where replications run (default: processes if --jobs > 1)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from relsim.cli.common import BadInput, add_output_options, duration_arg, emit, seed_arg, whole
+from relsim.cli.common import BadInput, add_output_options, duration_arg, emit, horizon_arg, seed_arg, whole
 
 __all__ = ["add_parsers", "signals", "trace"]
 
@@ -27,7 +27,7 @@ def _one_replication(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model file (YAML)")
     p.add_argument("--seed", type=seed_arg, default=0, help="base seed (default 0)")
     p.add_argument("--replication", type=whole(0), default=0, help="replication index (default 0)")
-    p.add_argument("--horizon", type=duration_arg, default=None, help="simulated time, e.g. 30d")
+    p.add_argument("--horizon", type=horizon_arg, default=None, help="simulated time, e.g. 30d (positive)")
 
 
 def trace(args: argparse.Namespace) -> int:
