@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from relsim.units import YEAR
 
 __all__ = ["MINUTES_PER_YEAR", "ResultsPlots", "availability", "comparison", "downtime_attribution",
-           "importance", "outage_cdf", "tornado"]
+           "importance", "incident_histogram", "nines", "outage_cdf", "tornado"]
 
 MINUTES_PER_YEAR = YEAR / 60.0
 #: Colours: one for estimates, one for objectives, one for "not met".
@@ -179,6 +179,55 @@ def outage_cdf(results: Any, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def incident_histogram(results: Any, column: str = "duration_s", ax: Axes | None = None) -> Axes:
+    """Histogram of RTO (``duration_s`` of outages that needed a failover) or RPO (``rpo_s``) per incident.
+
+    Bins are logarithmic in minutes (RTO) or seconds (RPO); the objective is
+    the dashed line, incidents over it are drawn in red, and the title says
+    how many incidents met it.
+    """
+    ax = _axes(ax)
+    inc = results.incidents()
+    rto = column == "duration_s"
+    if rto:
+        chosen = inc[inc["needed_failover"].astype(bool)] if "needed_failover" in inc else inc.iloc[:0]
+        values, scale, unit, name = chosen[column].to_numpy(float) / 60.0, 60.0, "minutes", "rto"
+    else:
+        values, scale, unit, name = inc[column].dropna().to_numpy(float), 1.0, "seconds", "rpo"
+    target = results.objectives.get(name)
+    word = "recovery time (RTO)" if rto else "data lost (RPO)"
+    if len(values) == 0:
+        ax.text(0.5, 0.5, f"no incidents with a {word}", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    positive = values[values > 0]
+    lo = positive.min() if len(positive) else 1e-3
+    hi = max(values.max(), lo * 10, (target / scale) if target else 0)
+    bins = np.geomspace(lo / 1.5, hi * 1.5, 30)
+    clipped = np.clip(values, bins[0], None)  # zero data loss lands in the first bin
+    if target is None:
+        ax.hist(clipped, bins=bins, color=ESTIMATE, alpha=0.85, label="incidents")
+    else:
+        ok = clipped[values <= target / scale]
+        over = clipped[values > target / scale]
+        ax.hist([ok, over], bins=bins, stacked=True, color=[ESTIMATE, BAD],
+                label=["within the objective", "over the objective"])
+        ax.axvline(target / scale, color=TARGET, linestyle="--", linewidth=1.5,
+                   label=f"{name.upper()} objective {_minutes(target)}")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{word} per incident ({unit}, log scale)")
+    ax.set_ylabel("incidents")
+    ax.grid(True, axis="y", alpha=0.3)
+    if target is not None:
+        met = float((values <= target / scale).mean())
+        ax.set_title(f"{met:.1%} of {len(values)} incidents meet the {name.upper()} of {_minutes(target)}; "
+                     f"the worst: {_minutes(values.max() * scale)}", fontsize=10)
+    else:
+        ax.set_title(f"{len(values)} incidents; the worst: {_minutes(values.max() * scale)}", fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+
 def downtime_attribution(results: Any, by: str = "element", ax: Axes | None = None, top: int = 12) -> Axes:
     """Pareto chart: downtime per year by root cause, largest first, with 95 % intervals.
 
@@ -259,7 +308,7 @@ _MEASURE_WORDS = {
 
 
 def _default_measure(table: Any) -> str:
-    for name in ("fussell_vesely", "criticality", "birnbaum"):
+    for name in ("criticality", "fussell_vesely", "birnbaum"):
         if name in table.columns:
             return name
     numeric = [c for c in table.columns if not str(c).endswith(("_ci_low", "_ci_high", "_se"))
@@ -422,7 +471,9 @@ class ResultsPlots:
         ``runs`` defaults to the number of replications of these results,
         with the same seed.
         """
-        from relsim import importance as measures  # the statistics layer, loaded on first use
+        from relsim.importance import (
+            importance as measures,  # the statistics layer, loaded on first use
+        )
 
         n = runs if runs is not None else len(self._results.runs)
         return importance(measures(model, runs=n, seed=self._results.seed), ax, measure)
