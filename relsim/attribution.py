@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from relsim.evidence import MIN_EVENTS, poisson_interval
 from relsim.intervals import mean_ci, ratio_ci
 from relsim.results import Results
 from relsim.units import YEAR
@@ -26,7 +27,7 @@ COLUMNS = [
     "model", "seed", *CAUSE, "outages",
     "outages_per_year", "outages_per_year_ci_low", "outages_per_year_ci_high",
     "downtime_per_year", "downtime_per_year_se", "downtime_per_year_ci_low", "downtime_per_year_ci_high",
-    "share", "share_ci_low", "share_ci_high", "runs",
+    "share", "share_ci_low", "share_ci_high", "established", "runs",
 ]
 
 
@@ -46,7 +47,9 @@ def attribution(results: Results) -> pd.DataFrame:
         ``outages_per_year`` and ``downtime_per_year`` (seconds) with their
         intervals, and ``share`` of the total downtime with its interval;
         ``cause_spec`` is the index of the failure in the element's
-        ``failures`` list. Provenance columns ``model`` and ``seed`` and the
+        ``failures`` list. ``established`` is False for a cause with
+        fewer than 10 outages: its outage rate then has the exact Poisson
+        interval and its downtime and share none (NaN). Provenance columns ``model`` and ``seed`` and the
         number of replications ``runs`` come along.
     """
     runs, outages = results.runs, results.outages
@@ -62,6 +65,7 @@ def attribution(results: Results) -> pd.DataFrame:
         down = by_rep["sum"].to_numpy(float)
         count = by_rep["size"].to_numpy(float)
         d, c, s = mean_ci(down * per_year), mean_ci(count * per_year), ratio_ci(down, total)
+        established = _few_outages(int(count.sum()), float(np.sum(YEAR / per_year)), c, d, s)
         rows.append({
             "model": results.model, "seed": results.seed,
             **dict(zip(CAUSE, cause)), "outages": int(count.sum()),
@@ -70,7 +74,7 @@ def attribution(results: Results) -> pd.DataFrame:
             "downtime_per_year": d["mean"], "downtime_per_year_se": d["se"],
             "downtime_per_year_ci_low": max(d["ci_low"], 0.0), "downtime_per_year_ci_high": d["ci_high"],
             "share": s["mean"], "share_ci_low": float(np.clip(s["ci_low"], 0, 1)),
-            "share_ci_high": float(np.clip(s["ci_high"], 0, 1)), "runs": n,
+            "share_ci_high": float(np.clip(s["ci_high"], 0, 1)), "established": established, "runs": n,
         })
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.sort_values(["downtime_per_year", "cause_element", "cause_spec"],
@@ -98,13 +102,14 @@ def downtime_by(results: Results, by: str = "element") -> pd.DataFrame:
     -------
     DataFrame
         One row per group, most downtime first: ``cause``, ``outages``,
-        ``downtime_per_year`` (seconds) with ``ci_low``, ``ci_high``, and
+        ``established`` (at least 10 outages; otherwise the intervals are
+        NaN), ``downtime_per_year`` (seconds) with ``ci_low``, ``ci_high``, and
         ``share`` with ``share_ci_low``, ``share_ci_high``.
     """
     column = {"element": "cause_element", "kind": "cause_kind"}.get(by)
     if column is None:
         raise ValueError(f"downtime_by: by must be 'element' or 'kind', not {by!r}")
-    cols = ["cause", "outages", "downtime_per_year", "ci_low", "ci_high", "share", "share_ci_low",
+    cols = ["cause", "outages", "established", "downtime_per_year", "ci_low", "ci_high", "share", "share_ci_low",
             "share_ci_high"]
     runs, outages = results.runs, results.outages
     reps = runs["replication"].to_numpy()
@@ -117,9 +122,27 @@ def downtime_by(results: Results, by: str = "element") -> pd.DataFrame:
         by_rep = sub.groupby("replication")["duration_s"].agg(["sum", "size"]).reindex(reps, fill_value=0)
         down = by_rep["sum"].to_numpy(float)
         d, s = mean_ci(down * per_year), ratio_ci(down, total)
-        rows.append({"cause": str(cause), "outages": int(by_rep["size"].sum()),
+        established = _few_outages(int(by_rep["size"].sum()), float(np.sum(YEAR / per_year)), None, d, s)
+        rows.append({"cause": str(cause), "outages": int(by_rep["size"].sum()), "established": established,
                      "downtime_per_year": d["mean"], "ci_low": max(d["ci_low"], 0.0), "ci_high": d["ci_high"],
                      "share": s["mean"], "share_ci_low": float(np.clip(s["ci_low"], 0, 1)),
                      "share_ci_high": float(np.clip(s["ci_high"], 0, 1))})
     table = pd.DataFrame(rows, columns=cols)
     return table.sort_values(["downtime_per_year", "cause"], ascending=[False, True], ignore_index=True)
+
+
+def _few_outages(k: int, exposure: float, count: dict[str, float] | None, *others: dict[str, float]) -> bool:
+    """Whether ``k`` outages of one cause establish its intervals; if not, replace them.
+
+    With fewer than :data:`relsim.evidence.MIN_EVENTS` the outage rate gets
+    the exact Poisson interval and downtime and share get none (NaN), as in
+    the summary (docs/model-format.md §16).
+    """
+    if k >= MIN_EVENTS:
+        return True
+    if count is not None:
+        lo, hi = poisson_interval(k, exposure)
+        count["ci_low"], count["ci_high"] = lo * YEAR, hi * YEAR
+    for row in others:
+        row["ci_low"] = row["ci_high"] = float("nan")
+    return False

@@ -72,7 +72,10 @@ class Comparison:
         """Paired differences ``variant − baseline`` of the per-replication metrics.
 
         One row per (variant, metric): ``mean``, ``se``, ``ci_low``,
-        ``ci_high``, ``n`` and ``significant`` (the 95 % interval excludes 0).
+        ``ci_high``, ``n``, ``events`` (replications where the variants
+        differ), ``established`` (enough of them for an interval; otherwise
+        the interval is NaN) and ``significant`` (the 95 % interval
+        excludes 0).
         """
         base = self.results[self.baseline].runs
         shown = set(self.results[self.baseline].summary().index)
@@ -83,8 +86,20 @@ class Comparison:
             d.insert(0, "baseline", self.baseline)
             d.insert(0, "variant", label)
             frames.append(d)
-        cols = ["variant", "baseline", "metric", "mean", "se", "ci_low", "ci_high", "n", "significant"]
+        cols = ["variant", "baseline", "metric", "mean", "se", "ci_low", "ci_high", "n", "events", "established",
+                "significant"]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+    def plot(self, metric: str = "availability") -> Any:
+        """Each variant's ``metric`` with its 95 % CI and the paired differences: a matplotlib Figure.
+
+        Availability is drawn as downtime in minutes per year
+        (:func:`relsim.report.plots.comparison`).
+        """
+        # the presentation layer, imported on first use so that matplotlib loads only for figures
+        from relsim.report.plots import comparison
+
+        return comparison(self, metric)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON document of ``relsim compare --json``."""
@@ -95,6 +110,7 @@ class Comparison:
             diffs.setdefault(row.variant, {})[row.metric] = {
                 "mean": _num(row.mean), "se": _num(row.se),
                 "ci95": [_num(row.ci_low), _num(row.ci_high)], "significant": bool(row.significant),
+                "events": int(row.events), "established": bool(row.established),
             }
         return {"baseline": self.baseline, "runs": len(first.runs), "seed": first.seed,
                 "variants": variants, "differences": diffs}

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from relsim.evidence import MIN_EVENTS
+
 __all__ = ["mean_ci", "paired_differences", "ratio_ci"]
 
 LEVEL = 0.95
@@ -62,18 +64,29 @@ def paired_differences(base: pd.DataFrame, other: pd.DataFrame, metrics: Iterabl
     """``other − base`` per metric from per-replication rows matched on ``replication``.
 
     Returns one row per metric: mean, se, ci_low, ci_high, n (replications
-    present in both) and ``significant`` (the interval excludes 0).
+    present in both), ``events`` (replications where the two differ),
+    ``established`` (at least :data:`relsim.evidence.MIN_EVENTS` of them;
+    otherwise the interval is left out, NaN) and ``significant`` (an
+    established interval excludes 0).
     """
     joined = base.merge(other, on="replication", how="inner", suffixes=("_a", "_b"))
     rows = {}
     for m in metrics:
         if f"{m}_a" not in joined or f"{m}_b" not in joined:
             continue
-        row = mean_ci(joined[f"{m}_b"].to_numpy(float) - joined[f"{m}_a"].to_numpy(float))
+        diff = joined[f"{m}_b"].to_numpy(float) - joined[f"{m}_a"].to_numpy(float)
+        row = mean_ci(diff)
+        # With common random numbers most replications may not differ at
+        # all; the interval rests on those that do (relsim.evidence).
+        events = int(np.sum(~np.isnan(diff) & (diff != 0)))
+        row["events"], row["established"] = events, events >= MIN_EVENTS
+        if not row["established"]:
+            row["ci_low"] = row["ci_high"] = math.nan
         lo, hi = row["ci_low"], row["ci_high"]
         row["significant"] = bool(lo > 0 or hi < 0) if not math.isnan(lo) else False
         rows[m] = row
     table = pd.DataFrame.from_dict(rows, orient="index",
-                                   columns=["mean", "se", "ci_low", "ci_high", "n", "significant"])
+                                   columns=["mean", "se", "ci_low", "ci_high", "n", "events", "established",
+                                            "significant"])
     table.index.name = "metric"
     return table

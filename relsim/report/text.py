@@ -115,10 +115,14 @@ def attribution_table(table: Any) -> str:
     header = ("cause", "failure", "outages/y", "downtime/y", "95% CI", "share")
     body = [(str(r.cause_element), f"#{r.cause_spec} {r.cause_kind}", f"{r.outages_per_year:.4g}",
              format_value(m, r.downtime_per_year),
-             format_ci(m, r.downtime_per_year_ci_low, r.downtime_per_year_ci_high),
+             format_ci(m, r.downtime_per_year_ci_low, r.downtime_per_year_ci_high)
+             + ("" if getattr(r, "established", True) else " *"),
              f"{100 * r.share:.1f}%" if r.share >= 0.001 else "<0.1%")
             for r in table.itertuples()]
-    return "downtime by cause (element, failure spec index and kind):\n" + text_table(header, body, left=2)
+    text = "downtime by cause (element, failure spec index and kind):\n" + text_table(header, body, left=2)
+    if "established" in table and not table["established"].all():
+        text += f"\n* not established: fewer than {MIN_EVENTS} outages from this cause"
+    return text
 
 
 def comparison_tables(comp: Any) -> str:
@@ -137,9 +141,13 @@ def comparison_tables(comp: Any) -> str:
     for label in comp.labels[1:]:
         d = diffs[(diffs["variant"] == label) & diffs["metric"].isin(shown)]
         lines += ["", f"{label} − {comp.baseline} (paired over replications, 95% CI):"]
-        body = [[r.metric, format_signed(r.metric, r.mean), format_ci(r.metric, r.ci_low, r.ci_high),
-                 "yes" if r.significant else "no"] for r in d.itertuples()]
-        lines.append(text_table(["metric", "difference", "95% CI", "significant"], body))
+        body = [[r.metric, format_signed(r.metric, r.mean),
+                 format_ci(r.metric, r.ci_low, r.ci_high) + ("" if r.established else " *"),
+                 "yes" if r.significant else ("no" if r.established else "not established"),
+                 f"{r.events} of {r.n} runs"] for r in d.itertuples()]
+        lines.append(text_table(["metric", "difference", "95% CI", "significant", "runs that differ"], body))
+        if not d["established"].all():
+            lines.append(f"* not established: the variants differ in fewer than {MIN_EVENTS} replications")
     return "\n".join(lines)
 
 
