@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from relsim import analytic, metric_registry, report
     from relsim.attribution import attribution
     from relsim.compare import Comparison, compare
+    from relsim.cutsets import cutsets
     from relsim.dists import Distribution, parse_dist
     from relsim.engine import RunResult, simulate
     from relsim.errors import BackendError, Interrupted, RelsimError, StoreMismatch, Unsupported
@@ -53,6 +54,7 @@ _LAZY: dict[str, str] = {
     "analytic": "relsim.analytic",
     "attribution": "relsim.attribution",
     "compare": "relsim.compare",
+    "cutsets": "relsim.cutsets",
     "dns_failover_loss": "relsim.traffic_formulas",
     "expected_min_delay": "relsim.traffic_formulas",
     "format_duration": "relsim.units",
@@ -92,6 +94,7 @@ __all__ = [
     "analytic",
     "attribution",
     "compare",
+    "cutsets",
     "dns_failover_loss",
     "expected_min_delay",
     "format_duration",

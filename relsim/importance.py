@@ -142,6 +142,14 @@ def _estimates(u: np.ndarray, u_up: np.ndarray, u_down: np.ndarray, q: np.ndarra
     put("unavailability_if_up", _delta([u_up], float, lambda p: (1.0,)))
     put("unavailability_if_down", _delta([u_down], float, lambda d: (1.0,)))
     put("element_unavailability", _delta([q], float, lambda qi: (1.0,)))
+    # Unavailabilities and ratios of them are not negative in a coherent
+    # system: a symmetric delta-method interval is cut at 0 (as attribution's
+    # are), unless the estimate itself is below 0.
+    for name in ("criticality", "fussell_vesely", "raw", "rrw", "unavailability_if_up",
+                 "unavailability_if_down", "element_unavailability"):
+        low = out[f"{name}_ci_low"]
+        if not math.isnan(low):
+            out[f"{name}_ci_low"] = max(low, min(0.0, out[name]))
     return out
 
 

@@ -24,7 +24,8 @@ from relsim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, BadInput
 __all__ = ["COMMAND_MODULES", "main"]
 
 #: The modules of :mod:`relsim.cli` that define commands, in help order.
-COMMAND_MODULES = ("run", "check", "variants", "single", "rare", "metrics", "examples")
+COMMAND_MODULES = ("run", "check", "variants", "single", "rare", "metrics", "examples",
+                   "importance", "cutsets")
 
 
 def _parser() -> argparse.ArgumentParser:

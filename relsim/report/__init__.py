@@ -18,6 +18,9 @@ machine
     JSON documents and CSV for machines (``--json``, ``--csv``).
 exact
     Exact values beside simulated ones (``relsim run --exact``).
+importance
+    Importance measures and minimal cut sets (``relsim importance``,
+    ``relsim cutsets``).
 """
 
 from __future__ import annotations
