@@ -174,3 +174,26 @@ def test_header_says_what_is_measured(capsys):
     assert "entry 'app-eu' does not choose what is measured" in captured.err
     assert main(["run", path, "--runs", "2", "--horizon", "2d"]) == 0
     assert "request path of the workload to 'www'" in capsys.readouterr().out
+
+
+def test_a_difference_no_replication_shows_is_not_established():
+    """Two identical variants differ in no replication: that is no evidence of 'no difference'."""
+    path = str(ROOT / "models" / "single-host.yaml")
+    comp = relsim.compare([path, path], runs=12, seed=0, horizon=86400 * 30)
+    d = comp.differences().set_index("metric").loc["availability"]
+    assert d["events"] == 0 and not d["established"] and not d["significant"]
+    assert math.isnan(d["ci_low"]) and math.isnan(d["ci_high"])
+
+
+def test_attribution_of_a_rare_cause_is_not_established():
+    from relsim.attribution import attribution
+
+    res = relsim.run(relsim.load(WEB), runs=50, seed=0)
+    table = attribution(res)
+    rare = table[table["outages"] < MIN_EVENTS]
+    assert len(rare) and not rare["established"].any()
+    assert rare["downtime_per_year_ci_low"].isna().all()
+    for row in rare.itertuples():
+        lo, hi = poisson_interval(row.outages, 50 * 365 * 86400)
+        assert (row.outages_per_year_ci_low, row.outages_per_year_ci_high) == pytest.approx(
+            (lo * 365 * 86400, hi * 365 * 86400))
