@@ -236,21 +236,30 @@ class Element(Node):
 
     def repaired(self) -> None:
         """A crew has finished: as good as new, every clock restarts."""
+        failing = self.failing
         self.failing = None
         for clock in self.clocks:
             clock.pending = None
             clock.remaining = None
         self.sim.log("repaired", element=self.name)
-        self._set_up(True)
+        self._come_back(failing)
         for clock in self.clocks:
             clock.restart()
+
+    def _come_back(self, failing: Clock | None) -> None:
+        """Serve again; whatever this sets off (a re-admission, a DNS change) is that failure's aftermath."""
+        sim = self.sim
+        if failing is not None:
+            sim.begin_cause(self, failing)
+        self._set_up(True)
+        sim.end_cause()  # the clocks restarted next start afresh
 
     def _recover(self, _ev: Any) -> None:
         clock = self.failing
         assert clock is not None
         self.failing = None
         self.sim.log("recovered", element=self.name, spec=clock.index)
-        self._set_up(True)
+        self._come_back(clock)
         clock.restart()
         if not self.held:
             for other in self.clocks:
@@ -275,7 +284,7 @@ class Element(Node):
             sim.end_cause()
         else:
             sim.log("spell_up", element=self.name, spec=clock.index)
-            self._set_up(True)
+            self._come_back(clock)
         length = clock.draw("down" if down else "up")
         end = min(now + length, clock.episode_end)
         sim.after(end - now, lambda _ev: self._spell(not down))
@@ -298,7 +307,7 @@ class Element(Node):
     def _overload_end(self, _ev: Any) -> None:
         self.failing = None
         self.sim.log("recovered", element=self.name, spec=-1)
-        self._set_up(True)
+        self._come_back(OVERLOAD)
         if not self.held:
             for clock in self.clocks:
                 clock.resume()

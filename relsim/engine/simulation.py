@@ -266,10 +266,28 @@ class Simulation:
 
     # -- helpers for elements and services ------------------------------------
     def after(self, delay: float, callback: Callable[[Any], None]) -> Any:
-        """Call ``callback(event)`` after ``delay`` seconds; returns the event."""
+        """Call ``callback(event)`` after ``delay`` seconds; returns the event.
+
+        An event scheduled while a failure (or its recovery) is being applied
+        carries that root cause: whatever it does later — a health check
+        taking a backend out or re-admitting it, a DNS answer or cache change,
+        a failover step — is a consequence of that failure, and an outage it
+        opens names it (docs/model-format.md §14.6).
+        """
         ev = self.env.timeout(delay)
-        ev.callbacks.append(callback)
+        cause = self.cause
+        if cause is None:
+            ev.callbacks.append(callback)
+        else:
+            ev.callbacks.append(lambda e: self._caused(cause, callback, e))
         return ev
+
+    def _caused(self, cause: tuple[str, int, str], callback: Callable[[Any], None], ev: Any) -> None:
+        self.cause = cause
+        try:
+            callback(ev)
+        finally:
+            self.cause = None
 
     def _log(self, event: str, **fields: Any) -> None:
         assert self.trace is not None

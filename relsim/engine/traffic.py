@@ -164,8 +164,27 @@ class Traffic(Node):
 
     def _hour(self, _ev: Any) -> None:
         # with load-dependent success the rate's hourly steps are events too
-        self.sim.after(3600.0, self._hour)
-        self.changed()
+        sim = self.sim
+        sim.after(3600.0, self._hour)
+        now = sim.env.now
+        self._integrate(now)
+        self.c0, self.c1 = self.evaluate()
+        # No failure is being applied: an outage the new rate opens is caused
+        # by load, at the most utilised load balancer (or the workload's own
+        # rate limit) — docs/model-format.md §14.6.
+        sim.begin_named_cause(self._busiest(), "load")
+        self._breaker_watch(now)
+        self._publish(self._shown())
+        sim.end_cause()
+
+    def _busiest(self) -> str:
+        """The load balancer with the highest utilisation, else the request path itself."""
+        best, name = 0.0, self.name
+        for node in self.nodes:
+            u = getattr(node, "utilisation", 0.0)
+            if u > best:
+                best, name = u, node.name
+        return name
 
     def _routes(self) -> list[tuple[float, float, Any]]:
         """(share of requests now, its slope, leaf node) over populations and caches."""
