@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from relsim._version import __version__
 
 if TYPE_CHECKING:
-    from relsim import analytic, metric_registry, report
+    from relsim import analytic, metric_registry, plot, report
     from relsim.attribution import attribution
     from relsim.compare import Comparison, compare
     from relsim.cutsets import cutsets
@@ -70,6 +70,7 @@ _LAZY: dict[str, str] = {
     "parse_duration": "relsim.units",
     "parse_fraction": "relsim.units",
     "parse_rate": "relsim.units",
+    "plot": "relsim.plot",
     "run": "relsim.experiment",
     "sensitivity": "relsim.sensitivity",
     "simulate": "relsim.engine",
@@ -109,6 +110,7 @@ __all__ = [
     "parse_duration",
     "parse_fraction",
     "parse_rate",
+    "plot",
     "report",
     "run",
     "sensitivity",

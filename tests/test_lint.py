@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
                     "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace",
                     "relsim.importance", "relsim.cutsets")),
-    ("presentation", ("relsim.report",)),
+    ("presentation", ("relsim.report", "relsim.plot")),
     ("api", ("relsim",)),  # the package facade: relsim/__init__.py only
     ("cli", ("relsim.cli", "relsim.cli_", "relsim.__main__")),
 ]

@@ -43,8 +43,13 @@ def run_plot(args: argparse.Namespace) -> int:
         raise BadInput(f"-o {args.output}: the figure file must end in .png or .svg")
     model = load(args.model)
     fig = _figure(args, model)
+    import matplotlib
+
     try:
-        fig.savefig(args.output, dpi=150, bbox_inches="tight", metadata={"Date": None} if suffix == ".svg" else None)
+        # SVG keeps text as text: smaller files whose words can be searched and copied
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(args.output, dpi=150, bbox_inches="tight",
+                        metadata={"Date": None} if suffix == ".svg" else None)
     except OSError as exc:
         raise BadInput(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"relsim: wrote {args.output}", file=sys.stderr)

@@ -173,7 +173,7 @@ def outage_cdf(results: Any, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("outage duration (minutes, log scale)")
     ax.set_ylabel("share of outages\nshorter than this")
     ax.set_ylim(0, 1.02)
-    ax.grid(True, which="both", alpha=0.3)
+    ax.grid(True, alpha=0.3)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     return ax

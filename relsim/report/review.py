@@ -233,38 +233,39 @@ def _frame_table(frame: Any, columns: Sequence[tuple[str, str, str]], note: str 
 
 
 def _importance_table(table: Any) -> Table:
-    cols = [("rank", "rank", "num"), ("element", "element", "text"), ("kind", "kind", "text"),
-            ("criticality", "criticality", "num"), ("criticality", "95 % CI", "ci:criticality"),
-            ("birnbaum", "Birnbaum", "num"), ("fussell_vesely", "Fussell–Vesely", "num"),
-            ("fussell_vesely", "95 % CI", "ci:fussell_vesely"), ("raw", "RAW", "num"), ("rrw", "RRW", "num")]
-    cols = [c for c in cols if c[0] in table.columns]
-    exact = [c for c in table.columns if str(c).endswith("_exact")]
-    cols += [(c, c.replace("_", " "), "num") for c in exact if c.split("_exact")[0] in ("criticality", "birnbaum")]
-    if "rank" in table.columns:
-        cols[0] = ("rank", "rank", "text")
-    return _frame_table(table, cols, "Rank 1 is the element to harden first: criticality is the share of the "
-                                     "entry service's unavailability that improving the element removes. "
-                                     "Definitions in the glossary.")
+    def value(r: Any, m: str) -> Cell:
+        v = r.get(m)
+        if _nan(v):
+            return Cell("not established", "unsure")
+        lo, hi = r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high")
+        ci = "" if _nan(lo) or _nan(hi) else f" [{float(lo):.2g}, {float(hi):.2g}]"
+        exact = r.get(f"{m}_exact")
+        return Cell(f"{float(v):.3g}{ci}" + ("" if _nan(exact) else f"; exact {float(exact):.3g}"), "num")
+
+    measures = [(m, h) for m, h in (("criticality", "criticality"), ("fussell_vesely", "Fussell–Vesely"),
+                                    ("birnbaum", "Birnbaum"), ("raw", "RAW"), ("rrw", "RRW")) if m in table.columns]
+    rows = [[Cell(str(r.get("rank", i + 1)), "num"), Cell(f"{r['element']} ({r.get('kind', '')})"),
+             *(value(r, m) for m, _ in measures)] for i, (_, r) in enumerate(table.iterrows())]
+    return Table(["rank", "element", *(f"{h} [95 % CI]" for _, h in measures)], rows,
+                 "Rank 1 is the element to harden first (largest criticality: the relative gain of the entry "
+                 "service for a relative gain of the element). Definitions in the glossary.")
 
 
 def _cutsets_table(table: Any) -> Table:
     m = "downtime_per_year"
     rows = []
     for _, r in table.iterrows():
-        kinds = r.get("kinds")
-        rows.append([Cell(str(r.get("rank", "")), "num"), Cell(str(r.get("order", "")), "num"),
-                     Cell(str(r.get("cut_set", ""))),
-                     Cell(", ".join(map(str, kinds)) if isinstance(kinds, list | tuple) else ""),
-                     Cell(format_value(m, r.get(m)), "num"),
-                     Cell(format_ci(m, r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high")), "num"),
-                     Cell("-" if _nan(r.get("share")) else f"{100 * float(r['share']):.1f} %", "num"),
-                     Cell("-" if _nan(r.get("share_ci_low")) else
-                          f"[{100 * float(r['share_ci_low']):.1f}, {100 * float(r['share_ci_high']):.1f}] %", "num")])
-    return Table(["rank", "order", "elements down together", "kinds", "downtime per year", "95 % CI",
-                  "share of downtime", "95 % CI"], rows,
-                 "Minimal cut sets up to order 3: each set of elements whose failure together takes the entry "
-                 "service down, none of whose subsets does, with the downtime during which it was down. "
-                 "'(other)' is outage time no listed set explains (failover, detection, elections, larger sets).")
+        share = "-" if _nan(r.get("share")) else f"{100 * float(r['share']):.1f} %"
+        if not _nan(r.get("share_ci_low")) and not _nan(r.get("share_ci_high")):
+            share += f" [{100 * float(r['share_ci_low']):.1f}, {100 * float(r['share_ci_high']):.1f}]"
+        rows.append([Cell(str(r.get("order", "")), "num"), Cell(str(r.get("cut_set", ""))),
+                     Cell(f"{format_value(m, r.get(m))} {format_ci(m, r.get(f'{m}_ci_low'), r.get(f'{m}_ci_high'))}",
+                          "num"), Cell(share, "num")])
+    return Table(["order", "elements down together", "downtime per year [95 % CI]", "share of downtime [95 % CI]"],
+                 rows, "Minimal cut sets up to order 3: each set of elements whose failure together takes the "
+                       "entry service down, none of whose subsets does, with the downtime during which it was "
+                       "down. '(other)' is outage time no listed set explains (failover, detection, elections, "
+                       "larger sets).")
 
 
 def _sensitivity_table(table: Any) -> Table:
