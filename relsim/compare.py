@@ -22,8 +22,8 @@ import pandas as pd
 
 from relsim.backends import Backend, use_backend
 from relsim.experiment import run
-from relsim.intervals import paired_differences
-from relsim.metrics import PER_RUN
+from relsim.intervals import paired_differences, paired_quantile_difference, paired_ratio_difference
+from relsim.metrics import FAMILIES, PER_RUN, family_events
 from relsim.model import Model, load
 from relsim.results import Results
 
@@ -69,7 +69,13 @@ class Comparison:
         return wide.reindex(index=[m for m in order if m in wide.index], columns=self.labels)
 
     def differences(self) -> pd.DataFrame:
-        """Paired differences ``variant − baseline`` of the per-replication metrics.
+        """Paired differences ``variant − baseline`` of every metric the baseline reports.
+
+        Per-replication metrics are paired replication by replication;
+        ratios of totals (``mean_outage``, ``mttd``, ``rto_mean``...) with
+        the paired delta method, pooled percentiles with a paired bootstrap
+        over replications, maxima without an interval
+        (:mod:`relsim.intervals`).
 
         One row per (variant, metric): ``mean``, ``se``, ``ci_low``,
         ``ci_high``, ``n``, ``events`` (replications where the variants
@@ -77,12 +83,17 @@ class Comparison:
         the interval is NaN) and ``significant`` (the 95 % interval
         excludes 0).
         """
-        base = self.results[self.baseline].runs
-        shown = set(self.results[self.baseline].summary().index)
+        first = self.results[self.baseline]
+        base = first.runs
+        shown = list(first.summary().index)
         metrics = [m for m in PER_RUN if m in base and m in shown]
         frames = []
         for label in self.labels[1:]:
-            d = paired_differences(base, self.results[label].runs, metrics).reset_index()
+            other = self.results[label]
+            d = paired_differences(base, other.runs, metrics)
+            outage = _outage_differences(first, other, [m for m in shown if m not in metrics])
+            d = pd.concat([d, outage]) if len(outage) else d
+            d = d.reindex([m for m in shown if m in d.index]).reset_index()
             d.insert(0, "baseline", self.baseline)
             d.insert(0, "variant", label)
             frames.append(d)
@@ -117,6 +128,33 @@ class Comparison:
 
     def __repr__(self) -> str:
         return f"<Comparison of {', '.join(map(repr, self.labels))}: {len(self.results[self.baseline].runs)} runs>"
+
+
+def _outage_differences(a: Results, b: Results, names: list[str]) -> pd.DataFrame:
+    """Paired differences of the outage metrics (ratios, pooled percentiles, maxima) in ``names``."""
+    rows = {}
+    for prefix, (_, _, quantiles) in FAMILIES.items():
+        got_a, got_b = family_events(a.runs, a.outages, prefix), family_events(b.runs, b.outages, prefix)
+        if got_a is None or got_b is None:
+            continue
+        mean_name = {"outage": "mean_outage", "mttd": "mttd"}.get(prefix, f"{prefix}_mean")
+        if mean_name in names:
+            rows[mean_name] = paired_ratio_difference(got_a[0], got_a[1], got_b[0], got_b[1])
+        for q in quantiles:
+            if f"{prefix}_p{q}" in names:
+                rows[f"{prefix}_p{q}"] = paired_quantile_difference(got_a[2], got_b[2], q / 100, a.seed)
+        if f"{prefix}_max" in names:
+            rows[f"{prefix}_max"] = paired_quantile_difference(got_a[2], got_b[2], None)
+    if "restore_rto" in names and "restores" in a.runs and "restores" in b.runs:
+        rows["restore_rto"] = paired_ratio_difference(a.runs["restore_time_s"], a.runs["restores"],
+                                                      b.runs["restore_time_s"], b.runs["restores"])
+    for row in rows.values():
+        lo, hi = row["ci_low"], row["ci_high"]
+        row["significant"] = bool(lo > 0 or hi < 0) if not math.isnan(lo) else False
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "se", "ci_low", "ci_high", "n", "events",
+                                                                  "established", "significant"])
+    table.index.name = "metric"
+    return table
 
 
 def _labels(models: Sequence[ModelLike], loaded: list[Model]) -> list[str]:
@@ -174,8 +212,9 @@ def compare(
         sources = list(models.values())
     else:
         given_labels, sources = None, list(models)
-    if len(sources) < 1:
-        raise ValueError("compare needs at least one model")
+    if len(sources) < 2:
+        raise ValueError(f"compare needs at least two models, a baseline and a variant (got {len(sources)}); "
+                         "to run one model use relsim run")
     loaded = [m if isinstance(m, Model) else load(m) for m in sources]
     labels = given_labels or _labels(sources, loaded)
     results: dict[str, Results] = {}

@@ -36,6 +36,7 @@ from relsim.evidence import (
     poisson_interval,
     quantile_events_needed,
 )
+from relsim.intervals import weighted_quantile
 from relsim.metric_registry import METRICS, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
@@ -156,14 +157,6 @@ def _ratio_row(num: np.ndarray, den: np.ndarray) -> dict[str, float]:
             "p05": p05, "p50": p50, "p95": p95, "n": int(den.sum())}
 
 
-def _weighted_quantile(sorted_x: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile (inverse of the weighted empirical CDF) of ``sorted_x``."""
-    cum = np.cumsum(weights)
-    if cum[-1] <= 0:
-        return math.nan
-    return float(sorted_x[min(int(np.searchsorted(cum, q * cum[-1], side="left")), len(sorted_x) - 1)])
-
-
 def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) -> dict[str, float]:
     """A percentile (``q``) or the maximum (``q=None``) of all events pooled over replications.
 
@@ -191,7 +184,7 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
 
     def statistic(idx: np.ndarray) -> float:
         counts = np.bincount(idx.astype(int), minlength=r)
-        return _weighted_quantile(sorted_x, counts[sorted_owner].astype(float), q)
+        return weighted_quantile(sorted_x, counts[sorted_owner].astype(float), q)
 
     rng = np.random.default_rng([seed, 0xB0075])  # fixed: summaries are reproducible
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -203,28 +196,56 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
     return row
 
 
-def _outage_rows(runs: pd.DataFrame, outages: pd.DataFrame, column: str, select: Any,
-                 prefix: str, quantiles: tuple[int, ...], seed: int) -> dict[str, dict[str, float]]:
-    """Mean (ratio of totals), pooled percentiles and maximum of ``column``.
+#: Outage-metric families: prefix -> (the outages' column, which outages, percentiles).
+#: ``mean_outage``/``outage_*`` are over all outages, ``mttd`` over the detected
+#: ones, ``rto_*`` over those that needed a failover, ``rpo_*`` over those
+#: ended by a failover, resume or restore (``rpo_s`` known).
+FAMILIES: dict[str, tuple[str, str | None, tuple[int, ...]]] = {
+    "outage": ("duration_s", None, (95,)),
+    "mttd": ("detected_s", "detected_s", ()),
+    "rto": ("duration_s", "needed_failover", (50, 95, 99)),
+    "rpo": ("rpo_s", "rpo_s", (95,)),
+}
 
-    Over the outages where ``select`` is not NA. With no quantiles the mean
-    alone is reported, named ``prefix``; otherwise ``prefix_mean``,
-    ``prefix_pQ`` and ``prefix_max``.
+
+def family_events(runs: pd.DataFrame, outages: pd.DataFrame, prefix: str) -> tuple[np.ndarray, np.ndarray,
+                                                                                   list[np.ndarray]] | None:
+    """Per replication (in ``runs`` order): the sum and count of a family's values, and the values.
+
+    ``None`` when the outages table lacks what the family needs.
     """
-    if select is None or not len(outages):
-        return {}
-    chosen = outages[select.notna()]
-    if not len(chosen):
-        return {}
-    per = chosen.groupby("replication")[column].agg(["sum", "count"]).reindex(runs["replication"], fill_value=0)
-    mean = _ratio_row(per["sum"].to_numpy(), per["count"].to_numpy())
-    if not quantiles:
-        return {prefix: mean}
-    by_run = [g[column].to_numpy() for _, g in chosen.groupby("replication")]
-    rows = {f"{prefix}_mean": mean}
-    for q in quantiles:
-        rows[f"{prefix}_p{q}"] = _pooled_row(by_run, q / 100, seed)
-    rows[f"{prefix}_max"] = _pooled_row(by_run, None, seed)
+    column, select, _ = FAMILIES[prefix]
+    if column not in outages:
+        return None
+    chosen = outages
+    if select is not None:
+        if select not in outages:
+            return None
+        mask = outages[select]
+        mask = mask.astype(bool) if select == "needed_failover" else mask.notna()
+        chosen = outages[mask.to_numpy()]
+    reps = runs["replication"].to_numpy()
+    per = chosen.groupby("replication")[column].agg(["sum", "count"]).reindex(reps, fill_value=0)
+    groups = {i: g[column].to_numpy(float) for i, g in chosen.groupby("replication")}
+    empty = np.array([], dtype=float)
+    return per["sum"].to_numpy(float), per["count"].to_numpy(float), [groups.get(i, empty) for i in reps]
+
+
+def _family_rows(runs: pd.DataFrame, outages: pd.DataFrame, seed: int) -> dict[str, dict[str, float]]:
+    """Mean (ratio of totals), pooled percentiles and maximum of each outage family."""
+    rows: dict[str, dict[str, float]] = {}
+    for prefix, (_, _, quantiles) in FAMILIES.items():
+        got = family_events(runs, outages, prefix)
+        if got is None or (prefix != "outage" and got[1].sum() == 0):
+            continue
+        sums, counts, arrays = got
+        by_run = [a for a in arrays if len(a)]
+        mean_name = {"outage": "mean_outage", "mttd": "mttd"}.get(prefix, f"{prefix}_mean")
+        rows[mean_name] = _ratio_row(sums, counts)
+        for q in quantiles:
+            rows[f"{prefix}_p{q}"] = _pooled_row(by_run, q / 100, seed)
+        if prefix != "mttd":
+            rows[f"{prefix}_max"] = _pooled_row(by_run, None, seed)
     return rows
 
 
@@ -252,19 +273,7 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     for name in PER_RUN:
         if name in runs and name in wanted:
             rows[name] = _row(runs[name].to_numpy())
-    rows["mean_outage"] = _ratio_row(runs["downtime_s"].to_numpy(), runs["outages"].to_numpy())
-    by_run = [g["duration_s"].to_numpy() for _, g in outages.groupby("replication")] if len(outages) else []
-    rows["outage_p95"] = _pooled_row(by_run, 0.95, seed)
-    rows["outage_max"] = _pooled_row(by_run, None, seed)
-    # mttd: time from the start of an outage to its detection (by a failover
-    # controller or a synthetic probe), over the detected outages.
-    rows.update(_outage_rows(runs, outages, "detected_s", outages.get("detected_s"), "mttd", (), seed))
-    # RTO: durations of the outages that needed a failover or restore.
-    if "needed_failover" in outages:
-        rows.update(_outage_rows(runs, outages, "duration_s", outages["needed_failover"].astype(bool)
-                                 .where(outages["needed_failover"].astype(bool)), "rto", (50, 95, 99), seed))
-    # RPO: seconds of data lost at each failover or restore (0 when none was).
-    rows.update(_outage_rows(runs, outages, "rpo_s", outages.get("rpo_s"), "rpo", (95,), seed))
+    rows.update(_family_rows(runs, outages, seed))
     if "restores" in runs and runs["restores"].sum() > 0:
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
     unknown = set(rows) - set(METRICS)

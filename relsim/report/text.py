@@ -126,28 +126,51 @@ def attribution_table(table: Any) -> str:
 
 
 def comparison_tables(comp: Any) -> str:
-    """``relsim compare``: each variant's means, then paired differences with CIs.
+    """``relsim compare``: each variant's mean and 95 % CI, then paired differences with CIs.
 
-    A metric is listed when it applies to at least one variant.
+    A metric is listed when it applies to the baseline. An interval that is
+    not established (few events, relsim.evidence) is starred; a maximum
+    has none.
     """
     first = comp.results[comp.baseline]
-    lines = [f"{len(comp.labels)} variants, {len(first.runs)} replications each, seed {first.seed}, "
+    n = len(comp.labels)
+    lines = [f"{n} variant{'s' * (n != 1)}, {len(first.runs)} replications each, seed {first.seed}, "
              "common random numbers", ""]
-    wide = comp.side_by_side()
-    shown = [str(m) for m in wide.index]
-    lines.append(text_table(["metric", *comp.labels],
-                            [[m, *(format_value(m, wide.loc[m, v]) for v in comp.labels)] for m in shown]))
+    summaries = {label: res.summary() for label, res in comp.results.items()}
+    shown = [str(m) for m in summaries[comp.baseline].index]
+    header = ["metric"] + [h for label in comp.labels for h in (label, "95% CI")]
+    body = []
+    for m in shown:
+        cells = [m]
+        for label in comp.labels:
+            s = summaries[label]
+            if m not in s.index:
+                cells += ["-", "-"]
+                continue
+            row = s.loc[m]
+            starred = not row["established"] and METRICS[m].evidence != "maximum"
+            cells += [format_value(m, row["mean"]), format_ci(m, row["ci_low"], row["ci_high"]) + " *" * starred]
+        body.append(cells)
+    lines.append(text_table(header, body))
     diffs = comp.differences()
+    starred_any = False
     for label in comp.labels[1:]:
         d = diffs[(diffs["variant"] == label) & diffs["metric"].isin(shown)]
         lines += ["", f"{label} − {comp.baseline} (paired over replications, 95% CI):"]
-        body = [[r.metric, format_signed(r.metric, r.mean),
-                 format_ci(r.metric, r.ci_low, r.ci_high) + ("" if r.established else " *"),
-                 "yes" if r.significant else ("no" if r.established else "not established"),
-                 f"{r.events} of {r.n} runs"] for r in d.itertuples()]
-        lines.append(text_table(["metric", "difference", "95% CI", "significant", "runs that differ"], body))
-        if not d["established"].all():
-            lines.append(f"* not established: the variants differ in fewer than {MIN_EVENTS} replications")
+        body = []
+        for r in d.itertuples():
+            maximum = METRICS[r.metric].evidence == "maximum"
+            starred = not r.established and not maximum
+            starred_any |= starred
+            verdict = "yes" if r.significant else ("no" if r.established else ("-" if maximum else "not established"))
+            based = (f"{r.events} of {r.n} runs differ" if METRICS[r.metric].kind == "replication"
+                     else f"{r.events} events")
+            body.append([r.metric, format_signed(r.metric, r.mean),
+                         format_ci(r.metric, r.ci_low, r.ci_high) + " *" * starred, verdict, based])
+        lines.append(text_table(["metric", "difference", "95% CI", "significant", "based on"], body))
+    if starred_any or any(not s["established"].all() for s in summaries.values()):
+        lines += ["", f"* not established: fewer than {MIN_EVENTS} events (or replications that differ), or too "
+                      "few beyond a percentile; maxima have no interval"]
     return "\n".join(lines)
 
 
