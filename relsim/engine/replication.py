@@ -22,10 +22,14 @@ simulation into data-loss events (writes lost, seconds of data lost):
   vectors keep both for repair).
 * **corruption** - silent corruption of a replica, found by scrubs or read
   repair and re-copied from a good replica; unrecoverable when no good copy
-  is left, which forces a restore from the newest good backup.
+  is left, which forces a restore from the newest good backup (an outage
+  with ``cause_kind: data-loss``).
 * **disasters** - failures with ``destroys`` wipe the data inside a domain
   (``online``: except offline backups); with no copy left the service is
   down until a restore completes.
+* **data lost for good** - with no usable backup, everything written since
+  the data set was last started is lost and the service is down for
+  ``rebuild`` while it starts again empty.
 
 References
 ----------
@@ -70,6 +74,8 @@ class DataProtection:
         self._latency_mark = 0.0
         self.destroyed: set[int] = set()  # replicas whose data is gone
         self.lost_all_at: float | None = None
+        self.data_since = 0.0  # when the current data set started (0, or the last rebuild)
+        self.counted = False  # this loss is already in ``unrecoverable``
         self.restoring: Any = None
         self.destroy_log: list[tuple[str, str, float]] = []
         self.corrupted: dict[int, float] = {}
@@ -338,13 +344,7 @@ class DataProtection:
         spec = self.spec.restore
         backup = self.best_backup(self.sim.env.now, before=self.lost_all_at)
         if spec is None or backup is None:
-            self.unrecoverable += 1
-            lost_since = self.lost_all_at or 0.0
-            self.sim.log("restore_impossible", service=self.svc.name,
-                         reason="no backup" if spec is not None else "no restore configured")
-            self.record("unrecoverable", int(self.rng.poisson(self.spec.writes * lost_since))
-                        if self.spec.writes * lost_since > 0 else 0, lost_since, rpo=True)
-            self._restored()
+            self._rebuild("no backup" if spec is not None else "no restore configured")
             return
         duration = float(self.sim.streams.sampler(spec.time, f"{self.svc.name}/data/restore")()) + \
             float(self.sim.streams.sampler(spec.activation, f"{self.svc.name}/data/activation")())
@@ -362,8 +362,37 @@ class DataProtection:
 
         self.restoring = self.sim.after(duration, done)
 
+    def _rebuild(self, reason: str) -> None:
+        """No usable copy or backup: the data is lost for good; start again empty.
+
+        Everything written since the data set started (time 0 or the last
+        rebuild) up to the loss is gone. The service stays down (writes and
+        reads have no data to serve) for a ``rebuild`` draw, then serves an
+        empty data set (docs/data.md).
+        """
+        sim = self.sim
+        now = sim.env.now
+        lost_at = self.lost_all_at if self.lost_all_at is not None else now
+        window = max(lost_at - self.data_since, 0.0)
+        if not self.counted:
+            self.unrecoverable += 1
+        sim.log("restore_impossible", service=self.svc.name, reason=reason)
+        lam = self.spec.writes
+        self.record("unrecoverable", int(self.rng.poisson(lam * window)) if lam * window > 0 else 0,
+                    window, rpo=True)
+        duration = float(sim.streams.sampler(self.spec.rebuild, f"{self.svc.name}/data/rebuild")())
+        sim.log("rebuild_started", service=self.svc.name, duration=duration)
+
+        def done(_ev: Any) -> None:
+            self.data_since = sim.env.now
+            sim.log("rebuilt", service=self.svc.name)
+            self._restored()
+
+        self.restoring = sim.after(duration, done)
+
     def _restored(self) -> None:
         self.lost_all_at = None
+        self.counted = False
         self.restoring = None
         self.destroyed.clear()
         self.corrupted.clear()
@@ -449,10 +478,15 @@ class DataProtection:
             sim.after(repair, fixed)
         elif self.lost_all_at is None:
             sim.log("corruption_unrecoverable", service=self.svc.name)
-            self.unrecoverable += 1
+            self.unrecoverable += 1  # no good copy left (counted once, backup or not)
+            self.counted = True
             self.lost_all_at = self.corrupt_since or sim.env.now
+            # The service stops serving its corrupted data: an outage of its
+            # own, until a restore (or a rebuild) brings the data back.
+            sim.begin_named_cause(self.svc.name, "data-loss")
             self._maybe_restore()
             self.svc.data_changed()
+            sim.end_cause()
 
     def finish(self) -> float:
         """Close time integrals at the horizon; returns the mean added write latency."""

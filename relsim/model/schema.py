@@ -264,6 +264,9 @@ class Data(_Frozen):
     corruption: Corruption | None = None
     backups: tuple[Backup, ...] = ()
     restore: Restore | None = None
+    #: Down time to start again with an empty data set once the data is lost
+    #: for good (no copy and no usable backup): docs/data.md.
+    rebuild: Dist = Field(default_factory=lambda: Fixed(3600.0))
     allowed: Names | None = None
     conflicts: Literal["lww", "version-vectors"] = "lww"
     keys: float = Field(default=1e6, gt=0)
