@@ -111,6 +111,8 @@ def describe(name: str) -> str:
         if not text.startswith("#"):
             break
         text = text.lstrip("#").strip()
+        if text.startswith("yaml-language-server:"):
+            continue  # an editor's schema line (docs/model-format.md), not a description
         if not text:
             if lines:
                 break

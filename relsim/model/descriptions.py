@@ -1,0 +1,280 @@
+"""One-line descriptions of every model-file key, for the JSON Schema.
+
+The wording follows the key tables of docs/model-format.md (and docs/traffic.md,
+docs/data.md for the traffic and data keys). :mod:`relsim.model.jsonschema`
+attaches them to the exported schema, which editors show on hover and in
+completion lists; ``tests/test_schema.py`` checks that every key of every
+section has one, so a new key cannot be added without it.
+
+Keyed by schema class name, then by the key as written in a model file.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DESCRIPTIONS"]
+
+_FAILURE_COMMON = {
+    "kind": "The kind of failure: permanent (repaired by a crew), transient (recovers by itself) "
+            "or intermittent (an episode of down and up spells).",
+    "every": "Up-time before the failure: a distribution, counted while the element is up "
+             "(e.g. exp(mean=1y), weibull(shape=1.2, mean=1.5y)).",
+    "silent": "A gray failure: heartbeats and shallow health checks do not see it; deep checks, "
+              "probes and requests do.",
+    "destroys": "A disaster: the failure also wipes the data stored in the element (data), or all "
+                "but offline backups (online: ransomware).",
+}
+
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "ModelSpec": {
+        "name": "The model's name, shown in results and provenance columns (default: the file name "
+                "without .yaml).",
+        "description": "Free text.",
+        "horizon": "Simulated time of one replication (a duration such as 1y or 10y).",
+        "repair_crews": "Crews shared by all permanent-failure repairs (default: unlimited).",
+        "domains": "The failure-domain tree (regions, zones, racks...): name -> domain.",
+        "links": "The network between domains; a failed link partitions them: name -> link.",
+        "components": "Components and component groups: name -> component.",
+        "services": "Services built from replicas (components, groups or other services): "
+                    "name -> service. At least one is required.",
+        "entry": "The service whose availability is reported (default: the one top-level service).",
+        "probe": "Synthetic probes of the entry service, for detection times.",
+        "objectives": "Availability, RTO and RPO targets and the SLO window the results are judged against.",
+        "workload": "Requests offered to the system; makes availability that of the request path "
+                    "(docs/traffic.md).",
+        "load_balancers": "Load balancers in front of active-active services: name -> load balancer. "
+                          "Each is an element that can fail.",
+        "dns": "The DNS provider and the names clients resolve.",
+    },
+    "Domain": {
+        "kind": "A label (region, zone, rack...); it does not change the semantics.",
+        "description": "Free text.",
+        "failures": "How this domain itself fails: a list of failure specs. A domain failure makes "
+                    "everything inside it unreachable, not broken.",
+        "contains": "Sub-domains: name -> domain.",
+    },
+    "Component": {
+        "in": "The domain the component (or every member of a group) is placed in.",
+        "spread": "Groups only: place members round-robin over these domains.",
+        "count": "Makes this entry a group of count members, named NAME-1 .. NAME-N.",
+        "description": "Free text.",
+        "failures": "How the component (each member) fails: a list of failure specs.",
+    },
+    "PermanentFailure": {
+        **_FAILURE_COMMON,
+        "repair": "Repair time once a crew has started (a distribution).",
+        "detect": "Latency before the repair is requested: a latent fault (default: requested at once).",
+    },
+    "TransientFailure": {
+        **_FAILURE_COMMON,
+        "lasts": "How long the failure lasts before the element recovers by itself (a distribution).",
+    },
+    "IntermittentFailure": {
+        **{k: v for k, v in _FAILURE_COMMON.items() if k != "destroys"},
+        "lasts": "How long an episode lasts (a distribution).",
+        "down": "Length of each down spell in an episode (a distribution).",
+        "up": "Length of each up spell in an episode (a distribution).",
+    },
+    "Link": {
+        "between": "The two domains the link joins (they must differ).",
+        "failures": "How the link fails: a list of failure specs (permanent ones use the repair crews).",
+        "description": "Free text.",
+    },
+    "Service": {
+        "replicas": "The replicas: components, groups (all members) or services; a name or a list.",
+        "mode": "How replicas combine: active-active (k of n serve), active-passive (one primary, "
+                "failover to a standby) or quorum (a majority that reach each other).",
+        "needs": "Replicas needed: active-active default 1, quorum default a majority.",
+        "depends_on": "Services (or components) this service is in series with.",
+        "standby": "Active-passive: how ready the standbys are (hot, warm or cold).",
+        "startup": "Active-passive: start-up time of a warm or cold standby (required for warm and cold).",
+        "failover": "Active-passive: decision rules, promotion, fallback and failback.",
+        "detection": "Active-passive: how the controller notices a failed primary (default: at once).",
+        "fencing": "Active-passive: a lease that stops a primary the controller cannot hear.",
+        "state": "Active-passive: state a standby must copy before serving.",
+        "election": "Quorum: leader-election time (default: leadership changes are instant).",
+        "overload": "Active-active: overload cascade of the surviving replicas.",
+        "data": "Writes, replication and data protection (docs/data.md).",
+        "description": "Free text.",
+    },
+    "Failover": {
+        "time": "Promotion time: from the decision to the standby serving (default fixed(0)).",
+        "success": "Probability that a promotion works (default 100%).",
+        "fallback": "After a failed promotion or with no candidate: repair waits until a replica is "
+                    "restored; manual lets an operator promote a healthy standby after a manual draw.",
+        "manual": "Time an operator takes to restore service (required with fallback: manual).",
+        "hold": "Hysteresis: after the primary is suspected the decision waits this long; a primary "
+                "back within the hold cancels the failover.",
+        "min_interval": "Flap damping: a decision waits until at least this long after the previous promotion.",
+        "readmit_after": "A standby is a candidate only once it has been up and reachable this long.",
+        "failback": "auto: once the first-listed replica has been healthy for failback_after, "
+                    "service is switched back to it.",
+        "failback_after": "How long the first-listed replica must be healthy before an automatic failback.",
+        "flap_window": "A promotion less than this long after the previous one counts as a flap.",
+    },
+    "Detection": {
+        "heartbeat": "The primary sends beats to the controller.",
+        "health_check": "The controller checks the primary.",
+        "method": "sampled draws detection delays and false suspicions from their exact "
+                  "distributions; beats simulates every beat or check as an event (short horizons).",
+        "controller": "The domain the controller runs in; a failed link between it and the primary "
+                      "looks like a failure of the primary.",
+    },
+    "Heartbeat": {
+        "period": "Time between beats.",
+        "misses": "A suspicion is raised when no beat has arrived for misses x period.",
+        "loss": "Probability that a beat is lost (independently).",
+        "latency": "Network delay of each beat; a beat arriving after the deadline counts as missed.",
+    },
+    "HealthCheck": {
+        "interval": "Time between checks.",
+        "unhealthy": "Failed checks in a row that mark the primary failed.",
+        "healthy": "Passed checks in a row that end a (false) suspicion.",
+        "timeout": "A check of a failed target fails after this.",
+        "loss": "Probability that a check of a healthy target fails anyway.",
+        "deep": "Deep checks exercise the real work and see silent failures; shallow ones do not.",
+    },
+    "Fencing": {
+        "lease": "The primary serves only while it holds a lease of this length.",
+    },
+    "StateTransfer": {
+        "size": "How much state a standby must copy (a data size such as 50GB).",
+        "bandwidth": "How fast it copies (a bandwidth such as 1Gb/s).",
+    },
+    "Overload": {
+        "capacity": "The load a replica survives, in multiples of its normal load (a number > 0).",
+        "after": "How long the overload must last before replicas fail.",
+        "probability": "Probability that each serving replica fails then.",
+        "lasts": "How long an overloaded replica stays down (a distribution).",
+    },
+    "Data": {
+        "writes": "Writes per second (a rate such as 100/s, at profile factor 1).",
+        "profile": "24 hourly factors (00:00 .. 23:00) multiplying writes.",
+        "replication": "When a write is acknowledged: after a standby has it (sync), after acks "
+                       "standbys have it (semi-sync), or at once (async).",
+        "acks": "Standby acknowledgements for semi-sync.",
+        "lag": "Replication lag of the standbys (a distribution).",
+        "lag_model": "shared: the replica trails by one lag; per-write: each write has its own lag.",
+        "rtt": "Round trip primary <-> standby, added to every write under sync and semi-sync.",
+        "on_sync_unavailable": "With no standby to acknowledge: block stops writes, degrade carries on "
+                               "asynchronously.",
+        "max_lag": "At a failover, a standby missing more than this many seconds of writes is too stale.",
+        "wal": "Node durability: when the write-ahead log reaches disk.",
+        "corruption": "Silent corruption of replicas and what finds and repairs it.",
+        "backups": "Backup schedules.",
+        "restore": "Restoring from a backup (required with backups).",
+        "allowed": "Data sovereignty: replicas and backups must live inside these domains.",
+        "conflicts": "Multi-primary conflict resolution: lww (last writer wins) or version-vectors.",
+        "keys": "Size of the key space, for the chance that both sides of a partition write the same key.",
+        "rebuild": "When the data is lost for good (no good copy, no usable backup): the service is "
+                   "down this long while it starts again empty (a distribution).",
+    },
+    "WriteAheadLog": {
+        "fsync": "every-write loses nothing at a crash; interval loses writes since the last flush; "
+                 "none leaves flushing to the operating system.",
+        "interval": "Flush interval with fsync: interval.",
+        "flush": "When the operating system writes dirty pages back, with fsync: none.",
+    },
+    "Corruption": {
+        "every": "Time between silent corruptions, per replica (a distribution).",
+        "checksums": "Replication does not spread corrupted data.",
+        "scrub": "Anti-entropy scrub interval.",
+        "read_repair": "Rate at which reads hit corrupted data (and repair it).",
+        "repair": "Time to re-copy from a good replica (a distribution).",
+    },
+    "Backup": {
+        "every": "Time between backups.",
+        "takes": "How long a backup takes.",
+        "retention": "How long a copy is kept.",
+        "in": "The domain where copies live (default: outside every modelled domain).",
+        "offline": "Air-gapped copies survive destroys: online.",
+    },
+    "Restore": {
+        "time": "Time to copy the data back (a distribution).",
+        "activation": "Time to activate the restored data (a distribution).",
+    },
+    "Probe": {
+        "interval": "Time between probes.",
+        "unhealthy": "Failed probes in a row that detect an outage.",
+        "timeout": "A probe of a down service fails after this.",
+    },
+    "Objectives": {
+        "availability": "Target availability of the entry service (a fraction such as 99.95%).",
+        "rto": "Recovery-time objective: the longest acceptable outage among those that needed a "
+               "failover or restore.",
+        "rpo": "Recovery-point objective: the most data (in seconds of writes) a failover or restore may lose.",
+        "slo_window": "Length of the windows of the slo_met metric.",
+    },
+    "Workload": {
+        "rate": "Mean requests per second (a rate such as 200/s).",
+        "profile": "24 hourly multipliers of the rate over the day, rescaled to mean 1.",
+        "writes": "Share of requests that are writes.",
+        "idempotent": "Share of the writes that can be retried safely (true, false or a fraction).",
+        "target": "Where clients send requests: a DNS name, a load balancer or a service "
+                  "(default: the entry service).",
+        "populations": "Client populations: name -> population (share and near domain).",
+        "latency": "Service latency of a successful attempt (a distribution).",
+        "clients": "Client behaviour: timeout, retries and circuit breaker.",
+        "rate_limit": "An edge limiter admitting at most rate attempts per second.",
+        "mode": "fluid integrates requests exactly between events; discrete simulates every request.",
+    },
+    "ClientPopulation": {
+        "share": "Fraction of the requests (shares are rescaled to sum to 1).",
+        "near": "A domain: latency routing sends this population to records in it first.",
+    },
+    "Clients": {
+        "timeout": "What a failed attempt costs the client.",
+        "retry": "Retries with exponential backoff.",
+        "circuit_breaker": "A client-side circuit breaker.",
+    },
+    "Retry": {
+        "attempts": "Tries in all, the first included.",
+        "base": "Base of the exponential backoff.",
+        "cap": "Largest backoff.",
+        "jitter": "How the backoff is randomised: none, full, equal or decorrelated.",
+    },
+    "CircuitBreaker": {
+        "threshold": "Failed share of attempts in a window that opens the breaker.",
+        "window": "Length of the tumbling window, from the last close.",
+        "open": "Time spent failing fast (no attempts, no retries, no load) once open.",
+        "probes": "Attempts that must all succeed for the breaker to close.",
+    },
+    "RateLimit": {
+        "rate": "Attempts admitted per second; the rest fail at once.",
+    },
+    "LoadBalancer": {
+        "service": "The active-active service it fronts; its replicas are the backends.",
+        "in": "The domain it runs in.",
+        "algorithm": "How requests are split over the backends in rotation.",
+        "weights": "Shares per backend with algorithm: weighted (default 1 each).",
+        "health_check": "When backends leave and rejoin rotation.",
+        "capacity": "Attempts per second one backend serves.",
+        "overload": "Backends crash when utilisation exceeds capacity for after.",
+        "failures": "The balancer's own failures: a list of failure specs.",
+        "description": "Free text.",
+    },
+    "TrafficCheck": {
+        "interval": "Time between checks.",
+        "unhealthy": "Failed checks in a row that take a target out.",
+        "healthy": "Passed checks in a row that put it back.",
+        "timeout": "How long a failed check takes.",
+        "deep": "Deep checks see silent failures; shallow ones do not.",
+    },
+    "Dns": {
+        "provider": "The DNS provider, the element named dns (default: never fails).",
+        "names": "Names clients resolve: name -> DNS name.",
+    },
+    "DnsProvider": {
+        "in": "The domain the provider runs in.",
+        "failures": "The provider's failures: a list of failure specs.",
+        "serve_stale": "While the provider is down resolvers keep the last answer (true), or a client "
+                       "whose cache expires gets no answer (false).",
+    },
+    "DnsName": {
+        "records": "What the name can answer: load balancers or services.",
+        "ttl": "How long clients cache an answer.",
+        "policy": "failover: the first healthy record; weighted: by weights; latency: per population, "
+                  "the nearest healthy record.",
+        "weights": "Shares per record with policy: weighted (default 1 each).",
+        "health_check": "Checks of each record (default: none, answers never change).",
+    },
+}
