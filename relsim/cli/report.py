@@ -96,8 +96,12 @@ def run_report(args: argparse.Namespace) -> int:
         first = bad_value(run_model, models[0], runs=runs, until=rule,
                           max_runs=args.max_runs or max(100000, runs), **common)
         runs = len(first.runs)  # every model runs as many, for paired differences
-    comparison = bad_value(compare, models, runs=runs, **common)
-    results = [comparison.results[label] for label in comparison.labels]
+    comparison = None
+    if len(models) > 1:
+        comparison = bad_value(compare, models, runs=runs, **common)
+        results, labels = [comparison.results[label] for label in comparison.labels], comparison.labels
+    else:
+        results, labels = [bad_value(run_model, models[0], runs=runs, **common)], [models[0].name]
     sensitivity = None
     if ranges:
         from relsim.sensitivity import sensitivity as sens
@@ -108,7 +112,7 @@ def run_report(args: argparse.Namespace) -> int:
     cutsets = _cutsets(models, runs, common, notes)
     doc = review.build(models, results, command=reproduce_command(args), comparison=comparison,
                        sensitivity=sensitivity, importance=importance, cutsets=cutsets,
-                       labels=comparison.labels, notes=notes)
+                       labels=labels, notes=notes)
     out = Path(args.output)
     try:
         text = html.render_markdown(doc, out) if _format(args) == "md" else html.render_html(doc)

@@ -197,7 +197,7 @@ def _incidents(results: Any) -> Table:
                           "bad" if verdict == "over RTO" else "")])
     return Table(["replication", "starts", "lasts", "root cause", "phases", "data lost (RPO)", "against RTO"],
                  rows, f"The {len(rows)} longest of {len(results.outages)} outages over all replications; "
-                       "`relsim trace MODEL --seed S --replication N` shows one in full.")
+                       "'relsim trace MODEL --seed S --replication N' shows one in full.")
 
 
 def _nan(x: Any) -> bool:
@@ -352,9 +352,12 @@ def _comparison(comp: Any) -> tuple[Table, Table, list[str]]:
     diffs = comp.differences()
     rows = []
     for r in diffs.itertuples():
-        rows.append([Cell(f"{r.variant} − {r.baseline}"), Cell(_words(r.metric)), Cell(format_signed(r.metric, r.mean), "num"),
-                     Cell(format_ci(r.metric, r.ci_low, r.ci_high), "num"),
-                     Cell("yes" if r.significant else "no")])
+        established = bool(getattr(r, "established", True))
+        ci = format_ci(r.metric, r.ci_low, r.ci_high)
+        rows.append([Cell(f"{r.variant} − {r.baseline}"), Cell(_words(r.metric)),
+                     Cell(format_signed(r.metric, r.mean), "num"),
+                     Cell(ci, "num") if established else Cell("not established", "unsure"),
+                     Cell(("yes" if r.significant else "no") if established else "-")])
     diff = Table(["difference", "metric", "mean", "95 % CI", "significant"], rows,
                  "Paired over replications with common random numbers: replication i of every model sees the same "
                  "failures of the elements they share, so these intervals are much narrower than the difference "
