@@ -22,8 +22,8 @@ def check(args: argparse.Namespace) -> int:
     """Load every file; report all problems of all files at once (exit 2 if any)."""
     from relsim.errors import ModelError
     from relsim.model import load
-    from relsim.model.request_path import entry_warning, measured
-    from relsim.units import format_duration
+    from relsim.model.request_path import entry_warning, measured, nothing_fails
+    from relsim.report.formatting import format_horizon, plural
 
     problems = []
     for path in args.model:
@@ -32,12 +32,15 @@ def check(args: argparse.Namespace) -> int:
         except ModelError as exc:
             problems.extend(exc.problems)
             continue
-        emit(f"{path}: ok ({len(model.domains)} domains, {len(model.components)} components, "
-             f"{len(model.services)} services, measures the {measured(model)}, "
-             f"horizon {format_duration(model.horizon)})")
+        emit(f"{path}: ok ({plural(len(model.domains), 'domain')}, {plural(len(model.components), 'component')}, "
+             f"{plural(len(model.services), 'service')}, measures the {measured(model)}, "
+             f"horizon {format_horizon(model.horizon)})")
         warning = entry_warning(model)
         if warning is not None:
             print(f"{path}: warning: {warning}", file=sys.stderr)
+        if nothing_fails(model):
+            print(f"{path}: warning: nothing in this model can fail (no element has failures): "
+                  "every availability figure will be exactly 1", file=sys.stderr)
     if problems:
         raise ModelError(problems)
     return 0

@@ -85,11 +85,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warn_entry(path: str, model: Any) -> None:
-    from relsim.model.request_path import entry_warning
+    from relsim.model.request_path import entry_warning, nothing_fails
 
     warning = entry_warning(model)
     if warning is not None:
         print(f"{path}: warning: {warning}", file=sys.stderr)
+    if nothing_fails(model):
+        print(f"{path}: warning: nothing in this model can fail (no element has failures): "
+              "every availability figure will be exactly 1", file=sys.stderr)
 
 
 def _check_applies(metric: str, model: Any) -> None:

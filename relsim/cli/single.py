@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from relsim.cli.common import BadInput, add_output_options, duration_arg, emit, horizon_arg, seed_arg, whole
+from relsim.cli.common import (
+    BadInput,
+    add_output_options,
+    duration_arg,
+    emit,
+    horizon_arg,
+    seed_arg,
+    whole,
+)
 
 __all__ = ["add_parsers", "signals", "trace"]
 
@@ -33,11 +41,14 @@ def _one_replication(p: argparse.ArgumentParser) -> None:
 def trace(args: argparse.Namespace) -> int:
     """Every event of replication ``--replication`` as one JSON object per line."""
     from relsim.model import load
+    from relsim.report.formatting import format_clock
     from relsim.trace import trace as run_trace
     from relsim.trace import trace_lines
 
     model = load(args.model)
-    for line in trace_lines(run_trace(model, args.seed, args.replication, args.horizon)):
+    events = run_trace(model, args.seed, args.replication, args.horizon)
+    # "at" is the same instant as "t" (seconds) as day and clock, for people reading the lines
+    for line in trace_lines([{"t": ev["t"], "at": format_clock(ev["t"]), **ev} for ev in events]):
         emit(line)
     return 0
 
@@ -62,8 +73,8 @@ def signals(args: argparse.Namespace) -> int:
                              "step_s": args.step, "totals": totals, "bins": report.frame_records(frame)}))
         return 0
     emit(f"model '{model.name}', seed {args.seed}, replication {args.replication}: "
-         f"{len(frame)} bins of {format_duration(args.step)}; "
+         f"{report.formatting.plural(len(frame), 'bin')} of {format_duration(args.step)}; "
          f"{totals['offered']:.6g} requests offered, {totals['failed']:.6g} failed")
     bad = frame[frame["errors"] > 0]
-    emit("no bin has errors" if bad.empty else bad.to_string(index=False))
+    emit("no bin has errors" if bad.empty else report.formatting.signals_table(bad))
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["entry_warning", "measured", "reached_services"]
+__all__ = ["entry_warning", "measured", "nothing_fails", "reached_services"]
 
 
 def measured(model: Any) -> str:
@@ -62,3 +62,14 @@ def entry_warning(model: Any) -> str | None:
     return (f"entry '{spec.entry}' does not choose what is measured: with a workload relsim measures the "
             f"request path from workload.target '{target}' (entry only chooses whose write latency is "
             "reported)")
+
+
+def nothing_fails(model: Any) -> bool:
+    """Whether no element of the model has a failure spec (so availability is exactly 1)."""
+    spec = model.spec
+    elements: list[Any] = [*model.components.values(), *model.domains.values(), *spec.links.values(),
+                           *spec.load_balancers.values()]
+    if spec.dns is not None:
+        elements.append(spec.dns.provider)
+    corrupts = any(s.data is not None and s.data.corruption is not None for s in spec.services.values())
+    return not corrupts and not any(element.failures for element in elements)

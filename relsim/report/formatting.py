@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from relsim.metric_registry import METRICS
-from relsim.units import format_duration
+from relsim.units import format_duration, format_duration_spec
 
-__all__ = ["format_ci", "format_signed", "format_value", "text_table"]
+__all__ = ["format_ci", "format_clock", "format_horizon", "format_signed", "format_value", "plural", "signals_table",
+           "text_table"]
 
 _DURATION_UNITS = ("seconds", "seconds/year")
 
@@ -61,3 +62,56 @@ def text_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int =
     return "\n".join("  ".join(c.ljust(w) if i < left else c.rjust(w)
                                for i, (c, w) in enumerate(zip(r, widths))).rstrip()
                      for r in rows)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 service"``, ``"3 services"``."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def format_horizon(seconds: float) -> str:
+    """A horizon as it would be written in a model file, spaced: ``"1 y"``, ``"30 d"``, ``"36 h"``.
+
+    Horizons are usually whole units; where none fits, the readable
+    :func:`relsim.units.format_duration` form.
+    """
+    spec = format_duration_spec(seconds)
+    for unit in ("ms", "y", "w", "d", "h", "m", "s"):
+        number = spec[: -len(unit)]
+        if spec.endswith(unit) and number.isdigit() and int(number) < 10_000:
+            return f"{number} {'min' if unit == 'm' else unit}"
+    return format_duration(seconds)
+
+
+def format_clock(seconds: float) -> str:
+    """A time since the start of a replication as day and clock: ``"31d 00:14:51.275"``."""
+    if not math.isfinite(seconds):
+        return "-"
+    days, rest = divmod(float(seconds), 86400.0)
+    hours, rest = divmod(rest, 3600.0)
+    minutes, secs = divmod(rest, 60.0)
+    return f"{int(days)}d {int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
+
+
+#: The golden-signal columns as a reader sees them: header with its unit, and how to format a cell.
+_SIGNALS = {
+    "traffic": ("traffic (req/s)", lambda x: f"{x:.4g}"),
+    "errors": ("errors (req/s)", lambda x: f"{x:.4g}"),
+    "success": ("success", lambda x: f"{x:.6f}"),
+    "attempts": ("attempts (/s)", lambda x: f"{x:.4g}"),
+    "saturation": ("saturation", lambda x: f"{x:.1%}"),
+    "latency": ("mean latency", lambda x: "-" if math.isnan(x) else format_duration(x)),
+}
+
+
+def signals_table(frame: Any) -> str:
+    """Golden-signal bins with units: the bin's start as day and clock, then each signal.
+
+    Columns the model cannot produce (saturation without balancer
+    capacities: all zero) are left out.
+    """
+    columns = [c for c in _SIGNALS if c in frame and not (c == "saturation" and (frame[c] == 0).all())]
+    header = ["bin start", "t (s)", *(_SIGNALS[c][0] for c in columns)]
+    body = [[format_clock(row["t"]), f"{row['t']:.0f}", *(_SIGNALS[c][1](float(row[c])) for c in columns)]
+            for _, row in frame.iterrows()]
+    return text_table(header, body, left=1)

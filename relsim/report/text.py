@@ -14,7 +14,14 @@ from typing import Any
 from relsim.evidence import MIN_EVENTS
 from relsim.metric_registry import METRICS
 from relsim.model.request_path import measured
-from relsim.report.formatting import format_ci, format_signed, format_value, text_table
+from relsim.report.formatting import (
+    format_ci,
+    format_horizon,
+    format_signed,
+    format_value,
+    plural,
+    text_table,
+)
 from relsim.units import format_duration
 
 __all__ = ["attribution_table", "comparison_tables", "objectives_lines", "results_table", "stopping_line",
@@ -35,8 +42,8 @@ def results_table(model: Any, results: Any, exact: dict[str, tuple[str, str]] | 
     """
     s = results.summary()
     lines = [
-        f"model {model.name!r}: {len(results.runs)} replications of "
-        f"{format_duration(results.horizon)}, seed {results.seed}, {measured(model)}",
+        f"model {model.name!r}: {plural(len(results.runs), 'replication')} of "
+        f"{format_horizon(results.horizon)}, seed {results.seed}, {measured(model)}",
         "",
     ]
     header = ("metric", "mean", "95% CI", "p05", "p50", "p95", "based on") + (("exact", "|z|") if exact else ())
