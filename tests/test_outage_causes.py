@@ -67,3 +67,13 @@ def test_no_outage_of_unknown_cause(path: Path) -> None:
     m = relsim.load(path)
     for i in range(2):
         assert_named(m, relsim.simulate(m, seed=1, replication=i))
+
+
+def test_load_above_capacity_from_the_start_names_the_load_balancer() -> None:
+    m = relsim.load({
+        "name": "short", "horizon": "2h", "components": {"web": {"count": 2}},
+        "services": {"app": {"replicas": ["web"], "needs": 1}},
+        "load_balancers": {"lb": {"service": "app", "capacity": "40/s"}},
+        "workload": {"rate": "100/s", "target": "lb"}})
+    res = relsim.simulate(m, seed=0, replication=0)
+    assert causes(res) == [(0.0, "lb", -1, "load")]
