@@ -45,7 +45,7 @@ def figure_svg(fig: Any, prefix: str) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
-        fig.savefig(buf, format="svg", bbox_inches="tight",
+        fig.savefig(buf, format="svg",
                     metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
@@ -95,11 +95,11 @@ def render_markdown(review: Review, path: str | Path) -> str:
     for i, part in enumerate(review.models):
         for key, fig in part.figures.items():
             name = f"{_slug(part.label)}-{key}.svg"
-            fig.savefig(folder / name, format="svg", bbox_inches="tight", metadata={"Date": None})
+            fig.savefig(folder / name, format="svg", metadata={"Date": None})
             files[f"{i}:{key}"] = f"{folder.name}/{name}"
     for key, fig in review.figures.items():
         name = f"{key}.svg"
-        fig.savefig(folder / name, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(folder / name, format="svg", metadata={"Date": None})
         files[f"review:{key}"] = f"{folder.name}/{name}"
     text = _environment(False).get_template("report.md.j2").render(review=review, files=files, cell=_md_cell)
     _close(review)
