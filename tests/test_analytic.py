@@ -240,8 +240,18 @@ def test_compare_puts_simulated_and_exact_side_by_side() -> None:
     table = compare(results, model)
     assert list(table.columns) == ["mean", "se", "exact", "steady_state", "z"]
     assert "availability" in table.index and "mean_outage" in table.index
-    row = table.loc["failures_per_year"]
-    assert row["z"] == pytest.approx((row["mean"] - row["exact"]) / row["se"])
+    # The exact column, checked against the closed form for two independent
+    # units from new: each is down at t with q(t) = (1 - A)(1 - e^(-st)),
+    # s = λ + μ, so E[downtime] = ∫ q(t)² dt over the horizon T.
+    lam, mu, t = 1 / 1000.0, 1 / 10.0, 2 * YEAR / HOUR
+    s, u = lam + mu, lam / (lam + mu)
+    down = u**2 * (t - 2 * -math.expm1(-s * t) / s + -math.expm1(-2 * s * t) / (2 * s))
+    assert table.loc["availability", "exact"] == pytest.approx(1 - down / t, rel=1e-12)
+    # Every simulated mean lies within 4 standard errors of its exact value
+    # (two-sided; a correct simulator fails this with probability ~6e-5 per metric).
+    for metric, row in table.iterrows():
+        assert row["se"] > 0 and abs(row["mean"] - row["exact"]) < 4 * row["se"], metric
+        assert abs(row["z"]) < 4, metric
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from scipy import stats
 from shared_models import PAIR
 
 import relsim
@@ -48,8 +49,9 @@ def test_stops_when_met_and_equals_a_fixed_run_of_the_same_size(pair):
     n = len(res.runs)
     assert st["met"] and st["runs"] == n and 50 < n < 20000
     assert st["half_width"] < 5e-5
-    s = res.summary().loc["availability"]
-    assert (s["ci_high"] - s["ci_low"]) / 2 == pytest.approx(st["half_width"], rel=1e-9) or s["ci_high"] == 1.0
+    # the half-width reached, recomputed from the replications: t(0.975, n-1) x SE
+    values = res.runs["availability"].to_numpy()
+    assert st["half_width"] == pytest.approx(stats.t.ppf(0.975, n - 1) * stats.sem(values), rel=1e-9)
     fixed = relsim.run(pair, runs=n, seed=2)
     pd.testing.assert_frame_equal(res.runs, fixed.runs, check_exact=True)
     pd.testing.assert_frame_equal(res.outages, fixed.outages, check_exact=True)
