@@ -189,11 +189,19 @@ def check_against_trace(res: relsim.RunResult, entry: str) -> None:
 
 
 def check_service_formula(res: relsim.RunResult, spec: dict[str, Any]) -> None:
-    """Re-evaluate s from scratch from the element states in the trace (active-active, quorum)."""
+    """Re-evaluate s from scratch from the element states in the trace.
+
+    Active-active and quorum: from the count of effectively-up replicas.
+    Active-passive (docs/model-format.md §14.5): the service is up exactly
+    when its current primary is effectively up; the primary is the first
+    replica until a ``promoted`` event names another, and none while the
+    service waits for a restore. A failover in progress therefore keeps it
+    down until the promotion (its old primary is down: detection here is
+    instantaneous), and a standby coming up does not bring it back by itself.
+    """
     service = spec["services"]["s"]
     mode, replicas = service["mode"], service["replicas"]
-    if mode == "active-passive":
-        return
+    primary: str | None = replicas[0]
     parent: dict[str, str | None] = {}
     for region, body in spec.get("domains", {}).items():
         parent[region] = None
@@ -212,7 +220,9 @@ def check_service_formula(res: relsim.RunResult, spec: dict[str, Any]) -> None:
 
     def formula() -> float:
         u = sum(effective(r) for r in replicas)
-        if mode == "active-active":
+        if mode == "active-passive":
+            s = 1.0 if primary is not None and effective(primary) else 0.0
+        elif mode == "active-active":
             s = min(1.0, u / service.get("needs", 1))
         else:
             s = 1.0 if u >= service.get("needs", len(replicas) // 2 + 1) else 0.0
@@ -229,6 +239,10 @@ def check_service_formula(res: relsim.RunResult, spec: dict[str, Any]) -> None:
             up[e["element"]] = True
         elif kind == "service" and e["service"] == "s":
             logged = e["s"]
+        elif kind == "promoted":
+            primary = e["primary"]
+        elif kind == "waiting_for_restore":
+            primary = None
         last_at_instant = i + 1 == len(trace) or trace[i + 1]["t"] != e["t"]
         if last_at_instant:
             assert logged == pytest.approx(formula()), f"s differs from the formula at t={e['t']}"
