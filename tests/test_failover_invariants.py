@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,11 +61,43 @@ def ap_models(draw):
     return relsim.load(raw), fenced
 
 
+def check_tallies_against_trace(res: relsim.RunResult) -> None:
+    """Failover counts and split-brain time recounted exactly from the trace's events.
+
+    A failover is a promotion by failover (manual recovery included; a
+    restore or a failback is not); a failed failover is a promotion that
+    failed or a decision that found no candidate; split-brain time is the
+    summed spans from each ``split_brain`` to its ``split_brain_end`` (the
+    horizon for one still open).
+    """
+    trace = res.trace or []
+    promoted = [e for e in trace if e["event"] == "promoted"]
+    assert res.failovers == sum(1 for e in promoted if e["via"] == "failover")
+    no_candidate = sum(1 for e in trace if e["event"] == "failover_decision" and e.get("outcome") == "no candidate")
+    assert res.failed_failovers == no_candidate + sum(1 for e in trace if e["event"] == "failover_failed")
+    starts = [e["t"] for e in trace if e["event"] == "split_brain"]
+    ends = [e["t"] for e in trace if e["event"] == "split_brain_end"]
+    assert res.split_brains == len(starts) and len(starts) - 1 <= len(ends) <= len(starts)
+    spans = sum(b - a for a, b in zip(starts, [*ends, HORIZON]))
+    assert res.split_brain_time == pytest.approx(spans, abs=1e-6)
+    # a promotion names a replica that is not already the primary (after
+    # waiting for a restore there is none, and the old one may come back)
+    primary: str | None = "p"
+    for e in trace:
+        if e["event"] == "promoted":
+            assert e["primary"] != primary
+            primary = e["primary"]
+        elif e["event"] == "waiting_for_restore" or (
+                e["event"] == "failover_decision" and e.get("outcome", "").endswith("wait for a restore")):
+            primary = None
+
+
 @settings(max_examples=40, deadline=None)
 @given(ap_models(), st.integers(0, 2**16))
 def test_failover_invariants(case, seed):
     model, fenced = case
-    res = relsim.simulate(model, seed=seed, replication=0)
+    res = relsim.simulate(model, seed=seed, replication=0, trace=True)
+    check_tallies_against_trace(res)
     assert 0.0 <= res.downtime <= HORIZON + 1e-6
     assert 0.0 <= res.split_brain_time <= HORIZON + 1e-6
     if fenced:
