@@ -146,7 +146,7 @@ def _metric_table(results: Any, names: Sequence[str]) -> Table:
         established = bool(r["established"]) if "established" in r.index else True
         ci = format_ci(m, r["ci_low"], r["ci_high"])
         note = str(r["note"]) if "note" in r.index and isinstance(r["note"], str) and r["note"] else ""
-        if not established:
+        if not established and not note.startswith("not established"):
             note = "not established" + (f": {note}" if note else "")
         notes = notes or bool(note)
         rows.append([Cell(_words(m)), Cell(format_value(m, r["mean"]), "num"), Cell(ci, "num"),
@@ -238,7 +238,8 @@ def _importance_table(table: Any) -> Table:
         if _nan(v):
             return Cell("not established", "unsure")
         lo, hi = r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high")
-        ci = "" if _nan(lo) or _nan(hi) else f" [{float(lo):.2g}, {float(hi):.2g}]"
+        # the interval of the ranking measure only: five intervals a row would not fit beside another model
+        ci = "" if m != "criticality" or _nan(lo) or _nan(hi) else f" [{float(lo):.2g}, {float(hi):.2g}]"
         exact = r.get(f"{m}_exact")
         return Cell(f"{float(v):.3g}{ci}" + ("" if _nan(exact) else f"; exact {float(exact):.3g}"), "num")
 
@@ -246,9 +247,10 @@ def _importance_table(table: Any) -> Table:
                                     ("birnbaum", "Birnbaum"), ("raw", "RAW"), ("rrw", "RRW")) if m in table.columns]
     rows = [[Cell(str(r.get("rank", i + 1)), "num"), Cell(f"{r['element']} ({r.get('kind', '')})"),
              *(value(r, m) for m, _ in measures)] for i, (_, r) in enumerate(table.iterrows())]
-    return Table(["rank", "element", *(f"{h} [95 % CI]" for _, h in measures)], rows,
+    return Table(["rank", "element", *(f"{h} [95 % CI]" if m == "criticality" else h for m, h in measures)], rows,
                  "Rank 1 is the element to harden first (largest criticality: the relative gain of the entry "
-                 "service for a relative gain of the element). Definitions in the glossary.")
+                 "service for a relative gain of the element). Every measure's interval is in "
+                 "'relsim importance MODEL'; definitions in the glossary.")
 
 
 def _cutsets_table(table: Any) -> Table:
@@ -283,7 +285,9 @@ def _sensitivity_table(table: Any) -> Table:
 def _facts(model: Any, results: Any) -> list[tuple[str, str]]:
     entry = model.entry
     mode = service_mode(model, entry) if entry in model.services else "request path"
-    return [("file", model.source), ("entry service", f"{entry} ({mode})"),
+    measured = ([("measured", "the workload's requests, end to end (DNS, load balancers, services)")]
+                if model.spec.workload is not None else [])
+    return [("file", model.source), ("entry service", f"{entry} ({mode})"), *measured,
             ("horizon per replication", format_duration(results.horizon)),
             ("replications", str(len(results.runs))), ("seed", str(results.seed)),
             ("elements", f"{_count(len(model.domains), 'failure domain')}, "
