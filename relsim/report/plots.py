@@ -291,13 +291,21 @@ def importance(table: Any, ax: Axes | None = None, measure: str | None = None, t
         lo = np.clip(values - t[f"{measure}_ci_low"].to_numpy(float), 0, None)
         hi = np.clip(t[f"{measure}_ci_high"].to_numpy(float) - values, 0, None)
         err = [np.nan_to_num(lo), np.nan_to_num(hi)]
-    ax.barh(y, values, xerr=err, color=ESTIMATE, alpha=0.85, capsize=3)
+    ax.barh(y, values, xerr=err, color=ESTIMATE, alpha=0.85, capsize=3, label="simulated, 95 % CI")
+    if f"{measure}_exact" in t and t[f"{measure}_exact"].notna().any():
+        ax.plot(t[f"{measure}_exact"].to_numpy(float), y, "D", color=TARGET, label="exact (Markov chain)")
+        ax.legend(fontsize=8, loc="lower right")
     ax.set_yticks(y, [str(i) for i in t.index])
     label = _MEASURE_WORDS.get(measure, measure.replace("_", " "))
     ax.set_xlabel(label)
     ax.grid(True, axis="x", alpha=0.3)
     if len(t):
-        ax.set_title(f"Harden {t.index[-1]} first: highest {label.split(' (')[0]}", fontsize=10)
+        word = label.split(" (")[0]
+        lows = t[f"{measure}_ci_low"].to_numpy(float) if f"{measure}_ci_low" in t else values
+        # a first place the interval cannot separate from the next is not claimed
+        tied = len(t) > 1 and not np.isnan(lows[-1]) and lows[-1] <= values[-2]
+        ax.set_title(f"{t.index[-1]} and {t.index[-2]} have the highest {word} (their intervals overlap)" if tied
+                     else f"Harden {t.index[-1]} first: highest {word}", fontsize=10)
     return ax
 
 
