@@ -121,6 +121,9 @@ def test_python_api_returns_matplotlib_objects():
         assert isinstance(ax, Axes) and ax.get_title()
     assert isinstance(comp.plot(), Figure)
     assert isinstance(relsim.plot.topology(relsim.load(MODELS[0])), Figure)
+    single = relsim.load(MODELS[0].replace("ap-hot-two-zones", "single-host"))
+    ax = relsim.run(single, runs=3, seed=1, horizon="60d").plot.importance(single, runs=2)
+    assert isinstance(ax, Axes) and len(ax.patches) >= 1 and "criticality" in ax.get_xlabel()
 
 
 def _big_model() -> relsim.Model:
