@@ -15,16 +15,26 @@ from typing import TYPE_CHECKING, Any
 from relsim._version import __version__
 
 if TYPE_CHECKING:
-    from relsim import analytic, metric_registry, plot, report
+    from relsim import analytic, behaviours, metric_registry, plot, report
     from relsim.attribution import attribution
+    from relsim.behaviours import behaviour
     from relsim.compare import Comparison, compare
     from relsim.cutsets import cutsets
-    from relsim.dists import Distribution, parse_dist
+    from relsim.dists import Distribution, distribution, parse_dist
     from relsim.engine import RunResult, simulate
-    from relsim.errors import BackendError, Interrupted, RelsimError, StoreMismatch, Unsupported
+    from relsim.engine.behaviours import Handle
+    from relsim.errors import (
+        BackendError,
+        BehaviourError,
+        Interrupted,
+        RelsimError,
+        StoreMismatch,
+        Unsupported,
+    )
     from relsim.experiment import run
     from relsim.golden_signals import golden_signals
     from relsim.importance import importance
+    from relsim.metric_registry import metric
     from relsim.model import Model, ModelError, Problem, from_dict, load, loads
     from relsim.results import Results
     from relsim.sensitivity import sensitivity
@@ -40,8 +50,10 @@ if TYPE_CHECKING:
 # Adding a public name is one line here plus its entry in __all__ (and docs/api.md).
 _LAZY: dict[str, str] = {
     "BackendError": "relsim.errors",
+    "BehaviourError": "relsim.errors",
     "Comparison": "relsim.compare",
     "Distribution": "relsim.dists",
+    "Handle": "relsim.engine.behaviours",
     "Interrupted": "relsim.errors",
     "Model": "relsim.model",
     "ModelError": "relsim.model",
@@ -53,8 +65,11 @@ _LAZY: dict[str, str] = {
     "Unsupported": "relsim.errors",
     "analytic": "relsim.analytic",
     "attribution": "relsim.attribution",
+    "behaviour": "relsim.behaviours",
+    "behaviours": "relsim.behaviours",
     "compare": "relsim.compare",
     "cutsets": "relsim.cutsets",
+    "distribution": "relsim.dists",
     "dns_failover_loss": "relsim.traffic_formulas",
     "expected_min_delay": "relsim.traffic_formulas",
     "format_duration": "relsim.units",
@@ -62,6 +77,7 @@ _LAZY: dict[str, str] = {
     "golden_signals": "relsim.golden_signals",
     "importance": "relsim.importance",
     "lb_failure_loss": "relsim.traffic_formulas",
+    "metric": "relsim.metric_registry",
     "metric_registry": "relsim.metric_registry",
     "report": "relsim.report",
     "load": "relsim.model",
@@ -80,8 +96,10 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "BackendError",
+    "BehaviourError",
     "Comparison",
     "Distribution",
+    "Handle",
     "Interrupted",
     "Model",
     "ModelError",
@@ -94,8 +112,11 @@ __all__ = [
     "__version__",
     "analytic",
     "attribution",
+    "behaviour",
+    "behaviours",
     "compare",
     "cutsets",
+    "distribution",
     "dns_failover_loss",
     "expected_min_delay",
     "format_duration",
@@ -105,6 +126,7 @@ __all__ = [
     "lb_failure_loss",
     "load",
     "loads",
+    "metric",
     "metric_registry",
     "parse_dist",
     "parse_duration",

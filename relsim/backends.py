@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 
 from relsim.engine import simulate
-from relsim.errors import BackendError
+from relsim.errors import BackendError, BehaviourError
 from relsim.metrics import replication_metrics
 from relsim.model import Model
 
@@ -65,7 +65,11 @@ def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | Non
     """Run replications ``reps``; returns ``(i, metrics, outages)`` per replication."""
     out = []
     for i in reps:
-        res = simulate(model, seed, i, horizon)
+        try:
+            res = simulate(model, seed, i, horizon)
+        except BehaviourError as exc:
+            exc.records = out  # what this chunk finished is not lost (relsim.run keeps it)
+            raise
         metrics = replication_metrics(res, model.spec.objectives)
         if res.element_downtime is not None:  # asked for by importance measures
             metrics["element_downtime"] = res.element_downtime

@@ -23,7 +23,8 @@ import pandas as pd
 from relsim.backends import Backend, use_backend
 from relsim.experiment import run
 from relsim.intervals import paired_differences, paired_quantile_difference, paired_ratio_difference
-from relsim.metrics import FAMILIES, PER_RUN, family_events
+from relsim.metric_registry import names
+from relsim.metrics import FAMILIES, family_events
 from relsim.model import Model, load
 from relsim.results import Results
 
@@ -86,7 +87,7 @@ class Comparison:
         first = self.results[self.baseline]
         base = first.runs
         shown = list(first.summary().index)
-        metrics = [m for m in PER_RUN if m in base and m in shown]
+        metrics = [m for m in names("replication") if m in base and m in shown]
         frames = []
         for label in self.labels[1:]:
             other = self.results[label]

@@ -14,6 +14,7 @@ for Ctrl-C), so ``except ValueError`` and the like keep working.
     ├── NotConverged (RuntimeError)    iterative solver missed its accuracy
     ├── StoreMismatch (ValueError)     results directory of another experiment
     ├── BackendError (RuntimeError)    a backend could not be started
+    ├── BehaviourError (RuntimeError)  a user-defined behaviour raised; ``partial`` as below
     └── Interrupted (KeyboardInterrupt) Ctrl-C; ``partial`` holds what finished
 
 This module imports nothing from the rest of relsim at run time (and nothing
@@ -24,7 +25,7 @@ a new exception.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from relsim.model.errors import Problem
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackendError",
+    "BehaviourError",
     "Interrupted",
     "ModelError",
     "NotConverged",
@@ -91,6 +93,51 @@ class StoreMismatch(RelsimError, ValueError):
 
 class BackendError(RelsimError, RuntimeError):
     """A backend could not be started (e.g. no Dask scheduler at the address)."""
+
+
+class BehaviourError(RelsimError, RuntimeError):
+    """A user-defined behaviour (docs/extending.md) raised an exception during a run.
+
+    The message names the behaviour, its kind, the simulated time, the
+    replication and seed (to re-run it alone with ``relsim trace``), the
+    line of the behaviour's code and the original error.
+
+    Parameters
+    ----------
+    behaviour : str
+        The behaviour's name in the model file.
+    kind : str
+        Its registered kind.
+    time : float
+        Simulated seconds from the start of the replication.
+    replication, seed : int
+        Which replication failed.
+    error : str
+        The original exception as ``Type: message``, with the line of the
+        behaviour's code that raised it.
+
+    Attributes
+    ----------
+    partial : relsim.Results or None
+        Set by :func:`relsim.run`: every replication that finished before
+        the failure (none is lost; with ``out`` they are on disk too).
+    """
+
+    def __init__(self, behaviour: str, kind: str, time: float, replication: int, seed: int, error: str):
+        # Every constructor argument is in ``args``: SimPy re-raises a failed
+        # process as ``type(exc)(*exc.args)`` and pickling does the same.
+        super().__init__(behaviour, kind, time, replication, seed, error)
+        self.behaviour, self.kind, self.time = behaviour, kind, time
+        self.replication, self.seed, self.error = replication, seed, error
+        self.partial: Results | None = None
+        #: Replications of the failed chunk that finished before it, as
+        #: ``(i, metrics, outages)`` records (``relsim.backends.run_chunk``
+        #: fills it; :func:`relsim.run` moves them into ``partial``).
+        self.records: list[Any] = []
+
+    def __str__(self) -> str:
+        return (f"behaviour '{self.behaviour}' (kind {self.kind}) failed at t={self.time:g} s "
+                f"({self.time / 3600:.4g} h) in replication {self.replication} (seed {self.seed}): {self.error}")
 
 
 class Interrupted(RelsimError, KeyboardInterrupt):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from relsim.backends import Backend, RunRecord, plan_chunks, run_chunk, use_backend
-from relsim.errors import Interrupted
+from relsim.errors import BehaviourError, Interrupted
 from relsim.evidence import outage_duration_assumption
 from relsim.metric_registry import applicable
 from relsim.model import Model, load
@@ -49,7 +49,11 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
         pilot_max = max(1, len(indices) // 20)
         start, pilot = time.perf_counter(), []
         while len(pilot) < pilot_max and (not pilot or time.perf_counter() - start < PILOT_SECONDS):
-            pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon))
+            try:
+                pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon))
+            except BehaviourError as exc:
+                exc.records = pilot + exc.records
+                raise
         timing.seconds_per_run = (time.perf_counter() - start) / len(pilot)
         indices = indices[len(pilot):]
         yield pilot
@@ -137,6 +141,9 @@ def run(
     Interrupted
         On Ctrl-C; its ``partial`` holds the replications that finished
         (they are also on disk with ``out``).
+    BehaviourError
+        When a user-defined behaviour raises (docs/extending.md); its
+        ``partial`` holds the replications that finished.
     """
     from relsim import __version__
     from relsim.units import parse_duration
@@ -196,6 +203,19 @@ def run(
                     break
                 target = rule.next_runs(target, measured, max_runs)
                 bar.set_total(target)
+    except BehaviourError as exc:
+        # A user-defined behaviour raised: the run stops, and what finished
+        # before is kept on the exception (and on disk with ``out``).
+        if exc.records:
+            if store:
+                part = assemble(model, seed, h, exc.records, __version__)
+                store.write(part.runs, part.outages)
+            else:
+                kept.update((rec[0], rec) for rec in exc.records)
+            done.update(rec[0] for rec in exc.records)
+            exc.records = []
+        exc.partial = collect(range(target))
+        raise
     except KeyboardInterrupt as exc:
         # Keep what finished: the caller can still summarise it (and with
         # ``out`` it is on disk for --resume).

@@ -23,11 +23,13 @@ use it without loading numpy or pandas.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EVIDENCE", "FEATURES", "KINDS", "METRICS", "UNITS", "Metric", "applicable", "get", "names"]
+__all__ = ["EVIDENCE", "FEATURES", "KINDS", "METRICS", "UNITS", "Metric", "applicable", "custom", "get", "metric",
+           "names"]
 
 #: Units a metric can have, with how the text outputs show them.
 UNITS = {
@@ -150,6 +152,11 @@ class Metric:
     exact: bool = False
     core: bool = False
     evidence: str = ""
+    #: A metric registered by a plugin (:func:`metric`): ``compute(tallies, horizon_s)``
+    #: gives its value in one replication; None for relsim's own metrics.
+    compute: Callable[[dict[str, float], float], float] | None = None
+    #: The module that registered it ('' for relsim's own, which docs/model-format.md lists).
+    source: str = ""
 
     def __post_init__(self) -> None:
         if not self.evidence:
@@ -298,3 +305,89 @@ def names(kind: str | None = None) -> tuple[str, ...]:
 def applicable(model: Any) -> tuple[str, ...]:
     """Names of the metrics that apply to ``model``, in reporting order."""
     return tuple(n for n, m in METRICS.items() if m.applies_to(model))
+
+
+def _uses_behaviour(kind: str) -> Callable[[Any], bool]:
+    def test(model: Any) -> bool:
+        return any(b.kind == kind for b in getattr(model.spec, "behaviours", {}).values())
+
+    return test
+
+
+def metric(name: str, unit: str, description: str, behaviour: str, tally: str | None = None,
+           per_year: bool = False, compute: Callable[[dict[str, float], float], float] | None = None,
+           evidence: str = "") -> Metric:
+    """Register a metric computed from a behaviour's tallies (docs/extending.md).
+
+    Call it at import time of the module that registers the behaviour
+    (next to :func:`relsim.behaviour`), so every process that runs the
+    behaviour knows the metric too. From then on the metric is one of
+    :data:`METRICS`: it appears in summaries, ``--json`` and ``--csv``,
+    ``compare``, the review report, ``--until`` and ``relsim metrics``, for
+    models that use the behaviour (``relsim metrics`` loads installed
+    plugins; the tables of docs/model-format.md list relsim's own metrics
+    only).
+
+    Parameters
+    ----------
+    name : str
+        The metric's name (a Python identifier, not one of relsim's).
+    unit : str
+        A key of :data:`UNITS` (``"1/year"``, ``"seconds"``, ``"fraction"``...).
+    description : str
+        One line.
+    behaviour : str
+        The behaviour kind whose tallies it reads; the metric applies to the
+        models that use that kind.
+    tally : str, optional
+        The value is the replication's tally of this name
+        (:meth:`relsim.Handle.tally`), 0 if nothing was added; with
+        ``per_year`` it is scaled to a 365-day year, as relsim's ``*_per_year``
+        metrics are.
+    per_year : bool
+        Scale ``tally`` by one year / horizon.
+    compute : callable, optional
+        Instead of ``tally``: ``compute(tallies, horizon_s) -> float``.
+    evidence : str, optional
+        A key of :data:`EVIDENCE` (what its interval rests on); derived from
+        the unit by default (``count`` for ``1/year``: give ``episodes`` for
+        amounts that are not counts of events).
+
+    Returns
+    -------
+    Metric
+        The registered entry (summarised per replication).
+
+    Raises
+    ------
+    ValueError
+        For a name taken by another metric, a bad unit or evidence, or not
+        exactly one of ``tally`` and ``compute``.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"metric name must be an identifier such as 'messages_lost_per_year', got {name!r}")
+    if (tally is None) == (compute is None):
+        raise ValueError(f"metric {name}: give exactly one of tally= and compute=")
+    if compute is None:
+        year = 365 * 86400.0
+
+        def compute(tallies: dict[str, float], horizon: float, _t: str = str(tally)) -> float:
+            value = float(tallies.get(_t, 0.0))
+            return value * year / horizon if per_year else value
+
+    # The registering module: the caller's globals (one frame up) name it.
+    source = str(sys._getframe(1).f_globals.get("__name__", "?"))
+    applies = f"behaviour:{behaviour}"
+    FEATURES.setdefault(applies, (_uses_behaviour(behaviour), f"a behaviour of kind {behaviour}"))
+    entry = Metric(name, unit, "replication", description, applies, evidence=evidence, compute=compute,
+                   source=source)
+    old = METRICS.get(name)
+    if old is not None and (old.compute is None or old.source != entry.source):
+        raise ValueError(f"metric {name!r} is already registered by {old.source or 'relsim'}")
+    METRICS[name] = entry
+    return entry
+
+
+def custom() -> tuple[Metric, ...]:
+    """The metrics registered by plugins (:func:`metric`), in registration order."""
+    return tuple(m for m in METRICS.values() if m.compute is not None)

@@ -37,7 +37,7 @@ from relsim.evidence import (
     quantile_events_needed,
 )
 from relsim.intervals import weighted_quantile
-from relsim.metric_registry import METRICS, names
+from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
 
@@ -91,6 +91,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
     }
     if res.requests is not None:
         row.update(request_metrics(res, objectives))
+    if res.tallies is not None:  # a model with behaviours: the metrics plugins registered
+        row.update((m.name, m.compute(res.tallies, h)) for m in custom() if m.compute is not None)
     if objectives is not None and objectives.availability is not None:
         met = slo_windows_met(res, objectives.availability, objectives.slo_window)
         if met is not None:
@@ -270,7 +272,7 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     """
     wanted = set(METRICS if metrics is None else metrics)
     rows: dict[str, dict[str, float]] = {}
-    for name in PER_RUN:
+    for name in names("replication"):  # not PER_RUN: plugins may have added metrics since import
         if name in runs and name in wanted:
             rows[name] = _row(runs[name].to_numpy())
     rows.update(_family_rows(runs, outages, seed))

@@ -64,8 +64,8 @@ class StoppingRule:
             raise ValueError(f"stopping rule {text!r}: expected 'METRIC ci<TARGET' or 'METRIC rel<TARGET', "
                              "e.g. 'availability ci<1e-5'")
         metric, kind, raw = m.groups()
-        if metric not in METRICS:
-            raise ValueError(f"stopping rule {text!r}: unknown metric {metric!r} (one of {', '.join(METRICS)})")
+        if metric not in REGISTRY:  # the registry itself: plugins may have added metrics since import
+            raise ValueError(f"stopping rule {text!r}: unknown metric {metric!r} (one of {', '.join(REGISTRY)})")
         try:
             target = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
         except ValueError:

@@ -110,3 +110,36 @@ def test_cli_importance_table_csv_and_unknown_element(capsys):
     assert "unknown element(s) 'zz'" in capsys.readouterr().err
     assert main(["importance", "models/ap-cold-two-zones.yaml", "--runs", "2", "--exact"]) == 2
     assert "exact solver" in capsys.readouterr().err
+
+
+def _traffic(dns: dict | None = None, lbs: int = 1, target: str = "lb-1") -> relsim.Model:
+    raw = {
+        "name": "t", "horizon": "2y",
+        "components": {n: {"failures": UNIT} for n in ("a", "b")},
+        "services": {"s": {"replicas": ["a", "b"]}},
+        "load_balancers": {f"lb-{i}": {"service": "s", "failures": UNIT} for i in range(1, lbs + 1)},
+        "workload": {"rate": "10/s", "target": target},
+    }
+    if dns is not None:
+        raw["dns"] = dns
+    return relsim.load(raw)
+
+
+def test_request_path_through_a_load_balancer():
+    assert _sets(minimal_cut_sets(_traffic())) == {frozenset({"lb-1"}), frozenset("ab")}
+
+
+def test_request_path_through_dns():
+    checked = {"provider": {"failures": UNIT, "serve_stale": True},
+               "names": {"www": {"records": ["lb-1", "lb-2"], "health_check": {}}}}
+    cuts = _sets(minimal_cut_sets(_traffic(checked, lbs=2, target="www")))
+    assert frozenset({"lb-1", "lb-2"}) in cuts and frozenset("ab") in cuts
+    assert frozenset({"dns", "lb-1"}) in cuts  # answers frozen on lb-1 while the provider is down
+    assert frozenset({"dns", "lb-2"}) not in cuts
+    # without health checks the answer never moves off lb-1
+    fixed = {"names": {"www": {"records": ["lb-1", "lb-2"]}}}
+    assert frozenset({"lb-1"}) in _sets(minimal_cut_sets(_traffic(fixed, lbs=2, target="www")))
+    # a provider that does not serve stale answers is a single point of failure
+    strict = {"provider": {"failures": UNIT, "serve_stale": False},
+              "names": {"www": {"records": ["lb-1", "lb-2"], "health_check": {}}}}
+    assert frozenset({"dns"}) in _sets(minimal_cut_sets(_traffic(strict, lbs=2, target="www")))

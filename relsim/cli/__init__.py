@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="relsim", description="Discrete-event reliability simulation.")
     p.add_argument("--version", action="version", version=f"relsim {__version__}")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                   help="import MODULE first: it registers behaviours, metrics or distributions "
+                        "(docs/extending.md); repeatable")
     sub = p.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"relsim.cli.{name}").add_parsers(sub)
@@ -59,9 +62,16 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``relsim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = _parser().parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
-    from relsim.errors import BackendError, ModelError, StoreMismatch
+    from relsim.errors import BackendError, BehaviourError, ModelError, StoreMismatch
 
     try:
+        if args.plugin:
+            from relsim.model.behaviour_registry import import_plugins
+
+            try:
+                import_plugins(args.plugin)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
         return int(args.handler(args))
     except ModelError as exc:
         for problem in exc.problems:
@@ -72,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BadInput, StoreMismatch, BackendError) as exc:
         # Values the user got wrong: an option, an override path, a results
         # directory of another run, an unreachable scheduler.
+        print(f"relsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BehaviourError as exc:
+        # A user-defined behaviour raised: its name, the simulated time and
+        # the line of its code say where; no traceback of relsim's internals.
         print(f"relsim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -22,7 +22,10 @@ def add_parsers(sub: Any) -> None:
 def list_metrics(args: argparse.Namespace) -> int:
     """Name, unit, summary kind, when it applies and meaning of each metric."""
     from relsim.metric_registry import FEATURES, METRICS
+    from relsim.model.behaviour_registry import load_all
     from relsim.report.formatting import text_table
+
+    load_all()  # installed plugins register their metrics on import (docs/extending.md)
 
     chosen = list(METRICS.values())
     if args.model is not None:
@@ -32,7 +35,8 @@ def list_metrics(args: argparse.Namespace) -> int:
         chosen = [m for m in chosen if m.applies_to(model)]
     if args.json:
         emit(json.dumps([{"name": m.name, "unit": m.unit, "kind": m.kind, "applies": FEATURES[m.applies][1],
-                          "exact": m.exact, "description": m.description} for m in chosen], indent=2))
+                          "exact": m.exact, "description": m.description,
+                           "source": m.source or "relsim"} for m in chosen], indent=2))
         return 0
     body = [[m.name, m.unit, m.kind, FEATURES[m.applies][1] if m.applies != "always" else "always",
              m.description] for m in chosen]

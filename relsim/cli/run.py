@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from relsim.cli.common import (
+    EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     BadInput,
     add_output_options,
@@ -41,7 +42,7 @@ def add_parsers(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the model; print the table (or JSON, CSV). Ctrl-C prints what finished."""
-    from relsim.errors import Interrupted
+    from relsim.errors import BehaviourError, Interrupted
     from relsim.experiment import DEFAULT_MAX_RUNS
     from relsim.experiment import run as run_model
     from relsim.model import load
@@ -71,6 +72,14 @@ def run(args: argparse.Namespace) -> int:
         results = run_model(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs,
                             backend=args.backend, scheduler=args.scheduler, out=args.out, resume=args.resume,
                             until=rule, max_runs=max_runs, progress=show_progress(args))
+    except BehaviourError as failed:
+        # The run stopped cleanly: report the replications that finished before it.
+        print(f"relsim: {failed}", file=sys.stderr)
+        if failed.partial is not None and len(failed.partial.runs):
+            print(f"relsim: {len(failed.partial.runs)} replications finished before it; their summary follows",
+                  file=sys.stderr)
+            print_results(args, model, failed.partial)
+        return EXIT_BAD_INPUT
     except Interrupted as stop:
         # Nothing finished is lost: report the replications that completed.
         print(f"relsim: {stop}", file=sys.stderr)

@@ -20,6 +20,8 @@ Model files write distributions either as a string::
 or as a mapping, e.g. ``{dist: weibull, shape: 1.5, mean: 1000h}``; see
 :func:`parse_dist`. ``parse_dist(d.spec()) == d`` for every distribution.
 
+Plugins add families with :func:`distribution` (docs/extending.md).
+
 Randomness only ever comes from a :class:`numpy.random.Generator` passed in
 by the caller.
 """
@@ -36,7 +38,7 @@ from relsim.dists.families import (
     Uniform,
     Weibull,
 )
-from relsim.dists.parsing import DIST_NAMES, parse_dist
+from relsim.dists.parsing import DIST_NAMES, distribution, parse_dist
 
 __all__ = [
     "Distribution",
@@ -49,5 +51,6 @@ __all__ = [
     "Fixed",
     "Empirical",
     "parse_dist",
+    "distribution",
     "DIST_NAMES",
 ]

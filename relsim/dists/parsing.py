@@ -24,7 +24,7 @@ from relsim.dists.families import (
 )
 from relsim.units import _UNIT_RATIO, _float, _is_bool, _rate_parts, _show, parse_duration
 
-__all__ = ["DIST_NAMES", "parse_dist"]
+__all__ = ["DIST_NAMES", "distribution", "parse_dist"]
 # --------------------------------------------------------------------------
 # parsing
 
@@ -370,3 +370,81 @@ def parse_dist(value: str | Mapping[str, Any] | Distribution) -> Distribution:
         f"cannot interpret {value!r} as a distribution: write e.g. exp(mean=10h) or "
         f"{{dist: exp, mean: 10h}}"
     )
+
+
+# --------------------------------------------------------------------------
+# families registered by plugins (docs/extending.md)
+
+_PARAM_KINDS: dict[str, Callable[[dict[str, Any], str, Callable[..., ValueError]], float]] = {
+    "duration": _param_duration,
+    "positive_duration": _param_positive_duration,
+    "number": _param_shape,
+}
+
+
+def distribution(name: str, params: Mapping[str, str], positional: Sequence[str] = (),
+                 example: str = "") -> Callable[[type[Distribution]], type[Distribution]]:
+    """Register a :class:`Distribution` subclass as the family ``name`` of model strings (a decorator).
+
+    After registration ``name(p=..., q=...)`` (and ``{dist: name, ...}``)
+    parse anywhere a model file takes a distribution. The class follows the
+    rules of relsim's own families (docs/architecture.md, "Adding a
+    distribution"): a frozen dataclass with parameters in seconds, ``var``,
+    ``_cdf``, ``_ppf``, ``sample``, ``mean`` and ``spec()`` with
+    ``parse_dist(d.spec()) == d``. It must be defined in an importable
+    module, so that worker processes can unpickle it.
+
+    Parameters
+    ----------
+    name : str
+        Lower-case family name (not one of relsim's own).
+    params : mapping of str to str
+        Every parameter (all required) and how it is read: ``"duration"``
+        (``10m``, 0 allowed), ``"positive_duration"`` or ``"number"`` (a
+        positive plain number, such as a shape). The class is called with
+        them as keyword arguments, in seconds.
+    positional : sequence of str
+        Parameters that may be given without ``key=``, in this order.
+    example : str
+        A valid spelling, for error messages.
+
+    Raises
+    ------
+    ValueError
+        For a name that is taken or not lower-case, an unknown parameter kind,
+        or a class that is not a Distribution.
+    """
+    key = str(name).strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key) or key in _ALIASES:
+        raise ValueError(f"distribution name must be a lower-case identifier, got {name!r}")
+    bad = {p: k for p, k in params.items() if k not in _PARAM_KINDS}
+    if bad:
+        raise ValueError(f"distribution {key}: parameter kinds must be one of {', '.join(_PARAM_KINDS)}, got {bad}")
+    names = tuple(params)
+    if any(p not in names for p in positional):
+        raise ValueError(f"distribution {key}: positional {tuple(positional)} must be among {names}")
+    shown = example or f"{key}({', '.join(f'{p}=...' for p in names)})"
+
+    def register(cls: type[Distribution]) -> type[Distribution]:
+        if not (isinstance(cls, type) and issubclass(cls, Distribution)):
+            raise ValueError(f"distribution {key}: expected a Distribution subclass, got {cls!r}")
+        old = _FORMS.get(key)
+        if old is not None and getattr(old.build, "family", None) is not cls and (
+                getattr(getattr(old.build, "family", None), "__qualname__", None) != cls.__qualname__):
+            raise ValueError(f"distribution {key!r} is already defined")
+
+        def build(p: dict[str, Any], err: Callable[..., ValueError]) -> Distribution:
+            values = {k: _PARAM_KINDS[params[k]](p, k, err) for k in names}
+            try:
+                return cls(**values)
+            except (TypeError, ValueError) as exc:
+                raise err(names[0], exc) from None
+
+        build.family = cls  # type: ignore[attr-defined]
+        _FORMS[key] = _Form(names, tuple(positional), " and ".join(f"{p}=" for p in names), shown, build)
+        _REQUIRED[key] = (names, ())
+        global DIST_NAMES
+        DIST_NAMES = tuple(sorted({*DIST_NAMES, key}))
+        return cls
+
+    return register

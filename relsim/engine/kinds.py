@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from relsim.engine.behaviours import build_behaviours
 from relsim.engine.dns import build_dns
 from relsim.engine.elements import build_components, build_domains
 from relsim.engine.failover import ActivePassive
@@ -53,6 +54,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("load_balancers", build_load_balancers),
     ("dns", build_dns),
     ("workload", build_traffic),
+    ("behaviours", build_behaviours),  # user-defined: they may refer to anything above
 )
 
 #: Service ``mode`` -> the class that runs a service in that mode.

@@ -147,6 +147,8 @@ class RunResult:
     #: (``Model.conditioned(element_downtime=True)``, for importance measures).
     element_downtime: dict[str, float] | None = None
     requests: dict[str, float] | None = None  # request tallies, with a workload
+    #: Named tallies the model's behaviours added to (docs/extending.md); None without behaviours.
+    tallies: dict[str, float] | None = None
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:
@@ -224,6 +226,8 @@ class Simulation:
         self.services: list[ServiceNode] = []
         self.targets: dict[str, Node] = {}  # load balancers and DNS names, by name
         self.traffic: Traffic | None = None
+        #: Called at the horizon before the tallies are read (behaviours closing their accounts).
+        self.at_end: list[Callable[[], None]] = []
         self._build()
 
     # -- construction ------------------------------------------------------
@@ -434,6 +438,8 @@ class Simulation:
                 if el.name in forcing.always_down:
                     el.force_down()
         self.env.run(until=self.horizon)
+        for finish in self.at_end:
+            finish()
         now = self.horizon
         res = self.result
         res.served_integral += self.path.s * (now - self._last_t)

@@ -14,6 +14,7 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from relsim.model.behaviours import check_behaviours
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
 from relsim.model.limits import MAX_FILE_BYTES
@@ -350,6 +351,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
     except ValidationError as exc:
         found.extend(_pydantic_problems(exc, raw))
     found.extend(check_references(raw))
+    found.extend(check_behaviours(raw))
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]
         problems.sort(key=lambda p: (p.line or 0, str(p.path)))

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from relsim.dists import Fixed
+from relsim.model.behaviours import BehaviourSpec
 from relsim.model.common import (
     Bandwidth,
     Count,
@@ -338,3 +339,4 @@ class ModelSpec(_Frozen):
     workload: Workload | None = None
     load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)
     dns: Dns | None = None
+    behaviours: dict[str, BehaviourSpec] = Field(default_factory=dict)

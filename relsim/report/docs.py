@@ -31,6 +31,8 @@ def metric_table() -> str:
     lines = ["| metric | unit | summarised | interval rests on | applies with | meaning |",
              "|---|---|---|---|---|---|"]
     for m in METRICS.values():
+        if m.compute is not None:
+            continue  # registered by a plugin (relsim.metric): `relsim metrics` lists it, not this page
         applies = "every model" if m.applies == "always" else FEATURES[m.applies][1]
         exact = " Exact value from `--exact`." if m.exact else ""
         lines.append(f"| `{m.name}` | {m.unit} | {_KIND_WORDS[m.kind]} | {_EVIDENCE_WORDS[m.evidence]} | {applies} "

@@ -98,8 +98,8 @@ def cutsets_table(table: Any) -> str:
     shares = (f"share of downtime from {runs} traced replications, seed {first['seed']}" if runs
               else "no replications run: shares not estimated")
     lines = [
-        f"minimal cut sets of the entry service of {first['model']} up to order {int(first['max_order'])} "
-        f"(elements whose failure together takes it down); {shares}",
+        f"minimal cut sets of the {first['measured']} of {first['model']} up to order "
+        f"{int(first['max_order'])} (elements whose failure together takes it down); {shares}",
         "",
         text_table(header, body, left=3),
     ]
