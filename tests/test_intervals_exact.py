@@ -1,0 +1,248 @@
+"""The interval code recomputed from its definitions (relsim/intervals.py, relsim/evidence.py).
+
+Each function is checked against an independent computation (scipy, or the
+formula written out here) and at the edges where the code branches: no
+data, one replication, a zero denominator, NaNs, exactly
+:data:`relsim.evidence.MIN_EVENTS` events. Together with the coverage tests
+of tests/test_calibration.py these kill the mutants that change an interval
+by a few per cent (a ``ddof``, a quantile, a threshold) which a coverage
+count over a few hundred experiments cannot see.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from relsim.evidence import (
+    MIN_EVENTS,
+    binomial_interval,
+    poisson_interval,
+    quantile_events_needed,
+)
+from relsim.intervals import (
+    mean_ci,
+    paired_differences,
+    paired_quantile_difference,
+    paired_ratio_difference,
+    ratio_ci,
+    weighted_quantile,
+)
+
+
+def t_interval(mean: float, se: float, n: int) -> tuple[float, float]:
+    half = stats.t.ppf(0.975, n - 1) * se
+    return mean - half, mean + half
+
+
+def delta_se(num: np.ndarray, den: np.ndarray) -> float:
+    """Delta-method SE of Σnum/Σden over i.i.d. pairs (Law 2015, §9.5), written out."""
+    n, r = len(num), num.sum() / den.sum()
+    resid = num - r * den
+    var = ((resid - resid.mean()) ** 2).sum() / (n - 1)
+    return math.sqrt(var / n) / (den.sum() / n)
+
+
+# --------------------------------------------------------------------------
+# mean_ci
+
+
+def test_mean_ci_is_the_student_t_interval() -> None:
+    x = [1.0, 2.0, 4.0, 7.0, float("nan"), 11.0]
+    row = mean_ci(x)
+    clean = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
+    assert row["n"] == 5 and row["mean"] == pytest.approx(5.0)
+    assert row["se"] == pytest.approx(stats.sem(clean), rel=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(t_interval(5.0, stats.sem(clean), 5), rel=1e-12)
+    # the same from a Series and from an ndarray
+    assert mean_ci(pd.Series(x))["se"] == pytest.approx(row["se"], rel=1e-12)
+    assert mean_ci(np.array(x))["ci_high"] == pytest.approx(row["ci_high"], rel=1e-12)
+
+
+def test_mean_ci_edges() -> None:
+    empty = mean_ci([])
+    assert empty["n"] == 0 and all(math.isnan(empty[k]) for k in ("mean", "se", "ci_low", "ci_high"))
+    one = mean_ci([3.0])
+    assert one["n"] == 1 and one["mean"] == 3.0
+    assert math.isnan(one["se"]) and math.isnan(one["ci_low"]) and math.isnan(one["ci_high"])
+    two = mean_ci([1.0, 3.0])  # se = 1, t(0.975, 1) = 12.706
+    assert two["se"] == pytest.approx(1.0) and two["ci_high"] == pytest.approx(2.0 + 12.7062047, rel=1e-7)
+
+
+# --------------------------------------------------------------------------
+# ratio_ci and paired_ratio_difference
+
+
+def test_ratio_ci_is_the_delta_method_interval() -> None:
+    num = np.array([3.0, 0.0, 5.5, 2.0, 8.0, 1.0])
+    den = np.array([2, 0, 3, 1, 4, 1])
+    row = ratio_ci(num, den)
+    assert row["mean"] == pytest.approx(19.5 / 11) and row["n"] == 6
+    assert row["se"] == pytest.approx(delta_se(num, den.astype(float)), rel=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(t_interval(row["mean"], row["se"], 6), rel=1e-12)
+
+
+def test_ratio_ci_edges() -> None:
+    assert math.isnan(ratio_ci(np.array([]), np.array([]))["mean"])
+    zero = ratio_ci(np.array([1.0, 2.0]), np.array([0.0, 0.0]))
+    assert math.isnan(zero["mean"]) and zero["n"] == 2
+    one = ratio_ci(np.array([3.0]), np.array([1.0]))  # a denominator of 1 is a ratio, not "no data"
+    assert one["mean"] == 3.0 and math.isnan(one["se"]) and math.isnan(one["ci_low"])
+
+
+def test_paired_ratio_difference_is_the_linearised_paired_interval() -> None:
+    rng = np.random.default_rng(8)
+    den_a = rng.poisson(3.0, 25).astype(float)
+    den_b = den_a.copy()
+    num_a = den_a * rng.exponential(2.0, 25)
+    num_b = num_a * 0.8 + rng.exponential(0.1, 25) * den_b
+    row = paired_ratio_difference(num_a, den_a, num_b, den_b)
+    r_a, r_b = num_a.sum() / den_a.sum(), num_b.sum() / den_b.sum()
+    assert row["mean"] == pytest.approx(r_b - r_a, rel=1e-12)
+    e = (num_b - r_b * den_b) / den_b.mean() - (num_a - r_a * den_a) / den_a.mean()
+    assert row["se"] == pytest.approx(stats.sem(e), rel=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(t_interval(row["mean"], row["se"], 25), rel=1e-12)
+    assert row["events"] == int(min(den_a.sum(), den_b.sum())) and row["established"] and row["n"] == 25
+
+
+def test_paired_ratio_difference_needs_events() -> None:
+    den = np.array([1.0, 2.0, 0.0, 1.0, 0.0, 1.0, 2.0, 1.0, 1.0])  # 9 events
+    num = den * 2.0
+    row = paired_ratio_difference(num, den, num * 1.5, den)
+    assert row["mean"] == pytest.approx(1.0) and row["events"] == 9 and not row["established"]
+    assert math.isnan(row["ci_low"]) and math.isnan(row["se"])
+    den10 = np.append(den, 1.0)
+    row = paired_ratio_difference(den10 * 2.0, den10, den10 * 3.0 + np.arange(10) * 0.01, den10)
+    assert row["events"] == MIN_EVENTS and row["established"] and not math.isnan(row["ci_low"])
+    empty = paired_ratio_difference(np.zeros(3), np.zeros(3), np.ones(3), np.ones(3))
+    assert math.isnan(empty["mean"]) and not empty["established"]
+    single = paired_ratio_difference(np.array([20.0]), np.array([10.0]), np.array([30.0]), np.array([10.0]))
+    assert single["mean"] == pytest.approx(1.0) and not single["established"]
+
+
+def test_paired_ratio_difference_is_calibrated() -> None:
+    # Variant b's durations are a's scaled by 0.8 (the same outages: common
+    # random numbers): the ratio difference is 0.8 * 2 - 2 = -0.4 exactly.
+    rng = np.random.default_rng(1906)
+    hits = []
+    for _ in range(400):
+        den = rng.poisson(4.0, 30).astype(float)
+        num_a = np.array([rng.exponential(2.0, int(k)).sum() for k in den])
+        num_b = 0.8 * num_a + np.array([rng.normal(0.0, 0.3, int(k)).sum() for k in den])
+        row = paired_ratio_difference(num_a, den, num_b, den)
+        hits.append(row["ci_low"] <= -0.4 <= row["ci_high"])
+    assert 0.91 <= np.mean(hits) <= 0.985
+
+
+# --------------------------------------------------------------------------
+# paired_differences
+
+
+def test_paired_differences_table() -> None:
+    a = pd.DataFrame({"replication": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+                      "x": np.arange(12.0), "y": np.ones(12)})
+    b = pd.DataFrame({"replication": [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],  # any order: matched on replication
+                      "x": np.arange(12.0)[::-1] + 0.5 + np.arange(12.0)[::-1] % 3 * 0.1, "y": np.ones(12)})
+    table = paired_differences(a, b, ["x", "y", "missing"])
+    assert list(table.index) == ["x", "y"]
+    diff = 0.5 + np.arange(12.0) % 3 * 0.1
+    row = table.loc["x"]
+    assert row["mean"] == pytest.approx(diff.mean()) and row["se"] == pytest.approx(stats.sem(diff))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(t_interval(diff.mean(), stats.sem(diff), 12))
+    assert row["n"] == 12 and row["events"] == 12 and row["established"] and row["significant"]
+    same = table.loc["y"]
+    assert same["events"] == 0 and not same["established"] and not same["significant"]
+    assert math.isnan(same["ci_low"]) and same["mean"] == 0.0
+
+
+def test_paired_differences_rest_on_the_replications_that_differ() -> None:
+    n = 20
+    a = pd.DataFrame({"replication": range(n), "x": np.zeros(n)})
+    for differ in (MIN_EVENTS - 1, MIN_EVENTS):
+        x = np.zeros(n)
+        x[:differ] = 1.0 + np.arange(differ) * 0.01
+        x[3] = np.nan if differ == MIN_EVENTS else x[3]  # a NaN neither differs nor counts
+        b = pd.DataFrame({"replication": range(n), "x": x})
+        row = paired_differences(a, b, ["x"]).loc["x"]
+        expected = differ - (1 if differ == MIN_EVENTS else 0)
+        assert row["events"] == expected
+        assert row["n"] == n - (1 if differ == MIN_EVENTS else 0)
+    # with fewer than MIN_EVENTS differing the interval is left out
+    x = np.zeros(n)
+    x[: MIN_EVENTS - 1] = 5.0
+    row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": x}), ["x"]).loc["x"]
+    assert not row["established"] and math.isnan(row["ci_low"]) and not row["significant"]
+    x[: MIN_EVENTS] = 5.0
+    row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": x}), ["x"]).loc["x"]
+    assert row["established"] and row["significant"] and row["ci_low"] > 0
+    # a negative, significant difference
+    row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": -x}), ["x"]).loc["x"]
+    assert row["established"] and row["significant"] and row["ci_high"] < 0
+
+
+# --------------------------------------------------------------------------
+# weighted_quantile and paired_quantile_difference
+
+
+def test_weighted_quantile_inverts_the_weighted_cdf() -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert weighted_quantile(x, np.ones(4), 0.5) == 2.0  # F(2) = 0.5 reaches q
+    assert weighted_quantile(x, np.ones(4), 0.51) == 3.0
+    assert weighted_quantile(x, np.array([0.0, 0.0, 1.0, 1.0]), 0.5) == 3.0
+    assert weighted_quantile(x, np.array([3.0, 0.0, 0.0, 1.0]), 0.75) == 1.0
+    assert weighted_quantile(x, np.ones(4), 1.0) == 4.0
+    assert math.isnan(weighted_quantile(x, np.zeros(4), 0.5))
+    assert math.isnan(weighted_quantile(np.array([]), np.array([]), 0.5))
+    # unit weights agree with numpy's inverted-CDF percentile
+    y = np.sort(np.random.default_rng(2).exponential(1.0, 57))
+    for q in (0.05, 0.5, 0.95):
+        assert weighted_quantile(y, np.ones(57), q) == np.percentile(y, 100 * q, method="inverted_cdf")
+
+
+def test_paired_quantile_difference() -> None:
+    rng = np.random.default_rng(4)
+    a = [rng.exponential(10.0, rng.poisson(5)) for _ in range(40)]
+    b = [x * 2.0 for x in a]
+    row = paired_quantile_difference(a, b, 0.5)
+    pa, pb = np.concatenate(a), np.concatenate(b)
+    assert row["mean"] == pytest.approx(np.percentile(pb, 50) - np.percentile(pa, 50))
+    assert row["events"] == len(pa) and row["n"] == 40
+    assert row["established"] and row["ci_low"] < row["mean"] < row["ci_high"]
+    assert row["ci_low"] > 0  # b is a doubled: the difference is clearly positive
+    top = paired_quantile_difference(a, b, None)
+    assert top["mean"] == pytest.approx(pb.max() - pa.max()) and not top["established"]
+    assert math.isnan(top["ci_low"])
+    # too few events for a 95th percentile (needs 100): a point estimate only
+    few = [x[:1] for x in a[:30]]
+    row = paired_quantile_difference(few, [x * 2 for x in few], 0.95)
+    assert row["events"] < quantile_events_needed(0.95) and not row["established"]
+    assert not math.isnan(row["mean"]) and math.isnan(row["ci_low"])
+    none = paired_quantile_difference([np.array([])] * 3, [np.array([1.0])] * 3, 0.5)
+    assert math.isnan(none["mean"]) and none["events"] == 0
+
+
+# --------------------------------------------------------------------------
+# evidence
+
+
+def test_exact_interval_edges() -> None:
+    assert all(math.isnan(v) for v in binomial_interval(0, 0))
+    assert binomial_interval(0, 10) == pytest.approx((0.0, 1 - 0.025 ** (1 / 10)), rel=1e-9)
+    assert binomial_interval(10, 10) == pytest.approx((0.025 ** (1 / 10), 1.0), rel=1e-9)
+    lo, hi = binomial_interval(5, 10)  # beta quantiles, written out
+    assert (lo, hi) == pytest.approx((stats.beta.ppf(0.025, 5, 6), stats.beta.ppf(0.975, 6, 5)), rel=1e-12)
+    assert all(math.isnan(v) for v in poisson_interval(3, 0.0))
+    assert poisson_interval(3, 2.0) == pytest.approx(
+        (stats.chi2.ppf(0.025, 6) / 4, stats.chi2.ppf(0.975, 8) / 4), rel=1e-12)
+    assert poisson_interval(0, 1.0, level=0.9) == pytest.approx((0.0, -math.log(0.05)), rel=1e-9)
+
+
+def test_events_needed_beyond_a_percentile() -> None:
+    assert quantile_events_needed(0.95) == 100
+    assert quantile_events_needed(0.99) == 500
+    assert quantile_events_needed(0.5) == 10
+    assert quantile_events_needed(0.05) == 100
