@@ -44,6 +44,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "load_balancers": "Load balancers in front of active-active services: name -> load balancer. "
                           "Each is an element that can fail.",
         "dns": "The DNS provider and the names clients resolve.",
+        "behaviours": "Mechanisms written in Python and registered under a kind name (a cron restart, "
+                      "an autoscaler, a queue): name -> behaviour (docs/extending.md).",
+    },
+    "BehaviourSpec": {
+        "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
+                "the other keys are its parameters.",
+        "description": "Free text.",
     },
     "Domain": {
         "kind": "A label (region, zone, rack...); it does not change the semantics.",
