@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Interrupted,
         RelsimError,
         StoreMismatch,
+        TooManyEvents,
         Unsupported,
     )
     from relsim.experiment import run
@@ -62,6 +63,7 @@ _LAZY: dict[str, str] = {
     "Results": "relsim.results",
     "RunResult": "relsim.engine",
     "StoreMismatch": "relsim.errors",
+    "TooManyEvents": "relsim.errors",
     "Unsupported": "relsim.errors",
     "analytic": "relsim.analytic",
     "attribution": "relsim.attribution",
@@ -108,6 +110,7 @@ __all__ = [
     "Results",
     "RunResult",
     "StoreMismatch",
+    "TooManyEvents",
     "Unsupported",
     "__version__",
     "analytic",

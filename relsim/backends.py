@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 
 from relsim.engine import simulate
-from relsim.errors import BackendError, BehaviourError
+from relsim.errors import BackendError, BehaviourError, TooManyEvents
 from relsim.metrics import replication_metrics
 from relsim.model import Model
 
@@ -61,13 +61,17 @@ IN_FLIGHT_PER_WORKER = 3
 RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
 
 
-def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | None) -> list[RunRecord]:
-    """Run replications ``reps``; returns ``(i, metrics, outages)`` per replication."""
+def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | None,
+              max_events: float | None = None) -> list[RunRecord]:
+    """Run replications ``reps``; returns ``(i, metrics, outages)`` per replication.
+
+    ``max_events`` bounds the events of each replication (``relsim.TooManyEvents``).
+    """
     out = []
     for i in reps:
         try:
-            res = simulate(model, seed, i, horizon)
-        except BehaviourError as exc:
+            res = simulate(model, seed, i, horizon, max_events=max_events)
+        except (BehaviourError, TooManyEvents) as exc:
             exc.records = out  # what this chunk finished is not lost (relsim.run keeps it)
             raise
         metrics = replication_metrics(res, model.spec.objectives)
@@ -102,7 +106,7 @@ class Backend:
     workers = 1
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -128,9 +132,9 @@ class SerialBackend(Backend):
     name = "serial"
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
         for chunk in chunks:
-            yield run_chunk(model, seed, chunk, horizon)
+            yield run_chunk(model, seed, chunk, horizon, max_events)
 
 
 def _ignore_sigint() -> None:
@@ -150,7 +154,7 @@ class ProcessBackend(Backend):
         self._pending: set[Future[Any]] = set()
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
         # A bounded number of chunks in flight: waiting stays cheap for any
         # number of chunks, finished results are not held, and Ctrl-C has
         # little to cancel.
@@ -162,7 +166,7 @@ class ProcessBackend(Backend):
                 chunk = next(todo, None)
                 if chunk is None:
                     return
-                self._pending.add(self._pool.submit(run_chunk, model, seed, list(chunk), horizon))
+                self._pending.add(self._pool.submit(run_chunk, model, seed, list(chunk), horizon, max_events))
 
         fill()
         while self._pending:
@@ -226,7 +230,7 @@ class DaskBackend(Backend):
         self._pending: set[Any] = set()
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
         from dask.distributed import as_completed
 
         if not chunks:
@@ -239,7 +243,7 @@ class DaskBackend(Backend):
             chunk = next(todo, None)
             if chunk is None:
                 return None
-            fut = self._client.submit(run_chunk, shared, seed, list(chunk), horizon, pure=False)
+            fut = self._client.submit(run_chunk, shared, seed, list(chunk), horizon, max_events, pure=False)
             self._pending.add(fut)
             return fut
 
@@ -302,8 +306,8 @@ class _Borrowed(Backend):
         self.inner, self.name, self.workers = inner, inner.name, inner.workers
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]]) -> Iterator[list[RunRecord]]:
-        return self.inner.run(model, seed, horizon, chunks)
+            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
+        return self.inner.run(model, seed, horizon, chunks, max_events)
 
     def close(self) -> None:
         pass

@@ -15,6 +15,7 @@ for Ctrl-C), so ``except ValueError`` and the like keep working.
     ├── StoreMismatch (ValueError)     results directory of another experiment
     ├── BackendError (RuntimeError)    a backend could not be started
     ├── BehaviourError (RuntimeError)  a user-defined behaviour raised; ``partial`` as below
+    ├── TooManyEvents (RuntimeError)   a replication would take more events than allowed
     └── Interrupted (KeyboardInterrupt) Ctrl-C; ``partial`` holds what finished
 
 This module imports nothing from the rest of relsim at run time (and nothing
@@ -39,6 +40,7 @@ __all__ = [
     "NotConverged",
     "RelsimError",
     "StoreMismatch",
+    "TooManyEvents",
     "Unsupported",
 ]
 
@@ -138,6 +140,52 @@ class BehaviourError(RelsimError, RuntimeError):
     def __str__(self) -> str:
         return (f"behaviour '{self.behaviour}' (kind {self.kind}) failed at t={self.time:g} s "
                 f"({self.time / 3600:.4g} h) in replication {self.replication} (seed {self.seed}): {self.error}")
+
+
+class TooManyEvents(RelsimError, RuntimeError):
+    """A replication would take more events than ``max_events`` (docs/experiments.md).
+
+    Raised before a run starts when the estimate of events per replication
+    (:func:`relsim.model.estimate.events_per_replication`) is above the
+    limit, and during a replication that passes it, which bounds both the
+    time and the memory a replication can take.
+
+    Parameters
+    ----------
+    limit : int
+        The limit on events per replication.
+    estimate : float, optional
+        The estimated events per replication (when refused before starting).
+    replication, seed : int, optional
+        The replication that passed the limit.
+    time : float, optional
+        Simulated seconds it had reached.
+
+    Attributes
+    ----------
+    partial : relsim.Results or None
+        Set by :func:`relsim.run`: the replications that finished before.
+    """
+
+    def __init__(self, limit: int, estimate: float | None = None, replication: int | None = None,
+                 seed: int | None = None, time: float | None = None):
+        # Every argument is in ``args`` so that the error pickles (process pools).
+        super().__init__(limit, estimate, replication, seed, time)
+        self.limit, self.estimate = limit, estimate
+        self.replication, self.seed, self.time = replication, seed, time
+        self.partial: Results | None = None
+        #: Replications of the failed chunk that finished before it, as
+        #: ``(i, metrics, outages)`` records (``relsim.backends.run_chunk``
+        #: fills it; :func:`relsim.run` moves them into ``partial``).
+        self.records: list[Any] = []
+
+    def __str__(self) -> str:
+        how = "raise the limit with --max-events N (relsim.run(..., max_events=N)) or shorten the horizon"
+        if self.replication is None:
+            return (f"a replication is estimated to take {self.estimate:.3g} events, more than the limit of "
+                    f"{self.limit:,}: {how}")
+        return (f"replication {self.replication} (seed {self.seed}) passed the limit of {self.limit:,} events "
+                f"at t={self.time:.6g} s: {how}")
 
 
 class Interrupted(RelsimError, KeyboardInterrupt):

@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from relsim.backends import Backend, RunRecord, plan_chunks, run_chunk, use_backend
-from relsim.errors import BehaviourError, Interrupted
+from relsim.errors import BehaviourError, Interrupted, TooManyEvents
 from relsim.evidence import outage_duration_assumption
 from relsim.metric_registry import applicable
 from relsim.model import Model, load
+from relsim.model.estimate import events_per_replication
+from relsim.model.limits import DEFAULT_MAX_EVENTS, MAX_DURATION
 from relsim.progress import Progress
 from relsim.results import Results
 from relsim.stopping import StoppingRule
@@ -41,7 +43,7 @@ class _Timing:
 
 
 def _execute(model: Model, seed: int, horizon: float, indices: list[int],
-             backend: Backend, timing: _Timing) -> Iterator[list[RunRecord]]:
+             backend: Backend, timing: _Timing, max_events: float | None = None) -> Iterator[list[RunRecord]]:
     """Yield finished chunks covering ``indices`` (a timed pilot chunk first)."""
     if not indices:
         return
@@ -50,15 +52,15 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
         start, pilot = time.perf_counter(), []
         while len(pilot) < pilot_max and (not pilot or time.perf_counter() - start < PILOT_SECONDS):
             try:
-                pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon))
-            except BehaviourError as exc:
+                pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon, max_events))
+            except (BehaviourError, TooManyEvents) as exc:
                 exc.records = pilot + exc.records
                 raise
         timing.seconds_per_run = (time.perf_counter() - start) / len(pilot)
         indices = indices[len(pilot):]
         yield pilot
     chunks = plan_chunks(indices, backend.workers, timing.seconds_per_run)
-    yield from backend.run(model, seed, horizon, chunks)
+    yield from backend.run(model, seed, horizon, chunks, max_events)
 
 
 def run_replications(
@@ -96,6 +98,7 @@ def run(
     until: str | StoppingRule | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
     progress: bool = False,
+    max_events: int | None = DEFAULT_MAX_EVENTS,
 ) -> Results:
     """Run independent replications of ``model``.
 
@@ -135,6 +138,13 @@ def run(
         Upper bound on replications with ``until``.
     progress : bool
         Draw a progress bar on stderr.
+    max_events : int or None
+        Limit on the events of one replication (default
+        :data:`relsim.model.limits.DEFAULT_MAX_EVENTS`): a run whose
+        estimated events per replication
+        (:func:`relsim.model.estimate.events_per_replication`) exceed it is
+        refused before it starts, and a replication that passes it stops
+        the run. ``None`` removes the limit (docs/experiments.md).
 
     Raises
     ------
@@ -144,6 +154,10 @@ def run(
     BehaviourError
         When a user-defined behaviour raises (docs/extending.md); its
         ``partial`` holds the replications that finished.
+    TooManyEvents
+        When a replication is estimated to take, or takes, more than
+        ``max_events`` events; its ``partial`` holds the replications that
+        finished.
     """
     from relsim import __version__
     from relsim.units import parse_duration
@@ -163,6 +177,14 @@ def run(
     if resume and out is None:
         raise ValueError("resume needs the results directory: pass out=")
     h = float(model.horizon if horizon is None else horizon)
+    if h > MAX_DURATION:
+        raise ValueError(f"horizon must be at most {MAX_DURATION:g} s (the limit on durations), got {horizon!r}")
+    if max_events is not None:
+        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
+            raise ValueError(f"max_events must be a whole number >= 1 or None, got {max_events!r}")
+        estimate = events_per_replication(model, h)
+        if estimate > max_events:
+            raise TooManyEvents(max_events, estimate=estimate)
 
     store = ResultStore.create(out, model, seed, h, runs, __version__, resume) if out is not None else None
     done: set[int] = store.done() if store else set()
@@ -186,7 +208,7 @@ def run(
         with ex, bar:
             while True:
                 missing = [i for i in range(target) if i not in done]
-                for chunk in _execute(model, seed, h, missing, ex, timing):
+                for chunk in _execute(model, seed, h, missing, ex, timing, max_events):
                     if store:
                         part = assemble(model, seed, h, chunk, __version__)
                         store.write(part.runs, part.outages)
@@ -203,9 +225,10 @@ def run(
                     break
                 target = rule.next_runs(target, measured, max_runs)
                 bar.set_total(target)
-    except BehaviourError as exc:
-        # A user-defined behaviour raised: the run stops, and what finished
-        # before is kept on the exception (and on disk with ``out``).
+    except (BehaviourError, TooManyEvents) as exc:
+        # A user-defined behaviour raised, or a replication passed
+        # max_events: the run stops, and what finished before is kept on
+        # the exception (and on disk with ``out``).
         if exc.records:
             if store:
                 part = assemble(model, seed, h, exc.records, __version__)

@@ -21,11 +21,13 @@ import relsim.model
 import relsim.store
 from relsim.errors import (
     BackendError,
+    BehaviourError,
     Interrupted,
     ModelError,
     NotConverged,
     RelsimError,
     StoreMismatch,
+    TooManyEvents,
     Unsupported,
 )
 
@@ -36,6 +38,8 @@ BUILTIN_BASE = {
     NotConverged: RuntimeError,
     StoreMismatch: ValueError,
     BackendError: RuntimeError,
+    BehaviourError: RuntimeError,
+    TooManyEvents: RuntimeError,
     Interrupted: KeyboardInterrupt,
 }
 

@@ -85,3 +85,76 @@ def test_horizon_must_be_positive_and_bounded(capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert "horizons must be positive" in err or "limit on durations" in err
     assert "Traceback" not in err and "expected one argument" not in err
+
+
+# --- events per replication: estimated before a run, bounded while it runs ---------------------
+
+RUNAWAY = {  # a valid model of about 4e8 events per replication (every 1 ms, down 5 min)
+    "name": "runaway", "horizon": "1000y",
+    "components": {"vm": {"failures": [{"kind": "transient", "every": "exp(mean=1ms)", "lasts": "fixed(5m)"}]}},
+    "services": {"app": {"replicas": ["vm"]}},
+}
+
+
+def test_event_estimate_follows_the_bundled_models() -> None:
+    """Within a factor of 2.5 of the events really taken.
+
+    Overload cascades and user-defined behaviours schedule events of their
+    own, which the estimate does not count (relsim/model/estimate.py).
+    """
+    from relsim.engine import simulate
+    from relsim.model.estimate import events_per_replication
+
+    for path in sorted(MODELS.glob("*.yaml")):
+        model = relsim.load(path)
+        if getattr(model.spec, "behaviours", None) or any(s.overload for s in model.spec.services.values()) or any(
+                lb.overload for lb in model.spec.load_balancers.values()):
+            continue
+        horizon = min(model.horizon, 10 * YEAR)
+        taken = sum(simulate(model, 0, i, horizon).events for i in range(4)) / 4
+        estimate = events_per_replication(model, horizon)
+        assert estimate / 2.5 < taken < estimate * 2.5, (path.name, estimate, taken)
+
+
+def test_run_refuses_a_runaway_model_before_it_starts() -> None:
+    with pytest.raises(relsim.TooManyEvents, match=r"estimated to take 4\.2e\+08 events.*--max-events") as info:
+        relsim.run(RUNAWAY, runs=2)
+    assert info.value.estimate == pytest.approx(4.2e8, rel=0.01) and info.value.replication is None
+
+
+def test_max_events_raises_the_limit() -> None:
+    results = relsim.run(RUNAWAY, runs=2, horizon="1d", max_events=10**9)
+    assert len(results.runs) == 2
+    assert len(relsim.run(RUNAWAY, runs=2, horizon="1d", max_events=None).runs) == 2
+
+
+def test_a_replication_past_the_limit_stops_the_run_and_keeps_what_finished() -> None:
+    # retry-storm's replication 1 turns into a storm of ~200,000 events; 0 and 2 take a few thousand.
+    model = relsim.load(MODELS / "retry-storm.yaml")
+    with pytest.raises(relsim.TooManyEvents, match="replication 1 .*passed the limit of 20,000 events") as info:
+        relsim.run(model, runs=3, max_events=20_000)
+    assert list(info.value.partial.runs["replication"]) == [0]
+
+
+def test_the_limit_does_not_change_results() -> None:
+    from relsim.engine import simulate
+
+    model = relsim.load(MODELS / "web-tier-retries.yaml")
+    for i in range(3):
+        free, bounded = simulate(model, 0, i), simulate(model, 0, i, max_events=10**9)
+        assert (free.events, free.outages, free.requests) == (bounded.events, bounded.outages, bounded.requests)
+
+
+def test_cli_run_refuses_and_check_estimates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    path = tmp_path / "runaway.yaml"
+    path.write_text(yaml.safe_dump(RUNAWAY))
+    assert main(["run", str(path), "--runs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "estimated to take 4.2e+08 events" in err and "--max-events N" in err
+    assert main(["run", str(path), "--runs", "2", "--horizon", "1d", "--max-events", "1000000000", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "about 4.2e+08 events per replication" in out and "--max-events" in err

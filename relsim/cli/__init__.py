@@ -62,7 +62,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``relsim`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = _parser().parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
-    from relsim.errors import BackendError, BehaviourError, ModelError, StoreMismatch
+    from relsim.errors import BackendError, BehaviourError, ModelError, StoreMismatch, TooManyEvents
 
     try:
         if args.plugin:
@@ -79,9 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(exc.problems)
         print(f"relsim: {n} problem{'s' * (n != 1)} found", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (BadInput, StoreMismatch, BackendError) as exc:
+    except (BadInput, StoreMismatch, BackendError, TooManyEvents) as exc:
         # Values the user got wrong: an option, an override path, a results
-        # directory of another run, an unreachable scheduler.
+        # directory of another run, an unreachable scheduler, a run that
+        # would take more events than --max-events allows.
         print(f"relsim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BehaviourError as exc:

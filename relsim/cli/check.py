@@ -38,9 +38,23 @@ def check(args: argparse.Namespace) -> int:
         warning = entry_warning(model)
         if warning is not None:
             print(f"{path}: warning: {warning}", file=sys.stderr)
+        _estimate_events(path, model)
         if nothing_fails(model):
             print(f"{path}: warning: nothing in this model can fail (no element has failures): "
                   "every availability figure will be exactly 1", file=sys.stderr)
     if problems:
         raise ModelError(problems)
     return 0
+
+
+def _estimate_events(path: str, model: Any) -> None:
+    """Print the estimated events per replication; warn when ``relsim run`` would refuse it."""
+    from relsim.model.estimate import events_per_replication
+    from relsim.model.limits import DEFAULT_MAX_EVENTS
+
+    estimate = events_per_replication(model)
+    emit(f"{path}: about {estimate:,.2g} events per replication (an estimate from the failure rates "
+         "and the horizon)")
+    if estimate > DEFAULT_MAX_EVENTS:
+        print(f"{path}: warning: relsim run refuses more than {DEFAULT_MAX_EVENTS:,} events per replication; "
+              "shorten the horizon or pass --max-events N", file=sys.stderr)

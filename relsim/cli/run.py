@@ -37,6 +37,9 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--attribution", action="store_true", help="add downtime by root cause (element and failure)")
     r.add_argument("--exact", action="store_true",
                    help="also solve the model's Markov chain (exponential models) and show exact values")
+    r.add_argument("--max-events", type=positive_int, default=None, metavar="N",
+                   help="events one replication may take (default 5,000,000): a run estimated to need more "
+                        "is refused before it starts, a replication that takes more stops the run")
     r.set_defaults(handler=run)
 
 
@@ -71,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         results = run_model(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs,
                             backend=args.backend, scheduler=args.scheduler, out=args.out, resume=args.resume,
-                            until=rule, max_runs=max_runs, progress=show_progress(args))
+                            until=rule, max_runs=max_runs, progress=show_progress(args),
+                            **({"max_events": args.max_events} if args.max_events else {}))
     except BehaviourError as failed:
         # The run stopped cleanly: report the replications that finished before it.
         print(f"relsim: {failed}", file=sys.stderr)

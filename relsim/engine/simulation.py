@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import simpy
 
-from relsim.engine.elements import Clock, Element
+from relsim.engine.budget import run_to
+from relsim.engine.elements import Clock, Element, TimedElement
 from relsim.engine.kinds import SECTIONS
 from relsim.engine.network import Network
 from relsim.engine.node import Node
@@ -189,6 +190,9 @@ class Simulation:
         With a ``workload`` in fluid mode: called with each integrated
         :class:`~relsim.engine.traffic.Piece` of the request path
         (see :mod:`relsim.engine.traffic`).
+    max_events : int, optional
+        Stop with :class:`relsim.TooManyEvents` after this many events
+        (:mod:`relsim.engine.budget`); unbounded by default.
     """
 
     def __init__(
@@ -199,11 +203,13 @@ class Simulation:
         horizon: float | None = None,
         trace: bool = False,
         on_piece: PieceObserver | None = None,
+        max_events: float | None = None,
     ):
         if on_piece is not None and model.spec.workload is None:
             raise ValueError("on_piece observes the request path: the model needs a 'workload'")
         self.model = model
         self.horizon = float(model.horizon if horizon is None else horizon)
+        self.max_events = max_events
         self.env = simpy.Environment()
         self.streams = Streams(seed, replication)
         self.result = RunResult(replication, int(seed), self.horizon)
@@ -419,6 +425,9 @@ class Simulation:
         if forcing is not None:
             for name in forcing.never_fails:  # a perfect element: no failure clock
                 self.nodes[name].clocks = []
+            if forcing.element_downtime:
+                for el in self.elements:  # same slots: only _set_up changes
+                    el.__class__ = TimedElement
         for el in self.elements:
             el.start()
         for node in self._start_order():
@@ -437,7 +446,7 @@ class Simulation:
             for el in self.elements:
                 if el.name in forcing.always_down:
                     el.force_down()
-        self.env.run(until=self.horizon)
+        run_to(self.env, self.horizon, self.max_events, self.result.replication, self.result.seed)
         for finish in self.at_end:
             finish()
         now = self.horizon
@@ -462,9 +471,14 @@ class Simulation:
 
 
 def simulate(model: Model, seed: int, replication: int, horizon: float | None = None,
-             trace: bool = False, on_piece: PieceObserver | None = None) -> RunResult:
-    """Run one replication of ``model`` (see :class:`Simulation`, ``on_piece`` included)."""
+             trace: bool = False, on_piece: PieceObserver | None = None,
+             max_events: float | None = None) -> RunResult:
+    """Run one replication of ``model`` (see :class:`Simulation`, ``on_piece`` included).
+
+    With ``max_events``, a replication that passes that many events raises
+    :class:`relsim.TooManyEvents` (:mod:`relsim.engine.budget`).
+    """
     if horizon is not None and (not math.isfinite(horizon) or horizon <= 0):
         raise ValueError(f"horizon must be a positive duration, got {horizon!r}")
     with _no_cyclic_gc():  # building 10,000 elements is allocation-heavy too
-        return Simulation(model, seed, replication, horizon, trace, on_piece).run()
+        return Simulation(model, seed, replication, horizon, trace, on_piece, max_events).run()

@@ -59,6 +59,9 @@ MAX_SIZE = 1e21
 #: Largest plain number (weights, capacities, key counts, workload profile values).
 MAX_NUMBER = 1e15
 #: ``relsim run`` refuses to start when a replication is estimated to take
-#: more events than this (about a minute of simulation at a few hundred
-#: thousand events per second), unless ``--max-events`` raises it.
-DEFAULT_MAX_EVENTS = 20_000_000
+#: more events than this, and stops a replication that passes it, unless
+#: ``--max-events`` (``relsim.run(..., max_events=)``) raises it. A
+#: replication keeps a record of each outage, about 0.2 kB per event at
+#: worst (one outage every three events), so this bounds a replication to
+#: about a gigabyte and a few minutes of simulation.
+DEFAULT_MAX_EVENTS = 5_000_000
