@@ -169,6 +169,9 @@ def test_all_kinds_of_node_publish_through_the_base():
     kinds: set[type] = set()
     for name in ["multi-region-dns.yaml", "quorum-partition.yaml", "aa-three-zones.yaml"]:
         kinds |= {type(n) for n in _live_nodes(Simulation(relsim.load(MODELS / name), 0, 0))}
+    # elements that keep their own downtime exist only when importance measures ask for it
+    timed = relsim.load(MODELS / "pair-shared-crew.yaml").conditioned(element_downtime=True)
+    kinds |= {type(n) for n in _live_nodes(Simulation(timed, 0, 0))}
     assert leaves <= kinds
     assert all("_publish" not in vars(cls) and "_notify" not in vars(cls) for cls in _subclasses(Node))
 

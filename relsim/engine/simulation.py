@@ -243,6 +243,9 @@ class Simulation:
         self.network = Network(self, links, model.domain_parents)
         for _section, build in SECTIONS:
             build(self)
+        if model.forcing is not None and model.forcing.element_downtime:
+            for el in self.elements:  # same slots: only _set_up changes (it keeps own downtime)
+                el.__class__ = TimedElement
         probe = model.spec.probe
         self._probe = None
         if probe is not None:
@@ -425,9 +428,6 @@ class Simulation:
         if forcing is not None:
             for name in forcing.never_fails:  # a perfect element: no failure clock
                 self.nodes[name].clocks = []
-            if forcing.element_downtime:
-                for el in self.elements:  # same slots: only _set_up changes
-                    el.__class__ = TimedElement
         for el in self.elements:
             el.start()
         for node in self._start_order():
