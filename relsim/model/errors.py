@@ -32,4 +32,16 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
-        return f"{where} {dotted(self.path)}: {self.message}"
+        return f"{where} {_one_line(dotted(self.path))}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    """Escape control and invisible characters a file's values may carry.
+
+    A value such as ``"\r"`` or a right-to-left override, quoted back in a
+    message, would otherwise break the one-problem-per-line output or
+    disguise it on a terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
