@@ -231,7 +231,7 @@ class BeatDetector(_Detector):
         hi = float(self.extra.ppf(1.0))
         if not math.isfinite(hi):
             hi = float(self.extra.ppf(1.0 - 1e-12))
-        self.in_flight = int(hi // self.period) + 1 if self.kind == "heartbeat" else 0
+        self.in_flight = int(hi // self.period) + 1 if self.kind == "heartbeat" and hi > 0.0 else 0
 
     def watch(self) -> None:
         """A (new) primary serves: the controller hears it now, in steady state.
