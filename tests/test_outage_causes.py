@@ -30,6 +30,7 @@ def causes(res: relsim.RunResult) -> list[tuple[float, str, int, str]]:
 def assert_named(m: relsim.Model, res: relsim.RunResult) -> None:
     elements = {*m.components, *m.domains, *m.services, *m.spec.links,
                 *getattr(m.spec, "load_balancers", {}), "workload"}
+    elements |= set(getattr(m.spec, "behaviours", None) or {})  # a behaviour's action names itself
     dns = getattr(m.spec, "dns", None)
     if dns is not None:
         elements |= {"dns", *dns.names}
