@@ -91,8 +91,10 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
     }
     if res.requests is not None:
         row.update(request_metrics(res, objectives))
-    if res.tallies is not None:  # a model with behaviours: the metrics plugins registered
-        row.update((m.name, m.compute(res.tallies, h)) for m in custom() if m.compute is not None)
+    if res.tallies is not None:  # a model with behaviours: the metrics registered for their kinds
+        kinds = {f"behaviour:{k}" for k in res.behaviour_kinds}
+        row.update((m.name, m.compute(res.tallies, h)) for m in custom()
+                   if m.compute is not None and m.applies in kinds)
     if objectives is not None and objectives.availability is not None:
         met = slo_windows_met(res, objectives.availability, objectives.slo_window)
         if met is not None:

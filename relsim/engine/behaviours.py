@@ -173,6 +173,16 @@ class Handle:
         """Whether ``name`` serves fully (``state(name) == 1``)."""
         return self._node(name).s == 1.0
 
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """Every element of the model (domains, components, links, load balancers, DNS), by name."""
+        return tuple(self._sim.nodes)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every service of the model, by name."""
+        return tuple(self._sim.service_nodes)
+
     def replicas(self, service: str) -> tuple[str, ...]:
         """The names of ``service``'s replicas (components or services), in model order."""
         node = self._sim.service_nodes.get(service)
@@ -396,6 +406,7 @@ def build_behaviours(sim: Simulation) -> None:
     if not specs:
         return
     sim.result.tallies = {}
+    sim.result.behaviour_kinds = tuple(sorted({spec.kind for spec in specs.values()}))
     for name, spec in specs.items():
         entry = registry.get(spec.kind, spec.module)
         if entry is None:

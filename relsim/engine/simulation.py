@@ -150,6 +150,8 @@ class RunResult:
     requests: dict[str, float] | None = None  # request tallies, with a workload
     #: Named tallies the model's behaviours added to (docs/extending.md); None without behaviours.
     tallies: dict[str, float] | None = None
+    #: The kinds of the model's behaviours: their registered metrics apply (relsim.metric).
+    behaviour_kinds: tuple[str, ...] = ()
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:
