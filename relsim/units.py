@@ -351,9 +351,13 @@ def parse_fraction(value: str | float) -> float:
         raise ValueError(f"{rule}, got {value!r}")
     if not (0.0 <= fraction <= 1.0):  # also rejects NaN
         msg = f"{rule}, got {_show(value)}"
-        if not percent and 1.0 < fraction <= 100.0:
+        if not percent and 10.0 <= fraction <= 100.0:
             shown = value.strip() if isinstance(value, str) else str(value)
             msg += f"; did you mean {shown}%?"
+        else:
+            # A small number above 1 (availability: 1.5) is rarely a percentage
+            # that was meant: say how fractions are written instead.
+            msg += "; write it as a number such as 0.9995 or a percentage such as 99.95%"
         raise ValueError(msg)
     return fraction + 0.0
 

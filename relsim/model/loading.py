@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
 from relsim.model.limits import MAX_FILE_BYTES
 from relsim.model.schema import FailureSpec, ModelSpec, Service
-from relsim.model.yamlmarks import load_with_lines, rejoin_split_values
+from relsim.model.yamlmarks import load_with_marks, rejoin_split_values
 
 __all__ = ["Model", "ExpandedComponent", "Forcing", "load", "from_dict"]
 
@@ -317,7 +318,7 @@ def loads(text: str, source: str = "<string>") -> Model:
         raise ModelError([Problem(source, None, (), f"text longer than {MAX_FILE_BYTES:,} characters "
                                   "(the limit on model files)")])
     try:
-        raw, lines = load_with_lines(text)
+        raw, lines, duplicates = load_with_marks(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -328,7 +329,19 @@ def loads(text: str, source: str = "<string>") -> Model:
     if isinstance(raw, dict) and "name" not in raw:
         stem = os.path.splitext(os.path.basename(source))[0]
         raw = {"name": stem, **raw}
-    return from_dict(raw, source=source, lines=lines)
+    repeated = [Problem(source, d.again, d.path, f"duplicate key '{d.path[-1]}': also on line {d.first} "
+                        "(YAML would keep only the later one)") for d in duplicates]
+    try:
+        model = from_dict(raw, source=source, lines=lines)
+    except ModelError as exc:
+        if not repeated:
+            raise
+        problems = [*repeated, *exc.problems]
+        problems.sort(key=lambda p: (p.line or 0, str(p.path)))
+        raise ModelError(problems) from None
+    if repeated:
+        raise ModelError(repeated)
+    return model
 
 
 def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int] | None = None) -> Model:
@@ -419,10 +432,12 @@ def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[
         elif kind == "union_tag_invalid":
             expected = err.get("ctx", {}).get("expected_tags", "")
             got = err.get("ctx", {}).get("tag", None)
-            out.append(((*loc, "kind"), f"failure kind must be one of {expected}, got '{got}'"))
+            out.append(((*loc, "kind"), f"failure kind must be one of {expected}, got '{got}'"
+                        f"{_choice_hint(got, expected)}"))
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
-            out.append((loc, f"must be one of {expected}, got {err['input']!r}"))
+            out.append((loc, f"must be one of {expected}, got {err['input']!r}"
+                        f"{_choice_hint(err['input'], expected)}"))
         elif kind == "value_error":
             msg = str(err.get("ctx", {}).get("error", err["msg"]))
             out.append((loc, msg))
@@ -432,6 +447,21 @@ def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[
                 msg = f"{msg[0].lower()}{msg[1:]}, got {err['input']!r}"
             out.append((loc, msg))
     return out
+
+
+def _choice_hint(got: Any, expected: str) -> str:
+    """`` (did you mean 'x'?)`` for a misspelt value of a fixed set of choices.
+
+    ``expected`` is pydantic's list of the allowed values (``"'a', 'b' or
+    'c'"``), from the ``Literal`` of the field or the tags of a union.
+    """
+    if not isinstance(got, str):
+        return ""
+    choices = re.findall(r"'([^']*)'", str(expected))
+    close = difflib.get_close_matches(got, choices, n=1)
+    if not close and got.lower() in choices:
+        close = [got.lower()]
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _allowed_keys(loc: Path) -> list[str]:

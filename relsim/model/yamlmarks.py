@@ -16,7 +16,7 @@ data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.composer import ComposerError
@@ -25,7 +25,29 @@ from relsim.model.limits import MAX_ALIAS_EXPANSION, MAX_DEPTH
 
 Path = tuple[Any, ...]
 
-__all__ = ["load_with_lines", "rejoin_split_values"]
+__all__ = ["Duplicate", "load_with_lines", "load_with_marks", "rejoin_split_values"]
+
+
+class Duplicate(NamedTuple):
+    """A key written twice in one mapping: YAML would keep the later value silently."""
+
+    path: Path  #: the key's path (as in the line map)
+    first: int  #: 1-based line of the first occurrence
+    again: int  #: 1-based line of the repetition
+
+
+def load_with_marks(text: str) -> tuple[Any, dict[Path, int], list[Duplicate]]:
+    """:func:`load_with_lines`, plus every key repeated in one mapping.
+
+    PyYAML keeps the last of two equal keys without a word, so two
+    components both named ``db-1``, or a failure spec with two ``every``,
+    would lose one of them unnoticed; the caller reports these instead
+    (docs/model-format.md §15). Keys brought in by a merge (``<<: *base``)
+    may be overridden: that is what a merge is for.
+    """
+    duplicates: list[Duplicate] = []
+    data, lines = _load(text, duplicates)
+    return data, lines, duplicates
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
@@ -46,12 +68,18 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         than ``MAX_ALIAS_EXPANSION`` nodes and on an alias inside the node it
         names.
     """
+    return _load(text, [])
+
+
+def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]:
     loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
             _expanded_size(node)
             _rejoin(node, set())
+            # Before construction, which folds merged keys into the mapping.
+            _duplicates(node, (), duplicates, set())
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
@@ -199,6 +227,42 @@ def rejoin_split_values(data: Any) -> Any:
                 joined.append(item)
         return [rejoin_split_values(item) for item in joined]
     return data
+
+
+def _key(key_node: yaml.ScalarNode) -> Any:
+    """A mapping key as it appears in a path: integers as ``int``."""
+    if key_node.tag == "tag:yaml.org,2002:int":
+        try:
+            return int(key_node.value)
+        except ValueError:
+            pass
+    return key_node.value
+
+
+def _duplicates(node: yaml.Node, path: Path, out: list[Duplicate], seen: set[int]) -> None:
+    """Append to ``out`` every scalar key written twice in one mapping."""
+    if id(node) in seen:  # an alias: its node was checked where it was anchored
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                _duplicates(value_node, path, out, seen)
+                continue
+            child = (*path, _key(key_node))
+            line = key_node.start_mark.line + 1
+            tag = (key_node.tag, key_node.value)
+            if tag in first:
+                out.append(Duplicate(child, first[tag], line))
+            else:
+                first[tag] = line
+            _duplicates(value_node, child, out, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _duplicates(item, (*path, i), out, seen)
 
 
 def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int]) -> None:
