@@ -65,6 +65,7 @@ def test_mean_ci_is_the_student_t_interval() -> None:
 
 def test_mean_ci_edges() -> None:
     empty = mean_ci([])
+    assert set(empty) == {"mean", "se", "ci_low", "ci_high", "n"}
     assert empty["n"] == 0 and all(math.isnan(empty[k]) for k in ("mean", "se", "ci_low", "ci_high"))
     one = mean_ci([3.0])
     assert one["n"] == 1 and one["mean"] == 3.0
@@ -89,7 +90,8 @@ def test_ratio_ci_is_the_delta_method_interval() -> None:
 def test_ratio_ci_edges() -> None:
     assert math.isnan(ratio_ci(np.array([]), np.array([]))["mean"])
     zero = ratio_ci(np.array([1.0, 2.0]), np.array([0.0, 0.0]))
-    assert math.isnan(zero["mean"]) and zero["n"] == 2
+    assert set(zero) == {"mean", "se", "ci_low", "ci_high", "n"}
+    assert all(math.isnan(zero[k]) for k in ("mean", "se", "ci_low", "ci_high")) and zero["n"] == 2
     one = ratio_ci(np.array([3.0]), np.array([1.0]))  # a denominator of 1 is a ratio, not "no data"
     assert one["mean"] == 3.0 and math.isnan(one["se"]) and math.isnan(one["ci_low"])
 
@@ -147,8 +149,11 @@ def test_paired_differences_table() -> None:
                       "x": np.arange(12.0), "y": np.ones(12)})
     b = pd.DataFrame({"replication": [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],  # any order: matched on replication
                       "x": np.arange(12.0)[::-1] + 0.5 + np.arange(12.0)[::-1] % 3 * 0.1, "y": np.ones(12)})
-    table = paired_differences(a, b, ["x", "y", "missing"])
-    assert list(table.index) == ["x", "y"]
+    a["only_a"], b["only_b"] = 1.0, 2.0
+    table = paired_differences(a, b, ["missing", "x", "only_a", "only_b", "y"])
+    assert list(table.index) == ["x", "y"]  # a metric missing from either side is skipped, the rest kept
+    assert list(table.columns) == ["mean", "se", "ci_low", "ci_high", "n", "events", "established",
+                                   "significant"]
     diff = 0.5 + np.arange(12.0) % 3 * 0.1
     row = table.loc["x"]
     assert row["mean"] == pytest.approx(diff.mean()) and row["se"] == pytest.approx(stats.sem(diff))
@@ -179,6 +184,10 @@ def test_paired_differences_rest_on_the_replications_that_differ() -> None:
     x[: MIN_EVENTS] = 5.0
     row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": x}), ["x"]).loc["x"]
     assert row["established"] and row["significant"] and row["ci_low"] > 0
+    # an interval that straddles 0 (and ends below 1) is not significant
+    wobble = np.where(np.arange(n) % 2 == 0, 0.5, -0.5) + np.arange(n) * 1e-3
+    row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": wobble}), ["x"]).loc["x"]
+    assert row["established"] and row["ci_low"] < 0 < row["ci_high"] < 1 and not row["significant"]
     # a negative, significant difference
     row = paired_differences(a, pd.DataFrame({"replication": range(n), "x": -x}), ["x"]).loc["x"]
     assert row["established"] and row["significant"] and row["ci_high"] < 0
@@ -231,6 +240,8 @@ def test_paired_quantile_difference() -> None:
 
 def test_exact_interval_edges() -> None:
     assert all(math.isnan(v) for v in binomial_interval(0, 0))
+    assert binomial_interval(1, 1) == pytest.approx((0.025, 1.0), rel=1e-9)
+    assert binomial_interval(0, 1) == pytest.approx((0.0, 0.975), rel=1e-9)
     assert binomial_interval(0, 10) == pytest.approx((0.0, 1 - 0.025 ** (1 / 10)), rel=1e-9)
     assert binomial_interval(10, 10) == pytest.approx((0.025 ** (1 / 10), 1.0), rel=1e-9)
     lo, hi = binomial_interval(5, 10)  # beta quantiles, written out
