@@ -217,6 +217,8 @@ def importance(
         horizon = parse_duration(horizon)
     h = float(model.horizon if horizon is None else horizon)
     kinds = model.element_names()
+    if isinstance(elements, str):
+        elements = [elements]  # one name, not its letters
     if elements is None:
         chosen = failing_elements(model)
     else:
