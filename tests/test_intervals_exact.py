@@ -257,3 +257,27 @@ def test_events_needed_beyond_a_percentile() -> None:
     assert quantile_events_needed(0.99) == 500
     assert quantile_events_needed(0.5) == 10
     assert quantile_events_needed(0.05) == 100
+
+
+def test_outage_duration_assumption_is_the_longest_mean_time_to_restore() -> None:
+    import relsim
+    from relsim.evidence import outage_duration_assumption
+    from relsim.units import HOUR
+
+    def model(failures: list, **extra: object) -> relsim.Model:
+        return relsim.load({"name": "m", "components": {"a": {"failures": failures}},
+                            "services": {"s": {"replicas": ["a"]}}, **extra})
+
+    latent = {"kind": "permanent", "every": "exp(mean=100h)", "repair": "fixed(3h)", "detect": "fixed(2h)"}
+    brief = {"kind": "transient", "every": "exp(mean=50h)", "lasts": "exp(mean=4h)"}
+    assert outage_duration_assumption(model([latent])) == pytest.approx(5 * HOUR)  # detect + repair
+    assert outage_duration_assumption(model([latent, brief])) == pytest.approx(5 * HOUR)
+    assert outage_duration_assumption(model([brief])) == pytest.approx(4 * HOUR)
+    assert outage_duration_assumption(model([])) == 0.0
+    # a DNS provider's failures count too: make its outages the longest
+    import yaml
+
+    with open("models/multi-region-dns.yaml", encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    raw["dns"]["provider"]["failures"][0]["lasts"] = "exp(mean=1000h)"
+    assert outage_duration_assumption(relsim.load(raw)) == pytest.approx(1000 * HOUR)

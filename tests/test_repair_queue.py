@@ -126,3 +126,37 @@ def test_a_domain_waits_in_the_same_queue_as_components() -> None:
     started = [(t, el) for t, ev, el in repairs(res) if ev == "repair_started"]
     assert started == [(10.0, "a"), (15.0, "rack"), (17.0, "b")]
     assert outage_spans(res) == [(11.0, 18.0)]
+
+
+
+def test_every_crew_returns_to_the_pool() -> None:
+    # Two crews: a (10-12 h) and b (10-11 h) are repaired at once and both
+    # crews go back to the pool; c and d then fail together at 15 h and are
+    # both repaired at once (15-16 h), and e, failed at 15.5 h, waits for the
+    # first crew free (16-17 h). A crew lost or counted twice on its way back
+    # to the pool changes this.
+    res = run({"horizon": "20h", "repair_crews": 2,
+               "components": {"a": {"failures": [perm("10h", "2h")]},
+                              "b": {"failures": [perm("10h", "1h")]},
+                              "c": {"failures": [perm("15h", "1h")]},
+                              "d": {"failures": [perm("15h", "1h")]},
+                              "e": {"failures": [perm("15.5h", "1h")]}},
+               "services": {"s": {"replicas": ["c", "d", "e"], "needs": 3}}})
+    started = [(t, el) for t, ev, el in repairs(res) if ev == "repair_started"]
+    assert started == [(10.0, "a"), (10.0, "b"), (15.0, "c"), (15.0, "d"), (16.0, "e")]
+    durations = [e["duration"] / HOUR for e in res.trace or [] if e["event"] == "repair_started"]
+    assert durations == pytest.approx([2.0, 1.0, 1.0, 1.0, 1.0])
+    assert outage_spans(res) == [(15.0, 17.0)]
+
+
+def test_one_crew_serves_one_repair_at_a_time_again_and_again() -> None:
+    # One crew: a is repaired 10-11 h and the crew is free again; b and c
+    # then fail together at 14 h and are repaired one after the other.
+    res = run({"horizon": "17h", "repair_crews": 1,
+               "components": {"a": {"failures": [perm("10h", "1h")]},
+                              "b": {"failures": [perm("14h", "1h")]},
+                              "c": {"failures": [perm("14h", "1h")]}},
+               "services": {"s": {"replicas": ["b", "c"], "needs": 2}}})
+    started = [(t, el) for t, ev, el in repairs(res) if ev == "repair_started"]
+    assert started == [(10.0, "a"), (14.0, "b"), (15.0, "c")]
+    assert outage_spans(res) == [(14.0, 16.0)]
