@@ -76,6 +76,12 @@ def _partial(model: Any) -> bool:
         s.mode == "active-active" and (s.needs or 1) > 1 for s in _services(model))
 
 
+def _failover(model: Any) -> bool:
+    # One replica has nothing to fail over to: no failovers, failed or not.
+    return any(s.mode == "active-passive" and len(model.replicas_of(name)) >= 2
+               for name, s in model.spec.services.items())
+
+
 def _detection(model: Any) -> bool:
     elements = (*model.components.values(), *model.domains.values(), *model.spec.links.values())
     latent = any(getattr(f, "detect", None) is not None for e in elements for f in e.failures)
@@ -95,8 +101,7 @@ def _error_budget(model: Any) -> bool:
 FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "always": (lambda m: True, "every model"),
     "partial": (_partial, "a service that can serve partially (active-active with needs > 1) or a workload"),
-    "failover": (lambda m: any(s.mode == "active-passive" for s in _services(m)),
-                 "an active-passive service"),
+    "failover": (_failover, "an active-passive service with at least two replicas"),
     "detection": (_detection, "an active-passive service, a failure with detect, or a probe"),
     "election": (lambda m: any(s.mode == "quorum" and s.election is not None for s in _services(m)),
                  "a quorum service with election"),

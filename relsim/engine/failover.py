@@ -278,12 +278,17 @@ class ActivePassive(ServiceNode):
         sim = self.sim
         checks = self._checks()
         chosen = next((r for r in self.replicas if checks.get(r.name) == "ok"), None)
-        outcome = f"promote {chosen.name}" if chosen is not None else "no candidate"
+        # A service with a single replica has nothing to fail over to: its
+        # outages wait for a repair or a restore, and that is no failed failover.
+        alone = len(self.replicas) < 2
+        outcome = (f"promote {chosen.name}" if chosen is not None
+                   else "no standby" if alone else "no candidate")
         sim.log("failover_decision", service=self.name, trigger=self.trigger, failed=self.primary.name,
                 primary_state=self._state_of(self.primary), candidates=checks, outcome=outcome)
         if chosen is None:
-            self.failed_failovers += 1
-            self._fallback("no healthy standby")
+            if not alone:
+                self.failed_failovers += 1
+            self._fallback("no standby" if alone else "no healthy standby")
             return
         delay = self._time()
         if self._startup is not None:
