@@ -189,7 +189,7 @@ def test_autoscaler_timeline_exactly():
     # Three of four run (utilisation 2/3). a1 and a2 fail at 10 h: one of two needed left
     # (s = 0.5, utilisation 2) until the idle a4 has started, 3 min later.
     assert windows(res) == [(10 * HOUR, 10 * HOUR + 180)]
-    assert res.tallies == {"launches": 1.0, "scale_ins": 1.0}
+    assert res.tallies == {"launches": 1.0, "scale_ins": 1.0, "extra_instance_time": 5 * HOUR - 180}
     moves = [(e["t"], e["event"], e["element"]) for e in res.trace if e["event"] in ("stopped", "restored")]
     # a4 idle from t=0, started at 10h03, stopped again when a1 and a2 are back at 15 h
     # (four up: utilisation 1/2 < low, more than the three that run normally).
@@ -288,16 +288,28 @@ def test_handle_actions_timeline_exactly():
               - {at: 170m, do: emit, value: 7}
     """)
     res = relsim.simulate(m, 1, 0, trace=True)
-    m_ = 60.0
-    assert windows(res) == [
-        (30 * m_, 50 * m_),       # a fails, repaired by a crew in 20 min
-        (120 * m_, 210 * m_),     # c's own failure at 2 h (crew busy? no: b's repair waits for it)
-    ][:1] + windows(res)[1:]
-    # stop b at 70 m with needs 1: no outage; a second stop of a stopped element does nothing
-    assert res.tallies["done"] == 1 + 1 + 1 + 1 + 0 + 0 + 1 + 0
-    assert res.failures_by_kind["behaviour"] == 1  # fail() counts, stop() does not
-    notes = [e for e in res.trace if e["event"] == "note"]
-    assert notes == [{"t": 170 * m_, "event": "note", "behaviour": "ops", "value": 7.0}]
+    mins = 60.0
+    # a failed by the behaviour: down 30-50 min (needs 2), repaired by the crew; afterwards
+    # needs 1, so stopping b costs nothing; c's own failures (every 2 h of up-time, 1 h repair).
+    assert [(o.start_s / mins, o.end_s / mins, o.cause_element, o.cause_kind) for o in res.outages] == [
+        (30, 50, "ops", "behaviour"), (120, 180, "c", "permanent"), (300, 360, "c", "permanent"),
+        (480, 540, "c", "permanent")]
+    # fail a, stop b, restore b, stop b: done; stop b again, fail b (down already), restore a
+    # (not held): refused; repair b: requested at 150 min, waits for the crew busy with c.
+    assert res.tallies == {"done": 5.0}
+    assert res.failures_by_kind == {"behaviour": 1, "permanent": 3}  # fail() counts, stop() does not
+    moves = [(e["t"] / mins, e["event"], e["element"]) for e in res.trace
+             if e["event"] in ("stopped", "restored", "repair_requested", "repair_started", "repaired")]
+    assert moves == [(30, "repair_requested", "a"), (30, "repair_started", "a"), (50, "repaired", "a"),
+                     (70, "stopped", "b"), (80, "restored", "b"), (90, "stopped", "b"),
+                     (120, "repair_requested", "c"), (120, "repair_started", "c"),
+                     (150, "repair_requested", "b"), (180, "repaired", "c"), (180, "repair_started", "b"),
+                     (210, "repaired", "b"), (300, "repair_requested", "c"), (300, "repair_started", "c"),
+                     (360, "repaired", "c"), (480, "repair_requested", "c"), (480, "repair_started", "c"),
+                     (540, "repaired", "c")]
+    assert [e for e in res.trace if e["event"] in ("needs", "note")] == [
+        {"t": 60 * mins, "event": "needs", "service": "s", "needs": 1, "by": "ops"},
+        {"t": 170 * mins, "event": "note", "behaviour": "ops", "value": 7.0}]
 
 
 def test_fail_with_repair_queues_for_the_crew_and_renews():

@@ -17,8 +17,10 @@ capacity.
   is stopped again (scale in).
 
 It reacts to state changes (``h.changed``), never polls. Tallies:
-``launches``, ``launch_failures``, ``scale_ins``; metrics
-``launches_per_year`` and ``launch_failures_per_year``.
+``launches``, ``launch_failures``, ``scale_ins`` and
+``extra_instance_time`` (seconds that instances it launched ran, until it
+stopped them: what the autoscaler costs); metrics ``launches_per_year``,
+``launch_failures_per_year`` and ``extra_instance_per_year``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def autoscaler(h: Any, p: Autoscaler) -> Generator[Any, Any, None]:
     for name in pool[p.running:]:
         h.stop(name)  # idle capacity: not running, not failing
     launching: Any = None
+    started: dict[str, float] = {}  # instances it launched that run now, and since when
+
+    def extra_time(name: str) -> None:
+        since = started.pop(name, None)
+        if since is not None:
+            h.tally("extra_instance_time", h.now - since)
 
     def launch(name: str) -> Generator[Any, Any, None]:
         yield h.timeout(h.sample(p.startup))
@@ -71,6 +79,9 @@ def autoscaler(h: Any, p: Autoscaler) -> Generator[Any, Any, None]:
         else:
             h.tally("launches")
             h.restore(name)
+            started[name] = h.now
+
+    h.at_end(lambda: [extra_time(n) for n in list(started)])
 
     while True:
         up = [n for n in pool if h.is_up(n)]
@@ -83,6 +94,7 @@ def autoscaler(h: Any, p: Autoscaler) -> Generator[Any, Any, None]:
                 launching = h.env.process(launch(idle[0]))
         elif utilisation < p.low and len(up) > p.running and launching is None and h.stop(up[-1]):
             h.tally("scale_ins")
+            extra_time(up[-1])  # the cost side: time beyond the instances that run normally
             continue
         events = [h.changed(*pool)] + ([launching] if launching is not None else [])
         yield h.env.any_of(events)
@@ -92,3 +104,6 @@ metric("launches_per_year", "1/year", "instances the autoscaler started", "autos
        tally="launches", per_year=True)
 metric("launch_failures_per_year", "1/year", "autoscaler launches that failed (its own failure mode)",
        "autoscaler", tally="launch_failures", per_year=True)
+metric("extra_instance_per_year", "seconds/year",
+       "time instances started by the autoscaler ran before it stopped them again (its cost)", "autoscaler",
+       tally="extra_instance_time", per_year=True)
