@@ -72,7 +72,11 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
 
 
 def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]:
-    loader = _BoundedLoader(text)
+    if _FAST:
+        _check_depth(text)
+        loader: Any = yaml.CSafeLoader(text)
+    else:
+        loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -87,6 +91,25 @@ def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]
     if node is not None:
         _walk(node, (), lines, set())
     return data, lines
+
+
+#: libyaml (PyYAML's C extension) parses some thirty times faster than the
+#: pure-Python parser: a file of a few megabytes in seconds, not minutes.
+_FAST = bool(getattr(yaml, "__with_libyaml__", False))
+
+
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` before libyaml composes (recursively, in C)."""
+    depth = 0
+    starts, ends = (yaml.MappingStartEvent, yaml.SequenceStartEvent), (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, starts):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels "
+                                    "(the limit on nested mappings and lists)", event.start_mark)
+        elif isinstance(event, ends):
+            depth -= 1
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -149,7 +172,7 @@ def _expanded_size(root: yaml.Node) -> int:
 def _unbalanced(node: yaml.Node) -> bool:
     return (
         isinstance(node, yaml.ScalarNode)
-        and node.style is None
+        and not node.style  # plain: None from PyYAML's parser, "" from libyaml
         and node.value.count("(") > node.value.count(")")
     )
 
