@@ -130,3 +130,13 @@ def test_flow_style_distribution_in_a_dict() -> None:
     failure = relsim.load(raw).components["a"].failures[0]
     assert repr(failure.every) == "Weibull(shape=1.2, mean=1y)"
     assert repr(failure.lasts) == "Lognormal(mean=1h, sd=2h)"
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_libyaml_and_pure_python_parsers_agree(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from relsim.model import yamlmarks
+
+    text = path.read_text()
+    fast = yamlmarks.load_with_marks(text)
+    monkeypatch.setattr(yamlmarks, "_FAST", False)
+    assert yamlmarks.load_with_marks(text) == fast
