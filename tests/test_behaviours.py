@@ -453,6 +453,16 @@ def test_custom_metrics_reach_the_summary_json_compare_and_until(tmp_path, capsy
     assert "messages_lost_per_year" in capsys.readouterr().out
 
 
+def test_custom_metrics_have_their_table_in_the_review_report(tmp_path):
+    out = tmp_path / "review.md"
+    assert main(["report", str(ROOT / "models" / "consumer-queue.yaml"), "--format", "md", "-o", str(out),
+                 "--runs", "6", "--horizon", "30d"]) == 0
+    text = out.read_text()
+    section = text[text.index("#### Behaviours"):]
+    for words in ("messages lost per year", "queue full per year", "queue delay mean"):
+        assert f"| {words} |" in section
+
+
 def test_metric_registration_rules():
     with pytest.raises(ValueError, match="exactly one of tally= and compute="):
         relsim.metric("x_per_year", "1/year", "d", "noop")

@@ -71,6 +71,7 @@ class ModelPart:
     cutsets: Table | None = None
     data: Table | None = None
     requests: Table | None = None
+    behaviours: Table | None = None  # metrics of the model's user-defined behaviours (docs/extending.md)
     sensitivity: Table | None = None
     document: dict[str, Any] = field(default_factory=dict)
 
@@ -334,6 +335,9 @@ def _model_part(label: str, model: Any, results: Any, sensitivity: Any, importan
     requests = _applies(shown, REQUEST_FEATURES)
     if requests:
         part.requests = _metric_table(results, requests)
+    own = [m for m in shown if m in METRICS and METRICS[m].applies.startswith("behaviour:")]
+    if own:
+        part.behaviours = _metric_table(results, own)
     if importance is not None and len(importance):
         part.importance = _importance_table(importance)
         figures["importance"] = plots.importance(importance).figure
