@@ -138,8 +138,12 @@ class BehaviourError(RelsimError, RuntimeError):
         self.records: list[Any] = []
 
     def __str__(self) -> str:
-        return (f"behaviour '{self.behaviour}' (kind {self.kind}) failed at t={self.time:g} s "
-                f"({self.time / 3600:.4g} h) in replication {self.replication} (seed {self.seed}): {self.error}")
+        t = self.time
+        # the simulated time in seconds, and in a unit a reader takes in at once beyond 2 minutes
+        unit = next(((u, d) for u, d in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)) if t >= 2 * d), None)
+        readable = f" ({t / unit[1]:.4g} {unit[0]})" if unit else ""
+        return (f"behaviour '{self.behaviour}' (kind {self.kind}) failed at t={t:g} s{readable} "
+                f"in replication {self.replication} (seed {self.seed}): {self.error}")
 
 
 class TooManyEvents(RelsimError, RuntimeError):

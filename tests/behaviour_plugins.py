@@ -46,6 +46,27 @@ def crasher(h: Any, p: CrashParams) -> Generator[Any, Any, None]:
         h.tally("x", 1 / 0)
 
 
+class MistakeParams(Params):
+    mistake: str
+
+
+@relsim.behaviour("mistake", params=MistakeParams)
+def mistake(h: Any, p: MistakeParams) -> Generator[Any, Any, None]:
+    """Common mistakes, each made 10 s in."""
+    yield h.timeout(10)
+    if p.mistake == "yield-a-number":
+        yield 5
+    elif p.mistake == "unknown-name":
+        h.stop("nope")
+    elif p.mistake == "failing-subprocess":
+        def sub() -> Generator[Any, Any, None]:
+            yield h.timeout(5)
+            raise KeyError("lost")
+
+        h.process(sub())
+        yield h.timeout(100)
+
+
 class Step(Params):
     at: Duration
     do: str

@@ -406,7 +406,7 @@ def test_a_behaviour_that_raises_names_itself_the_time_and_the_replication():
         except relsim.BehaviourError as exc:
             doomed.append(i)
             assert (exc.behaviour, exc.kind, exc.time, exc.replication, exc.seed) == ("boom", "crasher", HOUR, i, 1)
-            assert str(exc).startswith(f"behaviour 'boom' (kind crasher) failed at t=3600 s (1 h) in replication {i} "
+            assert str(exc).startswith(f"behaviour 'boom' (kind crasher) failed at t=3600 s (60 min) in replication {i} "
                                        "(seed 1): ZeroDivisionError: division by zero at ")
             assert "behaviour_plugins.py:" in str(exc)
             assert isinstance(exc, RuntimeError) and isinstance(exc, relsim.RelsimError)
@@ -417,6 +417,22 @@ def test_a_behaviour_that_raises_names_itself_the_time_and_the_replication():
     # every replication before the first doomed one finished and is kept
     assert sorted(err.value.partial.runs["replication"]) == list(range(doomed[0]))
     assert err.value.replication == doomed[0]
+
+
+@pytest.mark.parametrize(("mistake", "time", "says"), [
+    ("yield-a-number", 10, "TypeError: a behaviour yields SimPy events (h.timeout(...), h.changed(...), "
+                           "h.env.any_of(...)), not 5 at "),
+    ("unknown-name", 10, "ValueError: 'nope' is not an element (domain, component, link, load balancer) of "
+                         "the model: app, db at "),
+    ("failing-subprocess", 15, "KeyError: 'lost' at "),
+])
+def test_common_mistakes_are_reported_at_the_behaviours_own_line(mistake, time, says):
+    m = model(BASE + f"    behaviours: {{oops: {{kind: mistake, mistake: {mistake}}}}}\n")
+    with pytest.raises(relsim.BehaviourError) as err:
+        relsim.simulate(m, 1, 0)
+    assert str(err.value).startswith(f"behaviour 'oops' (kind mistake) failed at t={time} s in replication 0 "
+                                     f"(seed 1): {says}")
+    assert "behaviour_plugins.py:" in str(err.value)
 
 
 def test_the_command_line_reports_a_failing_behaviour_without_a_traceback(tmp_path, capsys):

@@ -91,7 +91,7 @@ def autoscaler(h: Any, p: Autoscaler) -> Generator[Any, Any, None]:
         if utilisation > p.high and launching is None:
             idle = [n for n in pool if not h.is_up(n) and h.holds(n)]
             if idle:
-                launching = h.env.process(launch(idle[0]))
+                launching = h.process(launch(idle[0]))
         elif utilisation < p.low and len(up) > p.running and launching is None and h.stop(up[-1]):
             h.tally("scale_ins")
             extra_time(up[-1])  # the cost side: time beyond the instances that run normally

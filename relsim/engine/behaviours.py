@@ -42,6 +42,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from simpy.events import Event
 
 from relsim.dists import Distribution, parse_dist
 from relsim.engine.elements import Element
@@ -205,6 +206,16 @@ class Handle:
     def at_end(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` at the horizon, before tallies are read (to close open accounts)."""
         self._sim.at_end.append(callback)
+
+    def process(self, generator: Generator[Any, Any, Any]) -> Any:
+        """Start ``generator`` as another SimPy process of this behaviour; returns the process (an event).
+
+        Errors in it are reported as the behaviour's, like those of its main
+        generator (``h.env.process`` would let them escape unnamed).
+        """
+        if not inspect.isgenerator(generator):
+            raise TypeError(f"process() takes a generator, got {type(generator).__name__}")
+        return self.env.process(_guarded(self, generator))
 
     def changed(self, *names: str) -> Any:
         """An event that fires at the next change of the state of any of ``names``.
@@ -385,19 +396,53 @@ def _where(exc: BaseException) -> str:
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
 
 
-def _process(sim: Simulation, handle: Handle, run: Callable[..., Any], params: Any) -> Generator[Any, Any, None]:
+def _failed(handle: Handle, exc: BaseException, where: str = "") -> BehaviourError:
+    sim = handle._sim
+    return BehaviourError(handle.name, handle.kind, float(sim.env.now), sim.streams.replication,
+                          sim.streams.seed, f"{type(exc).__name__}: {exc}{where or _where(exc)}")
+
+
+def _guarded(handle: Handle, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, None]:
+    """Drive the behaviour's generator, turning whatever goes wrong into a :class:`BehaviourError`.
+
+    The generator is stepped by hand rather than with ``yield from`` so that
+    a value that is not a SimPy event is reported at the behaviour's own
+    ``yield`` (SimPy itself would fail inside its event loop, naming no one).
+    """
+    send: Any = None
+    throw: BaseException | None = None
+    while True:
+        try:
+            ev = gen.send(send) if throw is None else gen.throw(throw)
+        except StopIteration:
+            return
+        except BehaviourError:
+            raise
+        except Exception as exc:
+            raise _failed(handle, exc) from exc
+        throw = None
+        if not isinstance(ev, Event):
+            frame = gen.gi_frame
+            where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
+            raise _failed(handle, TypeError(f"a behaviour yields SimPy events (h.timeout(...), h.changed(...), "
+                                            f"h.env.any_of(...)), not {ev!r}"), where)
+        try:
+            send = yield ev
+        except Exception as exc:  # an event it waited on failed: the behaviour may handle it
+            send, throw = None, exc
+
+
+def _process(handle: Handle, run: Callable[..., Any], params: Any) -> Generator[Any, Any, None]:
     try:
         gen = run(handle, params)
-        if gen is None:
-            return  # a plain function that only set things up (or did nothing)
-        if not inspect.isgenerator(gen):
-            raise TypeError(f"a behaviour must be a generator function (with yield), got {type(gen).__name__}")
-        yield from gen
-    except BehaviourError:
-        raise
     except Exception as exc:
-        raise BehaviourError(handle.name, handle.kind, float(sim.env.now), sim.streams.replication,
-                             sim.streams.seed, f"{type(exc).__name__}: {exc}{_where(exc)}") from exc
+        raise _failed(handle, exc) from exc
+    if gen is None:
+        return  # a plain function that only set things up (or did nothing)
+    if not inspect.isgenerator(gen):
+        raise _failed(handle, TypeError(f"a behaviour is a generator function (with yield), "
+                                        f"its function returned {type(gen).__name__}"))
+    yield from _guarded(handle, gen)
 
 
 def build_behaviours(sim: Simulation) -> None:
@@ -415,4 +460,4 @@ def build_behaviours(sim: Simulation) -> None:
                                  "an importable module or declare an entry point (docs/extending.md)")
         params = entry.params.model_validate(spec.params) if entry.params is not None else None
         handle = Handle(sim, name, spec.kind)
-        sim.env.process(_process(sim, handle, entry.run, params))
+        sim.env.process(_process(handle, entry.run, params))
