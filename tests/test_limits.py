@@ -158,3 +158,11 @@ def test_cli_run_refuses_and_check_estimates(tmp_path: Path, capsys: pytest.Capt
     assert main(["check", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "about 4.2e+08 events per replication" in out and "--max-events" in err
+
+
+def test_zero_beat_period_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """method: beats with period 0 would schedule every beat at one instant, forever."""
+    path = _variant(tmp_path, "ap-hot-two-zones.yaml", "heartbeat: {period: 1s,",
+                    "method: beats\n      heartbeat: {period: 0s,")
+    err = _check_error(path, capsys)
+    assert "period must be > 0 with method: beats" in err

@@ -12,6 +12,7 @@ from typing import Any
 
 from relsim.model.cycles import find_cycle
 from relsim.model.limits import MAX_COUNT, MAX_ELEMENTS, MAX_GROUP
+from relsim.units import parse_duration
 
 Path = tuple[Any, ...]
 Found = list[tuple[Path, str]]
@@ -213,6 +214,8 @@ def _mode_rules(name: Any, body: dict[str, Any], mode: Any, domain_names: list[s
     if isinstance(det, dict):
         if ("heartbeat" in det) == ("health_check" in det):
             found.append(((*where, "detection"), "give exactly one of 'heartbeat' or 'health_check'"))
+        if det.get("method") == "beats":
+            found.extend(_beats_period(where, det))
         ctl = det.get("controller")
         if ctl is not None and str(ctl) not in domain_names:
             found.append(((*where, "detection", "controller"),
@@ -225,6 +228,21 @@ def _mode_rules(name: Any, body: dict[str, Any], mode: Any, domain_names: list[s
         found.append(((*where, "failover", "fallback"),
                       "fallback: manual needs 'manual' (the time an operator takes to restore service)"))
     return found
+
+
+def _beats_period(where: Path, det: dict[str, Any]) -> Found:
+    """``method: beats`` simulates every beat: a zero period would repeat one forever at one instant."""
+    for probe, key in (("heartbeat", "period"), ("health_check", "interval")):
+        body = det.get(probe)
+        if isinstance(body, dict) and key in body:
+            try:
+                zero = parse_duration(body[key]) == 0
+            except ValueError:
+                continue  # the schema reports it
+            if zero:
+                return [((*where, "detection", probe, key), f"{key} must be > 0 with method: beats: time would "
+                         "stand still (every beat at the same instant)")]
+    return []
 
 
 def _data_rules(name: Any, data: dict[str, Any], mode: Any, domain_names: list[str]) -> Found:
