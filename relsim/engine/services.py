@@ -218,11 +218,24 @@ class Quorum(_Counting):
         from itertools import combinations
 
         if len(up) > 12:  # beyond this, a greedy grouping keeps the cost bounded
-            group = [up[0]]
-            for r in up[1:]:
-                if all(net.reachable(g.place, r.place) for g in group):
-                    group.append(r)
-            return group
+            # Grow a group from one member of each place and keep the largest
+            # (the leader's on a tie): seeded from the first member alone, a
+            # member cut off in a minority would hide the majority.
+            best: list[Any] = []
+            seeds: set[Any] = set()
+            for seed in up:
+                if seed.place in seeds:
+                    continue
+                seeds.add(seed.place)
+                places, group = {seed.place}, [seed]
+                for r in up:
+                    if r is not seed and (r.place in places
+                                          or all(net.reachable(p, r.place) for p in places)):
+                        places.add(r.place)
+                        group.append(r)
+                if len(group) > len(best) or (len(group) == len(best) and self.leader in group):
+                    best = group
+            return best
         for size in range(len(up), self.needs - 1, -1):
             best = None
             for combo in combinations(up, size):
