@@ -453,7 +453,12 @@ def build_behaviours(sim: Simulation) -> None:
     sim.result.tallies = {}
     sim.result.behaviour_kinds = tuple(sorted({spec.kind for spec in specs.values()}))
     for name, spec in specs.items():
-        entry = registry.get(spec.kind, spec.module)
+        try:
+            entry = registry.get(spec.kind, spec.module)
+        except Exception as exc:  # its module cannot be imported in this process
+            raise BehaviourError(name, spec.kind, 0.0, sim.streams.replication, sim.streams.seed,
+                                 f"its module {spec.module or spec.kind!r} could not be loaded: "
+                                 f"{type(exc).__name__}: {exc}") from exc
         if entry is None:
             raise BehaviourError(name, spec.kind, 0.0, sim.streams.replication, sim.streams.seed,
                                  f"behaviour kind {spec.kind!r} is not registered in this process: define it in "
