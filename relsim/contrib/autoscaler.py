@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from relsim.behaviours import Count, Dist, Duration, Fraction, Params, behaviour
+from relsim.behaviours import Count, Delay, Duration, Fraction, Params, behaviour
 from relsim.metric_registry import metric
 
 __all__ = ["Autoscaler", "autoscaler"]
@@ -41,7 +41,7 @@ class Autoscaler(Params):
 
     service: str
     running: Count
-    startup: Dist
+    startup: Delay
     high: Fraction = 0.9
     low: Fraction = 0.7
     launch_failure: Fraction = 0.0

@@ -26,7 +26,7 @@ from typing import Any
 from croniter import croniter
 from pydantic import field_validator
 
-from relsim.behaviours import Dist, Params, behaviour
+from relsim.behaviours import Delay, Params, behaviour
 from relsim.metric_registry import metric
 
 __all__ = ["CronRestart", "cron_restart"]
@@ -41,8 +41,8 @@ class CronRestart(Params):
         The element (component, domain, load balancer...) to restart.
     at : str
         A five-field cron expression, e.g. ``"0 3 * * *"`` (03:00 every day).
-    lasts : Dist
-        How long a restart keeps the target down.
+    lasts : Delay
+        How long a restart keeps the target down (``2m``, or a distribution).
     start : datetime
         Wall-clock time of model time 0 (default 2025-01-06 00:00, a Monday).
     renew : bool
@@ -51,7 +51,7 @@ class CronRestart(Params):
 
     target: str
     at: str
-    lasts: Dist
+    lasts: Delay
     start: datetime = datetime(2025, 1, 6)
     renew: bool = True
 
