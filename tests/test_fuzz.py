@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from relsim.cli import main
@@ -178,6 +178,9 @@ def test_mutants_end_in_a_clear_message(mutant: tuple[str, Any]) -> None:
                 code, _, err = _main(["run", path, *RUN])
                 assert code in (0, 2), (code, err)
                 _check_messages(path, err)
+                event(f"check accepted, run exit {code}")  # --hypothesis-show-statistics
+            else:
+                event("check refused")
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
