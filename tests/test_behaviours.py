@@ -102,6 +102,20 @@ def test_a_behaviour_without_parameters_takes_none():
         model(BASE + "    behaviours: {n: {kind: noop, every: 1h}}\n")
 
 
+def test_the_first_example_of_docs_extending_runs_as_written():
+    text = (ROOT / "docs" / "extending.md").read_text()
+    block = text[text.index("```python\n# chaos.py") + len("```python\n"):]
+    namespace: dict = {}
+    exec(compile(block[:block.index("```")], "docs/extending.md", "exec", dont_inherit=True), namespace)
+    m = model(BASE + """\
+    behaviours:
+      monkey: {kind: chaos-monkey, target: app, every: fixed(10h), lasts: fixed(1h)}
+    """)
+    res = relsim.simulate(m, 1, 0)
+    assert windows(res) == [(10 * HOUR, 11 * HOUR), (21 * HOUR, 22 * HOUR), (32 * HOUR, 33 * HOUR),
+                            (43 * HOUR, 44 * HOUR), (54 * HOUR, 55 * HOUR), (65 * HOUR, 66 * HOUR)]
+
+
 def test_installed_kinds_are_known_before_they_are_imported():
     from relsim import behaviours
 
