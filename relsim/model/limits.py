@@ -56,8 +56,9 @@ MAX_DURATION = 1e6 * YEAR
 MAX_RATE = 1e9
 #: Largest data size or bandwidth, in bytes (or bytes per second): 10^21, a zettabyte.
 MAX_SIZE = 1e21
-#: Largest plain number (weights, capacities, key counts, workload profile values).
-MAX_NUMBER = 1e15
+#: Largest plain number (weights, capacities, key counts, workload profile
+#: values, shapes); as large as a size, which is stored as a plain number too.
+MAX_NUMBER = 1e21
 #: ``relsim run`` refuses to start when a replication is estimated to take
 #: more events than this, and stops a replication that passes it, unless
 #: ``--max-events`` (``relsim.run(..., max_events=)``) raises it. A
