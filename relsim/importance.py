@@ -145,7 +145,7 @@ def _estimates(u: np.ndarray, u_up: np.ndarray, u_down: np.ndarray, q: np.ndarra
     # Unavailabilities and ratios of them are not negative in a coherent
     # system: a symmetric delta-method interval is cut at 0 (as attribution's
     # are), unless the estimate itself is below 0.
-    for name in ("criticality", "fussell_vesely", "raw", "rrw", "unavailability_if_up",
+    for name in ("birnbaum", "criticality", "fussell_vesely", "raw", "rrw", "unavailability_if_up",
                  "unavailability_if_down", "element_unavailability"):
         low = out[f"{name}_ci_low"]
         if not math.isnan(low):
