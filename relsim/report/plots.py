@@ -251,8 +251,13 @@ def downtime_attribution(results: Any, by: str = "element", ax: Axes | None = No
     mean = table["downtime_per_year"].to_numpy(float) / 60.0
     lo = np.nan_to_num(mean - table["ci_low"].to_numpy(float) / 60.0, nan=0.0)
     hi = np.nan_to_num(table["ci_high"].to_numpy(float) / 60.0 - mean, nan=0.0)
-    ax.bar(x, mean, color=ESTIMATE, alpha=0.85, yerr=[np.clip(lo, 0, None), np.clip(hi, 0, None)], capsize=3,
-           label="mean with 95 % CI")
+    sure = table["established"].astype(bool).to_numpy() if "established" in table else np.ones(len(table), bool)
+    ax.bar(x[sure], mean[sure], color=ESTIMATE, alpha=0.85,
+           yerr=[np.clip(lo[sure], 0, None), np.clip(hi[sure], 0, None)], capsize=3, label="mean with 95 % CI")
+    if not sure.all():  # too few outages for an interval: drawn hollow, so no bar looks more certain than it is
+        ax.bar(x[~sure], mean[~sure], facecolor="white", edgecolor=ESTIMATE, hatch="//",
+               label="too few outages: interval not established")
+    ax.legend(fontsize=8, loc="center right")
     ax.set_xticks(x, table["cause"], rotation=30 if len(table) > 4 else 0, ha="right" if len(table) > 4 else "center")
     word = "element" if by == "element" else "kind of failure"
     ax.set_xlabel(f"root cause ({word})")

@@ -113,9 +113,11 @@ def _objectives(results: Any) -> Table:
         word = verdict_of(v)
         if name == "availability":
             target = f"availability ≥ {100 * v['target']:g} % (downtime ≤ {format_duration((1 - v['target']) * 365 * 86400)}/yr)"
-            row = s.loc["availability"]
-            est = (f"{format_value('availability', row['mean'])}, 95 % CI "
-                   f"{format_ci('availability', row['ci_low'], row['ci_high'])}; downtime "
+            measure = v.get("measure", "availability")
+            row = s.loc[measure]
+            est = (f"{'request success ' * (measure != 'availability')}"
+                   f"{format_value(measure, row['mean'])}, 95 % CI "
+                   f"{format_ci(measure, row['ci_low'], row['ci_high'])}; downtime "
                    f"{format_value('downtime_per_year', s.loc['downtime_per_year', 'mean'])}/yr")
         else:
             target = f"{name.upper()} ≤ {format_duration(v['target'])} per incident"
@@ -174,10 +176,13 @@ def _attribution_table(results: Any) -> Table:
     m = "downtime_per_year"
     rows = [[Cell(str(r.cause_element)), Cell(f"#{r.cause_spec} {r.cause_kind}"),
              Cell(f"{r.outages_per_year:.3g}", "num"), Cell(format_value(m, r.downtime_per_year), "num"),
-             Cell(format_ci(m, r.downtime_per_year_ci_low, r.downtime_per_year_ci_high), "num"),
+             Cell(format_ci(m, r.downtime_per_year_ci_low, r.downtime_per_year_ci_high), "num")
+             if getattr(r, "established", True) else Cell("not established", "unsure"),
              Cell(f"{100 * r.share:.1f} %", "num")] for r in t.itertuples()]
     return Table(["root cause", "failure (index, kind)", "outages per year", "downtime per year", "95 % CI",
-                  "share of downtime"], rows, "" if rows else "No outages: no downtime to attribute.")
+                  "share of downtime"], rows,
+                 "A cause with fewer than 10 outages gets no interval: not established."
+                 if rows else "No outages: no downtime to attribute.")
 
 
 def _incidents(results: Any) -> Table:
