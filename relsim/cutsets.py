@@ -55,9 +55,12 @@ COLUMNS = [
     "downtime_per_year", "downtime_per_year_ci_low", "downtime_per_year_ci_high",
     "share", "share_ci_low", "share_ci_high", "model", "measured", "seed", "runs", "max_order",
 ]
-#: Element events of a trace: which put an element down, which bring it back.
-_DOWN = {"failed"}
-_UP = {"repaired", "recovered", "spell_up"}
+#: Element events of a trace: which put an element down (a failure, a behaviour
+#: stopping it), which bring it back, and which leave its state as it is
+#: (tests/test_cutsets.py checks that every element event is in one of them).
+_DOWN = {"failed", "stopped"}
+_UP = {"repaired", "recovered", "spell_up", "restored"}
+NEUTRAL = {"repair_requested", "repair_started", "episode_end"}
 
 
 def candidates(model: Model) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
@@ -143,3 +144,21 @@ def test_request_path_through_dns():
     strict = {"provider": {"failures": UNIT, "serve_stale": False},
               "names": {"www": {"records": ["lb-1", "lb-2"], "health_check": {}}}}
     assert frozenset({"dns"}) in _sets(minimal_cut_sets(_traffic(strict, lbs=2, target="www")))
+
+
+def test_every_element_event_of_a_trace_is_understood():
+    # the shares of downtime read element states from traces: a new kind of
+    # element event must be classified in relsim/cutsets.py
+    from relsim.cutsets import _DOWN, _UP, NEUTRAL
+
+    seen = set()
+    for path in sorted((pathlib.Path(__file__).parent.parent / "models").glob("*.yaml")):
+        res = relsim.simulate(relsim.load(path), 0, 0, horizon=7 * 86400.0, trace=True)
+        seen |= {ev["event"] for ev in res.trace if "element" in ev}
+    assert seen - (_DOWN | _UP | NEUTRAL) == set()
+
+
+def test_a_behaviour_stopping_an_element_counts_as_down():
+    table = cutsets("models/nightly-restart.yaml", runs=4, seed=0)
+    pair = table[table["cut_set"] == "app-1 + app-2"]
+    assert len(pair) == 1 and pair["share"].iloc[0] > 0.5
