@@ -73,23 +73,20 @@ def test_no_external_url(page):
     assert "default-src 'none'" in page  # the browser blocks any request the page would make
 
 
-def test_markdown_has_its_figures_beside_it(tmp_path):
-    text = render(tmp_path / "review.md", "--importance-runs", "0")
+def test_one_model_as_markdown_with_sensitivity(tmp_path):
+    """One model (no comparison), Markdown with its figures beside it, and the tornado chart of --vary."""
+    assert main(["report", MODELS[0], *RUN, "--importance-runs", "0", "--vary",
+                 "services.db.failover.time=fixed(10s),fixed(2m)", "-o", str(tmp_path / "one.md")]) == 0
+    text = (tmp_path / "one.md").read_text()
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(links) >= 2 * 6 + 1
+    assert len(links) >= 7  # topology, ECDF, outage CDF, two Pareto charts, RTO histogram, tornado
     for link in links:
         f = tmp_path / link
         assert f.is_file() and f.stat().st_size > 1000, link
     assert "## Objectives: verdicts" in text and "| availability ≥ 99.95 %" in text
+    assert "### Sensitivity" in text and "services.db.failover.time" in text
+    assert "## Comparison" not in text
     assert "Importance measures left out (--importance-runs 0)" in text
-
-
-def test_one_model_with_sensitivity(tmp_path):
-    assert main(["report", MODELS[0], *RUN, "--importance-runs", "0", "--vary",
-                 "services.db.failover.time=fixed(10s),fixed(2m)", "-o", str(tmp_path / "one.html")]) == 0
-    page = (tmp_path / "one.html").read_text()
-    assert '<section id="sensitivity">' in page and '<section id="comparison">' not in page
-    assert "services.db.failover.time" in page
 
 
 @pytest.mark.parametrize("argv, message", [
