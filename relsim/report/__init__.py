@@ -1,7 +1,7 @@
 """Presentation: relsim's results as text tables, JSON and CSV.
 
 Everything that turns numbers into text lives here, so that the command
-line, notebooks and (later) the HTML report show a metric the same way: the
+line, notebooks and the HTML report show a metric the same way: the
 unit of each metric comes from :mod:`relsim.metric_registry` and decides its
 format (:mod:`relsim.report.formatting`). The engine and the statistics never
 format text; the CLI (:mod:`relsim.cli`) only chooses what to print.
@@ -21,6 +21,14 @@ exact
 importance
     Importance measures and minimal cut sets (``relsim importance``,
     ``relsim cutsets``).
+plots, topology
+    Figures (matplotlib) in the reader's units, and the picture of a
+    model; gathered as :mod:`relsim.plot`. Not imported here, so that
+    matplotlib loads only for figures.
+review, html
+    The architecture-review report (``relsim report``): its content, then
+    one self-contained HTML page or Markdown from the jinja2 templates in
+    ``templates/`` (docs/reports.md).
 """
 
 from __future__ import annotations
