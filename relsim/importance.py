@@ -80,7 +80,7 @@ COLUMNS = [
     *[f"{m}{s}" for m in MEASURES for s in _STATS],
     *[f"{m}{s}" for m in ("unavailability_if_up", "unavailability_if_down", "element_unavailability")
       for s in _STATS],
-    "unavailability", "unavailability_se", "note", "model", "seed", "runs", "horizon_s",
+    "unavailability", "unavailability_se", "note", "ranked_by", "model", "seed", "runs", "horizon_s",
 ]
 NOT_ESTABLISHED = "not established"
 
@@ -196,7 +196,9 @@ def importance(
     -------
     DataFrame
         One row per element, sorted by criticality, then Birnbaum, largest
-        first (``rank`` 1 is the element to harden first): ``element``,
+        first (``rank`` 1 is the element to harden first; when *U* is 0 in
+        every replication by the exact criticality if there is one, else by
+        Birnbaum: ``ranked_by`` says which): ``element``,
         ``kind``; ``birnbaum``, ``criticality``, ``fussell_vesely``, ``raw``
         (risk achievement worth), ``rrw`` (risk reduction worth),
         ``unavailability_if_up`` (:math:`U_i^-`), ``unavailability_if_down``
@@ -252,8 +254,16 @@ def importance(
     table["unavailability_se"] = float(u.std(ddof=1) / math.sqrt(len(u))) if len(u) > 1 else math.nan
     table["note"] = [_note(note, r) for r in rows]
     table["model"], table["seed"], table["runs"], table["horizon_s"] = model.name, seed, runs, h
-    # Criticality, then Birnbaum: NaN criticality (U = 0) sorts by Birnbaum alone.
-    table = table.sort_values(["criticality", "birnbaum", "element"], ascending=[False, False, True],
+    # Criticality, then Birnbaum; when U = 0 in every replication the exact
+    # criticality if there is one, else Birnbaum alone.
+    if table["criticality"].notna().any():
+        keys = ["criticality", "birnbaum"]
+    elif "criticality_exact" in table and table["criticality_exact"].notna().any():
+        keys = ["criticality_exact", "birnbaum_exact"]
+    else:
+        keys = ["birnbaum"]
+    table["ranked_by"] = keys[0]
+    table = table.sort_values([*keys, "element"], ascending=[*(False for _ in keys), True],
                               na_position="last", ignore_index=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     extra = [c for c in table.columns if c not in COLUMNS]

@@ -114,3 +114,11 @@ def test_pair_shared_crew_matches_exact():
         for name in ("birnbaum", "criticality", "raw", "element_unavailability"):
             exact, mean, se = row[f"{name}_exact"], row[name], row[f"{name}_se"]
             assert abs(mean - exact) <= 4 * se, (row["element"], name, mean, exact, se)
+
+
+def test_no_outage_ranks_by_the_exact_criticality():
+    # 1-of-2 over one hour: no replication sees both units down, so U = 0
+    table = importance(_model("active-active", 1, horizon="1h", mttf=(100.0, 1e4)), runs=3, seed=0)
+    assert (table["unavailability"] == 0).all() and table["criticality"].isna().all()
+    assert (table["ranked_by"] == "criticality_exact").all()
+    assert "not established" in table["note"].iloc[0]

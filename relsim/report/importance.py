@@ -67,7 +67,7 @@ def importance_table(table: Any) -> str:
         f"importance of each element to {first['model']}: {int(first['runs'])} replications per variant, "
         f"seed {first['seed']}, horizon {format_duration(first['horizon_s'])}, common random numbers",
         f"unavailability U = {_num(first['unavailability'])} (se {_num(first['unavailability_se'])}); "
-        "ranked by criticality (rank 1: harden this first)",
+        f"ranked by {str(first['ranked_by']).replace('_exact', ' (exact)')} (rank 1: harden this first)",
         "",
         text_table(header, body, left=3),
         "",
