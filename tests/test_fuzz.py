@@ -159,8 +159,10 @@ def _check_messages(path: str, err: str) -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="the hang detector needs SIGALRM")
+# No example database: its saved examples index the bundled models by position,
+# and replayed after a model is added they would draw differently.
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("RELSIM_FUZZ_EXAMPLES"),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+          database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutants())
 def test_mutants_end_in_a_clear_message(mutant: tuple[str, Any]) -> None:
     name, data = mutant
