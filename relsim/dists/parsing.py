@@ -444,7 +444,8 @@ def distribution(name: str, params: Mapping[str, str], positional: Sequence[str]
         _FORMS[key] = _Form(names, tuple(positional), " and ".join(f"{p}=" for p in names), shown, build)
         _REQUIRED[key] = (names, ())
         global DIST_NAMES
-        DIST_NAMES = tuple(sorted({*DIST_NAMES, key}))
+        if key not in DIST_NAMES:  # relsim's own names first, then the registered ones
+            DIST_NAMES = (*DIST_NAMES, key)
         return cls
 
     return register

@@ -40,7 +40,10 @@ class BehaviourSpec(BaseModel):
 
     @model_validator(mode="after")
     def _remember_module(self) -> BehaviourSpec:
-        found = registry.get(self.kind) if isinstance(self.kind, str) else None
+        try:
+            found = registry.get(self.kind)
+        except Exception:  # a plugin that cannot be imported: check_behaviours reports it with its line
+            found = None
         if found is not None:
             self._module = found.module
         return self
