@@ -232,7 +232,14 @@ class Handle:
             if key not in self._watched:
                 self._watched.add(key)
                 node.subscribe(lambda n, _old, _new, key=key: self._fire(key, n))
-            self._waiting.setdefault(key, []).append((ev, name))
+            waiting = self._waiting.get(key)
+            if waiting is None:
+                self._waiting[key] = [(ev, name)]
+            else:
+                # drop waits another name already ended, so a node that never changes
+                # does not pile them up over a replication
+                waiting[:] = [w for w in waiting if not w[0].triggered]
+                waiting.append((ev, name))
         return ev
 
     def _fire(self, key: int, node: Node) -> None:
