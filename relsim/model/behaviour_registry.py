@@ -190,6 +190,7 @@ def did_you_mean(kind: str) -> str:
     close = difflib.get_close_matches(kind, names, n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"
+    how = "import the module that defines it, e.g. relsim --plugin MODULE (docs/extending.md)"
     if names:
-        return f" (registered: {', '.join(names)})"
-    return " (no behaviour is registered: import the module that defines it, see docs/extending.md)"
+        return f" (registered: {', '.join(names)}; for another, {how})"
+    return f" (no behaviour is registered: {how})"
