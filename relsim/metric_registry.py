@@ -198,13 +198,17 @@ _PER_YEAR = "1/year"
 
 _TABLE = (
     _m("availability", "fraction", _R,
-       "fraction of the horizon during which the entry service was up (s = 1): 1 − downtime / horizon",
+       "fraction of the horizon during which the entry service was up (s = 1) — with a workload, the request "
+       "path not down (request success at least objectives.outage_below): 1 − downtime / horizon",
        exact=True, core=True, evidence="outages"),
     _m("served_fraction", "fraction", _R,
        "time average of the entry service's s over the horizon (≥ availability: partial service counts "
-       "partially); with a workload, the share of requests served", exact=True, core=True,
+       "partially); with a workload, the share of requests served (then it may be below availability: "
+       "degraded time loses requests without being downtime)", exact=True, core=True,
        evidence="outages"),
-    _m("downtime_per_year", "seconds/year", _R, "total outage time", exact=True, core=True,
+    _m("downtime_per_year", "seconds/year", _R,
+       "total outage time (with a workload, time with request success below objectives.outage_below)",
+       exact=True, core=True,
        evidence="outages"),
     _m("outages_per_year", _PER_YEAR, _R, "number of outages (a censored one included)", exact=True, core=True,
        evidence="outages"),
@@ -212,7 +216,9 @@ _TABLE = (
        "element failures of every kind — domains, components and links, overload failures included — "
        "whether or not they caused an outage; each down spell of an intermittent episode counts as one",
        exact=True, core=True),
-    _m("degraded_per_year", "seconds/year", _R, "time the entry service served partially (0 < s < 1)", "partial"),
+    _m("degraded_per_year", "seconds/year", _R,
+       "time the entry service (with a workload, the request path) served partially (0 < s < 1); with a "
+       "workload only the part below objectives.outage_below is also downtime", "partial"),
     _m("failovers_per_year", _PER_YEAR, _R,
        "successful promotions (by failover or manual recovery, false ones included) in all active-passive "
        "services; a restored replica taking over and a failback are not counted", "failover"),
@@ -229,8 +235,9 @@ _TABLE = (
     _m("split_brain_per_year", "seconds/year", _R, "time with two primaries", "failover"),
     _m("elections_per_year", _PER_YEAR, _R,
        "leader elections of quorum services with election (each is also a short outage)", "election"),
-    _m("request_success", "fraction", _R, "requests served / requests offered", "workload",
-       evidence="outages"),
+    _m("request_success", "fraction", _R,
+       "requests served / requests offered (with a workload the headline: the availability objective "
+       "is judged on it)", "workload", evidence="episodes"),
     _m("requests_per_year", _PER_YEAR, _R, "requests offered", "workload", evidence="replications"),
     _m("requests_failed_per_year", _PER_YEAR, _R, "requests that failed after all their attempts", "workload",
        evidence="episodes"),

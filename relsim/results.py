@@ -160,10 +160,15 @@ class Results:
         s = self.summary()
         target = self.objectives.get("availability")
         if target is not None:
-            row = s.loc["availability"]
+            # With a workload users see requests: the objective is judged on
+            # the share of requests served, whatever objectives.outage_below
+            # calls an outage (docs/model-format.md §12).
+            measure = "request_success" if "request_success" in s.index else "availability"
+            row = s.loc[measure]
             verdict, reason = _availability_verdict(row, target, len(self.runs), self.horizon)
             out["availability"] = {
                 "target": target,
+                "measure": measure,
                 "mean": _num(row["mean"]),
                 "ci95": [_num(row["ci_low"]), _num(row["ci_high"])],
                 "outages": int(row["events"]),

@@ -44,7 +44,10 @@ def test_model_runs(path: Path):
         assert 0.0 <= value <= 1.0
     mean = results["availability"]
     assert 0.0 <= mean <= 1.0 and not math.isnan(mean)
-    assert (results.runs["served_fraction"] >= results.runs["availability"] - 1e-12).all()
+    if model.spec.workload is None:
+        # partial service counts partially; with a workload served_fraction is request-weighted and
+        # degraded time above objectives.outage_below loses requests without being downtime
+        assert (results.runs["served_fraction"] >= results.runs["availability"] - 1e-12).all()
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])

@@ -49,8 +49,21 @@ def test_failover_fails_detection_plus_half_a_ttl():
     assert 22.0 <= d <= 32.0
     assert res.requests["failed"] == pytest.approx(10 * (d + 30.0))
     (o,) = res.outages
-    assert o[2] == pytest.approx(d + 60.0)  # the path is up once the last stale cache expired
+    # After the switch the caches on east expire evenly over the TTL: the
+    # success share rises linearly from 0 to 1 over 60 s and the outage ends
+    # where it reaches objectives.outage_below (99 % by default) ...
+    assert o[2] == pytest.approx(d + 0.99 * 60.0)
+    assert res.degraded_time == pytest.approx(60.0)  # ... and partly served (0 < s < 1) over the TTL
     assert 15 * HOUR + 10.0 <= t_back <= 15 * HOUR + 20.0  # failback: both up, nothing lost
+
+
+@pytest.mark.parametrize("below", [0.5, 1.0])
+def test_the_outage_ends_where_the_draining_share_crosses_outage_below(below: float):
+    res = relsim.simulate(two_sites(objectives={"outage_below": below}), 0, 0, trace=True)
+    d = answers(res)[0][0] - 10 * HOUR
+    (o,) = res.outages
+    assert o[2] == pytest.approx(d + below * 60.0)
+    assert res.requests["failed"] == pytest.approx(10 * (d + 30.0))  # what requests lose does not change
 
 
 def test_zero_ttl_switches_everyone_at_once():
@@ -115,7 +128,11 @@ def test_provider_down_without_serve_stale_starves_expiring_caches():
     res = relsim.simulate(m, 0, 0)
     assert res.requests["failed"] == pytest.approx(10 * 600.0)
     (o,) = res.outages
-    assert o[3] == "dns" and o[2] == pytest.approx(600.0 + 60.0)
+    # success falls linearly as caches expire (below 99 % after 0.01·60 s)
+    # and rises linearly over the TTL after the provider is back (above 99 %
+    # after 0.99·60 s): crossing events at both ends
+    assert o[3] == "dns" and o[0] == pytest.approx(10 * HOUR + 0.6)
+    assert o[2] == pytest.approx(600.0 + 0.98 * 60.0)
 
 
 @pytest.mark.parametrize("ttl", ["0s", "60s", "5m"])

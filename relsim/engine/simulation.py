@@ -256,6 +256,10 @@ class Simulation:
         self.entry = self.service_nodes[model.entry]
         # Availability is the entry service's, or with a workload the request path's.
         self.path: Node = self.entry if self.traffic is None else self.traffic
+        #: s below this is an outage: any s < 1 for the entry service; with a
+        #: workload, request success below objectives.outage_below (between
+        #: it and 1 the request path is only degraded; docs/model-format.md §14.6).
+        self.down_below = 1.0 if self.traffic is None else model.spec.objectives.outage_below
         self.path.subscribe(self._entry_changed)
 
     def node(self, ref: tuple[str, str]) -> Node:
@@ -392,14 +396,15 @@ class Simulation:
         if 0.0 < old < 1.0:
             self.result.degraded_time += dt
         self._last_t = now
-        if old == 1.0 and new < 1.0:
+        below = self.down_below
+        if old >= below and new < below:
             name, spec, kind = cause = self.cause or ("unknown", -1, "unknown")
             self._outage = _OpenOutage(now, cause, any(self._phase_count.values()))
             self._phase_mark = now
             if self._probe is not None:
                 self._probe_delay = self._probe()
             self.log("outage_start", cause=name, spec=spec, kind=kind)
-        elif old < 1.0 and new == 1.0:
+        elif old < below and new >= below:
             self._end_outage(now, censored=False)
 
     def _end_outage(self, now: float, censored: bool) -> None:
@@ -436,7 +441,7 @@ class Simulation:
             node.start()
         if self.traffic is not None:
             self.traffic.start()
-        if self.path.s < 1.0:  # the request rate exceeds what the path serves from the start
+        if self.path.s < self.down_below:  # the request rate exceeds what the path serves from the start
             self.begin_named_cause(self.traffic._busiest() if self.traffic is not None else self.path.name,
                                    "load")
             self._entry_changed(self.path, 1.0, self.path.s)

@@ -46,6 +46,9 @@ __all__ = ["Piece", "PieceObserver", "Traffic", "build_traffic"]
 #: Below this distance from 0 or 1 a success share is exactly 0 or 1 (float noise
 #: from adding and removing linear terms must not create or hide outages).
 SNAP = 1e-12
+#: A success share this close to objectives.outage_below is at it (a crossing
+#: time computed in floating point lands within this of the threshold).
+_AT_THRESHOLD = 1e-9
 
 
 class Piece(NamedTuple):
@@ -120,6 +123,11 @@ class Traffic(Node):
         self.degraded = 0.0  # time with 0 < r < 1
         self.saturation = 0.0
         self.on_piece = on_piece
+        # Request success below this is an outage, between it and 1 a
+        # degradation (objectives.outage_below); a linear piece that crosses
+        # it gets an event at the crossing (_watch_threshold).
+        self.down_below = sim.model.spec.objectives.outage_below
+        self.cross_ev: Any = None
         self.discrete: Any = None  # DiscreteRequests in discrete mode
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         self.loaded = False  # capacity limits or a rate limit: load feeds back on success
@@ -156,6 +164,7 @@ class Traffic(Node):
         self.c0, self.c1 = self.evaluate()
         self._breaker_watch(0.0)
         self.s = self._shown()
+        self._watch_threshold()
         if self.spec.mode == "discrete":
             from relsim.engine.discrete import DiscreteRequests
 
@@ -373,9 +382,43 @@ class Traffic(Node):
 
     def _shown(self) -> float:
         # Up iff every request succeeds now and keeps succeeding: a share
-        # that is 1 but falling is already an outage.
+        # that is 1 but falling is already degraded. A share at the outage
+        # threshold is shown on the side it is heading to, so that the
+        # crossing event (and a piece starting there) opens or closes the
+        # outage exactly there.
         r0, slope = self.c0[0], self.c1[0]
-        return 1.0 if (r0 == 1.0 and slope >= 0.0) else min(r0, math.nextafter(1.0, 0.0))
+        if r0 == 1.0 and slope >= 0.0:
+            return 1.0
+        below = self.down_below
+        if below < 1.0 and abs(r0 - below) <= _AT_THRESHOLD:
+            return below if slope >= 0.0 else math.nextafter(below, 0.0)
+        return min(r0, math.nextafter(1.0, 0.0))
+
+    def _publish(self, s: float) -> None:
+        super()._publish(s)
+        self._watch_threshold()
+
+    def _watch_threshold(self) -> None:
+        """Schedule an event where the current linear piece crosses ``down_below``.
+
+        Between events the success share is ``r0 + slope·(t − t0)`` (DNS
+        caches draining); where it crosses the outage threshold the path
+        goes down or comes back, at ``t0 + (down_below − r0) / slope``.
+        """
+        self.cross_ev = None
+        below = self.down_below
+        r0, slope = self.c0[0], self.c1[0]
+        if below >= 1.0 or slope == 0.0 or abs(r0 - below) <= _AT_THRESHOLD:
+            return
+        wait = (below - r0) / slope
+        if wait > 0.0:
+            self.cross_ev = self.sim.after(wait, self._crossed)
+
+    def _crossed(self, ev: Any) -> None:
+        if ev is not self.cross_ev:
+            return  # the piece it was computed for has ended
+        self._integrate(self.sim.env.now)  # carries the linear rates on to now
+        self._publish(self._shown())
 
     # -- end of the replication ---------------------------------------------
     def finish(self, result: Any) -> None:

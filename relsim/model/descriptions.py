@@ -205,11 +205,14 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "timeout": "A probe of a down service fails after this.",
     },
     "Objectives": {
-        "availability": "Target availability of the entry service (a fraction such as 99.95%).",
+        "availability": "Target availability of the entry service (a fraction such as 99.95%); with a "
+                        "workload, the target of request_success.",
         "rto": "Recovery-time objective: the longest acceptable outage among those that needed a "
                "failover or restore.",
         "rpo": "Recovery-point objective: the most data (in seconds of writes) a failover or restore may lose.",
         "slo_window": "Length of the windows of the slo_met metric.",
+        "outage_below": "With a workload: the request path is down (an outage) while the share of requests "
+                        "that succeed is below this, and only degraded between this and 1 (default 99%).",
     },
     "Workload": {
         "rate": "Mean requests per second (a rate such as 200/s).",

@@ -320,6 +320,11 @@ class Objectives(_Frozen):
     rto: Duration | None = None
     rpo: Duration | None = None
     slo_window: PositiveDuration = 30 * 86400.0
+    #: With a workload, the request path is down (an outage) while the share
+    #: of requests that succeed is below this; between it and 1 it is only
+    #: degraded (docs/model-format.md §14.6). Without a workload the entry
+    #: service is down whenever s < 1, as before.
+    outage_below: Annotated[Fraction, Field(gt=0.0)] = 0.99
 
 
 class ModelSpec(_Frozen):

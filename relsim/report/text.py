@@ -95,7 +95,8 @@ def objectives_lines(results: Any) -> list[str]:
     for name, v in results.objectives_met().items():
         word = {"met": "met", "not met": "NOT met"}.get(v["verdict"], "not established")
         if name == "availability":
-            lines.append(f"objective {name} >= {v['target']}: {word} ({v['reason']})")
+            of = " (request success)" if v.get("measure") == "request_success" else ""
+            lines.append(f"objective {name}{of} >= {v['target']}: {word} ({v['reason']})")
         else:
             share = v["met_fraction"]
             detail = (f"{share:.1%} of {v['incidents']} incidents within it, worst {format_duration(v['worst'])}"
