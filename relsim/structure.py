@@ -113,8 +113,14 @@ class Structure:
 
     # -- evaluation -------------------------------------------------------------
     def down(self, failed: frozenset[str]) -> bool:
-        """Whether what is measured is down (served fraction below 1) with ``failed`` down."""
-        return self.served(failed) < 1.0
+        """Whether what is measured is down with ``failed`` down.
+
+        Down is a served fraction below 1 — with a workload, below
+        ``objectives.outage_below``, as an outage is (docs/model-format.md §14.6).
+        """
+        spec = self.model.spec
+        below = spec.objectives.outage_below if spec.workload is not None else 1.0
+        return self.served(failed) < below
 
     def served(self, failed: frozenset[str]) -> float:
         """The served fraction of what is measured with the elements in ``failed`` down."""

@@ -123,3 +123,13 @@ def test_downtime_is_the_time_request_success_is_below_the_threshold(below: floa
     assert any(p.c1[0] != 0.0 for p in pieces)
     assert res.downtime == pytest.approx(_time_below(pieces, below), rel=1e-9, abs=1e-6)
     assert sum(o.duration_s for o in res.outages) == pytest.approx(res.downtime)
+
+
+@pytest.mark.parametrize(("below", "down"), [("99%", True), ("80%", False)])
+def test_the_structure_function_uses_the_same_threshold(below: str, down: bool):
+    from relsim.structure import Structure
+
+    sf = Structure(six_web(outage_below=below))
+    assert sf.served(frozenset({"web-1"})) == pytest.approx(5 / 6)
+    assert sf.down(frozenset({"web-1"})) is down
+    assert sf.down(frozenset({"web-1", "web-2"}))  # 4/6 is below both
