@@ -391,6 +391,11 @@ class ActivePassive(ServiceNode):
     # -- split brain -----------------------------------------------------------
     def _begin_split_brain(self, old: Any) -> None:
         sim = self.sim
+        if self.rogue is not None:
+            # One demoted primary is tracked at a time: close the earlier
+            # split brain here, or its time so far would be lost and it
+            # would never end.
+            self._end_split_brain("superseded by a newer split brain")
         self.rogue = old
         self.rogue_since = sim.env.now
         self.split_brains += 1
