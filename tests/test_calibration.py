@@ -21,9 +21,10 @@ how often it contains the exact value.
   coverage is computed exactly from the probability mass function, with no
   sampling at all.
 
-Two tiers: fast tests on data drawn from known distributions exercise the
+Two tiers: tests on data drawn from known distributions exercise the
 interval code of :mod:`relsim.intervals`, :mod:`relsim.evidence` and
-:mod:`relsim.metrics` directly; slow tests run the engine on reference case
+:mod:`relsim.metrics` directly (those that take a few seconds are marked
+slow; the exact-formula checks stay fast); slow tests run the engine on reference case
 C1 (one component, exponential failures and repairs) and form independent
 sub-experiments from disjoint blocks of replications (replications are
 independent, so the blocks are too), which costs one ``relsim.run`` instead
@@ -115,6 +116,7 @@ def test_ratio_interval_is_calibrated() -> None:
     assert_calibrated(hits)
 
 
+@pytest.mark.slow
 def test_paired_difference_interval_is_calibrated() -> None:
     # Two variants sharing most of their randomness (common random numbers):
     # b = a + noise with mean 0.3, the paired difference estimates 0.3.
@@ -196,6 +198,7 @@ def test_summary_intervals_match_independent_formulas() -> None:
     assert row["ci_high"] - row["mean"] == pytest.approx(stats.t.ppf(0.975, 39) * se, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_summary_intervals_are_calibrated_on_known_distributions() -> None:
     # 300 experiments of 20 replications with outages at rate 1/50 per unit
     # time lasting Exp(mean 5): E[availability] = 1 − 5/50 = 0.9, the ratio
@@ -213,6 +216,7 @@ def test_summary_intervals_are_calibrated_on_known_distributions() -> None:
         assert_calibrated(hits[m])
 
 
+@pytest.mark.slow
 def test_few_event_summary_intervals_cover_at_least_95_percent() -> None:
     # About 2.5 outages per experiment: the summary replaces the t interval
     # by the exact Poisson interval (count) and the one-sided bound under
