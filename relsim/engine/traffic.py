@@ -183,7 +183,7 @@ class Traffic(Node):
         # rate limit) — docs/model-format.md §14.6.
         sim.begin_named_cause(self._busiest(), "load")
         self._breaker_watch(now)
-        self._publish(self._shown())
+        self._show()
         sim.end_cause()
 
     def _busiest(self) -> str:
@@ -291,7 +291,7 @@ class Traffic(Node):
         self._integrate(now)
         self.c0, self.c1 = self.evaluate()
         self._breaker_watch(now)
-        self._publish(self._shown())
+        self._show()
 
     # -- circuit breaker ---------------------------------------------------
     # Closed, the breaker counts attempts and failed attempts (attempts minus
@@ -340,7 +340,7 @@ class Traffic(Node):
         self.b_open = True
         self.sim.after(self.breaker.open, self._half_open)
         self.c0, self.c1 = self.evaluate()
-        self._publish(self._shown())
+        self._show()
 
     def _half_open(self, _ev: Any) -> None:
         # probes are few: they see the path at light load; all must succeed
@@ -394,8 +394,9 @@ class Traffic(Node):
             return below if slope >= 0.0 else math.nextafter(below, 0.0)
         return min(r0, math.nextafter(1.0, 0.0))
 
-    def _publish(self, s: float) -> None:
-        super()._publish(s)
+    def _show(self) -> None:
+        """Publish the current success share and watch it cross the outage threshold."""
+        self._publish(self._shown())
         self._watch_threshold()
 
     def _watch_threshold(self) -> None:
@@ -418,7 +419,7 @@ class Traffic(Node):
         if ev is not self.cross_ev:
             return  # the piece it was computed for has ended
         self._integrate(self.sim.env.now)  # carries the linear rates on to now
-        self._publish(self._shown())
+        self._show()
 
     # -- end of the replication ---------------------------------------------
     def finish(self, result: Any) -> None:
