@@ -86,13 +86,20 @@ def test_bad_input_exits_2_without_traceback(args, pair, bad):
     assert proc.stderr.strip()
 
 
-def test_ctrl_c_keeps_the_finished_replications(pair):
+def test_ctrl_c_keeps_the_finished_replications(pair, tmp_path):
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", pair, "--runs", "100000", "--json"],
+    out_dir = tmp_path / "results"
+    proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", pair, "--runs", "100000", "--json",
+                             "--out", str(out_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6.0)
+    # Interrupt once a chunk has finished (a fixed sleep failed on a loaded machine,
+    # where importing took longer than the sleep); the bound only detects a hang.
+    deadline = time.monotonic() + 120
+    while not list(out_dir.rglob("*.parquet")):
+        assert time.monotonic() < deadline and proc.poll() is None, "no replication finished"
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
