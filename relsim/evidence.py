@@ -47,8 +47,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scipy import stats
-
 __all__ = ["LEVEL", "MIN_EVENTS", "TAIL_EVENTS", "binomial_interval", "outage_duration_assumption",
            "poisson_interval", "quantile_events_needed"]
 
@@ -70,6 +68,8 @@ def poisson_interval(k: int, exposure: float, level: float = LEVEL) -> tuple[flo
     """
     if exposure <= 0:
         return (math.nan, math.nan)
+    from scipy import stats  # on first use: relsim check and the text tables import this module
+
     alpha = 1.0 - level
     lo = float(stats.chi2.ppf(alpha / 2, 2 * k) / 2) if k > 0 else 0.0
     hi = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
@@ -80,6 +80,8 @@ def binomial_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, floa
     """Exact (Clopper–Pearson) interval of a probability from ``k`` successes in ``n`` trials."""
     if n <= 0:
         return (math.nan, math.nan)
+    from scipy import stats
+
     alpha = 1.0 - level
     lo = float(stats.beta.ppf(alpha / 2, k, n - k + 1)) if k > 0 else 0.0
     hi = float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k)) if k < n else 1.0

@@ -53,6 +53,8 @@ def test_relsim_check_loads_no_dataframes():
         "'models/web-three-zones.yaml']\nwith contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n        main()\n    except SystemExit:\n        pass")
     assert loaded(modules, ("pandas", "pyarrow", "matplotlib", "dask", "relsim.engine")) == []
+    # scipy.stats alone costs about a second; the intervals that need it load it on first use
+    assert loaded(modules, ("scipy", "numpy")) == []
 
 
 def test_every_public_name_resolves_in_a_fresh_interpreter():
