@@ -22,6 +22,7 @@ from typing import Any
 from relsim.metric_registry import METRICS
 from relsim.report import plots
 from relsim.report.formatting import format_ci, format_signed, format_value
+from relsim.report.text import based_on
 from relsim.report.topology import service_mode, topology
 from relsim.units import format_duration
 
@@ -139,7 +140,11 @@ def _reason(name: str, word: str) -> str:
 
 
 def _metric_table(results: Any, names: Sequence[str]) -> Table:
-    """Mean, 95 % CI and n of each metric; a note column where an interval is not established."""
+    """Mean, 95 % CI and what each rests on; a note column where an interval is not established.
+
+    A maximum never has an interval: its note says so without the warning
+    colour of an interval that is not established.
+    """
     s = results.summary()
     rows, notes = [], False
     for m in names:
@@ -147,17 +152,22 @@ def _metric_table(results: Any, names: Sequence[str]) -> Table:
             continue
         r = s.loc[m]
         established = bool(r["established"]) if "established" in r.index else True
+        maximum = METRICS[m].evidence == "maximum" if m in METRICS else False
         ci = format_ci(m, r["ci_low"], r["ci_high"])
         note = str(r["note"]) if "note" in r.index and isinstance(r["note"], str) and r["note"] else ""
-        if not established and not note.startswith("not established"):
+        if maximum:
+            note = "a maximum has no confidence interval"
+        elif not established and not note.startswith("not established"):
             note = "not established" + (f": {note}" if note else "")
         notes = notes or bool(note)
+        based = based_on(m, r, len(results.runs)) if m in METRICS else str(int(r["n"]))
         rows.append([Cell(_words(m)), Cell(format_value(m, r["mean"]), "num"), Cell(ci, "num"),
-                     Cell(str(int(r["n"])), "num"), Cell(note, "unsure" if not established else "")])
-    head = ["metric", "mean", "95 % CI", "n"]
+                     Cell(based, "num"), Cell(note, "unsure" if not established and not maximum else "")])
+    head = ["metric", "mean", "95 % CI", "based on"]
+    caption = "based on: the outages, events or replications each interval rests on."
     if notes:
-        return Table([*head, "note"], rows, "n: replications, or outages for per-outage metrics.")
-    return Table(head, [r[:4] for r in rows], "n: replications, or outages for per-outage metrics.")
+        return Table([*head, "note"], rows, caption)
+    return Table(head, [r[:4] for r in rows], caption)
 
 
 def _words(metric: str) -> str:
@@ -422,7 +432,8 @@ GLOSSARY: list[tuple[str, str, str]] = [
                                  "narrows with more replications"),
     ("not established", "-", "the data cannot decide: the interval straddles the objective, or rests on too few "
                              "events; run more or longer replications"),
-    ("n", "count", "what an estimate rests on: replications, or outages for per-outage metrics"),
+    ("based on", "count", "what an interval rests on: the outages, the metric's own events, or the "
+                          "replications; fewer than 10 do not establish an interval"),
     ("ECDF", "-", "empirical cumulative distribution: the share of values at or below each point, drawn with "
                   "its 95 % Dvoretzky–Kiefer–Wolfowitz band"),
     ("nines", "-", "-log10(1 - availability): 99.9 % is 3 nines, 99.99 % is 4"),

@@ -57,7 +57,7 @@ def results_table(model: Any, results: Any, exact: dict[str, tuple[str, str]] | 
             notes.setdefault(str(row["note"]), []).append(name)
         body.append((name, format_value(name, row["mean"]), ci,
                      format_value(name, row["p05"]), format_value(name, row["p50"]), format_value(name, row["p95"]),
-                     _based_on(name, row, len(results.runs)))
+                     based_on(name, row, len(results.runs)))
                     + (exact.get(name, ("-", "-")) if exact else ()))
     lines.append(text_table(header, body))
     if notes:
@@ -73,7 +73,7 @@ _EVENT_WORDS = {"outages": "outages", "count": "events", "events": "events", "qu
                 "maximum": "events"}
 
 
-def _based_on(name: str, row: Any, runs: int) -> str:
+def based_on(name: str, row: Any, runs: int) -> str:
     """How many replications or events a row rests on (``based on`` column)."""
     if "events" not in row:
         return str(int(row["n"]))
