@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,27 @@ def weighted_quantile(sorted_x: np.ndarray, weights: np.ndarray, q: float) -> fl
     return float(sorted_x[min(int(np.searchsorted(cum, q * cum[-1], side="left")), len(sorted_x) - 1)])
 
 
+def sorted_with_owners(by_run: list[np.ndarray], pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pooled`` (the concatenation of ``by_run``) sorted, and the replication each value came from."""
+    owner = np.concatenate([np.full(len(x), i) for i, x in enumerate(by_run)])
+    order = np.argsort(pooled, kind="stable")
+    return pooled[order], owner[order]
+
+
+def replication_bootstrap(statistic: Any, n: int, rng: np.random.Generator) -> Any:
+    """BCa bootstrap of ``statistic(indices)`` resampling ``n`` replications whole.
+
+    The statistic receives the drawn replication indices, so events of one
+    replication stay together (a cluster bootstrap); returns
+    ``scipy.stats.bootstrap``'s result, whose limits are NaN when the
+    bootstrap distribution is degenerate.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a degenerate bootstrap distribution gives NaN limits
+        return stats.bootstrap((np.arange(n),), statistic, n_resamples=999, vectorized=False,
+                               method="BCa", confidence_level=LEVEL, rng=rng)
+
+
 def paired_ratio_difference(num_a: np.ndarray, den_a: np.ndarray, num_b: np.ndarray,
                             den_b: np.ndarray) -> dict[str, float]:
     """Σnum_b/Σden_b − Σnum_a/Σden_a over paired replications, delta-method interval.
@@ -155,22 +177,14 @@ def paired_quantile_difference(by_run_a: list[np.ndarray], by_run_b: list[np.nda
     row["mean"] = float(np.percentile(pooled[1], 100 * q) - np.percentile(pooled[0], 100 * q))
     if n < 2 or events < quantile_events_needed(q):
         return row
-    prepared = []
-    for by_run, values in zip((by_run_a, by_run_b), pooled):
-        owner = np.concatenate([np.full(len(x), i) for i, x in enumerate(by_run)])
-        order = np.argsort(values, kind="stable")
-        prepared.append((values[order], owner[order]))
+    prepared = [sorted_with_owners(by_run, values) for by_run, values in zip((by_run_a, by_run_b), pooled)]
 
     def statistic(idx: np.ndarray) -> float:
         counts = np.bincount(idx.astype(int), minlength=n).astype(float)
         (xa, oa), (xb, ob) = prepared
         return weighted_quantile(xb, counts[ob], q) - weighted_quantile(xa, counts[oa], q)
 
-    rng = np.random.default_rng([seed, 0xD1FF])  # fixed: comparisons are reproducible
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a degenerate bootstrap distribution gives NaN limits
-        boot = stats.bootstrap((np.arange(n),), statistic, n_resamples=999, vectorized=False,
-                               method="BCa", confidence_level=LEVEL, rng=rng)
+    boot = replication_bootstrap(statistic, n, np.random.default_rng([seed, 0xD1FF]))  # reproducible
     lo, hi = boot.confidence_interval
     if math.isfinite(lo) and math.isfinite(hi):
         row.update(se=float(boot.standard_error), ci_low=float(lo), ci_high=float(hi), established=True)

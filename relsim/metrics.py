@@ -20,7 +20,6 @@ References
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,13 +29,12 @@ from scipy import stats
 
 from relsim.engine.simulation import RunResult
 from relsim.evidence import (
-    LEVEL,
     MIN_EVENTS,
     binomial_interval,
     poisson_interval,
     quantile_events_needed,
 )
-from relsim.intervals import weighted_quantile
+from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted_quantile
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
@@ -182,19 +180,13 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
     r = len(durations_by_run)
     if r < 2:
         return row
-    owner = np.concatenate([np.full(len(d), i) for i, d in enumerate(durations_by_run)])
-    order = np.argsort(pooled, kind="stable")
-    sorted_x, sorted_owner = pooled[order], owner[order]
+    sorted_x, sorted_owner = sorted_with_owners(durations_by_run, pooled)
 
     def statistic(idx: np.ndarray) -> float:
         counts = np.bincount(idx.astype(int), minlength=r)
         return weighted_quantile(sorted_x, counts[sorted_owner].astype(float), q)
 
-    rng = np.random.default_rng([seed, 0xB0075])  # fixed: summaries are reproducible
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a degenerate bootstrap distribution gives NaN limits
-        boot = stats.bootstrap((np.arange(r),), statistic, n_resamples=999, vectorized=False,
-                               method="BCa", confidence_level=LEVEL, rng=rng)
+    boot = replication_bootstrap(statistic, r, np.random.default_rng([seed, 0xB0075]))  # reproducible
     lo, hi = boot.confidence_interval
     row.update(se=float(boot.standard_error), ci_low=float(lo), ci_high=float(hi))
     return row
