@@ -12,6 +12,9 @@ downtime of all causes adds up to the run's total downtime.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -52,18 +55,9 @@ def attribution(results: Results) -> pd.DataFrame:
         interval and its downtime and share none (NaN). Provenance columns ``model`` and ``seed`` and the
         number of replications ``runs`` come along.
     """
-    runs, outages = results.runs, results.outages
-    reps = runs["replication"].to_numpy()
-    n = len(reps)
-    if n == 0 or len(outages) == 0:
-        return pd.DataFrame(columns=COLUMNS)
-    per_year = (YEAR / runs.set_index("replication")["horizon_s"]).reindex(reps).to_numpy(float)
-    total = outages.groupby("replication")["duration_s"].sum().reindex(reps, fill_value=0.0).to_numpy(float)
+    n = len(results.runs)
     rows = []
-    for cause, sub in outages.groupby(CAUSE, sort=False):
-        by_rep = sub.groupby("replication")["duration_s"].agg(["sum", "size"]).reindex(reps, fill_value=0)
-        down = by_rep["sum"].to_numpy(float)
-        count = by_rep["size"].to_numpy(float)
+    for cause, down, count, per_year, total in _per_cause(results, CAUSE):
         d, c, s = mean_ci(down * per_year), mean_ci(count * per_year), ratio_ci(down, total)
         established = _few_outages(int(count.sum()), float(np.sum(YEAR / per_year)), c, d, s)
         rows.append({
@@ -111,24 +105,36 @@ def downtime_by(results: Results, by: str = "element") -> pd.DataFrame:
         raise ValueError(f"downtime_by: by must be 'element' or 'kind', not {by!r}")
     cols = ["cause", "outages", "established", "downtime_per_year", "ci_low", "ci_high", "share", "share_ci_low",
             "share_ci_high"]
-    runs, outages = results.runs, results.outages
-    reps = runs["replication"].to_numpy()
-    if len(reps) == 0 or len(outages) == 0:
-        return pd.DataFrame(columns=cols)
-    per_year = (YEAR / runs.set_index("replication")["horizon_s"]).reindex(reps).to_numpy(float)
-    total = outages.groupby("replication")["duration_s"].sum().reindex(reps, fill_value=0.0).to_numpy(float)
     rows = []
-    for cause, sub in outages.groupby(column, sort=False):
-        by_rep = sub.groupby("replication")["duration_s"].agg(["sum", "size"]).reindex(reps, fill_value=0)
-        down = by_rep["sum"].to_numpy(float)
+    for cause, down, count, per_year, total in _per_cause(results, column):
         d, s = mean_ci(down * per_year), ratio_ci(down, total)
-        established = _few_outages(int(by_rep["size"].sum()), float(np.sum(YEAR / per_year)), None, d, s)
-        rows.append({"cause": str(cause), "outages": int(by_rep["size"].sum()), "established": established,
+        established = _few_outages(int(count.sum()), float(np.sum(YEAR / per_year)), None, d, s)
+        rows.append({"cause": str(cause), "outages": int(count.sum()), "established": established,
                      "downtime_per_year": d["mean"], "ci_low": max(d["ci_low"], 0.0), "ci_high": d["ci_high"],
                      "share": s["mean"], "share_ci_low": float(np.clip(s["ci_low"], 0, 1)),
                      "share_ci_high": float(np.clip(s["ci_high"], 0, 1))})
     table = pd.DataFrame(rows, columns=cols)
     return table.sort_values(["downtime_per_year", "cause"], ascending=[False, True], ignore_index=True)
+
+
+def _per_cause(results: Results, by: Any) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray,
+                                                             np.ndarray]]:
+    """Per cause (grouped by the outage column(s) ``by``), aligned with the replications.
+
+    Yields ``(cause, downtime, outages, per_year, total)``: the cause's
+    downtime and number of outages in each replication (0 where it never
+    struck), each replication's scale to per year, and all downtime in it.
+    Nothing when there are no replications or no outages.
+    """
+    runs, outages = results.runs, results.outages
+    reps = runs["replication"].to_numpy()
+    if len(reps) == 0 or len(outages) == 0:
+        return
+    per_year = (YEAR / runs.set_index("replication")["horizon_s"]).reindex(reps).to_numpy(float)
+    total = outages.groupby("replication")["duration_s"].sum().reindex(reps, fill_value=0.0).to_numpy(float)
+    for cause, sub in outages.groupby(by, sort=False):
+        by_rep = sub.groupby("replication")["duration_s"].agg(["sum", "size"]).reindex(reps, fill_value=0)
+        yield cause, by_rep["sum"].to_numpy(float), by_rep["size"].to_numpy(float), per_year, total
 
 
 def _few_outages(k: int, exposure: float, count: dict[str, float] | None, *others: dict[str, float]) -> bool:
