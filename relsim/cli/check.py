@@ -22,7 +22,7 @@ def check(args: argparse.Namespace) -> int:
     """Load every file; report all problems of all files at once (exit 2 if any)."""
     from relsim.errors import ModelError
     from relsim.model import load
-    from relsim.model.request_path import entry_warning, measured, nothing_fails
+    from relsim.model.request_path import measured, model_warnings
     from relsim.report.formatting import format_horizon, plural
 
     problems = []
@@ -35,13 +35,9 @@ def check(args: argparse.Namespace) -> int:
         emit(f"{path}: ok ({plural(len(model.domains), 'domain')}, {plural(len(model.components), 'component')}, "
              f"{plural(len(model.services), 'service')}, measures the {measured(model)}, "
              f"horizon {format_horizon(model.horizon)})")
-        warning = entry_warning(model)
-        if warning is not None:
+        for warning in model_warnings(model):
             print(f"{path}: warning: {warning}", file=sys.stderr)
         _estimate_events(path, model)
-        if nothing_fails(model):
-            print(f"{path}: warning: nothing in this model can fail (no element has failures): "
-                  "every availability figure will be exactly 1", file=sys.stderr)
     if problems:
         raise ModelError(problems)
     return 0

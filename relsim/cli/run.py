@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv and (args.attribution or args.exact):
         raise BadInput("--csv prints the summary only; use --json with --attribution or --exact")
     model = load(args.model)
-    _warn_entry(args.model, model)
+    _warn(args.model, model)
     if args.resume and not args.out:
         raise BadInput("--resume needs --out DIR (the directory of the interrupted run)")
     if args.scheduler and args.backend not in (None, "dask"):
@@ -97,15 +97,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_entry(path: str, model: Any) -> None:
-    from relsim.model.request_path import entry_warning, nothing_fails
+def _warn(path: str, model: Any) -> None:
+    from relsim.model.request_path import model_warnings
 
-    warning = entry_warning(model)
-    if warning is not None:
+    for warning in model_warnings(model):
         print(f"{path}: warning: {warning}", file=sys.stderr)
-    if nothing_fails(model):
-        print(f"{path}: warning: nothing in this model can fail (no element has failures): "
-              "every availability figure will be exactly 1", file=sys.stderr)
 
 
 def _check_applies(metric: str, model: Any) -> None:

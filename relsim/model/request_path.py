@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["entry_warning", "measured", "nothing_fails", "reached_services"]
+__all__ = ["entry_warning", "measured", "model_warnings", "nothing_fails", "reached_services"]
 
 
 def measured(model: Any) -> str:
@@ -73,3 +73,15 @@ def nothing_fails(model: Any) -> bool:
         elements.append(spec.dns.provider)
     corrupts = any(s.data is not None and s.data.corruption is not None for s in spec.services.values())
     return not corrupts and not any(element.failures for element in elements)
+
+
+def model_warnings(model: Any) -> list[str]:
+    """What ``relsim check`` and ``relsim run`` warn about a valid model."""
+    warnings = []
+    entry = entry_warning(model)
+    if entry is not None:
+        warnings.append(entry)
+    if nothing_fails(model):
+        warnings.append("nothing in this model can fail (no element has failures): "
+                        "every availability figure will be exactly 1")
+    return warnings
