@@ -43,11 +43,8 @@ the rest of a model file is read (``2m``, ``exp(mean=1h)``, ``10/s``,
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-
-from relsim.dists import Distribution, Fixed
 from relsim.model.behaviour_registry import (
     ENTRY_POINT_GROUP,
     Behaviour,
@@ -60,14 +57,13 @@ from relsim.model.behaviour_registry import (
 )
 from relsim.model.common import (
     Count,
+    Delay,
     Dist,
     Duration,
     Fraction,
     PositiveDist,
     PositiveDuration,
     Rate,
-    _dist,
-    _duration,
 )
 
 __all__ = [
@@ -104,15 +100,3 @@ class Params(BaseModel):
                               populate_by_name=True, allow_inf_nan=False)
 
 
-def _delay(value: Any) -> Distribution:
-    if isinstance(value, Distribution):
-        return value
-    try:
-        return Fixed(_duration(value))  # a plain duration: that fixed time
-    except (TypeError, ValueError):
-        return _dist(value)  # otherwise a distribution, with its own error message
-
-
-#: A time a behaviour waits: a distribution (``exp(mean=5m)``), or a plain
-#: duration (``2m``) meaning exactly that long (``fixed(2m)``).
-Delay = Annotated[Distribution, BeforeValidator(_delay)]

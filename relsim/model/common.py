@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from relsim.dists import Distribution, Empirical, Lognormal, Normal, parse_dist
+from relsim.dists import Distribution, Empirical, Fixed, Lognormal, Normal, parse_dist
 from relsim.model.limits import MAX_COUNT, MAX_DURATION, MAX_NUMBER, MAX_RATE, MAX_SIZE
 from relsim.units import (
     format_duration_spec,
@@ -38,6 +38,7 @@ from relsim.units import (
 __all__ = [
     "Bandwidth",
     "Count",
+    "Delay",
     "Dist",
     "Duration",
     "FailureSpec",
@@ -169,6 +170,20 @@ def _positive_time(value: Distribution) -> Distribution:
 
 
 PositiveDist = Annotated[Distribution, BeforeValidator(_dist), AfterValidator(_positive_time)]
+
+
+def _delay(value: Any) -> Distribution:
+    if isinstance(value, Distribution):
+        return value
+    try:
+        return Fixed(_duration(value))  # a plain duration: that fixed time
+    except (TypeError, ValueError):
+        return _dist(value)  # otherwise a distribution, with its own error message
+
+
+#: A time something waits or lasts: a distribution (``exp(mean=5m)``), or a
+#: plain duration (``2m``) meaning exactly that long (``fixed(2m)``).
+Delay = Annotated[Distribution, BeforeValidator(_delay)]
 
 
 def _cycle_moves(*parts: tuple[str, Distribution | None]) -> None:

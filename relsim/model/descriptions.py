@@ -30,6 +30,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                 "without .yaml).",
         "description": "Free text.",
         "horizon": "Simulated time of one replication (a duration such as 1y or 10y).",
+        "start_day": ("The day of the week model time 0 falls on (monday ... sunday; default monday): "
+                      "cron schedules, change windows and on-call rotas read this calendar."),
+        "start_time": "The time of day of model time 0, HH:MM (default 00:00).",
         "repair_crews": "Crews shared by all permanent-failure repairs (default: unlimited).",
         "domains": "The failure-domain tree (regions, zones, racks...): name -> domain.",
         "links": "The network between domains; a failed link partitions them: name -> link.",

@@ -120,8 +120,37 @@ VALUE_SCHEMAS: dict[str, JsonSchemaValue] = {
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
         "description": "a name or a list of names",
     },
+    "_delay": {},  # filled in below: a duration or a distribution
+    "_times": {},  # filled in below: a duration or a list of durations
+    "_start_day": {
+        "anyOf": [{"type": "string", "pattern": r"^\s*(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s*$"},
+                  {"type": "integer", "minimum": 0, "maximum": 6}],
+        "description": "a day of the week: monday ... sunday (or mon ... sun)",
+        "examples": ["monday", "sun"],
+    },
+    "_start_time": {
+        "anyOf": [{"type": "string", "pattern": r"^\s*\d{1,2}:\d{2}\s*$"}, {"type": "number", "minimum": 0}],
+        "description": "a time of day, HH:MM",
+        "examples": ["00:00", "08:30"],
+    },
+    "_windows": {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": ("weekly windows: days then HH:MM-HH:MM, e.g. 'Mon-Fri 10:00-16:00', "
+                        "'daily 22:00-02:00', or a list of them"),
+        "examples": ["Mon-Fri 10:00-16:00", ["Sat,Sun 02:00-06:00"]],
+    },
     "_strict_int": {},  # the inner integer schema (with its bounds) as it stands
     "_idempotent": {},  # true/false or a fraction: see _inner_with
+}
+VALUE_SCHEMAS["_delay"] = {
+    "anyOf": [VALUE_SCHEMAS["_duration"], VALUE_SCHEMAS["_dist"]],
+    "description": "a duration (exactly that long) or a distribution",
+    "examples": ["10m", "exp(mean=30m)"],
+}
+VALUE_SCHEMAS["_times"] = {
+    "anyOf": [VALUE_SCHEMAS["_duration"], {"type": "array", "items": VALUE_SCHEMAS["_duration"]}],
+    "description": "a model time or a list of them",
+    "examples": ["30d", ["30d", "90d"]],
 }
 _WITH_INNER = {"_strict_int": None, "_idempotent": {"type": "boolean"}}
 

@@ -16,10 +16,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from relsim.model.behaviours import check_behaviours
+from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
 from relsim.model.limits import MAX_FILE_BYTES
 from relsim.model.schema import FailureSpec, ModelSpec, Service
+from relsim.model.timing import Calendar
 from relsim.model.yamlmarks import load_with_marks, rejoin_split_values
 
 __all__ = ["Model", "ExpandedComponent", "Forcing", "load", "from_dict"]
@@ -80,6 +82,11 @@ class Model:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def calendar(self) -> Calendar:
+        """The wall-clock week of model time (``start_day``, ``start_time``; Monday 00:00 by default)."""
+        return Calendar(self.spec.start_day, self.spec.start_time)
 
     @property
     def horizon(self) -> float:
@@ -365,6 +372,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
         found.extend(_pydantic_problems(exc, raw))
     found.extend(check_references(raw))
     found.extend(check_behaviours(raw))
+    found.extend(check_application(raw))
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]
         problems.sort(key=lambda p: (p.line or 0, str(p.path)))

@@ -32,6 +32,8 @@ from relsim.model.common import (
     TransientFailure,
     _Frozen,
 )
+from relsim.model.timing import StartDay, TimeOfDay
+from relsim.model.sessions import Sessions
 from relsim.model.traffic import Dns, LoadBalancer, Workload
 from relsim.units import YEAR
 
@@ -333,6 +335,10 @@ class ModelSpec(_Frozen):
     name: str
     description: str = ""
     horizon: PositiveDuration = YEAR
+    #: The wall-clock week model time 0 falls in: cron schedules, change
+    #: windows and on-call rotas read the calendar (relsim/model/timing.py).
+    start_day: StartDay = 0
+    start_time: TimeOfDay = 0.0
     repair_crews: Count | None = None
     domains: dict[str, Domain] = Field(default_factory=dict)
     links: dict[str, Link] = Field(default_factory=dict)
@@ -345,3 +351,4 @@ class ModelSpec(_Frozen):
     load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)
     dns: Dns | None = None
     behaviours: dict[str, BehaviourSpec] = Field(default_factory=dict)
+    sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
