@@ -118,6 +118,7 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "error_budget": (_error_budget, "a workload and objectives.availability"),
     "slo": (lambda m: m.spec.objectives.availability is not None,
             "objectives.availability (and a horizon of at least slo_window)"),
+    "sessions": (lambda m: getattr(m.spec, "sessions", None) is not None, "a sessions section"),
 }
 
 
@@ -273,6 +274,15 @@ _TABLE = (
     _m("write_latency_added", "seconds", _R,
        "time average of the latency replication adds to each write (rtt under sync and semi-sync while "
        "not degraded)", "data"),
+    _m("sessions_started_per_year", _PER_YEAR, _R,
+       "user sessions started (expected count: sessions.rate while service 'on' serves)", "sessions",
+       evidence="replications"),
+    _m("sessions_lost_per_year", _PER_YEAR, _R,
+       "sessions still active when the replica (or shared store) holding them stopped serving: users "
+       "logged out, carts lost (expected count per failure, docs/model-format.md §18)", "sessions",
+       evidence="episodes"),
+    _m("sessions_disrupted", "fraction", _R, "sessions lost / sessions started", "sessions",
+       evidence="episodes"),
     _m("slo_met", "fraction", _R,
        "fraction of the replication's whole SLO windows whose availability met the objective", "slo",
        evidence="outages"),

@@ -36,6 +36,7 @@ from relsim.evidence import (
 )
 from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted_quantile
 from relsim.metric_registry import METRICS, custom, names
+from relsim.application_metrics import application_metrics
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
 
@@ -89,6 +90,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
     }
     if res.requests is not None:
         row.update(request_metrics(res, objectives))
+    if res.app is not None:  # sessions, consistency levels, sagas (docs/model-format.md §18)
+        row.update(application_metrics(res))
     if res.tallies is not None:  # a model with behaviours: the metrics registered for their kinds
         kinds = {f"behaviour:{k}" for k in res.behaviour_kinds}
         row.update((m.name, m.compute(res.tallies, h)) for m in custom()

@@ -51,14 +51,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dists", ("relsim.dists",)),
     ("model", ("relsim.model", "relsim.examples", "relsim.behaviours")),
     ("engine", ("relsim.engine",)),
-    ("statistics", ("relsim.metric_registry", "relsim.metrics", "relsim.request_metrics",
+    ("statistics", ("relsim.metric_registry", "relsim.metrics", "relsim.request_metrics", "relsim.application_metrics",
                     "relsim.intervals", "relsim.evidence", "relsim.results", "relsim.experiment", "relsim.backends",
                     "relsim.store", "relsim.stopping", "relsim.progress", "relsim.compare",
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
                     "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace",
                     "relsim.importance", "relsim.cutsets", "relsim.structure",
                     "relsim.contrib")),
-    ("presentation", ("relsim.report", "relsim.plot")),
+    ("presentation", ("relsim.report", "relsim.plot", "relsim.workshop")),
     ("api", ("relsim",)),  # the package facade: relsim/__init__.py only
     ("cli", ("relsim.cli", "relsim.cli_", "relsim.__main__")),
 ]

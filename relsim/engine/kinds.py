@@ -35,6 +35,7 @@ from relsim.engine.failover import ActivePassive
 from relsim.engine.loadbalancer import build_load_balancers
 from relsim.engine.network import build_links
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
+from relsim.engine.sessions import build_sessions
 from relsim.engine.traffic import build_traffic
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("load_balancers", build_load_balancers),
     ("dns", build_dns),
     ("workload", build_traffic),
+    ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above
 )
 

@@ -152,6 +152,9 @@ class RunResult:
     tallies: dict[str, float] | None = None
     #: The kinds of the model's behaviours: their registered metrics apply (relsim.metric).
     behaviour_kinds: tuple[str, ...] = ()
+    #: Tallies of the application-semantics sections (sessions, consistency, sagas;
+    #: docs/model-format.md §18); None without them.
+    app: dict[str, float] | None = None
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:

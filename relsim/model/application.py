@@ -1,0 +1,32 @@
+"""Cross-reference checks of the application-semantics sections.
+
+``sessions`` (:mod:`relsim.model.sessions`) — and the sections that
+follow it in docs/model-format.md §18 — refer to services by name; like
+:mod:`relsim.model.checks` these checks run on the raw dict and return
+``(path, message)`` pairs, so the loader reports every problem at once
+with its file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from relsim.model.sessions import check_sessions
+
+__all__ = ["check_application"]
+
+Path = tuple[Any, ...]
+
+
+def suggest(name: Any, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``name``, else ''."""
+    close = difflib.get_close_matches(str(name), known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_application(raw: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Problems of the application-semantics sections of ``raw``."""
+    found: list[tuple[Path, str]] = []
+    found.extend(check_sessions(raw, suggest))
+    return found
