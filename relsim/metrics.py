@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from relsim.application_metrics import application_metrics
 from relsim.engine.simulation import RunResult
 from relsim.evidence import (
     MIN_EVENTS,
@@ -36,7 +37,6 @@ from relsim.evidence import (
 )
 from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted_quantile
 from relsim.metric_registry import METRICS, custom, names
-from relsim.application_metrics import application_metrics
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
 
