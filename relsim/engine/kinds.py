@@ -34,6 +34,7 @@ from relsim.engine.elements import build_components, build_domains
 from relsim.engine.failover import ActivePassive
 from relsim.engine.loadbalancer import build_load_balancers
 from relsim.engine.network import build_links
+from relsim.engine.response import build_incidents
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
 from relsim.engine.sessions import build_sessions
 from relsim.engine.traffic import build_traffic
@@ -57,6 +58,8 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("workload", build_traffic),
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above
+    ("alerts", build_incidents),  # alerts and teams, with noise, observability, severity (engine/response.py)
+    ("teams", build_incidents),  # (built once, by whichever of the two comes first)
 )
 
 #: Service ``mode`` -> the class that runs a service in that mode.

@@ -152,6 +152,9 @@ class RunResult:
     tallies: dict[str, float] | None = None
     #: The kinds of the model's behaviours: their registered metrics apply (relsim.metric).
     behaviour_kinds: tuple[str, ...] = ()
+    #: Incidents and pages (relsim/engine/response.py) with ``alerts:`` or ``teams:``; None otherwise.
+    incidents: list[Any] | None = None
+    pages: list[Any] | None = None
     #: Tallies of the application-semantics sections (sessions, consistency, sagas;
     #: docs/model-format.md §18); None without them.
     app: dict[str, float] | None = None

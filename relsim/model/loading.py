@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from relsim.model.behaviours import check_behaviours
+from relsim.model.incidents import check_incidents
 from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
@@ -372,6 +373,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
         found.extend(_pydantic_problems(exc, raw))
     found.extend(check_references(raw))
     found.extend(check_behaviours(raw))
+    found.extend(check_incidents(raw))
     found.extend(check_application(raw))
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]

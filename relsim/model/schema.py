@@ -32,6 +32,7 @@ from relsim.model.common import (
     TransientFailure,
     _Frozen,
 )
+from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
 from relsim.model.timing import StartDay, TimeOfDay
 from relsim.model.sessions import Sessions
 from relsim.model.traffic import Dns, LoadBalancer, Workload
@@ -351,4 +352,10 @@ class ModelSpec(_Frozen):
     load_balancers: dict[str, LoadBalancer] = Field(default_factory=dict)
     dns: Dns | None = None
     behaviours: dict[str, BehaviourSpec] = Field(default_factory=dict)
+    #: Alerting and incident response (relsim/model/incidents.py, docs/incidents.md).
+    alerts: dict[str, AlertRule] = Field(default_factory=dict)
+    noise: Noise | None = None
+    teams: dict[str, Team] = Field(default_factory=dict)
+    observability: Observability | None = None
+    severity: dict[Literal["sev1", "sev2"], SeverityRule] | None = None
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)

@@ -1,0 +1,269 @@
+"""Alert rules on the simulated signals, evaluated exactly between events (docs/incidents.md).
+
+A *signal* is the error rate an alert rule sees on one node: ``1 − s`` of a
+service (or, with a workload, of the request path: 1 − request success),
+plus the model's ``noise`` — a constant background error rate and Poisson
+*blips* (bursts of errors of a given size and length that are not outages).
+Between two events a signal is constant, so nothing is polled:
+
+* a **static threshold** (``above: 1%`` held ``for: 5m``) becomes true when
+  the signal crosses the threshold, an event of the signal itself;
+* a **burn-rate** window pair (``rate × (1 − slo)`` over a long and a short
+  window, as in the SRE workbook) needs the sliding mean of the signal over
+  each window. That mean is piecewise linear: its slope changes only when
+  the signal changes (``u``) and when that change leaves the window
+  (``u + L``), so the time it crosses the threshold is solved for at those
+  breakpoints and scheduled as one event.
+
+Evaluation (:class:`Rule`): the rule sees the signal ``delay`` late, and is
+evaluated at ticks ``φ + k·interval`` (``φ`` uniform per replication on the
+stream ``alerts/NAME``; continuously if ``interval`` is 0). An episode of
+the condition that starts at ``t0`` fires at the first tick ``T ≥ t0 +
+delay + for`` if the condition still held at ``T − delay`` (it held
+continuously for ``for`` in what the rule sees). A firing alert resolves
+at the first tick after the evaluator sees the condition false; an episode
+that fires while the alert is still firing pages nobody.
+
+References
+----------
+.. [1] B. Beyer, N. R. Murphy et al. (eds.), *The Site Reliability
+   Workbook*, O'Reilly, 2018, ch. 5 (alerting on SLOs: multiwindow,
+   multi-burn-rate alerts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relsim.engine.node import Node
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["Rule", "Signal", "SlidingMean"]
+
+
+def _at(sim: Simulation, delay: float, callback: Callable[[Any], None]) -> None:
+    # A plain timeout: alert machinery is never the consequence of a failure
+    # (Simulation.after would name the failure being applied as its cause).
+    sim.env.timeout(max(delay, 0.0)).callbacks.append(callback)
+
+
+class Signal:
+    """The error rate of one node as alert rules see it: ``1 − s`` plus noise.
+
+    Listeners are called as ``listener(value)`` after every change of the value.
+    ``last_real`` is the last time the node's own (noise-free) error rate
+    was above zero, which tells a false page from a page on a real failure.
+    """
+
+    def __init__(self, sim: Simulation, name: str, node: Node, noise: Any):
+        self.sim = sim
+        self.name = name
+        self.node = node
+        self.background = float(noise.background) if noise is not None else 0.0
+        self.blip = 0.0
+        self.value = 1.0 - node.s + self.background
+        self.listeners: list[Callable[[float], None]] = []
+        self.last_real = -math.inf
+        node.subscribe(self._node_changed)
+        blips = noise.blips if noise is not None else None
+        if blips is not None:
+            key = f"noise/{name}"
+            rng = sim.streams.generator(key)
+            self._every = sim.streams.sampler(blips.every, key, rng)
+            self._lasts = sim.streams.sampler(blips.lasts, key, rng)
+            self._size = float(blips.size)
+            _at(sim, self._every(), self._blip_start)
+
+    def real_recent(self, t: float, lookback: float) -> bool:
+        """Whether the node itself had errors at some time in ``[t − lookback, t]``."""
+        return self.node.s < 1.0 or self.last_real >= t - lookback
+
+    def _node_changed(self, _node: Any, old: float, _new: float) -> None:
+        if old < 1.0:
+            self.last_real = self.sim.env.now
+        self._update()
+
+    def _blip_start(self, _ev: Any) -> None:
+        self.blip += self._size
+        self.sim.log("noise_blip", signal=self.name, size=self._size)
+        self._update()
+        _at(self.sim, self._lasts(), self._blip_end)
+        _at(self.sim, self._every(), self._blip_start)
+
+    def _blip_end(self, _ev: Any) -> None:
+        self.blip -= self._size
+        if self.blip < 1e-12:
+            self.blip = 0.0
+        self._update()
+
+    def _update(self) -> None:
+        value = 1.0 - self.node.s + self.background + self.blip
+        if value != self.value:
+            self.value = value
+            for listener in self.listeners:
+                listener(value)
+
+
+class SlidingMean:
+    """Whether the mean of a signal over the last ``length`` seconds is above ``threshold``.
+
+    The signal is taken to have held its initial value before time 0 (a
+    steady state). ``on_change(above)`` is called when the state flips.
+    """
+
+    def __init__(self, sim: Simulation, signal: Signal, length: float, threshold: float,
+                 on_change: Callable[[], None]):
+        self.sim = sim
+        self.length = length
+        self.threshold = threshold
+        self.on_change = on_change
+        self.hist: deque[tuple[float, float]] = deque([(-math.inf, signal.value)])
+        self.above = signal.value > threshold
+        self.version = 0
+        self.tol = 1e-9 * max(1.0, length)
+        signal.listeners.append(self._signal)
+
+    def _signal(self, value: float) -> None:
+        now = self.sim.env.now
+        if self.hist[-1][0] == now:
+            self.hist.pop()
+        self.hist.append((now, value))
+        _at(self.sim, self.length, self._breakpoint)
+        self._breakpoint(None)
+
+    def _state(self, now: float) -> tuple[float, float, float]:
+        """The mean over ``[now − L, now]``, its slope and the next breakpoint known now."""
+        lo = now - self.length
+        hist = self.hist
+        while len(hist) > 1 and hist[1][0] <= lo + self.tol:
+            hist.popleft()
+        total = 0.0
+        for i, (t, v) in enumerate(hist):
+            a = max(t, lo)
+            b = hist[i + 1][0] if i + 1 < len(hist) else now
+            if b > a:
+                total += v * (b - a)
+        slope = (hist[-1][1] - hist[0][1]) / self.length
+        nxt = hist[1][0] + self.length if len(hist) > 1 else math.inf
+        return total / self.length, slope, nxt
+
+    def _breakpoint(self, _ev: Any) -> None:
+        now = self.sim.env.now
+        mean, slope, nxt = self._state(now)
+        self.version += 1
+        self._set(mean > self.threshold)
+        if not self.above and slope > 0:
+            when = now + (self.threshold - mean) / slope
+            target = True
+        elif self.above and slope < 0:
+            when = now + (mean - self.threshold) / -slope
+            target = False
+        else:
+            return
+        if when < nxt - self.tol:
+            version = self.version
+            _at(self.sim, when - now, lambda _ev: self._cross(version, target))
+
+    def _cross(self, version: int, target: bool) -> None:
+        if version == self.version:
+            self._set(target)
+
+    def _set(self, above: bool) -> None:
+        if above != self.above:
+            self.above = above
+            self.on_change()
+
+
+class Rule:
+    """One alert rule: episodes of its condition, evaluation ticks, firing and resolving.
+
+    ``on_fire(rule, t)`` is called when the rule pages.
+    """
+
+    def __init__(self, sim: Simulation, name: str, spec: Any, signal: Signal, slo: float | None,
+                 on_fire: Callable[[Rule, float], None]):
+        self.sim = sim
+        self.name = name
+        self.spec = spec
+        self.signal = signal
+        self.on_fire = on_fire
+        self.hold = float(spec.hold)
+        self.delay = float(spec.delay)
+        self.interval = float(spec.interval)
+        self.lookback = spec.lookback
+        self.phase = 0.0
+        if self.interval > 0:
+            self.phase = float(sim.streams.generator(f"alerts/{name}").random()) * self.interval
+        self.cond = False
+        self.episode: list[float] | None = None  # [start, end]; end is inf while it lasts
+        self.fired: list[float] | None = None  # the episode that last fired
+        self.resolves = -math.inf  # when the firing alert resolves (inf while its episode lasts)
+        self.pages = 0
+        if spec.above is not None:
+            threshold = float(spec.above)
+            signal.listeners.append(lambda v: self.set(v > threshold))
+            self.windows: list[tuple[SlidingMean, SlidingMean]] = []
+            initial = signal.value > threshold
+        else:
+            assert slo is not None
+            budget = 1.0 - slo
+            self.windows = [(SlidingMean(sim, signal, w.long, w.rate * budget, self._windows_changed),
+                             SlidingMean(sim, signal, w.short, w.rate * budget, self._windows_changed))
+                            for w in spec.burn_rate]
+            initial = self._windows_true()
+        if initial:
+            self.set(True)
+
+    def _windows_true(self) -> bool:
+        return any(long.above and short.above for long, short in self.windows)
+
+    def _windows_changed(self) -> None:
+        self.set(self._windows_true())
+
+    def tick(self, t: float) -> float:
+        """The first evaluation tick at or after ``t``."""
+        if self.interval <= 0:
+            return t
+        k = math.ceil((t - self.phase) / self.interval - 1e-12)
+        return max(t, self.phase + k * self.interval)
+
+    def set(self, cond: bool) -> None:
+        """The condition is now ``cond`` (as it happens, before the ingestion delay)."""
+        if cond == self.cond:
+            return
+        self.cond = cond
+        now = self.sim.env.now
+        if cond:
+            episode = [now, math.inf]
+            self.episode = episode
+            due = self.tick(now + self.delay + self.hold)
+            _at(self.sim, due - now, lambda _ev: self._check(episode, due))
+        else:
+            assert self.episode is not None
+            self.episode[1] = now
+            if self.fired is self.episode:
+                self.resolves = self.tick(now + self.delay)
+                _at(self.sim, self.resolves - now, self._resolved)
+
+    def _check(self, episode: list[float], due: float) -> None:
+        if not due - self.delay < episode[1]:
+            return  # it ended before it had held for 'for' in what the rule sees
+        still_firing = due < self.resolves
+        self.fired = episode
+        if episode[1] == math.inf:
+            self.resolves = math.inf
+        else:  # it has ended already, but late enough that the rule saw it hold
+            self.resolves = self.tick(episode[1] + self.delay)
+            _at(self.sim, self.resolves - due, self._resolved)
+        if still_firing:
+            return
+        self.pages += 1
+        self.on_fire(self, due)
+
+    def _resolved(self, _ev: Any) -> None:
+        if self.sim.env.now >= self.resolves:
+            self.sim.log("alert_resolved", alert=self.name)

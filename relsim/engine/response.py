@@ -1,0 +1,425 @@
+"""Incidents, pages and the human response chain of one replication (docs/incidents.md).
+
+Built from the ``alerts:``, ``noise:``, ``teams:``, ``observability:`` and
+``severity:`` sections by :func:`build_incidents` (one line of
+``SECTIONS``); a model without them builds nothing here and runs exactly
+as before.
+
+* **Incidents** follow the request path (or the entry service) exactly as
+  outages do: one opens when it goes down and closes when it is back, with
+  the root cause of the failure being applied. Severity rules read the
+  incident's length, how long request success stayed below a level and the
+  writes lost.
+* **Pages** come from the alert rules (:mod:`relsim.engine.alerting`). A page
+  while an incident is open (or shortly after, within the rule's look-back:
+  a late page) belongs to it; otherwise it is a page on a real failure
+  without an outage, or a **false page** if the watched node itself had no
+  errors in the look-back (noise only).
+* **The response chain**: the first page of an incident goes to a team (the
+  rule's ``team``, else the owner of the root cause, else the first team).
+  The on-call engineer acknowledges after a draw from the team's
+  ``business_hours`` or ``after_hours`` time (by the model's calendar at the
+  page); past ``escalate_after`` the secondary is paged too and the first of
+  the two acknowledges. A failure of an element a team owns needs that
+  team before its repair: the repair request waits until the team is
+  *engaged* — by the acknowledgement of a page for the incident the element
+  caused, or after the team's ``unpaged`` time (a ticket) if no page came
+  first — then for a free person (``size``), the diagnosis (``diagnose`` ×
+  the element's observability factor) and, with ``access: jit``, the time to
+  obtain access; then the repair crews take over as before. Transient
+  failures, failovers and every automated mechanism act without anyone.
+
+Every step is a line of the trace: ``page``, ``escalation``, ``ack``,
+``engaged``, ``diagnosis_started``, ``diagnosed``, ``access_requested``,
+``access_granted``, ``mitigation_started``, ``incident_open``,
+``incident_closed``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from relsim.engine.alerting import Rule, Signal, _at
+from relsim.model.incidents import SEVERITIES, default_severity
+from relsim.model.timing import MONDAY
+
+if TYPE_CHECKING:
+    from relsim.engine.elements import Element
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["INCIDENT_FIELDS", "PAGE_FIELDS", "Incident", "Page", "build_incidents"]
+
+
+class Page(NamedTuple):
+    """One page sent by an alert rule.
+
+    ``kind`` is ``incident`` (it belongs to an incident), ``real`` (the
+    watched node had errors but the request path was not down) or ``false``
+    (noise only). ``ack_s``: seconds from the page to its acknowledgement
+    (NaN if no team was paged or the horizon came first).
+    """
+
+    t_s: float
+    alert: str
+    incident: int
+    kind: str
+    team: str
+    ack_s: float
+    escalated: bool
+
+
+class Incident(NamedTuple):
+    """One incident: an outage of the request path (or entry service) and the response to it.
+
+    Phases (seconds, NaN where they did not happen before the end of the
+    incident or the horizon): ``detect_s`` start to first page, ``ack_s``
+    page to acknowledgement, ``diagnose_s`` engagement of the root cause's
+    team to the end of its diagnosis (waiting for a free person included),
+    ``access_s`` to access granted, ``mitigate_s`` from then to the end.
+    ``resolved_by`` is ``humans`` when the repair the team started ended it,
+    else ``automation``.
+    """
+
+    incident: int
+    start_s: float
+    end_s: float
+    duration_s: float
+    cause_element: str
+    cause_kind: str
+    severity: str
+    censored: bool
+    alerted: bool
+    pages: int
+    first_alert: str
+    team: str
+    detect_s: float
+    ack_s: float
+    escalated: bool
+    diagnose_s: float
+    access_s: float
+    mitigate_s: float
+    resolved_by: str
+    min_success: float
+    writes_lost: int
+
+
+INCIDENT_FIELDS: tuple[str, ...] = Incident._fields
+PAGE_FIELDS: tuple[str, ...] = Page._fields
+_NAN = math.nan
+
+
+class _Live:
+    __slots__ = ("id", "start", "cause", "end", "page_t", "first_alert", "team", "ack_t", "escalated", "pages",
+                 "min_s", "below", "response", "writes_lost", "censored")
+
+    def __init__(self, ident: int, start: float, cause: tuple[str, int, str], s: float, levels: list[float]):
+        self.id = ident
+        self.start = start
+        self.cause = cause
+        self.end = math.inf
+        self.page_t: float | None = None
+        self.first_alert = ""
+        self.team = ""
+        self.ack_t: float | None = None
+        self.escalated = False
+        self.pages = 0
+        self.min_s = s
+        self.below = dict.fromkeys(levels, 0.0)
+        self.response: _Response | None = None
+        self.writes_lost = 0
+        self.censored = False
+
+
+class _Response:
+    __slots__ = ("element", "team", "failed_at", "engaged_at", "diag_done", "access_done")
+
+    def __init__(self, element: Element, team: _Team, now: float):
+        self.element = element
+        self.team = team
+        self.failed_at = now
+        self.engaged_at: float | None = None
+        self.diag_done: float | None = None
+        self.access_done: float | None = None
+
+
+class _Team:
+    """A team's draws (one stream per role: ``team/NAME/ack``...) and its free people."""
+
+    def __init__(self, sim: Simulation, name: str, spec: Any):
+        self.name = name
+        self.spec = spec
+        self.busy = 0
+        self.queue: deque[_Response] = deque()
+        streams = sim.streams
+
+        def sampler(dist: Any, role: str) -> Any:
+            key = f"team/{name}/{role}"
+            return streams.sampler(dist, key, streams.generator(key))
+
+        self.ack = {True: sampler(spec.ack.business_hours, "ack"), False: sampler(spec.ack.after_hours, "ack/after")}
+        second = spec.secondary_ack or spec.ack
+        self.second = {True: sampler(second.business_hours, "secondary"),
+                       False: sampler(second.after_hours, "secondary/after")}
+        self.diagnose = sampler(spec.diagnose, "diagnose")
+        self.jit = sampler(spec.jit, "jit")
+        self.unpaged = sampler(spec.unpaged, "unpaged")
+
+
+class Response:
+    """Incidents, pages and teams of one replication."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        spec = sim.model.spec
+        self.calendar = getattr(sim.model, "calendar", MONDAY)
+        self.path = sim.traffic if sim.traffic is not None else sim.service_nodes[sim.model.entry]
+        self.down_below = 1.0 if sim.traffic is None else spec.objectives.outage_below
+        self.severity = dict(spec.severity) if spec.severity is not None else default_severity()
+        self.levels = sorted({r.success_below for r in self.severity.values() if r.success_below is not None})
+        self.observability = spec.observability
+        self.groups = {name: c.group for name, c in sim.model.components.items()}
+        self.teams = {name: _Team(sim, name, t) for name, t in spec.teams.items()}
+        self.owner: dict[str, _Team] = {}
+        groups = sim.model.groups
+        for name, team in self.teams.items():
+            for ref in spec.teams[name].owns:
+                for member in groups.get(ref, (ref,)):
+                    self.owner[member] = team
+        self.incidents: list[_Live] = []
+        self.open: _Live | None = None
+        self.last_t = 0.0
+        self.pages: list[list[Any]] = []
+        self.pending: dict[str, _Response] = {}
+        self.path.subscribe(self._path_changed)
+        signals: dict[str | None, Signal] = {}
+        self.rules: list[Rule] = []
+        for name, rule in spec.alerts.items():
+            svc = rule.service
+            if svc not in signals:
+                node = self.path if svc is None else sim.service_nodes[svc]
+                signals[svc] = Signal(sim, "(entry)" if svc is None else svc, node, spec.noise)
+            slo = rule.slo if rule.slo is not None else spec.objectives.availability
+            self.rules.append(Rule(sim, name, rule, signals[svc], slo, self._fire))
+        if self.owner:
+            self._repair = sim.repairs.request
+            sim.repairs.request = self._request  # type: ignore[method-assign]
+        sim.at_end.append(self._finish)
+        if self.path.s < self.down_below:
+            self._open(0.0, self.path.s)
+
+    # -- incidents -------------------------------------------------------------
+    def _path_changed(self, _node: Any, old: float, new: float) -> None:
+        now = self.sim.env.now
+        live = self.open
+        if live is not None:
+            dt = now - self.last_t
+            for level in self.levels:
+                if old < level:
+                    live.below[level] += dt
+            live.min_s = min(live.min_s, new)
+        self.last_t = now
+        below = self.down_below
+        if old >= below and new < below:
+            self._open(now, new)
+        elif old < below and new >= below and live is not None:
+            self._close(live, now)
+
+    def _open(self, now: float, s: float) -> None:
+        cause = self.sim.cause or ("unknown", -1, "unknown")
+        live = _Live(len(self.incidents), now, cause, s, self.levels)
+        self.incidents.append(live)
+        self.open = live
+        pending = self.pending.get(cause[0])
+        if pending is not None:
+            live.response = pending
+        self.sim.log("incident_open", incident=live.id, cause=cause[0], kind=cause[2])
+
+    def _close(self, live: _Live, now: float, censored: bool = False) -> None:
+        outage = getattr(self.sim, "_outage", None)
+        if outage is not None:
+            live.writes_lost = int(outage.writes_lost)
+        live.end = now
+        live.censored = censored
+        self.open = None
+        if now == live.start and not censored:  # a dip of no length is no outage, nor an incident
+            self.incidents.pop()
+            for page in self.pages:
+                if page[2] == live.id:
+                    page[2], page[3] = -1, "real"
+            return
+        self.sim.log("incident_closed", incident=live.id, duration=now - live.start)
+
+    # -- pages -------------------------------------------------------------------
+    def _fire(self, rule: Rule, t: float) -> None:
+        live = self.open
+        if live is None and self.incidents and self.incidents[-1].end >= t - rule.lookback:
+            live = self.incidents[-1]  # a late page: it fired on that incident's errors
+        team: _Team | None = None
+        if rule.spec.team is not None:
+            team = self.teams[rule.spec.team]
+        if live is not None:
+            kind = "incident"
+            live.pages += 1
+            if live.page_t is None:
+                live.page_t = t
+                live.first_alert = rule.name
+            if team is None:
+                team = self.owner.get(live.cause[0])
+        else:
+            kind = "real" if rule.signal.real_recent(t, rule.lookback) else "false"
+        if team is None and self.teams:
+            team = next(iter(self.teams.values()))
+        page = [t, rule.name, -1 if live is None else live.id, kind, team.name if team else "", _NAN, False]
+        self.pages.append(page)
+        self.sim.log("page", alert=rule.name, incident=page[2], page_kind=kind, team=page[4])
+        if team is None or (live is not None and live.team):
+            return  # nobody to page, or the incident's team is already on it
+        if live is not None:
+            live.team = team.name
+        self._ack_chain(team, t, page, live)
+
+    def _ack_chain(self, team: _Team, t: float, page: list[Any], live: _Live | None) -> None:
+        hours = team.spec.hours
+        a = team.ack[hours.is_open(t, self.calendar)]()
+        esc = team.spec.escalate_after
+        by = "primary"
+        if esc is not None and a > esc:
+            second = team.second[hours.is_open(t + esc, self.calendar)]()
+            page[6] = True
+            if live is not None:
+                live.escalated = True
+            _at(self.sim, esc, lambda _ev: self.sim.log("escalation", team=team.name, alert=page[1],
+                                                         incident=page[2]))
+            if esc + second < a:
+                a, by = esc + second, "secondary"
+
+        def acked(_ev: Any) -> None:
+            page[5] = a
+            self.sim.log("ack", team=team.name, alert=page[1], incident=page[2], by=by, after=a)
+            if live is not None:
+                live.ack_t = self.sim.env.now
+                response = self.pending.get(live.cause[0])
+                if response is not None:
+                    live.response = response
+                    self._engage(response, "page")
+
+        _at(self.sim, a, acked)
+
+    # -- repairs that need a team ------------------------------------------------
+    def _request(self, element: Element) -> None:
+        team = self.owner.get(element.name)
+        if team is None:
+            self._repair(element)
+            return
+        now = self.sim.env.now
+        response = _Response(element, team, now)
+        self.pending[element.name] = response
+        self.sim.log("response_waiting", element=element.name, team=team.name)
+        live = self.open
+        if live is not None and live.cause[0] == element.name:
+            live.response = response
+            if live.ack_t is not None:
+                self._engage(response, "page")
+                return
+        _at(self.sim, team.unpaged(), lambda _ev: self._engage(response, "ticket"))
+
+    def _engage(self, response: _Response, via: str) -> None:
+        if response.engaged_at is not None:
+            return
+        name = response.element.name
+        response.engaged_at = self.sim.env.now
+        if self.pending.get(name) is response:
+            del self.pending[name]
+        team = response.team
+        self.sim.log("engaged", element=name, team=team.name, via=via)
+        if team.busy < team.spec.size:
+            self._diagnose(response)
+        else:
+            team.queue.append(response)
+
+    def _diagnose(self, response: _Response) -> None:
+        team = response.team
+        team.busy += 1
+        name = response.element.name
+        factor = 1.0 if self.observability is None else self.observability.factor(name, self.groups.get(name))
+        duration = team.diagnose() * factor
+        self.sim.log("diagnosis_started", element=name, team=team.name, factor=factor)
+
+        def diagnosed(_ev: Any) -> None:
+            response.diag_done = self.sim.env.now
+            self.sim.log("diagnosed", element=name, team=team.name, duration=duration)
+            if team.spec.access == "jit":
+                wait = team.jit()
+                self.sim.log("access_requested", element=name, team=team.name)
+                _at(self.sim, wait, lambda _ev: self._mitigate(response, granted=True))
+            else:
+                self._mitigate(response, granted=False)
+
+        _at(self.sim, duration, diagnosed)
+
+    def _mitigate(self, response: _Response, granted: bool) -> None:
+        team = response.team
+        name = response.element.name
+        response.access_done = self.sim.env.now
+        if granted:
+            self.sim.log("access_granted", element=name, team=team.name)
+        team.busy -= 1
+        if team.queue:
+            self._diagnose(team.queue.popleft())
+        self.sim.log("mitigation_started", element=name, team=team.name)
+        self._repair(response.element)
+
+    # -- at the horizon ----------------------------------------------------------
+    def _finish(self) -> None:
+        now = self.sim.horizon
+        live = self.open
+        if live is not None:
+            self._path_changed(self.path, self.path.s, self.path.s)  # close the time below each level
+            self._close(live, now, censored=True)
+        res = self.sim.result
+        res.incidents = [self._record(x) for x in self.incidents]
+        res.pages = [Page(*p) for p in self.pages]
+
+    def _record(self, x: _Live) -> Incident:
+        def since(a: float | None, b: float | None) -> float:
+            return _NAN if a is None or b is None or b > x.end else b - a
+
+        r = x.response
+        engaged = r.engaged_at if r is not None else None
+        diag = r.diag_done if r is not None else None
+        access = r.access_done if r is not None else None
+        humans = access is not None and access <= x.end and not x.censored
+        duration = x.end - x.start
+        return Incident(
+            x.id, x.start, x.end, duration, x.cause[0], x.cause[2], self._severity(x, duration), x.censored,
+            x.page_t is not None, x.pages, x.first_alert, x.team,
+            _NAN if x.page_t is None else x.page_t - x.start,
+            _NAN if x.page_t is None or x.ack_t is None else x.ack_t - x.page_t,
+            x.escalated, since(engaged, diag), since(diag, access),
+            x.end - access if humans and access is not None else _NAN,
+            "humans" if humans else "automation", x.min_s, x.writes_lost)
+
+    def _severity(self, x: _Live, duration: float) -> str:
+        for level in SEVERITIES[:-1]:
+            rule = self.severity.get(level)
+            if rule is None:
+                continue
+            if rule.longer_than is not None and duration > rule.longer_than:
+                return level
+            if rule.writes_lost and x.writes_lost > 0:
+                return level
+            if rule.success_below is not None:
+                spent = x.below.get(rule.success_below, 0.0)
+                if spent >= rule.hold and (spent > 0.0 or x.min_s < rule.success_below):
+                    return level
+        return SEVERITIES[-1]
+
+
+def build_incidents(sim: Simulation) -> None:
+    """The incident sections of the model (nothing without alerts or teams)."""
+    spec = sim.model.spec
+    if (not spec.alerts and not spec.teams) or getattr(sim, "response", None) is not None:
+        return
+    sim.response = Response(sim)  # type: ignore[attr-defined]

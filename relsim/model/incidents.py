@@ -1,0 +1,275 @@
+"""Alerting, on-call teams, observability and incident severity: the model-file sections.
+
+The sections ``alerts:``, ``noise:``, ``teams:``, ``observability:`` and
+``severity:`` (docs/incidents.md, docs/model-format.md). They describe
+how the simulated organisation notices an outage (alert rules on the
+signals of a service or of the request path, with measurement noise that
+makes false pages), who is paged and how fast they answer (on-call teams
+with business-hours and after-hours acknowledgement times and an
+escalation to a secondary), how long finding the cause takes (diagnosis,
+slower on elements without logs, metrics or tracing), the time to obtain
+production access, and how bad each incident was (severity rules).
+
+Pure data: the engine runs it in ``relsim/engine/alerting.py`` and
+``relsim/engine/response.py``. A model without these sections runs exactly
+as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from relsim.dists import Fixed
+from relsim.model.common import (
+    Count,
+    Delay,
+    Duration,
+    Fraction,
+    Names,
+    PositiveDist,
+    PositiveDuration,
+    _Frozen,
+)
+from relsim.model.timing import WindowsField
+
+__all__ = [
+    "SEVERITIES",
+    "AckTimes",
+    "AlertRule",
+    "Blips",
+    "BurnWindow",
+    "Noise",
+    "ObservabilityFlags",
+    "Observability",
+    "SeverityRule",
+    "Team",
+    "check_incidents",
+    "default_severity",
+]
+
+#: Severity levels, most severe first; an incident no rule matches is the last.
+SEVERITIES = ("sev1", "sev2", "sev3")
+
+
+class BurnWindow(_Frozen):
+    """One pair of a multi-window burn-rate alert: both windows must burn faster than ``rate``."""
+
+    rate: float = Field(gt=0, le=1e6)
+    long: PositiveDuration
+    short: PositiveDuration
+
+    @model_validator(mode="after")
+    def _short_not_longer(self) -> BurnWindow:
+        if self.short > self.long:
+            raise ValueError("short must not be longer than long (e.g. long: 1h, short: 5m)")
+        return self
+
+
+class AlertRule(_Frozen):
+    """An alert rule on the error rate of a service or of the request path.
+
+    Exactly one of ``above`` (a static threshold, held for ``for``) and
+    ``burn_rate`` (multi-window multi-burn-rate SLO alert) is given.
+    """
+
+    description: str = ""
+    #: The service whose error rate (1 − s) is watched; the entry service
+    #: (with a workload, the request path: 1 − request success) by default.
+    service: str | None = None
+    above: Fraction | None = None
+    hold: Duration = Field(default=0.0, alias="for", ge=0)
+    burn_rate: tuple[BurnWindow, ...] | None = None
+    #: The objective the error budget comes from (objectives.availability by default).
+    slo: Fraction | None = None
+    #: Evaluation interval (0: evaluated continuously); the phase of its ticks is random per replication.
+    interval: Duration = Field(default=0.0, ge=0)
+    #: Ingestion delay: the rule sees the signal this much later.
+    delay: Duration = Field(default=0.0, ge=0)
+    #: The team paged (by default the team owning the incident's root cause).
+    team: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AlertRule:
+        if (self.above is None) == (self.burn_rate is None):
+            raise ValueError("give exactly one of 'above' (a static threshold) and 'burn_rate' (SLO burn-rate "
+                             "windows)")
+        if self.burn_rate is not None and not self.burn_rate:
+            raise ValueError("burn_rate needs at least one window pair {rate, long, short}")
+        if self.slo is not None and not 0.0 < self.slo < 1.0:
+            raise ValueError(f"slo must be between 0 and 1 (exclusive), got {self.slo}")
+        return self
+
+    @property
+    def lookback(self) -> float:
+        """How long after a signal's trouble this rule can still fire because of it."""
+        longest = max((w.long for w in self.burn_rate), default=0.0) if self.burn_rate else 0.0
+        return self.hold + self.delay + self.interval + longest
+
+
+class Blips(_Frozen):
+    """Short bursts of errors that are not outages: a Poisson background of measurement noise."""
+
+    every: PositiveDist
+    lasts: PositiveDist
+    size: Fraction
+
+
+class Noise(_Frozen):
+    """What alert rules see besides the real failures (every watched signal gets its own)."""
+
+    #: A constant background error rate added to every watched signal.
+    background: Fraction = 0.0
+    blips: Blips | None = None
+
+
+class AckTimes(_Frozen):
+    """Time from a page to its acknowledgement, inside and outside business hours."""
+
+    business_hours: Delay
+    after_hours: Delay
+
+
+class Team(_Frozen):
+    """An on-call team: who is paged, how fast they answer, what they own."""
+
+    description: str = ""
+    #: People who can work at once (each failure being diagnosed takes one until access is granted).
+    size: Count = 1
+    #: Elements (or component groups) this team repairs; their repairs wait for the team.
+    owns: Names = ()
+    #: Business hours in the model's calendar (model time 0 is Monday 00:00 by default).
+    hours: WindowsField
+    ack: AckTimes
+    #: After this long without an acknowledgement the secondary is paged.
+    escalate_after: PositiveDuration | None = None
+    #: The secondary's acknowledgement times (the team's own by default).
+    secondary_ack: AckTimes | None = None
+    #: Time to find the cause with full observability (logs, metrics, tracing).
+    diagnose: Delay = Fixed(0.0)
+    #: ``jit``: production access is requested after diagnosis (taking ``jit``); ``standing``: none needed.
+    access: Literal["jit", "standing"] = "standing"
+    jit: Delay = Fixed(0.0)
+    #: Time until a failure nobody was paged for is picked up (a ticket, a dashboard, a customer).
+    unpaged: Delay = Fixed(3600.0)
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if not self.hours:
+            object.__setattr__(self, "hours", type(self.hours)("Mon-Fri 09:00-17:00"))
+
+
+class ObservabilityFlags(_Frozen):
+    """What an element emits; a missing one slows down diagnosis."""
+
+    logs: bool | None = None
+    metrics: bool | None = None
+    tracing: bool | None = None
+
+
+class Observability(_Frozen):
+    """Observability of each element and how much each missing signal slows diagnosis."""
+
+    default: ObservabilityFlags = Field(default_factory=lambda: ObservabilityFlags(logs=True, metrics=True,
+                                                                                   tracing=True))
+    elements: dict[str, ObservabilityFlags] = Field(default_factory=dict)
+    #: Diagnosis time is multiplied by each factor whose signal is missing.
+    slower_without: dict[Literal["logs", "metrics", "tracing"], float] = Field(
+        default_factory=lambda: {"logs": 2.0, "metrics": 2.0, "tracing": 1.5})
+
+    def flags(self, element: str, group: str | None = None) -> dict[str, bool]:
+        """The flags of ``element`` (a member of a component ``group`` inherits the group's)."""
+        own = self.elements.get(element)
+        if own is None and group is not None:
+            own = self.elements.get(group)
+        out = {}
+        for key in ("logs", "metrics", "tracing"):
+            value = getattr(own, key) if own is not None else None
+            out[key] = bool(getattr(self.default, key) if value is None else value)
+        return out
+
+    def factor(self, element: str, group: str | None = None) -> float:
+        """How many times longer than with full observability a diagnosis of ``element`` takes."""
+        f = 1.0
+        for key, present in self.flags(element, group).items():
+            if not present:
+                f *= self.slower_without.get(key, 1.0)
+        return f
+
+
+class SeverityRule(_Frozen):
+    """An incident has this severity if any of the given criteria holds."""
+
+    longer_than: Duration | None = None
+    #: The request success (or served share) was below this for at least ``for``.
+    success_below: Fraction | None = None
+    hold: Duration = Field(default=0.0, alias="for", ge=0)
+    writes_lost: bool = False
+
+
+def default_severity() -> dict[str, SeverityRule]:
+    """sev1: down more than 1 h or writes lost; sev2: down more than 10 min; sev3: the rest."""
+    return {"sev1": SeverityRule(longer_than="1h", writes_lost=True), "sev2": SeverityRule(longer_than="10m")}
+
+
+def _names_of(raw: dict[str, Any], section: str) -> list[str]:
+    body = raw.get(section)
+    return [str(k) for k in body] if isinstance(body, dict) else []
+
+
+def check_incidents(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Cross-references of the incident sections as ``(path, message)`` pairs."""
+    from relsim.model.checks import _suggest, group_members
+
+    found: list[tuple[tuple[Any, ...], str]] = []
+    services = _names_of(raw, "services")
+    teams = _names_of(raw, "teams")
+    elements: list[str] = []
+    for section in ("components",):
+        body = raw.get(section)
+        if isinstance(body, dict):
+            for name, comp in body.items():
+                elements.append(str(name))
+                elements.extend(group_members(str(name), comp))
+    elements += _names_of(raw, "domains") + _names_of(raw, "links")
+    lbs = raw.get("load_balancers")
+    elements += [str(k) for k in lbs] if isinstance(lbs, dict) else []
+    alerts = raw.get("alerts")
+    if isinstance(alerts, dict):
+        for name, rule in alerts.items():
+            if not isinstance(rule, dict):
+                continue
+            svc = rule.get("service")
+            if isinstance(svc, str) and svc not in services:
+                found.append((("alerts", name, "service"), f"unknown service '{svc}'{_suggest(svc, services)}"))
+            team = rule.get("team")
+            if isinstance(team, str) and team not in teams:
+                found.append((("alerts", name, "team"), f"unknown team '{team}'{_suggest(team, teams)}"))
+            if rule.get("burn_rate") is not None and rule.get("slo") is None:
+                objectives = raw.get("objectives")
+                if not (isinstance(objectives, dict) and objectives.get("availability") is not None):
+                    found.append((("alerts", name, "slo"), "a burn-rate alert needs an slo (or "
+                                  "objectives.availability) to know the error budget"))
+    owner: dict[str, str] = {}
+    body = raw.get("teams")
+    if isinstance(body, dict):
+        for tname, team in body.items():
+            if not isinstance(team, dict):
+                continue
+            owns = team.get("owns", [])
+            owns = [owns] if isinstance(owns, str) else owns if isinstance(owns, list) else []
+            for i, el in enumerate(owns):
+                if not isinstance(el, str):
+                    continue
+                if el not in elements:
+                    found.append((("teams", tname, "owns", i), f"unknown element '{el}'{_suggest(el, elements)}"))
+                elif el in owner:
+                    found.append((("teams", tname, "owns", i), f"'{el}' is already owned by team '{owner[el]}'"))
+                else:
+                    owner[el] = str(tname)
+    obs = raw.get("observability")
+    if isinstance(obs, dict) and isinstance(obs.get("elements"), dict):
+        for el in obs["elements"]:
+            if el not in elements:
+                found.append((("observability", "elements", el), f"unknown element '{el}'{_suggest(str(el), elements)}"))
+    return found
