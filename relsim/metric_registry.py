@@ -97,6 +97,12 @@ def _error_budget(model: Any) -> bool:
     return _workload(model) is not None and target is not None and target < 1.0
 
 
+def _planned(model: Any) -> bool:
+    # Planned work (relsim/engine/planned.py): the schedule section; preventive
+    # maintenance and inspections add their own test here.
+    return bool(getattr(model.spec, "schedule", None))
+
+
 #: When a metric applies, by the model sections it needs: name -> (test, wording).
 FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "always": (lambda m: True, "every model"),
@@ -119,6 +125,7 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "slo": (lambda m: m.spec.objectives.availability is not None,
             "objectives.availability (and a horizon of at least slo_window)"),
     "sessions": (lambda m: getattr(m.spec, "sessions", None) is not None, "a sessions section"),
+    "planned": (lambda m: _planned(m), "planned work: a schedule section (maintenance, chaos, drills)"),
 }
 
 
@@ -275,14 +282,23 @@ _TABLE = (
        "time average of the latency replication adds to each write (rtt under sync and semi-sync while "
        "not degraded)", "data"),
     _m("sessions_started_per_year", _PER_YEAR, _R,
-       "user sessions started (expected count: sessions.rate while service 'on' serves)", "sessions",
+       "user sessions started (expected count: sessions.rate while sessions.service serves)", "sessions",
        evidence="replications"),
     _m("sessions_lost_per_year", _PER_YEAR, _R,
        "sessions still active when the replica (or shared store) holding them stopped serving: users "
-       "logged out, carts lost (expected count per failure, docs/model-format.md §18)", "sessions",
+       "logged out, carts lost (expected count per failure, docs/application.md §1)", "sessions",
        evidence="episodes"),
     _m("sessions_disrupted", "fraction", _R, "sessions lost / sessions started", "sessions",
        evidence="episodes"),
+    _m("planned_downtime_per_year", "seconds/year", _R,
+       "downtime of the outages planned work started (cause kind maintenance, chaos, drill, preventive or "
+       "inspection; docs/changes.md)", "planned"),
+    _m("unplanned_availability", "fraction", _R,
+       "availability counting only unplanned outages: 1 − (downtime − planned downtime) / horizon",
+       "planned", evidence="outages"),
+    _m("chaos_skipped_per_year", _PER_YEAR, _R,
+       "chaos experiments not run because their steady_state did not hold (or their target was down)",
+       "planned", evidence="episodes"),
     _m("slo_met", "fraction", _R,
        "fraction of the replication's whole SLO windows whose availability met the objective", "slo",
        evidence="outages"),

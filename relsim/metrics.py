@@ -90,8 +90,13 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
     }
     if res.requests is not None:
         row.update(request_metrics(res, objectives))
-    if res.app is not None:  # sessions, consistency levels, sagas (docs/model-format.md §18)
+    if res.app is not None:  # sessions, consistency levels, sagas (docs/application.md)
         row.update(application_metrics(res))
+    if res.planned is not None:  # planned work: maintenance, chaos, drills (relsim/engine/planned.py)
+        planned = sum(o.duration_s for o in res.outages if o.planned)
+        row["planned_downtime_per_year"] = planned * per_year
+        row["unplanned_availability"] = 1.0 - (res.downtime - planned) / h
+        row["chaos_skipped_per_year"] = res.planned.get("chaos_skipped", 0.0) * per_year
     if res.tallies is not None:  # a model with behaviours: the metrics registered for their kinds
         kinds = {f"behaviour:{k}" for k in res.behaviour_kinds}
         row.update((m.name, m.compute(res.tallies, h)) for m in custom()

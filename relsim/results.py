@@ -164,6 +164,9 @@ class Results:
             # the share of requests served, whatever objectives.outage_below
             # calls an outage (docs/model-format.md §12).
             measure = "request_success" if "request_success" in s.index else "availability"
+            if self.objectives.get("planned_counts") is False and measure == "availability" \
+                    and "unplanned_availability" in s.index:
+                measure = "unplanned_availability"  # planned work does not count (docs/changes.md)
             row = s.loc[measure]
             verdict, reason = _availability_verdict(row, target, len(self.runs), self.horizon)
             out["availability"] = {

@@ -48,6 +48,7 @@ from relsim.dists import Distribution, parse_dist
 from relsim.engine.elements import Element
 from relsim.engine.loadbalancer import LoadBalancerNode
 from relsim.engine.node import Node
+from relsim.engine.planned import Hold, bring_back, take_down
 from relsim.engine.services import ActiveActive, Quorum
 from relsim.errors import BehaviourError
 from relsim.model import behaviour_registry as registry
@@ -60,35 +61,12 @@ if TYPE_CHECKING:
 __all__ = ["Handle", "build_behaviours"]
 
 
-class _HeldSpec:
-    """Stands in for a failure spec while a behaviour holds an element down."""
-
-    silent = False
-    destroys = None
-
-    def __init__(self, kind: str):
-        self.kind = kind
-
-
-class _Held:
-    """The 'clock' of an element a behaviour holds down (as the overload clock of elements.py).
-
-    ``draw("repair")`` is what a repair crew calls: the repair time is drawn
-    from the behaviour's own stream.
-    """
-
-    index = -1
+class _Held(Hold):
+    """The stand-in clock of an element a behaviour holds down (relsim.engine.planned.Hold)."""
 
     def __init__(self, handle: Handle, kind: str, repair: Callable[[], float] | None):
+        super().__init__(kind, owner=handle, repair=repair)
         self.handle = handle
-        self.kind = kind
-        self.spec = _HeldSpec(kind)
-        self.repair = repair
-
-    def draw(self, role: str) -> float:
-        if role != "repair" or self.repair is None:
-            raise ValueError(f"no {role} time was given for this element")
-        return self.repair()
 
 
 class Handle:
@@ -251,24 +229,8 @@ class Handle:
     # -- actions -------------------------------------------------------------------
     def _take_down(self, name: str, kind: str, repair: Distribution | str | None, count: bool) -> bool:
         el = self._element(name)
-        if not el.up or el.failing is not None:
-            return False  # already down: nothing to do
-        sim = self._sim
         sampler = None if repair is None else (lambda d=repair: self.sample(d))
-        held = _Held(self, kind, sampler)
-        el.failing = held  # type: ignore[assignment]
-        for clock in el.clocks:
-            clock.pause()  # the element is down: its own clocks wait (docs/model-format.md §14.1)
-        sim.cause = self._cause
-        if count:
-            sim.count_failure(el, held)  # type: ignore[arg-type]
-        else:
-            sim.log("stopped", element=name, by=self.name)
-        el._set_up(False)
-        sim.cause = None
-        if repair is not None:
-            sim.repairs.request(el)
-        return True
+        return take_down(self._sim, el, _Held(self, kind, sampler), self._cause, count=count, by=self.name)
 
     def fail(self, name: str, repair: Distribution | str | None = None) -> bool:
         """Fail element ``name`` now; it counts as a failure (kind ``behaviour``).
@@ -313,21 +275,7 @@ class Handle:
         if got is None:
             return False
         el, held = got
-        if held.repair is not None:
-            if el not in self._sim.repairs.queue:
-                return False  # a crew is at work on it: it comes back when the repair ends
-            self._sim.repairs.queue.remove(el)
-        el.failing = None
-        self._sim.log("restored", element=name, by=self.name)
-        el._come_back(held)  # type: ignore[arg-type]
-        for clock in el.clocks:
-            if renew:
-                clock.pending = None
-                clock.remaining = None
-                clock.restart()
-            elif not el.held:
-                clock.resume()
-        return True
+        return bring_back(self._sim, el, held, renew=renew, by=self.name)
 
     def repair(self, name: str, takes: Distribution | str) -> bool:
         """Ask a repair crew to repair element ``name``, which this behaviour holds down.

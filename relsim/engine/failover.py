@@ -31,11 +31,15 @@ from relsim.engine.detection import beats_until_run, make_detector
 from relsim.engine.replication import DataProtection
 from relsim.engine.services import ServiceNode
 from relsim.model.schema import Service
+from relsim.units import YEAR
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import RunResult, Simulation
 
 __all__ = ["ActivePassive"]
+
+#: A month of process decay (success_decay), seconds.
+MONTH = YEAR / 12
 
 PHASE_OF = {"detection": "detection", "decision": "decision", "failover": "failover",
             "manual": "restore", "restore": "restore"}
@@ -65,6 +69,7 @@ class ActivePassive(ServiceNode):
         self.healthy_since: dict[int, float] = {}
         self.views: dict[int, float] = {}
         self.last_failover = -math.inf
+        self.exercised = 0.0  # last drill or successful failover (process decay)
         self.failback_ev: Any = None
         streams = sim.streams
         self._time = streams.sampler(self.fo.time, f"{name}/failover/time")
@@ -83,6 +88,24 @@ class ActivePassive(ServiceNode):
         self.flaps = self.suppressed = self.split_brains = self.false_suspicions = 0
         self.split_brain_time = 0.0
         self.detection_delays: list[float] = []
+
+    # -- process decay -----------------------------------------------------------
+    def success(self) -> float:
+        """The probability that a promotion succeeds now.
+
+        ``failover.success``, times ``success_decay`` per month since the
+        last drill or successful failover (docs/changes.md): runbooks and
+        automation rot when nobody exercises them.
+        """
+        decay = self.fo.success_decay
+        if decay is None:
+            return self.fo.success
+        months = (self.sim.env.now - self.exercised) / MONTH
+        return self.fo.success * decay ** months
+
+    def exercise(self) -> None:
+        """A drill or a successful failover: the failover is known to work again (restores ``success``)."""
+        self.exercised = self.sim.env.now
 
     # -- views from the controller -------------------------------------------
     def view(self, node: Any) -> float:
@@ -302,7 +325,7 @@ class ActivePassive(ServiceNode):
     def _complete(self, ev: Any, candidate: Any) -> None:
         if ev is not self.pending:
             return
-        ok = self._coin() < self.fo.success
+        ok = self._coin() < self.success()
         if ok and self.views[id(candidate)] == 1.0:
             self._take_over(candidate)
         else:
@@ -327,6 +350,7 @@ class ActivePassive(ServiceNode):
         if now - self.last_failover < self.fo.flap_window:
             self.flaps += 1
         self.last_failover = now
+        self.exercised = now
         if self.data is not None:
             self.data.promoted(old, alive, candidate)
         self._promote(candidate, "failover")

@@ -22,6 +22,7 @@ from relsim.engine.elements import Clock, Element, TimedElement
 from relsim.engine.kinds import SECTIONS
 from relsim.engine.network import Network
 from relsim.engine.node import Node
+from relsim.engine.planned import PLANNED_KINDS
 from relsim.engine.repair import RepairShop
 from relsim.engine.services import ServiceNode
 from relsim.engine.streams import Streams
@@ -64,6 +65,9 @@ class Outage(NamedTuple):
         restore decided on the data.
     censored : bool
         Still going at the horizon (``end_s`` is the horizon).
+    planned : bool
+        Planned work started it: its cause kind is maintenance, chaos, drill,
+        preventive or inspection (:data:`relsim.engine.planned.PLANNED_KINDS`).
     """
 
     start_s: float
@@ -81,6 +85,7 @@ class Outage(NamedTuple):
     writes_lost: int
     rpo_s: float
     censored: bool
+    planned: bool = False
 
 
 OUTAGE_FIELDS: tuple[str, ...] = Outage._fields
@@ -109,7 +114,7 @@ class _OpenOutage:
         detected = math.nan if self.detected is None else self.detected
         return Outage(self.start, end, end - self.start, name, spec, kind, ph["detection"], ph["decision"],
                       ph["failover"], ph["restore"], detected, self.needed, self.writes_lost, self.rpo,
-                      censored)
+                      censored, kind in PLANNED_KINDS)
 
 
 @dataclass
@@ -156,8 +161,15 @@ class RunResult:
     incidents: list[Any] | None = None
     pages: list[Any] | None = None
     #: Tallies of the application-semantics sections (sessions, consistency, sagas;
-    #: docs/model-format.md §18); None without them.
+    #: docs/application.md); None without them.
     app: dict[str, float] | None = None
+    #: Tallies of spares, crew travel, preventive maintenance, inspections and costs
+    #: (relsim/engine/spares.py, relsim/engine/upkeep.py); None in a model without them.
+    upkeep: dict[str, float] | None = None
+    #: Tallies of planned work (scheduled maintenance, chaos experiments, drills, preventive
+    #: maintenance; relsim/engine/planned.py); None in a model without planned work. Its
+    #: presence makes a replication report planned_downtime_per_year and unplanned_availability.
+    planned: dict[str, float] | None = None
 
 
 def _noop(*_args: Any, **_kw: Any) -> None:
@@ -242,6 +254,8 @@ class Simulation:
         self.traffic: Traffic | None = None
         #: Called at the horizon before the tallies are read (behaviours closing their accounts).
         self.at_end: list[Callable[[], None]] = []
+        #: Called with the RunResult once every service has added its tallies (costs).
+        self.after_finish: list[Callable[[RunResult], None]] = []
         self._build()
 
     # -- construction ------------------------------------------------------
@@ -473,6 +487,8 @@ class Simulation:
             self.traffic.finish(res)
         for node in self.services:
             node.finish(res)  # each mode adds its own tallies
+        for finish_result in self.after_finish:
+            finish_result(res)
         # SimPy numbers every scheduled event with an itertools.count; reading
         # it once here costs nothing per event, unlike counting in callbacks.
         eid = getattr(self.env, "_eid", None)

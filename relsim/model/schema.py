@@ -199,6 +199,9 @@ class Failover(_Frozen):
     failback: Literal["none", "auto"] = "none"
     failback_after: Duration = 0.0
     flap_window: Duration = 3600.0
+    #: Process decay: ``success`` is multiplied by this factor per month (365/12 days)
+    #: since the last drill or successful failover (docs/changes.md); None: no decay.
+    success_decay: Annotated[Fraction, Field(gt=0.0)] | None = None
 
 
 class Fencing(_Frozen):
@@ -328,6 +331,10 @@ class Objectives(_Frozen):
     #: degraded (docs/model-format.md §14.6). Without a workload the entry
     #: service is down whenever s < 1, as before.
     outage_below: Annotated[Fraction, Field(gt=0.0)] = 0.99
+    #: Whether planned downtime (maintenance, chaos, drills) counts against the
+    #: availability objective; None (the default) means it does. With false the
+    #: objective is judged on unplanned_availability (docs/changes.md).
+    planned_counts: bool | None = None
 
 
 class ModelSpec(_Frozen):
