@@ -1,4 +1,4 @@
-"""Metrics of the application-semantics sections of one replication (docs/model-format.md §18).
+"""Metrics of the application-semantics sections of one replication (docs/application.md).
 
 The engine leaves its tallies in ``RunResult.app``; this turns them into
 the per-replication metrics declared in :mod:`relsim.metric_registry`:

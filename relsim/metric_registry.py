@@ -38,6 +38,7 @@ UNITS = {
     "seconds/year": "seconds per 365 days (shown in s, min, h or d)",
     "1/year": "events per 365 days",
     "ratio": "dimensionless ratio",
+    "cost/year": "the model's currency (costs.currency) per 365 days",
 }
 
 #: How a metric is summarised over replications.
@@ -106,6 +107,10 @@ def _planned(model: Any) -> bool:
 #: When a metric applies, by the model sections it needs: name -> (test, wording).
 FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "always": (lambda m: True, "every model"),
+    "alerts": (lambda m: bool(getattr(m.spec, "alerts", None)), "an alerts section"),
+    "teams": (lambda m: bool(getattr(m.spec, "teams", None)), "a teams section"),
+    "incidents": (lambda m: bool(getattr(m.spec, "alerts", None) or getattr(m.spec, "teams", None)),
+                  "an alerts or a teams section"),
     "partial": (_partial, "a service that can serve partially (active-active with needs > 1) or a workload"),
     "failover": (_failover, "an active-passive service with at least two replicas"),
     "detection": (_detection, "an active-passive service, a failure with detect, or a probe"),
@@ -125,6 +130,12 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "slo": (lambda m: m.spec.objectives.availability is not None,
             "objectives.availability (and a horizon of at least slo_window)"),
     "sessions": (lambda m: getattr(m.spec, "sessions", None) is not None, "a sessions section"),
+    "spares": (lambda m: bool(getattr(m.spec, "spares", None)), "spare pools (spares)"),
+    "inspection": (lambda m: any(getattr(c, "inspection", None) is not None for c in m.spec.components.values()),
+                   "a component with inspection"),
+    "maintenance": (lambda m: any(getattr(c, "maintenance", None) is not None
+                                  for c in m.spec.components.values()), "a component with maintenance"),
+    "costs": (lambda m: getattr(m.spec, "costs", None) is not None, "a costs section"),
     "planned": (lambda m: _planned(m), "planned work: a schedule section (maintenance, chaos, drills)"),
 }
 
@@ -299,6 +310,57 @@ _TABLE = (
     _m("chaos_skipped_per_year", _PER_YEAR, _R,
        "chaos experiments not run because their steady_state did not hold (or their target was down)",
        "planned", evidence="episodes"),
+    _m("pages_per_year", _PER_YEAR, _R, "pages sent by the alert rules (an alert that fires while it is still "
+       "firing pages nobody)", "alerts"),
+    _m("false_pages_per_year", _PER_YEAR, _R,
+       "pages with no incident and no error of the watched node itself within the rule's look-back: noise only",
+       "alerts", evidence="episodes"),
+    _m("unalerted_incidents_per_year", _PER_YEAR, _R, "incidents no alert rule paged for", "alerts",
+       evidence="episodes"),
+    _m("incidents_sev1_per_year", _PER_YEAR, _R, "incidents of severity sev1 (severity rules, docs/incidents.md)",
+       "incidents", evidence="episodes"),
+    _m("incidents_sev2_per_year", _PER_YEAR, _R, "incidents of severity sev2", "incidents", evidence="episodes"),
+    _m("incidents_sev3_per_year", _PER_YEAR, _R, "incidents of severity sev3 (no rule of sev1 or sev2 matched)",
+       "incidents", evidence="episodes"),
+    _m("spare_demands_per_year", _PER_YEAR, _R, "permanent repairs that needed a spare from a pool", "spares"),
+    _m("spare_stockouts_per_year", _PER_YEAR, _R,
+       "repairs that found their spare pool empty and waited for a restock", "spares"),
+    _m("spare_stockout_fraction", "fraction", _R,
+       "spare stock-outs / spare demands: the probability that a repair finds its pool empty", "spares",
+       evidence="episodes"),
+    _m("spare_wait_per_year", "seconds/year", _R,
+       "time repairs spent waiting for a spare (summed over repairs; / demands = mean wait per repair)",
+       "spares"),
+    _m("preventive_per_year", _PER_YEAR, _R, "preventive maintenance tasks carried out", "maintenance",
+       evidence="replications"),
+    _m("inspections_per_year", _PER_YEAR, _R, "inspections (proof tests) carried out", "inspection",
+       evidence="replications"),
+    _m("fault_exposure_mean", "seconds", _R,
+       "mean time a latent (silent) fault stayed hidden until an inspection found it", "inspection",
+       evidence="episodes"),
+    _m("pfd", "fraction", _R,
+       "probability of failure on demand: share of the time an inspected component was not serving "
+       "(latent fault, repair or test), averaged over the inspected components", "inspection",
+       evidence="episodes"),
+    _m("cost_per_year", "cost/year", _R,
+       "total cost: the sum of the cost_*_per_year categories below", "costs", evidence="replications"),
+    _m("cost_components_per_year", "cost/year", _R, "components (replicas, standbys): costs.components",
+       "costs", evidence="replications"),
+    _m("cost_crews_per_year", "cost/year", _R, "repair crews: costs.crew × repair_crews", "costs",
+       evidence="replications"),
+    _m("cost_spares_per_year", "cost/year", _R, "spares held: costs.spare × the pools' stock", "costs",
+       evidence="replications"),
+    _m("cost_repairs_per_year", "cost/year", _R, "costs.repair × repairs started", "costs",
+       evidence="replications"),
+    _m("cost_failovers_per_year", "cost/year", _R, "costs.failover × promotions", "costs", evidence="episodes"),
+    _m("cost_downtime_per_year", "cost/year", _R, "costs.downtime_minute × minutes of outage", "costs",
+       evidence="outages"),
+    _m("cost_failed_requests_per_year", "cost/year", _R, "costs.failed_request × failed requests", "costs",
+       evidence="episodes"),
+    _m("cost_writes_lost_per_year", "cost/year", _R, "costs.write_lost × writes lost", "costs",
+       evidence="episodes"),
+    _m("cost_maintenance_per_year", "cost/year", _R,
+       "costs.maintenance × preventive maintenance tasks and inspections", "costs", evidence="replications"),
     _m("slo_met", "fraction", _R,
        "fraction of the replication's whole SLO windows whose availability met the objective", "slo",
        evidence="outages"),
@@ -321,6 +383,18 @@ _TABLE = (
     _m("rpo_max", "seconds", _POOLED, "largest seconds of writes lost at one failover or restore", "data"),
     _m("restore_rto", "seconds", _RATIO, "mean time from the start of a restore to the service serving again",
        "backups"),
+    _m("alert_precision", "fraction", _RATIO,
+       "pages with a real failure behind them (not false pages) / all pages, over all replications", "alerts"),
+    _m("alert_recall", "fraction", _RATIO, "incidents that got at least one page / incidents", "alerts"),
+    _m("alert_mttd", "seconds", _RATIO, "mean time from an incident's start to its first page, over the "
+       "incidents paged for", "alerts"),
+    _m("mtta", "seconds", _RATIO, "mean time from an incident's first page to its acknowledgement (escalation "
+       "included), over the incidents acknowledged", "teams"),
+    _m("mttr", "seconds", _RATIO, "mean time to resolve: mean incident duration (start to end), over all "
+       "incidents", "incidents"),
+    _m("mttr_sev1", "seconds", _RATIO, "mean time to resolve the sev1 incidents", "incidents"),
+    _m("mttr_sev2", "seconds", _RATIO, "mean time to resolve the sev2 incidents", "incidents"),
+    _m("mttr_sev3", "seconds", _RATIO, "mean time to resolve the sev3 incidents", "incidents"),
 )
 
 #: Every metric, in reporting order.

@@ -1,7 +1,7 @@
 """Cross-reference checks of the application-semantics sections.
 
 ``sessions`` (:mod:`relsim.model.sessions`) — and the sections that
-follow it in docs/model-format.md §18 — refer to services by name; like
+follow it in docs/application.md — refer to services by name; like
 :mod:`relsim.model.checks` these checks run on the raw dict and return
 ``(path, message)`` pairs, so the loader reports every problem at once
 with its file and line.

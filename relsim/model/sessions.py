@@ -13,7 +13,7 @@ served its start. What a failover does to it depends on the ``store``:
   failure loses none, the store going down loses every active session.
 
 The engine (:mod:`relsim.engine.sessions`) counts them exactly between
-events; docs/model-format.md §18 gives the semantics and the formulas.
+events; docs/application.md §1 gives the semantics and the formulas.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ Path = tuple[Any, ...]
 
 
 class Sessions(_Frozen):
-    """User sessions held by the replicas of ``service`` (docs/model-format.md §18)."""
+    """User sessions held by the replicas of ``service`` (docs/application.md §1)."""
 
     rate: Rate
     length: PositiveDist
@@ -58,22 +58,20 @@ def check_sessions(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
         found.append((("sessions", "service"), f"unknown service '{on}'{suggest(on, known)}"))
     store = body.get("store", "local")
     shared = body.get("shared_store")
+    # lag and shared_store may be given with any store (only theirs reads them), so
+    # that one model can be swept over `--set sessions.store=local,replicated,shared`
+    if shared is not None and str(shared) not in services:
+        found.append((("sessions", "shared_store"), f"unknown service '{shared}'{suggest(shared, known)}"))
+    elif shared is not None and on is not None and str(shared) == str(on):
+        found.append((("sessions", "shared_store"),
+                      f"the shared store must be another service than the sessions' service ('{on}')"))
     if store == "shared":
         if shared is None:
             found.append((("sessions", "store"),
                           "store: shared needs 'shared_store' (the service that keeps the sessions)"))
-        elif str(shared) not in services:
-            found.append((("sessions", "shared_store"), f"unknown service '{shared}'{suggest(shared, known)}"))
-        elif on is not None and str(shared) == str(on):
-            found.append((("sessions", "shared_store"),
-                          f"the shared store must be another service than the sessions' service ('{on}')"))
-    elif shared is not None:
-        found.append((("sessions", "shared_store"), f"shared_store applies to store: shared, not {store}"))
     if store == "replicated" and body.get("lag") is None and on is not None and str(on) in services:
         data = _mapping(services[str(on)]).get("data")
         if not isinstance(data, dict) or data.get("lag") is None:
             found.append((("sessions", "lag"),
                           f"store: replicated needs 'lag' (or a data.lag on service '{on}' to take it from)"))
-    if store != "replicated" and body.get("lag") is not None:
-        found.append((("sessions", "lag"), f"lag applies to store: replicated, not {store}"))
     return found
