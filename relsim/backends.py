@@ -77,6 +77,8 @@ def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | Non
         metrics = replication_metrics(res, model.spec.objectives)
         if res.element_downtime is not None:  # asked for by importance measures
             metrics["element_downtime"] = res.element_downtime
+        if res.incidents is not None:  # alerts and teams: Results.incidents() and .pages()
+            metrics["incident_records"], metrics["page_records"] = res.incidents, res.pages
         out.append((i, metrics, res.outages))
     return out
 

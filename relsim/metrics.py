@@ -35,6 +35,7 @@ from relsim.evidence import (
     poisson_interval,
     quantile_events_needed,
 )
+from relsim.incident_metrics import RATIOS, incident_metrics
 from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted_quantile
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
@@ -97,6 +98,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         row["planned_downtime_per_year"] = planned * per_year
         row["unplanned_availability"] = 1.0 - (res.downtime - planned) / h
         row["chaos_skipped_per_year"] = res.planned.get("chaos_skipped", 0.0) * per_year
+    if res.incidents is not None:  # alerts and teams (relsim/incident_metrics.py)
+        row.update(incident_metrics(res))
     if res.tallies is not None:  # a model with behaviours: the metrics registered for their kinds
         kinds = {f"behaviour:{k}" for k in res.behaviour_kinds}
         row.update((m.name, m.compute(res.tallies, h)) for m in custom()
@@ -280,6 +283,9 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     rows.update(_family_rows(runs, outages, seed))
     if "restores" in runs and runs["restores"].sum() > 0:
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
+    for name, (num, den) in RATIOS.items():  # alerting and incidents (relsim/incident_metrics.py)
+        if den in runs and runs[den].sum() > 0:
+            rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))
     unknown = set(rows) - set(METRICS)
     assert not unknown, f"metrics missing from relsim.metric_registry: {sorted(unknown)}"
     evidence = _Evidence(runs, outages, duration_assumption)

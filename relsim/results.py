@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 
 from relsim.engine import OUTAGE_FIELDS
+from relsim.engine.response import PAGE_FIELDS
 from relsim.evidence import MIN_EVENTS
+from relsim.incident_metrics import RECORD_KEYS, incident_frames
 from relsim.metrics import summarise
 
 __all__ = ["Results"]
@@ -54,6 +56,9 @@ class Results:
     stopping: dict[str, Any] | None = None
     metrics: tuple[str, ...] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
+    #: Incident response and pages with alerts or teams (relsim/incident_metrics.py); not kept on disk.
+    incident_table: pd.DataFrame | None = field(default=None, repr=False)
+    page_table: pd.DataFrame | None = field(default=None, repr=False)
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
@@ -63,13 +68,15 @@ class Results:
                      metrics: Sequence[str] | None = None,
                      assumptions: dict[str, Any] | None = None) -> Results:
         """Build Results from ``(replication, metrics, outages)`` records, in the given order."""
-        rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon, **m}
-                for i, m, _ in records]
+        rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon,
+                 **{k: v for k, v in m.items() if k not in RECORD_KEYS}} for i, m, _ in records]
+        incident_table, page_table = incident_frames(model, seed, records)
         runs = pd.DataFrame(rows)
         outage_rows = [(model, seed, i, *o) for i, _, outs in records for o in outs]
         outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
         return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version,
-                   metrics=None if metrics is None else tuple(metrics), assumptions=dict(assumptions or {}))
+                   metrics=None if metrics is None else tuple(metrics), assumptions=dict(assumptions or {}),
+                   incident_table=incident_table, page_table=page_table)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Results:
@@ -220,7 +227,18 @@ class Results:
             out["rto_met"] = (out["duration_s"] <= rto).where(out["needed_failover"].astype(bool))
         if rpo is not None and "rpo_s" in out:
             out["rpo_met"] = (out["rpo_s"] <= rpo).where(out["rpo_s"].notna())
+        table = self.incident_table
+        if table is not None and len(out):  # alerts and teams: severity, pages, response phases (docs/incidents.md)
+            extra = table.drop(columns=[c for c in table.columns if c in out.columns
+                                        and c not in ("replication", "start_s")])
+            out = out.merge(extra, on=["replication", "start_s"], how="left")
         return out
+
+    def pages(self) -> pd.DataFrame:
+        """One row per page of the alert rules (models with ``alerts:``; empty otherwise, and after ``load``)."""
+        if self.page_table is None:
+            return pd.DataFrame(columns=["model", "seed", "replication", *PAGE_FIELDS])
+        return self.page_table.copy()
 
     def __repr__(self) -> str:
         return f"<Results {self.model!r}: {len(self.runs)} runs, seed={self.seed}, {len(self.outages)} outages>"
