@@ -107,6 +107,52 @@ class ActivePassive(ServiceNode):
         """A drill or a successful failover: the failover is known to work again (restores ``success``)."""
         self.exercised = self.sim.env.now
 
+    # -- planned handover (drained maintenance) ---------------------------------
+    def handover_candidate(self, leaving: Any) -> Any:
+        """A standby that could take over on purpose now (healthy, reachable, re-admitted, with data).
+
+        None if the primary is not serving, a failover is under way or no
+        standby outside ``leaving`` (a set of ids of replicas going out) qualifies.
+        """
+        if self.primary is None or self.primary_down or self.process is not None:
+            return None
+        checks = self._checks()
+        return next((r for r in self.replicas if checks.get(r.name) == "ok" and id(r) not in leaving), None)
+
+    def switch_over(self, candidate: Any, duration: float) -> Any:
+        """Hand over to ``candidate`` on purpose: no detection, no decision, no failover coin.
+
+        The service serves nothing for ``duration`` (a planned outage named by
+        the cause being applied, e.g. a maintenance), then ``candidate`` is
+        primary. Returns an event that fires when the handover is over.
+        """
+        sim = self.sim
+        done = sim.env.event()
+        sim.log("switchover", service=self.name, primary=self.primary.name, candidate=candidate.name,
+                duration=duration)
+        if duration <= 0.0:
+            self._promote(candidate, "switchover")
+            self._update()
+            done.succeed()
+            return done
+        self.switching = True
+        self.process = "switchover"  # no failover starts meanwhile (not an outage phase)
+        self._update()
+
+        def end(_ev: Any) -> None:
+            if self.process == "switchover":
+                if self.views.get(id(candidate), 0.0) == 1.0:
+                    self._promote(candidate, "switchover")
+                else:
+                    self.switching = False
+                    self._stop_process()
+                    sim.log("switchover_abandoned", service=self.name, candidate=candidate.name)
+                self._update()
+            done.succeed()
+
+        sim.after(duration, end)
+        return done
+
     # -- views from the controller -------------------------------------------
     def view(self, node: Any) -> float:
         """``node``'s served fraction as the controller sees it (0 if unreachable)."""

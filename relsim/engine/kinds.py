@@ -35,6 +35,7 @@ from relsim.engine.failover import ActivePassive
 from relsim.engine.loadbalancer import build_load_balancers
 from relsim.engine.network import build_links
 from relsim.engine.response import build_incidents
+from relsim.engine.scheduled import build_schedule
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
 from relsim.engine.sessions import build_sessions
 from relsim.engine.traffic import build_traffic
@@ -58,6 +59,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("workload", build_traffic),
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above
+    ("schedule", build_schedule),  # timed maintenance, chaos experiments, drills (engine/scheduled.py)
     ("alerts", build_incidents),  # alerts and teams, with noise, observability, severity (engine/response.py)
     ("teams", build_incidents),  # (built once, by whichever of the two comes first)
 )

@@ -21,6 +21,7 @@ from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
 from relsim.model.limits import MAX_FILE_BYTES
+from relsim.model.schedule import check_schedule
 from relsim.model.schema import FailureSpec, ModelSpec, Service
 from relsim.model.timing import Calendar
 from relsim.model.yamlmarks import load_with_marks, rejoin_split_values
@@ -375,6 +376,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
     found.extend(check_behaviours(raw))
     found.extend(check_incidents(raw))
     found.extend(check_application(raw))
+    found.extend(check_schedule(raw))  # timed maintenance, chaos, drills (relsim/model/schedule.py)
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]
         problems.sort(key=lambda p: (p.line or 0, str(p.path)))

@@ -34,6 +34,7 @@ from relsim.model.common import (
 )
 from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
 from relsim.model.timing import StartDay, TimeOfDay
+from relsim.model.schedule import ScheduleEntry
 from relsim.model.sessions import Sessions
 from relsim.model.traffic import Dns, LoadBalancer, Workload
 from relsim.units import YEAR
@@ -366,3 +367,5 @@ class ModelSpec(_Frozen):
     observability: Observability | None = None
     severity: dict[Literal["sev1", "sev2"], SeverityRule] | None = None
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
+    #: Timed maintenance, chaos experiments and failover drills (relsim/model/schedule.py, docs/changes.md).
+    schedule: dict[str, ScheduleEntry] = Field(default_factory=dict)
