@@ -1,0 +1,250 @@
+"""Alerting and incident response (docs/incidents.md): exact timelines and formulas within 4 SE.
+
+Deterministic timelines use ``fixed(...)`` distributions and state the
+times worked out by hand; statistical checks compare with closed forms
+using the standard error (``|mean − exact| <= 4 se``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import relsim
+from relsim.engine import simulate
+
+H, M = 3600.0, 60.0
+YEAR = 365 * 86400.0
+
+
+def build(failure: dict[str, Any] | None = None, horizon: str = "30d", **extra: Any) -> relsim.Model:
+    failures = [failure] if failure is not None else []
+    return relsim.load({"name": "incidents", "horizon": horizon,
+                        "components": {"app": {"failures": failures}, "spare": {"failures": []}},
+                        "services": {"web": {"replicas": ["app"]}}, **extra})
+
+
+def perm(every: str, repair: str) -> dict[str, Any]:
+    return {"kind": "permanent", "every": every, "repair": repair}
+
+
+TEAM = {"owns": ["app"], "ack": {"business_hours": "5m", "after_hours": "5m"}, "diagnose": "10m",
+        "access": "jit", "jit": "2m"}
+
+
+def events(res: Any, name: str) -> list[dict[str, Any]]:
+    return [e for e in res.trace if e["event"] == name]
+
+
+# -- exact timelines -----------------------------------------------------------------
+def test_static_alert_on_a_step_outage_pages_after_for_plus_delay_and_mttr_adds_the_phases():
+    # app fails at 100 h; the rule (error rate > 50% for 5m, seen 30 s late, evaluated
+    # continuously) pages at 100 h + 5m30s; ack 5m, diagnosis 10m, JIT access 2m, repair 30m.
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                  alerts={"down": {"above": "50%", "for": "5m", "delay": "30s"}}, teams={"ops": TEAM})
+    res = simulate(model, 1, 0, trace=True)
+    (inc,) = res.incidents
+    page = 100 * H + 5.5 * M
+    assert events(res, "page")[0]["t"] == pytest.approx(page)
+    assert inc.detect_s == pytest.approx(5.5 * M)
+    assert inc.ack_s == pytest.approx(5 * M)
+    assert inc.diagnose_s == pytest.approx(10 * M)
+    assert inc.access_s == pytest.approx(2 * M)
+    assert inc.mitigate_s == pytest.approx(30 * M)
+    assert inc.duration_s == pytest.approx((5.5 + 5 + 10 + 2 + 30) * M)
+    assert inc.resolved_by == "humans" and inc.severity == "sev2" and inc.alerted
+    assert events(res, "repair_started")[0]["t"] == pytest.approx(page + 17 * M)
+    order = [e["event"] for e in res.trace if e["event"] in (
+        "page", "ack", "engaged", "diagnosis_started", "diagnosed", "access_requested", "access_granted",
+        "mitigation_started")]
+    assert order == ["page", "ack", "engaged", "diagnosis_started", "diagnosed", "access_requested",
+                     "access_granted", "mitigation_started"]
+
+
+def test_without_teams_an_alert_only_measures_detection_and_repairs_are_unchanged():
+    plain = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h")
+    alerted = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                    alerts={"down": {"above": "50%", "for": "5m"}})
+    a, b = simulate(plain, 1, 0), simulate(alerted, 1, 0)
+    assert a.outages == b.outages and a.incidents is None
+    assert b.incidents[0].detect_s == pytest.approx(5 * M) and math.isnan(b.incidents[0].ack_s)
+
+
+def test_a_short_outage_does_not_page_a_rule_that_needs_it_held_longer():
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(4m)"}, horizon="25h",
+                  alerts={"down": {"above": "50%", "for": "5m"}})
+    res = simulate(model, 1, 0)
+    assert len(res.incidents) == 2 and res.pages == []
+    assert not any(x.alerted for x in res.incidents)
+
+
+def test_a_transient_outage_still_pages_if_the_ingestion_delay_outlasts_the_gap():
+    # held 4m > for 3m: fires at 10h + 3m + 2m (delay), after the outage ended at 10h4m: a late page
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(4m)"}, horizon="15h",
+                  alerts={"down": {"above": "50%", "for": "3m", "delay": "2m"}})
+    res = simulate(model, 1, 0)
+    (page,) = res.pages
+    assert page.t_s == pytest.approx(10 * H + 5 * M) and page.kind == "incident"
+    assert res.incidents[0].detect_s == pytest.approx(5 * M)
+
+
+def test_burn_rate_alert_fires_when_the_long_window_mean_crosses_rate_times_budget():
+    # slo 99.9%, 14.4x: threshold 1.44% of errors. A step to 100% errors at 100h: the 1h
+    # mean crosses it after 0.0144 h = 51.84 s, the 5m mean after 4.32 s; both: 51.84 s, + 10 s delay.
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="110h",
+                  alerts={"burn": {"burn_rate": [{"rate": 14.4, "long": "1h", "short": "5m"}],
+                                   "slo": "99.9%", "delay": "10s"}})
+    res = simulate(model, 1, 0)
+    assert res.incidents[0].detect_s == pytest.approx(0.0144 * H + 10.0, rel=1e-9)
+    assert len(res.pages) == 1
+
+
+def test_burn_rate_slow_window_pair_and_resolution():
+    # 6x over 6h and 30m: threshold 0.6%; the 6h mean crosses after 0.036 h = 129.6 s.
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="110h",
+                  alerts={"burn": {"burn_rate": [{"rate": 6, "long": "6h", "short": "30m"}], "slo": "99.9%"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert res.incidents[0].detect_s == pytest.approx(129.6, rel=1e-9)
+    # after the 30m outage the 30m mean falls below 0.6% when the outage leaves it almost entirely:
+    # at end + 30m − 0.006 × 30m = end + 29.82 min
+    (resolved,) = events(res, "alert_resolved")
+    assert resolved["t"] == pytest.approx(100 * H + 30 * M + 30 * M - 0.006 * 30 * M, rel=1e-9)
+
+
+def test_escalation_to_the_secondary_after_the_timeout():
+    # model time 0 is Monday 00:00; 100h is Friday 04:00 (after hours): the primary would take
+    # 30m, escalation after 10m, the secondary acknowledges 5m later: ack at 15m.
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"}, escalate_after="10m",
+                secondary_ack={"business_hours": "5m", "after_hours": "5m"})
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = simulate(model, 1, 0, trace=True)
+    inc = res.incidents[0]
+    assert inc.ack_s == pytest.approx(15 * M) and inc.escalated
+    assert events(res, "escalation")[0]["t"] == pytest.approx(100 * H + 10 * M)
+    assert events(res, "ack")[0]["by"] == "secondary"
+
+
+def test_business_hours_at_the_page_choose_the_ack_time():
+    # 34h is Tuesday 10:00 (business hours): 2m
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"})
+    model = build(perm("fixed(34h)", "fixed(30m)"), horizon="40h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    assert simulate(model, 1, 0).incidents[0].ack_s == pytest.approx(2 * M)
+
+
+def test_missing_observability_multiplies_the_diagnosis():
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": TEAM},
+                  observability={"elements": {"app": {"tracing": False, "logs": False}}})
+    inc = simulate(model, 1, 0).incidents[0]
+    assert inc.diagnose_s == pytest.approx(10 * M * 1.5 * 2.0)
+
+
+def test_a_failure_nobody_is_paged_for_waits_for_the_unpaged_time():
+    # no alert rule: the team picks the failure up after 'unpaged' (1h), then diagnoses and gets access
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h", teams={"ops": dict(TEAM, unpaged="1h")})
+    res = simulate(model, 1, 0)
+    inc = res.incidents[0]
+    assert not inc.alerted and inc.duration_s == pytest.approx((60 + 10 + 2 + 30) * M)
+
+
+def test_team_size_queues_diagnoses():
+    # two owned elements fail at once (a domain would not do: they fail by their own clocks);
+    # one person: the second diagnosis waits for the first to be done (10m + 2m access).
+    model = relsim.load({
+        "name": "two", "horizon": "150h",
+        "components": {"a": {"failures": [perm("fixed(100h)", "fixed(30m)")]},
+                       "b": {"failures": [perm("fixed(100h)", "fixed(30m)")]}},
+        "services": {"web": {"replicas": ["a", "b"], "needs": 2}},
+        "teams": {"ops": dict(TEAM, owns=["a", "b"], unpaged="0s")}})
+    res = simulate(model, 1, 0, trace=True)
+    starts = [e["t"] for e in events(res, "repair_started")]
+    assert starts == pytest.approx([100 * H + 12 * M, 100 * H + 24 * M])
+
+
+def test_severity_rules():
+    sev = {"sev1": {"longer_than": "45m"}, "sev2": {"longer_than": "20m"}}
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(30m)"}, horizon="25h",
+                  alerts={"down": {"above": "50%"}}, severity=sev)
+    assert [x.severity for x in simulate(model, 1, 0).incidents] == ["sev2", "sev2"]
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(10m)"}, horizon="25h",
+                  alerts={"down": {"above": "50%"}}, severity=sev)
+    assert [x.severity for x in simulate(model, 1, 0).incidents] == ["sev3", "sev3"]
+
+
+# -- formulas within 4 SE ------------------------------------------------------------
+def test_evaluation_interval_adds_a_uniform_delay():
+    # ticks every 1m at a random phase: detection = for + delay + U(0, 1m); mean 5m + 30s + 30s
+    model = build(perm("exponential(mean=100h)", "fixed(30m)"), horizon="1y",
+                  alerts={"down": {"above": "50%", "for": "5m", "delay": "30s", "interval": "1m"}})
+    res = relsim.run(model, runs=20, seed=3)
+    inc = res.incidents()
+    assert inc["detect_s"].between(5.5 * M - 1e-6, 6.5 * M + 1e-6).all()
+    row = res.summary().loc["alert_mttd"]
+    assert abs(row["mean"] - 6 * M) <= 4 * row["se"]
+
+
+def test_false_pages_of_a_poisson_background():
+    # blips every exp(mean=6h) lasting exp(mean=2m): a rule held 3m pages on a blip with
+    # probability exp(-3/2); the background of false pages is a Poisson process of rate
+    # (1/6h) exp(-1.5) (overlapping blips, 0.5 % of them, are neglected).
+    model = build(None, horizon="1y", noise={"blips": {"every": "exponential(mean=6h)",
+                                                       "lasts": "exponential(mean=2m)", "size": "10%"}},
+                  alerts={"noisy": {"above": "5%", "for": "3m"}})
+    res = relsim.run(model, runs=20, seed=5)
+    row = res.summary().loc["false_pages_per_year"]
+    exact = YEAR / (6 * H) * math.exp(-1.5)
+    assert abs(row["mean"] - exact) <= 4 * row["se"]
+    assert res.summary().loc["alert_precision", "mean"] == 0.0
+    assert (res.pages()["kind"] == "false").all()
+
+
+def test_business_hours_mixture_of_ack_times():
+    # failures at exponential times are uniform over the week: a page falls in business
+    # hours (Mon-Fri 09:00-17:00) with probability 40/168; mtta = 2m p + 20m (1 − p).
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "20m"}, diagnose="0s", access="standing")
+    model = build(perm("exponential(mean=30h)", "fixed(10m)"), horizon="1y",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = relsim.run(model, runs=20, seed=7)
+    p = 40 / 168
+    row = res.summary().loc["mtta"]
+    assert abs(row["mean"] - (2 * M * p + 20 * M * (1 - p))) <= 4 * row["se"]
+    # and MTTR = ack + repair, the same mixture shifted by the repair
+    mttr = res.summary().loc["mttr"]
+    assert abs(mttr["mean"] - (2 * M * p + 20 * M * (1 - p) + 10 * M)) <= 4 * mttr["se"]
+
+
+# -- what stays the same, and bad input ----------------------------------------------
+def test_alerts_do_not_change_the_replication_without_teams():
+    base = relsim.load("models/web-three-zones.yaml")
+    raw = dict(base.raw, alerts={"any": {"above": "0%", "for": "1m"}},
+               noise={"blips": {"every": "exponential(mean=1d)", "lasts": "exponential(mean=1m)", "size": "1%"}})
+    a = relsim.run(base, runs=5, seed=1, horizon="30d")
+    b = relsim.run(relsim.load(raw), runs=5, seed=1, horizon="30d")
+    assert np.array_equal(a.runs["downtime_per_year"], b.runs["downtime_per_year"])
+    assert np.array_equal(a.runs["failures_per_year"], b.runs["failures_per_year"])
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"alerts": {"x": {"above": "1%", "burn_rate": [{"rate": 2, "long": "1h", "short": "5m"}], "slo": "99%"}}},
+     "exactly one of"),
+    ({"alerts": {"x": {"above": "1%", "service": "wbe"}}}, "unknown service 'wbe'"),
+    ({"alerts": {"x": {"above": "1%", "team": "nobody"}}}, "unknown team 'nobody'"),
+    ({"alerts": {"x": {"burn_rate": [{"rate": 2, "long": "1h", "short": "5m"}]}}}, "needs an slo"),
+    ({"teams": {"ops": dict(TEAM, owns=["ap"])}}, "unknown element 'ap'"),
+    ({"teams": {"ops": TEAM, "dev": TEAM}}, "already owned by team 'ops'"),
+    ({"alerts": {"x": {"burn_rate": [{"rate": 2, "long": "5m", "short": "1h"}], "slo": "99%"}}},
+     "short must not be longer"),
+])
+def test_bad_input_names_the_field(extra: dict[str, Any], message: str):
+    text = "name: bad\ncomponents:\n  app: {failures: []}\nservices:\n  web: {replicas: [app]}\n"
+    import yaml
+
+    text += yaml.safe_dump(extra, sort_keys=False)
+    with pytest.raises(relsim.ModelError, match=message) as info:
+        relsim.loads(text, source="bad.yaml")
+    assert "bad.yaml:" in str(info.value)
