@@ -49,6 +49,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dns": "The DNS provider and the names clients resolve.",
         "behaviours": "Mechanisms written in Python and registered under a kind name (a cron restart, "
                       "an autoscaler, a queue): name -> behaviour (docs/extending.md).",
+        "sessions": "User sessions pinned to a service's replicas and what failovers do to them "
+                    "(store: local, replicated or shared; docs/application.md §1).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -216,6 +218,17 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "slo_window": "Length of the windows of the slo_met metric.",
         "outage_below": "With a workload: the request path is down (an outage) while the share of requests "
                         "that succeed is below this, and only degraded between this and 1 (default 99%).",
+    },
+    "Sessions": {
+        "rate": "Sessions started per second (a login, a new cart); shaped by the workload's daily profile.",
+        "length": "How long a session lasts: a distribution with a mean > 0 (e.g. exp(mean=20m)).",
+        "service": "The service whose replicas hold the sessions.",
+        "store": "Where session state lives: local (lost with the replica or primary holding it), "
+                 "replicated (only sessions younger than the lag are lost) or shared (in shared_store).",
+        "lag": "With store: replicated, how far the copies trail (one draw per failure; default the "
+               "service's data.lag).",
+        "shared_store": "With store: shared, the service that keeps the sessions; it stopping loses them all.",
+        "description": "Free text.",
     },
     "Workload": {
         "rate": "Mean requests per second (a rate such as 200/s).",
