@@ -40,6 +40,7 @@ from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
+from relsim.upkeep_metrics import upkeep_metrics
 
 __all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise"]
 
@@ -100,6 +101,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         row["chaos_skipped_per_year"] = res.planned.get("chaos_skipped", 0.0) * per_year
     if res.incidents is not None:  # alerts and teams (relsim/incident_metrics.py)
         row.update(incident_metrics(res))
+    if res.upkeep is not None:  # spares, maintenance, inspections, costs (docs/maintenance-and-cost.md)
+        row.update(upkeep_metrics(res))
     if res.tallies is not None:  # a model with behaviours: the metrics registered for their kinds
         kinds = {f"behaviour:{k}" for k in res.behaviour_kinds}
         row.update((m.name, m.compute(res.tallies, h)) for m in custom()

@@ -56,7 +56,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "relsim.store", "relsim.stopping", "relsim.progress", "relsim.compare",
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
                     "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace", "relsim.incident_metrics",
-                    "relsim.importance", "relsim.cutsets", "relsim.structure",
+                    "relsim.importance", "relsim.cutsets", "relsim.structure", "relsim.upkeep_metrics",
+                    "relsim.cost",
                     "relsim.contrib")),
     ("presentation", ("relsim.report", "relsim.plot", "relsim.workshop")),
     ("api", ("relsim",)),  # the package facade: relsim/__init__.py only

@@ -38,7 +38,9 @@ from relsim.engine.response import build_incidents
 from relsim.engine.scheduled import build_schedule
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
 from relsim.engine.sessions import build_sessions
+from relsim.engine.spares import build_spares
 from relsim.engine.traffic import build_traffic
+from relsim.engine.upkeep import build_upkeep
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
@@ -53,11 +55,13 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("domains", build_domains),
     ("components", build_components),
     ("links", build_links),
+    ("spares", build_spares),  # spare pools and crew travel in front of repairs (engine/spares.py)
     ("services", build_services),
     ("load_balancers", build_load_balancers),
     ("dns", build_dns),
     ("workload", build_traffic),
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
+    ("costs", build_upkeep),  # costs; preventive maintenance, inspections (engine/upkeep.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above
     ("schedule", build_schedule),  # timed maintenance, chaos experiments, drills (engine/scheduled.py)
     ("alerts", build_incidents),  # alerts and teams, with noise, observability, severity (engine/response.py)

@@ -21,6 +21,8 @@ from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.errors import ModelError, Problem
 from relsim.model.limits import MAX_FILE_BYTES
+from relsim.model.logistics import check_logistics
+from relsim.model.maintenance import check_maintenance
 from relsim.model.schedule import check_schedule
 from relsim.model.schema import FailureSpec, ModelSpec, Service
 from relsim.model.timing import Calendar
@@ -376,6 +378,8 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
     found.extend(check_behaviours(raw))
     found.extend(check_incidents(raw))
     found.extend(check_application(raw))
+    found.extend(check_logistics(raw))  # spares, costs (relsim/model/logistics.py)
+    found.extend(check_maintenance(raw))  # maintenance, inspection (relsim/model/maintenance.py)
     found.extend(check_schedule(raw))  # timed maintenance, chaos, drills (relsim/model/schedule.py)
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]

@@ -17,6 +17,7 @@ from relsim.model.behaviours import BehaviourSpec
 from relsim.model.common import (
     Bandwidth,
     Count,
+    Delay,
     Dist,
     Duration,
     Failures,
@@ -33,6 +34,9 @@ from relsim.model.common import (
     _Frozen,
 )
 from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
+from relsim.model.logistics import Costs, SparePool
+from relsim.model.maintenance import Inspection, Maintenance
+from relsim.model.service_objectives import ServiceObjectives, Tier
 from relsim.model.timing import StartDay, TimeOfDay
 from relsim.model.schedule import ScheduleEntry
 from relsim.model.sessions import Sessions
@@ -73,6 +77,8 @@ class Domain(_Frozen):
     description: str = ""
     failures: Failures = ()
     contains: dict[str, Domain] = Field(default_factory=dict)
+    #: Crew travel (logistic) delay to reach an element inside (relsim/model/logistics.py).
+    travel: Delay | None = None
 
 
 class Component(_Frozen):
@@ -87,6 +93,9 @@ class Component(_Frozen):
     count: Count | None = None
     description: str = ""
     failures: Failures = ()
+    #: Preventive maintenance and inspections for latent faults (relsim/model/maintenance.py).
+    maintenance: Maintenance | None = None
+    inspection: Inspection | None = None
 
 
 class Heartbeat(_Frozen):
@@ -297,6 +306,9 @@ class Service(_Frozen):
     overload: Overload | None = None
     data: Data | None = None
     description: str = ""
+    #: This service's own objectives and criticality tier (relsim/model/service_objectives.py).
+    objectives: ServiceObjectives | None = None
+    tier: Tier | None = None
 
 
 class Link(_Frozen):
@@ -367,5 +379,8 @@ class ModelSpec(_Frozen):
     observability: Observability | None = None
     severity: dict[Literal["sev1", "sev2"], SeverityRule] | None = None
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
+    #: Spare pools and costs (relsim/model/logistics.py, docs/maintenance-and-cost.md).
+    spares: dict[str, SparePool] = Field(default_factory=dict)
+    costs: Costs | None = None
     #: Timed maintenance, chaos experiments and failover drills (relsim/model/schedule.py, docs/changes.md).
     schedule: dict[str, ScheduleEntry] = Field(default_factory=dict)

@@ -1,0 +1,67 @@
+"""What keeping a system running costs, per replication (docs/maintenance-and-cost.md).
+
+With a ``costs:`` section, :func:`build_upkeep` adds the replication's
+costs, by category, to ``RunResult.upkeep`` once every service has added
+its tallies (``Simulation.after_finish``). Each is the amount over the
+whole horizon (the metrics scale it to a year):
+
+============================  ==========================================================
+``cost_components``           Σ per-year cost of each component (every member of a group) × years
+``cost_crews``                per-crew cost × ``repair_crews`` × years
+``cost_spares``               per-spare cost × the pools' stock levels × years
+``cost_repairs``              per-repair cost × repairs started
+``cost_failovers``            per-failover cost × successful promotions
+``cost_downtime``             per-minute cost × minutes of outage of the entry service
+``cost_failed_requests``      per-request cost × failed requests (with a workload)
+``cost_writes_lost``          per-write cost × acknowledged writes lost
+``cost_maintenance``          per-task cost × preventive maintenance and inspections carried out
+============================  ==========================================================
+
+Costs are linear in the counts, so the expected cost per year is the unit
+costs times the expected rates — the closed form the tests check.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from relsim.engine.spares import upkeep_tallies
+from relsim.units import YEAR
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import RunResult, Simulation
+
+__all__ = ["COST_CATEGORIES", "build_upkeep"]
+
+#: Cost categories, in reporting order (``cost_<category>`` tallies, ``cost_<category>_per_year`` metrics).
+COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "failed_requests",
+                   "writes_lost", "maintenance")
+
+
+def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
+    model = sim.model
+    years = res.horizon / YEAR
+    t = upkeep_tallies(sim)
+    per_member = 0.0
+    for name, unit in costs.components.items():
+        per_member += unit * len(model.groups.get(name, (name,)))
+    crews = model.spec.repair_crews or 0
+    stock = sum(p.stock for p in model.spec.spares.values())
+    failed = res.requests.get("failed", 0.0) if res.requests is not None else 0.0
+    t["cost_components"] = per_member * years
+    t["cost_crews"] = costs.crew * crews * years
+    t["cost_spares"] = costs.spare * stock * years
+    t["cost_repairs"] = costs.repair * t.get("repairs", 0.0)
+    t["cost_failovers"] = costs.failover * res.failovers
+    t["cost_downtime"] = costs.downtime_minute * res.downtime / 60.0
+    t["cost_failed_requests"] = costs.failed_request * failed
+    t["cost_writes_lost"] = costs.write_lost * res.writes_lost
+    t["cost_maintenance"] = costs.maintenance * (t.get("preventive", 0.0) + t.get("inspections", 0.0))
+
+
+def build_upkeep(sim: Simulation) -> None:
+    """Costs (at the end of the replication) of a model with ``costs``."""
+    costs = sim.model.spec.costs
+    if costs is not None:
+        upkeep_tallies(sim)
+        sim.after_finish.append(lambda res: _costs(sim, costs, res))

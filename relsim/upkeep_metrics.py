@@ -1,0 +1,50 @@
+"""Metrics of spares, crew logistics, preventive maintenance, inspections and costs (one replication).
+
+The engine leaves its tallies in ``RunResult.upkeep``
+(:mod:`relsim.engine.spares`, :mod:`relsim.engine.maintenance`,
+:mod:`relsim.engine.upkeep`); this turns them into the per-replication
+metrics declared in :mod:`relsim.metric_registry` (docs/maintenance-and-cost.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from relsim.units import YEAR
+
+__all__ = ["COST_CATEGORIES", "upkeep_metrics"]
+
+#: Cost categories in reporting order (``cost_<category>_per_year``); the engine's
+#: relsim.engine.upkeep.COST_CATEGORIES says the same (a test compares them).
+COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "failed_requests",
+                   "writes_lost", "maintenance")
+
+
+def upkeep_metrics(res: Any) -> dict[str, float]:
+    """Metrics of ``res.upkeep`` (only those whose tallies the replication has)."""
+    t = res.upkeep
+    per_year = YEAR / res.horizon
+    row: dict[str, float] = {}
+    if "spare_stock" in t:
+        demands = t.get("spare_demands", 0.0)
+        stockouts = t.get("spare_stockouts", 0.0)
+        row["spare_demands_per_year"] = demands * per_year
+        row["spare_stockouts_per_year"] = stockouts * per_year
+        row["spare_stockout_fraction"] = stockouts / demands if demands > 0 else math.nan
+        row["spare_wait_per_year"] = t.get("spare_wait", 0.0) * per_year
+    if "inspected" in t:
+        found = t.get("faults_found", 0.0)
+        row["fault_exposure_mean"] = t.get("exposure_found", 0.0) / found if found > 0 else math.nan
+        row["pfd"] = t.get("inspected_down", 0.0) / (t["inspected"] * res.horizon)
+        row["inspections_per_year"] = t.get("inspections", 0.0) * per_year
+    if "maintained" in t:
+        row["preventive_per_year"] = t.get("preventive", 0.0) * per_year
+    if "cost_components" in t:
+        total = 0.0
+        for cat in COST_CATEGORIES:
+            value = t.get(f"cost_{cat}", 0.0) * per_year
+            row[f"cost_{cat}_per_year"] = value
+            total += value
+        row["cost_per_year"] = total
+    return row
