@@ -310,6 +310,9 @@ _TABLE = (
     _m("chaos_skipped_per_year", _PER_YEAR, _R,
        "chaos experiments not run because their steady_state did not hold (or their target was down)",
        "planned", evidence="episodes"),
+    _m("failed_drills_per_year", _PER_YEAR, _R,
+       "failover drills after which no standby had taken over (the promotion failed or found no candidate)",
+       "planned", evidence="episodes"),
     _m("pages_per_year", _PER_YEAR, _R, "pages sent by the alert rules (an alert that fires while it is still "
        "firing pages nobody)", "alerts"),
     _m("false_pages_per_year", _PER_YEAR, _R,

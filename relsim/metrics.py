@@ -99,6 +99,7 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         row["planned_downtime_per_year"] = planned * per_year
         row["unplanned_availability"] = 1.0 - (res.downtime - planned) / h
         row["chaos_skipped_per_year"] = res.planned.get("chaos_skipped", 0.0) * per_year
+        row["failed_drills_per_year"] = res.planned.get("drills_failed", 0.0) * per_year
     if res.incidents is not None:  # alerts and teams (relsim/incident_metrics.py)
         row.update(incident_metrics(res))
     if res.upkeep is not None:  # spares, maintenance, inspections, costs (docs/maintenance-and-cost.md)

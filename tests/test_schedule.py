@@ -1,0 +1,281 @@
+"""The schedule section: maintenance, chaos experiments, drills (docs/changes.md, "Scheduled events").
+
+Exact event timelines and exact formulas (within 4 standard errors):
+
+- a weekly maintenance of a single component costs exactly lasts per week;
+- rolling maintenance of n replicas with needs < n and drain loses no
+  request; without drain each target costs λ·(1/n)·E[min(D, lasts)]
+  (the health-check formula, docs/traffic.md);
+- a chaos experiment on one replica of a 1-of-2 service causes an outage
+  only if the other replica is down or fails during it;
+- a failover drill's promotion succeeds with success·decay^months.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import relsim
+from relsim.engine import OUTAGE_FIELDS, simulate
+from relsim.engine.planned import PLANNED_KINDS
+from relsim.errors import ModelError
+from relsim.metrics import replication_metrics
+from relsim.model import loads
+from relsim.traffic_formulas import lb_failure_loss
+from relsim.units import YEAR
+
+HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
+
+
+def _outages(res):
+    return [dict(zip(OUTAGE_FIELDS, o)) for o in res.outages]
+
+
+WEEKLY = """
+name: weekly
+horizon: {horizon}
+components:
+  db: {{failures: []}}
+services:
+  app: {{mode: active-active, replicas: [db]}}
+schedule:
+  patch:
+    kind: maintenance
+    cron: "0 2 * * SUN"
+    targets: db
+    lasts: 1h
+"""
+
+
+def test_weekly_maintenance_of_a_single_component_costs_lasts_per_week_exactly():
+    model = loads(WEEKLY.format(horizon="10w"))
+    res = simulate(model, seed=1, replication=0, trace=True)
+    outs = _outages(res)
+    # Sundays 02:00 of a horizon starting Monday 00:00: day 6 + 7k
+    assert [o["start_s"] for o in outs] == [6 * DAY + 2 * HOUR + k * WEEK for k in range(10)]
+    assert all(o["duration_s"] == HOUR and o["planned"] and o["cause_kind"] == "maintenance"
+               and o["cause_element"] == "db" for o in outs)
+    row = replication_metrics(res)
+    assert row["availability"] == pytest.approx(1 - HOUR / WEEK, rel=1e-12)
+    assert row["unplanned_availability"] == 1.0
+    assert row["planned_downtime_per_year"] == pytest.approx(YEAR / WEEK * HOUR, rel=1e-12)  # 52.14 h
+    events = [e["event"] for e in res.trace]
+    assert events.count("maintenance_start") == 10 and events.count("restored") == 10
+
+
+def test_start_day_moves_the_cron_maintenance():
+    model = loads(WEEKLY.format(horizon="2w") + "start_day: sunday\n")
+    outs = _outages(simulate(model, seed=1, replication=0))
+    assert [o["start_s"] for o in outs] == [2 * HOUR, 2 * HOUR + WEEK]
+
+
+ROLLING = """
+name: rolling
+horizon: 4w
+components:
+  web: {{count: 3, failures: []}}
+services:
+  site: {{mode: active-active, replicas: [web], needs: 2}}
+load_balancers:
+  lb:
+    service: site
+    health_check: {{interval: 10s, unhealthy: 3, healthy: 2, timeout: 2s}}
+workload: {{rate: 100/s, target: lb}}
+schedule:
+  roll:
+    kind: maintenance
+    every: 7d
+    targets: site
+    one_at_a_time: true
+    pause: 5m
+    lasts: {lasts}
+    drain: {drain}
+"""
+
+
+def test_rolling_maintenance_with_drain_loses_nothing_when_capacity_suffices():
+    model = loads(ROLLING.format(lasts="30m", drain="true"))
+    for rep in range(3):
+        res = simulate(model, seed=2, replication=rep, trace=True)
+        assert res.outages == []
+        assert res.requests["failed"] == 0.0
+        ev = [e for e in res.trace if e["event"] in ("drained", "stopped", "restored", "lb_in")]
+        assert [e["event"] for e in ev[:4]] == ["drained", "stopped", "restored", "lb_in"]
+        assert sum(e["event"] == "stopped" for e in res.trace) == 3 * 3  # 3 weeks x 3 replicas
+
+
+@pytest.mark.parametrize("lasts", ["30m", "25s"])
+def test_rolling_maintenance_without_drain_fails_the_health_check_formula(lasts):
+    model = loads(ROLLING.format(lasts=lasts, drain="false"))
+    L = 1800.0 if lasts == "30m" else 25.0  # 25 s: between a = 22 s and a + I = 32 s
+    per_target = lb_failure_loss(100.0, 1 / 3, 10.0, 3, 2.0, L)
+    failed = np.array([simulate(model, seed=3, replication=r).requests["failed"] for r in range(40)])
+    expected = 3 * 3 * per_target  # 3 weeks, 3 targets each
+    se = failed.std(ddof=1) / math.sqrt(len(failed))
+    assert se > 0
+    assert abs(failed.mean() - expected) <= 4 * se, (failed.mean(), expected, se)
+
+
+def test_rolling_maintenance_of_an_active_passive_pair_hands_over_with_drain():
+    text = """
+name: ap
+horizon: 2w
+components:
+  db: {count: 2, failures: []}
+services:
+  store: {mode: active-passive, replicas: [db], failover: {time: fixed(30s)}}
+schedule:
+  patch: {kind: maintenance, every: 7d, start: 1d, targets: store, one_at_a_time: true, pause: 10m,
+          lasts: 1h, drain: DRAIN, switchover: fixed(5s)}
+"""
+    drained = simulate(loads(text.replace("DRAIN", "true")), seed=1, replication=0)
+    assert [(o["duration_s"], o["planned"], o["needed_failover"]) for o in _outages(drained)] == \
+        [(5.0, True, False)] * 4
+    assert drained.failovers == 0
+    undrained = simulate(loads(text.replace("DRAIN", "false")), seed=1, replication=0)
+    # each batch takes the primary away (the first batch db-1, the second db-2, primary since
+    # the first): an (instant-detection) failover of 30 s each, two a week
+    assert [o["duration_s"] for o in _outages(undrained)] == [30.0] * 4
+    assert undrained.failovers == 4
+    assert all(o["planned"] and o["cause_kind"] == "maintenance" for o in _outages(undrained))
+
+
+def test_window_delays_a_batch_to_the_next_window():
+    text = """
+name: windowed
+horizon: 2w
+components:
+  a: {failures: []}
+  b: {failures: []}
+services:
+  s: {mode: active-active, replicas: [a, b], needs: 2}
+schedule:
+  w: {kind: maintenance, at: 0s, targets: [a, b], one_at_a_time: true, lasts: 1h,
+      window: "Tue-Thu 10:00-16:00"}
+"""
+    outs = _outages(simulate(loads(text), seed=1, replication=0))
+    assert [o["start_s"] for o in outs] == [DAY + 10 * HOUR, DAY + 11 * HOUR]
+
+
+CHAOS = """
+name: chaos
+horizon: 4y
+components:
+  a: {failures: []}
+  b: {failures: [{kind: permanent, every: exp(mean=10d), repair: exp(mean=1d)}]}
+services:
+  s: {mode: active-active, replicas: [a, b]}
+schedule:
+  monkey: {kind: fail, every: 7d, fail: a, for: 10m}
+"""
+
+
+def test_chaos_on_one_replica_of_a_pair_causes_an_outage_only_if_the_other_is_down():
+    model = loads(CHAOS)
+    lam, mu, tau = 1 / (10 * DAY), 1 / DAY, 600.0
+    times = [7 * DAY * k for k in range(1, int(model.horizon // (7 * DAY)) + 1) if 7 * DAY * k < model.horizon]
+    # b is a two-state Markov chain started up: P(down at t) = q (1 − exp(−(λ+μ)t))
+    q = lam / (lam + mu)
+    p = [q * (1 - math.exp(-(lam + mu) * t)) for t in times]
+    expected = sum(pd + (1 - pd) * (1 - math.exp(-lam * tau)) for pd in p)
+    counts = []
+    for rep in range(30):
+        res = simulate(model, seed=4, replication=rep)
+        outs = _outages(res)
+        counts.append(len(outs))
+        for o in outs:  # a never fails by itself: every outage is in a chaos window
+            k = o["start_s"] / (7 * DAY)
+            assert o["start_s"] - 7 * DAY * math.floor(k + 1e-9) < tau + 1e-6
+    counts = np.array(counts, dtype=float)
+    se = counts.std(ddof=1) / math.sqrt(len(counts))
+    assert abs(counts.mean() - expected) <= 4 * se, (counts.mean(), expected, se)
+
+
+def test_chaos_steady_state_skips_and_counts():
+    text = CHAOS.replace("for: 10m}", "for: 10m, steady_state: [b]}")
+    res = simulate(loads(text), seed=4, replication=0, trace=True)
+    skipped = [e for e in res.trace if e["event"] == "chaos_skipped"]
+    ran = [e for e in res.trace if e["event"] == "chaos_start"]
+    assert skipped and ran and res.planned["chaos_skipped"] == len(skipped) and res.planned["chaos"] == len(ran)
+    # b was up at every experiment that ran: an outage needs b to fail within the 10 minutes
+    row = replication_metrics(res)
+    assert row["chaos_skipped_per_year"] == pytest.approx(len(skipped) * YEAR / res.horizon)
+
+
+DRILL = """
+name: drill
+horizon: 10y
+components:
+  db: {count: 2, failures: []}
+services:
+  store:
+    mode: active-passive
+    replicas: [db]
+    failover: {time: fixed(1m), success: 0.98, success_decay: 0.9}
+schedule:
+  game-day: {kind: drill, service: store, every: 3M, lasts: 30m}
+"""
+
+
+def test_drill_success_decays_per_month_since_the_last_exercise():
+    model = loads(DRILL.replace("3M", f"{YEAR / 4}s"))
+    drills = failed = 0
+    for rep in range(20):
+        res = simulate(model, seed=5, replication=rep)
+        drills += res.planned["drills"]
+        failed += res.planned["drills_failed"]
+    p = 1 - 0.98 * 0.9 ** 3  # three months since the last drill
+    se = math.sqrt(p * (1 - p) / drills)
+    assert drills == 20 * 39
+    assert abs(failed / drills - p) <= 4 * se, (failed / drills, p, se)
+
+
+def test_drill_trace_and_planned_outage():
+    model = loads(DRILL.replace("3M", "30d").replace("0.98", "1.0"))
+    res = simulate(model, seed=5, replication=0, horizon=31 * DAY, trace=True)
+    start = next(e for e in res.trace if e["event"] == "drill_start")
+    assert start["t"] == 30 * DAY and start["success"] == pytest.approx(0.9 ** (30 * DAY / (YEAR / 12)))
+    end = next(e for e in res.trace if e["event"] == "drill_end")
+    assert end["t"] == 30 * DAY + 1800 and end["failed_over"] and end["primary"] == "db-2"
+    (o,) = _outages(res)
+    assert o["planned"] and o["cause_kind"] == "drill" and o["duration_s"] == 60.0 and o["needed_failover"]
+
+
+def test_planned_counts_false_judges_the_objective_on_unplanned_availability():
+    text = WEEKLY.format(horizon="4w") + "objectives: {availability: 0.999, planned_counts: false}\n"
+    out = relsim.run(loads(text), runs=3, seed=1).objectives_met()
+    assert out["availability"]["measure"] == "unplanned_availability"
+    counted = relsim.run(loads(WEEKLY.format(horizon="4w") + "objectives: {availability: 0.999}\n"),
+                         runs=3, seed=1).objectives_met()
+    assert counted["availability"]["measure"] == "availability" and counted["availability"]["verdict"] == "not met"
+
+
+def test_models_without_schedule_report_no_planned_metrics():
+    model = loads("name: x\ncomponents: {a: {failures: []}}\nservices: {s: {mode: active-active, replicas: [a]}}\n")
+    res = simulate(model, seed=1, replication=0)
+    assert res.planned is None
+    assert "unplanned_availability" not in replication_metrics(res)
+
+
+def test_planned_kinds():
+    assert {"maintenance", "chaos", "drill", "preventive", "inspection"} == set(PLANNED_KINDS)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{kind: fail, every: 7d, fail: nope, for: 10m}", "unknown element 'nope'"),
+    ("{kind: maintenance, every: 7d, targets: [a, zz], lasts: 1h}", "unknown target 'zz'"),
+    ("{kind: drill, every: 7d, service: s}", "not an active-passive service"),
+    ("{kind: maintenance, every: 7d, at: 1d, targets: a, lasts: 1h}", "exactly one of at, every or cron"),
+    ("{kind: reboot, every: 7d}", "kind"),
+    ("{kind: maintenance, every: 7d, targets: a, lasts: 1h, window: 'Mon 25:00-26:00'}", "time of day"),
+    ("{kind: maintenance, every: 7d, targets: a, lasts: 1h, batch: 2, one_at_a_time: true}", "one_at_a_time"),
+])
+def test_bad_schedule_entries_are_reported_with_their_line(entry, message):
+    text = ("name: x\ncomponents: {a: {failures: []}}\nservices: {s: {mode: active-active, replicas: [a]}}\n"
+            f"schedule:\n  e: {entry}\n")
+    with pytest.raises(ModelError, match=message) as info:
+        loads(text, source="m.yaml")
+    assert "m.yaml:5" in str(info.value)
