@@ -248,3 +248,57 @@ def test_bad_input_names_the_field(extra: dict[str, Any], message: str):
     with pytest.raises(relsim.ModelError, match=message) as info:
         relsim.loads(text, source="bad.yaml")
     assert "bad.yaml:" in str(info.value)
+
+
+# -- post-incident reports and the audit trail ----------------------------------------
+def _write(tmp_path: Any, model: relsim.Model) -> str:
+    import yaml
+
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model.raw, sort_keys=False))
+    return str(path)
+
+
+def test_relsim_incidents_writes_a_post_incident_report(tmp_path: Any, capsys: Any):
+    from relsim.cli import main
+
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"}, escalate_after="10m")
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                  alerts={"down": {"above": "50%", "for": "5m"}}, teams={"ops": team},
+                  observability={"elements": {"app": {"tracing": False}}})
+    path = _write(tmp_path, model)
+    assert main(["incidents", path, "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    # 5m detect + 15m ack (escalated) + 15m diagnosis + 2m access + 30m repair = 67m > 1h: sev1
+    assert "## Incident 1: SEV1: app permanent failure" in text
+    assert "| escalation |" in text and "| access_granted |" in text
+    # 10m diagnosis without tracing takes 15m: 5m of it is the action item
+    assert "Give app tracing: diagnosis would have been 5 min shorter." in text
+    assert "would have cut detection by 4 min" in text
+    out = tmp_path / "r.html"
+    assert main(["incidents", path, "--format", "html", "--out", str(out)]) == 0
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<h2>Incident 1: SEV1" in html
+
+
+def test_relsim_incidents_refuses_a_model_without_alerts_or_teams(capsys: Any):
+    from relsim.cli import main
+
+    assert main(["incidents", "models/single-host.yaml"]) == 2
+    assert "need an 'alerts:' or a 'teams:' section" in capsys.readouterr().err
+
+
+def test_every_response_step_is_a_json_line_of_relsim_trace(tmp_path: Any, capsys: Any):
+    import json
+
+    from relsim.cli import main
+
+    model = build(perm("fixed(100h)", "fixed(30m)"), horizon="150h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": dict(TEAM, escalate_after="1m")})
+    assert main(["trace", _write(tmp_path, model)]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    names = [x["event"] for x in lines]
+    for step in ("page", "escalation", "ack", "engaged", "diagnosis_started", "diagnosed", "access_requested",
+                 "access_granted", "mitigation_started", "incident_open", "incident_closed"):
+        assert step in names, step
+    assert all(x["team"] == "ops" for x in lines if x["event"] in ("page", "ack", "engaged", "diagnosed"))

@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "relsim.intervals", "relsim.evidence", "relsim.results", "relsim.experiment", "relsim.backends",
                     "relsim.store", "relsim.stopping", "relsim.progress", "relsim.compare",
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
-                    "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace", "relsim.incident_metrics",
+                    "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace", "relsim.incident_metrics", "relsim.incidents",
                     "relsim.importance", "relsim.cutsets", "relsim.structure", "relsim.upkeep_metrics",
                     "relsim.cost",
                     "relsim.contrib")),

@@ -25,7 +25,7 @@ __all__ = ["COMMAND_MODULES", "main"]
 
 #: The modules of :mod:`relsim.cli` that define commands, in help order.
 COMMAND_MODULES = ("run", "check", "variants", "single", "rare", "metrics", "examples",
-                   "importance", "cutsets", "schema", "report", "plot")
+                   "importance", "cutsets", "schema", "report", "plot", "incidents")
 
 
 def _parser() -> argparse.ArgumentParser:
