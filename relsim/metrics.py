@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from relsim.application_metrics import application_metrics
+from relsim.change_metrics import change_metrics, change_share_columns
 from relsim.engine.simulation import RunResult
 from relsim.evidence import (
     MIN_EVENTS,
@@ -94,6 +95,8 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         row.update(request_metrics(res, objectives))
     if res.app is not None:  # sessions, consistency levels, sagas (docs/application.md)
         row.update(application_metrics(res))
+    if res.changes is not None:  # releases and configuration changes (docs/changes.md)
+        row.update(change_metrics(res))
     if res.planned is not None:  # planned work: maintenance, chaos, drills (relsim/engine/planned.py)
         planned = sum(o.duration_s for o in res.outages if o.planned)
         row["planned_downtime_per_year"] = planned * per_year
@@ -287,6 +290,10 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     rows.update(_family_rows(runs, outages, seed))
     if "restores" in runs and runs["restores"].sum() > 0:
         rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
+    num, den, caused = change_share_columns()
+    if num in runs and runs[den].sum() > 0:  # share of downtime caused by changes; n = those outages
+        rows["change_downtime_share"] = _ratio_row(runs[num].to_numpy(), runs[den].to_numpy())
+        rows["change_downtime_share"]["n"] = int(runs[caused].sum())
     for name, (num, den) in RATIOS.items():  # alerting and incidents (relsim/incident_metrics.py)
         if den in runs and runs[den].sum() > 0:
             rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))

@@ -163,6 +163,9 @@ class RunResult:
     #: Tallies of the application-semantics sections (sessions, consistency, sagas;
     #: docs/application.md); None without them.
     app: dict[str, float] | None = None
+    #: Tallies of the ``deployments`` section (releases, bad ones, rollbacks, time a bad change
+    #: was live, requests failed meanwhile; relsim/engine/deployments.py); None without it.
+    changes: dict[str, float] | None = None
     #: Tallies of spares, crew travel, preventive maintenance, inspections and costs
     #: (relsim/engine/spares.py, relsim/engine/upkeep.py); None in a model without them.
     upkeep: dict[str, float] | None = None

@@ -15,7 +15,9 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from relsim.model.application import check_application, suggest
 from relsim.model.behaviours import check_behaviours
+from relsim.model.deployments import check_deployments
 from relsim.model.incidents import check_incidents
 from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
@@ -378,6 +380,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
     found.extend(check_behaviours(raw))
     found.extend(check_incidents(raw))
     found.extend(check_application(raw))
+    found.extend(check_deployments(raw, suggest))
     found.extend(check_logistics(raw))  # spares, costs (relsim/model/logistics.py)
     found.extend(check_maintenance(raw))  # maintenance, inspection (relsim/model/maintenance.py)
     found.extend(check_schedule(raw))  # timed maintenance, chaos, drills (relsim/model/schedule.py)

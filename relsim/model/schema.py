@@ -33,6 +33,7 @@ from relsim.model.common import (
     TransientFailure,
     _Frozen,
 )
+from relsim.model.deployments import Deployment
 from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
@@ -379,6 +380,8 @@ class ModelSpec(_Frozen):
     observability: Observability | None = None
     severity: dict[Literal["sev1", "sev2"], SeverityRule] | None = None
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
+    #: Releases and configuration changes (relsim/model/deployments.py, docs/changes.md).
+    deployments: dict[str, Deployment] = Field(default_factory=dict)
     #: Spare pools and costs (relsim/model/logistics.py, docs/maintenance-and-cost.md).
     spares: dict[str, SparePool] = Field(default_factory=dict)
     costs: Costs | None = None
