@@ -8,6 +8,12 @@ the per-replication metrics declared in :mod:`relsim.metric_registry`:
     the shared store) holding them, per 365 days.
 ``sessions_disrupted``
     sessions lost / sessions started.
+``operation_success``, ``operations_failed_per_year``
+    the operations' requests served / offered, and those failed because
+    their consistency level could not be met.
+``stale_reads_per_year``, ``stale_read_share``, ``staleness_p50/p95/p99``
+    reads that returned an old value, their share of reads served, and the
+    percentiles of their staleness.
 """
 
 from __future__ import annotations
@@ -30,4 +36,17 @@ def application_metrics(res: Any) -> dict[str, float]:
         row["sessions_started_per_year"] = started * per_year
         row["sessions_lost_per_year"] = lost * per_year
         row["sessions_disrupted"] = lost / started if started > 0 else math.nan
+    if "operations_offered" in app:
+        offered, served = app["operations_offered"], app["operations_served"]
+        row["operation_success"] = served / offered if offered > 0 else math.nan
+        row["operations_failed_per_year"] = (offered - served) * per_year
+        row["stale_reads_per_year"] = app["stale_reads"] * per_year
+        reads = app["reads_served"]
+        row["stale_read_share"] = app["stale_reads"] / reads if reads > 0 else math.nan
+        for q in ("staleness_p50", "staleness_p95", "staleness_p99"):
+            if q in app:
+                row[q] = app[q]
+        for key, value in app.items():  # per operation: raw columns of Results.runs
+            if key.startswith("operation:"):
+                row[key] = value
     return row

@@ -102,7 +102,9 @@ def _error_budget(model: Any) -> bool:
 def _planned(model: Any) -> bool:
     # Planned work (relsim/engine/planned.py): the schedule section; preventive
     # maintenance and inspections add their own test here.
-    return bool(getattr(model.spec, "schedule", None))
+    return bool(getattr(model.spec, "schedule", None)) or any(
+        getattr(c, "maintenance", None) is not None or getattr(c, "inspection", None) is not None
+        for c in model.spec.components.values())
 
 
 #: When a metric applies, by the model sections it needs: name -> (test, wording).
@@ -136,6 +138,11 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
                        "a deployments entry with change: config"),
     "changes_workload": (lambda m: bool(getattr(m.spec, "deployments", None)) and _workload(m) is not None,
                          "a deployments section and a workload"),
+    "operations": (lambda m: bool(getattr(m.spec, "operations", None)), "an operations section"),
+    "stale_reads": (lambda m: any(o.type == "read" and o.consistency != "leader"
+                                  and m.spec.services[o.service].data is not None
+                                  for o in getattr(m.spec, "operations", {}).values()),
+                    "operations reading at a level other than leader from a service with data"),
     "spares": (lambda m: bool(getattr(m.spec, "spares", None)), "spare pools (spares)"),
     "inspection": (lambda m: any(getattr(c, "inspection", None) is not None for c in m.spec.components.values()),
                    "a component with inspection"),
@@ -307,6 +314,19 @@ _TABLE = (
        evidence="episodes"),
     _m("sessions_disrupted", "fraction", _R, "sessions lost / sessions started", "sessions",
        evidence="episodes"),
+    _m("operation_success", "fraction", _R,
+       "operations' requests served / offered: a request fails when its consistency level cannot be met "
+       "with the replicas serving (docs/application.md §2)", "operations", evidence="episodes"),
+    _m("operations_failed_per_year", _PER_YEAR, _R, "operations' requests whose consistency level could not "
+       "be met", "operations", evidence="episodes"),
+    _m("stale_reads_per_year", _PER_YEAR, _R,
+       "reads that returned a value older than the key's last acknowledged write (expected count)",
+       "stale_reads", evidence="episodes"),
+    _m("stale_read_share", "fraction", _R, "stale reads / reads served", "stale_reads", evidence="episodes"),
+    _m("staleness_p50", "seconds", _R, "median staleness of stale reads: age of the newest write they missed",
+       "stale_reads"),
+    _m("staleness_p95", "seconds", _R, "95th percentile staleness of stale reads", "stale_reads"),
+    _m("staleness_p99", "seconds", _R, "99th percentile staleness of stale reads", "stale_reads"),
     _m("planned_downtime_per_year", "seconds/year", _R,
        "downtime of the outages planned work started (cause kind maintenance, chaos, drill, preventive or "
        "inspection; docs/changes.md)", "planned"),

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from relsim.engine.behaviours import build_behaviours
+from relsim.engine.consistency import build_operations
 from relsim.engine.deployments import build_deployments
 from relsim.engine.dns import build_dns
 from relsim.engine.elements import build_components, build_domains
@@ -62,6 +63,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("dns", build_dns),
     ("workload", build_traffic),
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
+    ("operations", build_operations),  # consistency levels of reads and writes (engine/consistency.py)
     ("costs", build_upkeep),  # costs; preventive maintenance, inspections (engine/upkeep.py)
     ("deployments", build_deployments),  # releases and configuration changes (engine/deployments.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above

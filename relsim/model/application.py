@@ -1,7 +1,8 @@
 """Cross-reference checks of the application-semantics sections.
 
-``sessions`` (:mod:`relsim.model.sessions`) — and the sections that
-follow it in docs/application.md — refer to services by name; like
+``sessions`` (:mod:`relsim.model.sessions`), ``operations``
+(:mod:`relsim.model.consistency`) and the other sections of
+docs/application.md refer to services by name; like
 :mod:`relsim.model.checks` these checks run on the raw dict and return
 ``(path, message)`` pairs, so the loader reports every problem at once
 with its file and line.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from relsim.model.consistency import check_operations
 from relsim.model.sessions import check_sessions
 
 __all__ = ["check_application"]
@@ -29,4 +31,5 @@ def check_application(raw: dict[str, Any]) -> list[tuple[Path, str]]:
     """Problems of the application-semantics sections of ``raw``."""
     found: list[tuple[Path, str]] = []
     found.extend(check_sessions(raw, suggest))
+    found.extend(check_operations(raw, suggest))
     return found

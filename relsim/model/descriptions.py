@@ -24,6 +24,17 @@ _FAILURE_COMMON = {
                 "but offline backups (online: ransomware).",
 }
 
+_SCHEDULED = {  # when a schedule entry happens (relsim/model/timing.py, docs/model-format.md §14.8)
+    "at": "At these model times: one duration (30d) or a list ([30d, 90d]).",
+    "every": "Every this long (7d), the first one period in or at start; or a distribution of the time "
+             "between occurrences (exp(mean=7d)).",
+    "cron": "By the calendar: a five-field cron expression in model time ('0 2 * * SUN': Sundays 02:00).",
+    "start": "The first occurrence of every, or the earliest of cron.",
+    "until": "No occurrence at or after this model time.",
+    "count": "At most this many occurrences.",
+    "description": "Free text.",
+}
+
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "ModelSpec": {
         "name": "The model's name, shown in results and provenance columns (default: the file name "
@@ -49,8 +60,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dns": "The DNS provider and the names clients resolve.",
         "behaviours": "Mechanisms written in Python and registered under a kind name (a cron restart, "
                       "an autoscaler, a queue): name -> behaviour (docs/extending.md).",
+        "schedule": "Timed maintenance, chaos experiments and failover drills: name -> entry "
+                    "(docs/changes.md).",
         "sessions": "User sessions pinned to a service's replicas and what failovers do to them "
                     "(store: local, replicated or shared; docs/application.md §1).",
+        "operations": "Shares of the workload's requests that read or write a replicated service at a "
+                      "consistency level (one, quorum, all, leader, bounded-staleness; docs/application.md §2).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -108,6 +123,37 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "data": "Writes, replication and data protection (docs/data.md).",
         "description": "Free text.",
     },
+    "ScheduledFail": {
+        **_SCHEDULED,
+        "kind": "fail: a chaos experiment (fault injection).",
+        "fail": "The element, domain or link that fails, as in a crash.",
+        "for": "How long it stays down (a duration or a distribution).",
+        "steady_state": "Run only if these elements or services serve fully (and the target is up); "
+                        "otherwise skipped and counted (chaos_skipped_per_year).",
+    },
+    "ScheduledMaintenance": {
+        **_SCHEDULED,
+        "kind": "maintenance: take targets out of service on purpose.",
+        "targets": "Elements, component groups (their members) or services (their replicas).",
+        "lasts": "How long each batch stays out (one draw per batch).",
+        "batch": "Targets per batch, in the order listed (default: all at once).",
+        "one_at_a_time": "Rolling maintenance one target at a time (batch: 1).",
+        "pause": "Wait between the end of a batch and the start of the next.",
+        "window": "Weekly windows ('Mon-Fri 10:00-16:00') a batch may start in (default: any time).",
+        "drain": "Graceful: an active-passive primary hands over first (switchover) and load balancers "
+                 "stop sending to a target before it goes.",
+        "switchover": "The planned handover of a drained primary: the service serves nothing meanwhile "
+                      "(default fixed(0s)).",
+        "renew": "The targets come back as good as new (every failure clock restarts).",
+    },
+    "ScheduledDrill": {
+        **_SCHEDULED,
+        "kind": "drill: exercise a service's failover (a DR test).",
+        "service": "The active-passive service whose primary is taken out; the failover runs as for a "
+                   "real failure and its decayed success is restored.",
+        "lasts": "How long the primary stays out (default 30m).",
+        "window": "Weekly windows ('Tue-Thu 10:00-16:00') a drill may start in (default: any time).",
+    },
     "Failover": {
         "time": "Promotion time: from the decision to the standby serving (default fixed(0)).",
         "success": "Probability that a promotion works (default 100%).",
@@ -122,6 +168,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                     "service is switched back to it.",
         "failback_after": "How long the first-listed replica must be healthy before an automatic failback.",
         "flap_window": "A promotion less than this long after the previous one counts as a flap.",
+        "success_decay": "Process decay: success is multiplied by this per month since the last drill or "
+                         "successful failover (docs/changes.md).",
     },
     "Detection": {
         "heartbeat": "The primary sends beats to the controller.",
@@ -218,6 +266,17 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "slo_window": "Length of the windows of the slo_met metric.",
         "outage_below": "With a workload: the request path is down (an outage) while the share of requests "
                         "that succeed is below this, and only degraded between this and 1 (default 99%).",
+        "planned_counts": "Whether planned downtime (maintenance, chaos, drills) counts against the "
+                          "availability objective (default true); false judges it on unplanned_availability.",
+    },
+    "Operation": {
+        "service": "The replicated service the operation reads or writes; its replicas are the copies.",
+        "share": "The share of the workload's requests that are this operation.",
+        "type": "read or write.",
+        "consistency": "How many replicas must answer or acknowledge: one, quorum, all (any replicas), "
+                       "leader (the primary, or the first replica), or bounded-staleness (reads).",
+        "staleness": "With consistency: bounded-staleness, the largest lag a replica answering a read may have.",
+        "description": "Free text.",
     },
     "Sessions": {
         "rate": "Sessions started per second (a login, a new cart); shaped by the workload's daily profile.",
@@ -304,3 +363,17 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "health_check": "Checks of each record (default: none, answers never change).",
     },
 }
+
+
+def _merge(extra: dict[str, dict[str, str]]) -> None:
+    for section, keys in extra.items():
+        DESCRIPTIONS.setdefault(section, {}).update(keys)
+
+
+def _incidents() -> None:
+    from relsim.model.incidents import DESCRIPTIONS as INCIDENTS  # alerts, teams... (docs/incidents.md)
+
+    _merge(INCIDENTS)
+
+
+_incidents()

@@ -17,11 +17,10 @@ from pydantic import BaseModel, ValidationError
 
 from relsim.model.application import check_application, suggest
 from relsim.model.behaviours import check_behaviours
-from relsim.model.deployments import check_deployments
-from relsim.model.incidents import check_incidents
-from relsim.model.application import check_application
 from relsim.model.checks import check_references, domain_tree, group_members
+from relsim.model.deployments import check_deployments
 from relsim.model.errors import ModelError, Problem
+from relsim.model.incidents import check_incidents
 from relsim.model.limits import MAX_FILE_BYTES
 from relsim.model.logistics import check_logistics
 from relsim.model.maintenance import check_maintenance
