@@ -123,14 +123,16 @@ def replication_bootstrap(statistic: Any, n: int, rng: np.random.Generator) -> A
     The statistic receives the drawn replication indices, so events of one
     replication stay together (a cluster bootstrap); returns
     ``scipy.stats.bootstrap``'s result, whose limits are NaN when the
-    bootstrap distribution is degenerate.
+    bootstrap distribution is degenerate. Resamples and the BCa jackknife
+    are processed ``batch`` at a time: the same interval, with memory for
+    64·n indices instead of n² (200 MB at 5,000 replications).
     """
     from scipy import stats  # noqa: PLC0415 - only runs with pooled percentiles pay for it
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a degenerate bootstrap distribution gives NaN limits
         return stats.bootstrap((np.arange(n),), statistic, n_resamples=999, vectorized=False,
-                               method="BCa", confidence_level=LEVEL, rng=rng)
+                               method="BCa", confidence_level=LEVEL, rng=rng, batch=64)
 
 
 def paired_ratio_difference(num_a: np.ndarray, den_a: np.ndarray, num_b: np.ndarray,
