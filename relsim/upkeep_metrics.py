@@ -40,11 +40,12 @@ def upkeep_metrics(res: Any) -> dict[str, float]:
         row["inspections_per_year"] = t.get("inspections", 0.0) * per_year
     if "maintained" in t:
         row["preventive_per_year"] = t.get("preventive", 0.0) * per_year
-    if "cost_components" in t:
+    if "cost_priced" in t:
         total = 0.0
         for cat in COST_CATEGORIES:
-            value = t.get(f"cost_{cat}", 0.0) * per_year
-            row[f"cost_{cat}_per_year"] = value
-            total += value
+            if f"cost_{cat}" in t:  # the categories the model prices
+                value = t[f"cost_{cat}"] * per_year
+                row[f"cost_{cat}_per_year"] = value
+                total += value
         row["cost_per_year"] = total
     return row

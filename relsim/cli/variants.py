@@ -159,4 +159,10 @@ def _emit(args: argparse.Namespace, table: Any, keys: list[str], heads: list[str
         emit(table.to_csv(index=False).rstrip("\n"))
     else:
         emit(report.text.sweep_table(table, keys, heads, cells))
+        if "metric" in table:  # a sweep with costs: what each point's added nines cost
+            from relsim.report.cost import sweep_cost_lines
+
+            extra = sweep_cost_lines(table)
+            if extra:
+                emit("\n".join(extra))
     return 0

@@ -99,8 +99,34 @@ class LogisticsShop(RepairShop):
         self.pools = pools  # element name -> its pool
         self.travel = travel  # element name -> its travel sampler
         self.tallies = upkeep_tallies(sim)
+        #: Inspected components (relsim.engine.maintenance): their silent permanent faults stay latent.
+        self.inspected: set[str] = set()
+        self.latent: dict[str, float] = {}  # element name -> when its latent fault began
+        #: Called with each element a crew has just repaired (age-based maintenance restarts its count).
+        self.on_repaired: list[Callable[[Element], None]] = []
 
     def request(self, element: Element) -> None:
+        failing = element.failing
+        if element.name in self.inspected and isinstance(failing, Clock) and failing.spec.silent:
+            # A latent fault: nobody asks for a repair until an inspection finds it.
+            self.latent[element.name] = self.sim.env.now
+            self.sim.latent(element.name, True)
+            self.sim.log("fault_latent", element=element.name)
+            return
+        self._request(element)
+
+    def reveal(self, element: Element) -> None:
+        """An inspection found ``element``'s latent fault: its repair is requested now."""
+        del self.latent[element.name]
+        self.sim.latent(element.name, False)
+        self._request(element)
+
+    def _finish(self, element: Element) -> None:
+        super()._finish(element)
+        for hook in self.on_repaired:
+            hook(element)
+
+    def _request(self, element: Element) -> None:
         pool = self.pools.get(element.name)
         # Only a failure spec's permanent failure consumes a spare (not a behaviour's hold).
         if pool is not None and isinstance(element.failing, Clock):
@@ -171,7 +197,8 @@ def build_spares(sim: Simulation) -> None:
     """Install the :class:`LogisticsShop` when the model has spare pools or crew travel."""
     model = sim.model
     has_travel = any(d.travel is not None for d in model.domains.values())
-    if not model.spec.spares and not has_travel and model.spec.costs is None:
+    upkept = any(c.maintenance is not None or c.inspection is not None for c in model.spec.components.values())
+    if not model.spec.spares and not has_travel and model.spec.costs is None and not upkept:
         return  # the plain RepairShop: nothing drawn, results unchanged
     pools: dict[str, SparePoolState] = {}
     for name, spec in model.spec.spares.items():
@@ -179,6 +206,10 @@ def build_spares(sim: Simulation) -> None:
         for ref in spec.for_:
             for member in model.groups.get(ref, (ref,)):
                 pools[member] = state
-    sim.repairs = LogisticsShop(sim, model.spec.repair_crews, pools, _travel_of(sim) if has_travel else {})
-    t = upkeep_tallies(sim)
-    t["spare_stock"] = float(sum(s.stock for s in model.spec.spares.values()))
+    shop = LogisticsShop(sim, model.spec.repair_crews, pools, _travel_of(sim) if has_travel else {})
+    sim.repairs = shop
+    for name, comp in model.components.items():
+        if model.spec.components[comp.group or name].inspection is not None:
+            shop.inspected.add(name)
+    if model.spec.spares:
+        upkeep_tallies(sim)["spare_stock"] = float(sum(s.stock for s in model.spec.spares.values()))

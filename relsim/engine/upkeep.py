@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from relsim.engine.maintenance import build_maintenance
 from relsim.engine.spares import upkeep_tallies
 from relsim.units import YEAR
 
@@ -48,19 +49,31 @@ def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
     crews = model.spec.repair_crews or 0
     stock = sum(p.stock for p in model.spec.spares.values())
     failed = res.requests.get("failed", 0.0) if res.requests is not None else 0.0
-    t["cost_components"] = per_member * years
-    t["cost_crews"] = costs.crew * crews * years
-    t["cost_spares"] = costs.spare * stock * years
-    t["cost_repairs"] = costs.repair * t.get("repairs", 0.0)
-    t["cost_failovers"] = costs.failover * res.failovers
-    t["cost_downtime"] = costs.downtime_minute * res.downtime / 60.0
-    t["cost_failed_requests"] = costs.failed_request * failed
-    t["cost_writes_lost"] = costs.write_lost * res.writes_lost
-    t["cost_maintenance"] = costs.maintenance * (t.get("preventive", 0.0) + t.get("inspections", 0.0))
+    # Only the categories the model prices are reported (a zero-cost category says nothing).
+    priced = {
+        "components": per_member * years,
+        "crews": costs.crew * crews * years,
+        "spares": costs.spare * stock * years,
+        "repairs": costs.repair * t.get("repairs", 0.0),
+        "failovers": costs.failover * res.failovers,
+        "downtime": costs.downtime_minute * res.downtime / 60.0,
+        "failed_requests": costs.failed_request * failed,
+        "writes_lost": costs.write_lost * res.writes_lost,
+        "maintenance": costs.maintenance * (t.get("preventive", 0.0) + t.get("inspections", 0.0)),
+    }
+    units = {"components": per_member, "crews": costs.crew * crews, "spares": costs.spare * stock,
+             "repairs": costs.repair, "failovers": costs.failover, "downtime": costs.downtime_minute,
+             "failed_requests": costs.failed_request, "writes_lost": costs.write_lost,
+             "maintenance": costs.maintenance}
+    t["cost_priced"] = 1.0
+    for cat in COST_CATEGORIES:
+        if units[cat] > 0:
+            t[f"cost_{cat}"] = priced[cat]
 
 
 def build_upkeep(sim: Simulation) -> None:
-    """Costs (at the end of the replication) of a model with ``costs``."""
+    """Preventive maintenance and inspections; costs (at the end of the replication) of a model with ``costs``."""
+    build_maintenance(sim)
     costs = sim.model.spec.costs
     if costs is not None:
         upkeep_tallies(sim)

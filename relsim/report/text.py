@@ -14,6 +14,7 @@ from typing import Any
 from relsim.evidence import MIN_EVENTS
 from relsim.metric_registry import METRICS
 from relsim.model.request_path import measured
+from relsim.report.cost import comparison_cost_lines
 from relsim.report.formatting import (
     format_ci,
     format_horizon,
@@ -179,6 +180,7 @@ def comparison_tables(comp: Any) -> str:
     if starred_any or any(not s["established"].all() for s in summaries.values()):
         lines += ["", f"* not established: fewer than {MIN_EVENTS} events (or replications that differ), or too "
                       "few beyond a percentile; maxima have no interval"]
+    lines += comparison_cost_lines(comp)  # cost per added nine, with a costs section
     return "\n".join(lines)
 
 
