@@ -54,7 +54,7 @@ def _at(sim: Simulation, delay: float, callback: Callable[[Any], None]) -> None:
 class Signal:
     """The error rate of one node as alert rules see it: ``1 − s`` plus noise.
 
-    Listeners are called as ``listener(value)`` after every change of the value.
+    Watchers (alert rules, sliding means) are called as ``watch(value)`` after every change of the value.
     ``last_real`` is the last time the node's own (noise-free) error rate
     was above zero, which tells a false page from a page on a real failure.
     """
@@ -66,7 +66,7 @@ class Signal:
         self.background = float(noise.background) if noise is not None else 0.0
         self.blip = 0.0
         self.value = 1.0 - node.s + self.background
-        self.listeners: list[Callable[[float], None]] = []
+        self.watchers: list[Callable[[float], None]] = []
         self.last_real = -math.inf
         node.subscribe(self._node_changed)
         blips = noise.blips if noise is not None else None
@@ -104,8 +104,8 @@ class Signal:
         value = 1.0 - self.node.s + self.background + self.blip
         if value != self.value:
             self.value = value
-            for listener in self.listeners:
-                listener(value)
+            for watch in self.watchers:
+                watch(value)
 
 
 class SlidingMean:
@@ -125,7 +125,7 @@ class SlidingMean:
         self.above = signal.value > threshold
         self.version = 0
         self.tol = 1e-9 * max(1.0, length)
-        signal.listeners.append(self._signal)
+        signal.watchers.append(self._signal)
 
     def _signal(self, value: float) -> None:
         now = self.sim.env.now
@@ -205,7 +205,7 @@ class Rule:
         self.pages = 0
         if spec.above is not None:
             threshold = float(spec.above)
-            signal.listeners.append(lambda v: self.set(v > threshold))
+            signal.watchers.append(lambda v: self.set(v > threshold))
             self.windows: list[tuple[SlidingMean, SlidingMean]] = []
             initial = signal.value > threshold
         else:

@@ -273,3 +273,76 @@ def check_incidents(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
             if el not in elements:
                 found.append((("observability", "elements", el), f"unknown element '{el}'{_suggest(str(el), elements)}"))
     return found
+
+
+#: One-line descriptions of the keys above, for the JSON Schema (relsim/model/descriptions.py).
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "ModelSpec": {
+        "alerts": "Alert rules on the error rate of a service or the request path: name -> rule "
+                  "(docs/incidents.md).",
+        "noise": "What alert rules see besides real failures: a background error rate and Poisson blips.",
+        "teams": "On-call teams: who is paged, how fast they acknowledge, which elements' repairs wait for them.",
+        "observability": "Logs, metrics and tracing of each element, and how much a missing one slows diagnosis.",
+        "severity": "Severity rules: sev1 and sev2 criteria (an incident no rule matches is sev3).",
+    },
+    "AlertRule": {
+        "description": "Free text.",
+        "service": "The service whose error rate (1 - s) is watched (default: the entry service, or with a "
+                   "workload the request path).",
+        "above": "Static threshold: fire when the error rate is above this (a fraction such as 1%) ...",
+        "for": "... continuously for this long (default 0).",
+        "burn_rate": "Multi-window burn-rate alert: a list of {rate, long, short}; fires when the mean error "
+                     "rate over both windows of a pair exceeds rate x (1 - slo).",
+        "slo": "The objective whose error budget burn_rate counts (default objectives.availability).",
+        "interval": "Evaluation interval (default 0: continuously); ticks at a random phase per replication.",
+        "delay": "Ingestion delay: the rule sees the signal this much later (default 0).",
+        "team": "The team paged (default: the team owning the incident's root cause, else the first team).",
+    },
+    "BurnWindow": {
+        "rate": "Burn rate: the multiple of the error budget's even spending rate (e.g. 14.4).",
+        "long": "The long window (e.g. 1h).",
+        "short": "The short window (e.g. 5m), at most the long one.",
+    },
+    "Noise": {
+        "background": "A constant error rate added to every watched signal (default 0).",
+        "blips": "Short bursts of errors that are not outages: {every, lasts, size}.",
+    },
+    "Blips": {
+        "every": "Time between blips (a distribution; exponential for a Poisson background).",
+        "lasts": "Length of a blip (a distribution).",
+        "size": "Error rate a blip adds (a fraction such as 5%).",
+    },
+    "AckTimes": {
+        "business_hours": "Time from a page to its acknowledgement in business hours (a duration or distribution).",
+        "after_hours": "The same outside business hours.",
+    },
+    "Team": {
+        "description": "Free text.",
+        "size": "People who can work at once: each failure being diagnosed takes one until access is granted.",
+        "owns": "Elements or component groups whose repairs wait for this team.",
+        "hours": "Business hours, e.g. 'Mon-Fri 09:00-17:00' (the default), in the model's calendar.",
+        "ack": "Acknowledgement times: {business_hours, after_hours}.",
+        "escalate_after": "Page the secondary when nobody acknowledged after this long (default: never).",
+        "secondary_ack": "The secondary's acknowledgement times (default: the team's own).",
+        "diagnose": "Time to find the cause with full observability (default 0).",
+        "access": "jit: production access is requested after diagnosis; standing: no wait (default).",
+        "jit": "Time to obtain just-in-time access (default 0).",
+        "unpaged": "Time until a failure nobody was paged for is picked up (default 1h).",
+    },
+    "ObservabilityFlags": {
+        "logs": "The element has logs (default: observability.default).",
+        "metrics": "The element has metrics.",
+        "tracing": "The element has distributed tracing.",
+    },
+    "Observability": {
+        "default": "Flags of every element not listed (default: all true).",
+        "elements": "Flags per element or component group.",
+        "slower_without": "Diagnosis time factor per missing signal (default logs 2, metrics 2, tracing 1.5).",
+    },
+    "SeverityRule": {
+        "longer_than": "The incident lasted longer than this.",
+        "success_below": "Request success (or the served share) was below this ...",
+        "for": "... for at least this long in total during the incident (default 0).",
+        "writes_lost": "The incident lost writes.",
+    },
+}
