@@ -295,7 +295,7 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
         rows["change_downtime_share"] = _ratio_row(runs[num].to_numpy(), runs[den].to_numpy())
         rows["change_downtime_share"]["n"] = int(runs[caused].sum())
     for name, (num, den) in RATIOS.items():  # alerting and incidents (relsim/incident_metrics.py)
-        if den in runs and runs[den].sum() > 0:
+        if den in runs:  # a row even with no events (n = 0): the metric applies, it was not seen
             rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))
     unknown = set(rows) - set(METRICS)
     assert not unknown, f"metrics missing from relsim.metric_registry: {sorted(unknown)}"
