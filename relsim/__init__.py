@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from relsim.experiment import run
     from relsim.golden_signals import golden_signals
     from relsim.importance import importance
+    from relsim.incidents import post_incident_reports
     from relsim.metric_registry import metric
     from relsim.model import Model, ModelError, Problem, from_dict, load, loads
     from relsim.results import Results
@@ -89,6 +90,7 @@ _LAZY: dict[str, str] = {
     "parse_fraction": "relsim.units",
     "parse_rate": "relsim.units",
     "plot": "relsim.plot",
+    "post_incident_reports": "relsim.incidents",
     "run": "relsim.experiment",
     "sensitivity": "relsim.sensitivity",
     "simulate": "relsim.engine",
@@ -136,6 +138,7 @@ __all__ = [
     "parse_fraction",
     "parse_rate",
     "plot",
+    "post_incident_reports",
     "report",
     "run",
     "sensitivity",
