@@ -14,6 +14,9 @@ the per-replication metrics declared in :mod:`relsim.metric_registry`:
 ``stale_reads_per_year``, ``stale_read_share``, ``staleness_p50/p95/p99``
     reads that returned an old value, their share of reads served, and the
     percentiles of their staleness.
+``read_latency_mean``, ``write_latency_mean``
+    with a ``latency`` section: the served reads' and writes' mean latency
+    from the placement.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def application_metrics(res: Any) -> dict[str, float]:
         row["stale_reads_per_year"] = app["stale_reads"] * per_year
         reads = app["reads_served"]
         row["stale_read_share"] = app["stale_reads"] / reads if reads > 0 else math.nan
-        for q in ("staleness_p50", "staleness_p95", "staleness_p99"):
+        for q in ("staleness_p50", "staleness_p95", "staleness_p99", "read_latency_mean", "write_latency_mean"):
             if q in app:
                 row[q] = app[q]
         for key, value in app.items():  # per operation: raw columns of Results.runs

@@ -139,6 +139,8 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "changes_workload": (lambda m: bool(getattr(m.spec, "deployments", None)) and _workload(m) is not None,
                          "a deployments section and a workload"),
     "operations": (lambda m: bool(getattr(m.spec, "operations", None)), "an operations section"),
+    "placed_operations": (lambda m: bool(getattr(m.spec, "operations", None))
+                          and getattr(m.spec, "latency", None) is not None, "operations and a latency section"),
     "stale_reads": (lambda m: any(o.type == "read" and o.consistency != "leader"
                                   and m.spec.services[o.service].data is not None
                                   for o in getattr(m.spec, "operations", {}).values()),
@@ -327,6 +329,12 @@ _TABLE = (
        "stale_reads"),
     _m("staleness_p95", "seconds", _R, "95th percentile staleness of stale reads", "stale_reads"),
     _m("staleness_p99", "seconds", _R, "99th percentile staleness of stale reads", "stale_reads"),
+    _m("read_latency_mean", "seconds", _R,
+       "mean latency of the operations' served reads from the placement: clients' round trip to the "
+       "coordinator plus the R-th fastest replica's (docs/application.md §3)", "placed_operations"),
+    _m("write_latency_mean", "seconds", _R,
+       "mean latency of the operations' served writes: clients' round trip plus the W-th fastest "
+       "acknowledgement", "placed_operations"),
     _m("planned_downtime_per_year", "seconds/year", _R,
        "downtime of the outages planned work started (cause kind maintenance, chaos, drill, preventive or "
        "inspection; docs/changes.md)", "planned"),

@@ -118,6 +118,14 @@ class _Store:
     def required(self, level: str) -> int:
         return required_replicas(level, self.n)
 
+    def coordinator(self) -> Any:
+        """Where a request is handled: the leader if it serves, else the first replica serving."""
+        svc = self.svc
+        leader = getattr(svc, "primary", None) if svc.single_primary else svc.replicas[0]
+        if leader is not None and leader.s > 0.0:
+            return leader
+        return next((r for r in svc.replicas if r.s > 0.0), None)
+
     def serving(self) -> tuple[int, bool]:
         """(replicas serving, whether the leader serves)."""
         svc = self.svc
@@ -128,7 +136,7 @@ class _Store:
 
 class _Op:
     __slots__ = ("name", "spec", "store", "read", "p_w", "p_within", "offered", "served", "stale", "reads",
-                 "ok", "stale_rate")
+                 "ok", "stale_rate", "latency", "latency_sum")
 
     def __init__(self, name: str, spec: Any, store: _Store):
         self.name = name
@@ -141,11 +149,21 @@ class _Op:
         self.offered = self.served = self.stale = self.reads = 0.0
         self.ok = 1.0
         self.stale_rate = 0.0
+        self.latency = 0.0  # seconds per served request, from the placement
+        self.latency_sum = 0.0
 
-    def evaluate(self) -> None:
-        """Success and stale reads per request offered, in the store's current state."""
+    def evaluate(self, placement: Any = None) -> None:
+        """Success, stale reads and latency per request offered, in the store's current state."""
         store, level = self.store, self.spec.consistency
         k, leader = store.serving()
+        if placement is not None:
+            coord = store.coordinator()
+            if coord is None:
+                self.latency = 0.0
+            else:
+                need = store.required(level)  # 1 for leader and bounded-staleness
+                serving = [r for r in store.svc.replicas if r.s > 0.0]
+                self.latency = placement.client_rtt(coord) + placement.kth_fastest(coord, serving, need)
         if level == "leader":
             ok = 1.0 if leader else 0.0
         elif level == "bounded-staleness":
@@ -183,6 +201,7 @@ class Operations:
                     for op in specs.values() if op.service == name and op.type == "write"]
             stores[name] = _Store(svc, min(acks) if acks else 1)
         self.ops = [_Op(name, spec, stores[spec.service]) for name, spec in specs.items()]
+        self.placement = getattr(sim, "placement", None)
         self.last = 0.0
         self.ready = False
         for store in stores.values():
@@ -194,7 +213,7 @@ class Operations:
     def _start(self, _ev: Any) -> None:
         self.ready = True
         for op in self.ops:
-            op.evaluate()
+            op.evaluate(self.placement)
 
     def _integrate(self, now: float) -> None:
         prof = self.profile
@@ -206,6 +225,7 @@ class Operations:
             offered = op.spec.share * base
             op.offered += offered
             op.served += offered * op.ok
+            op.latency_sum += offered * op.ok * op.latency
             if op.read:
                 op.reads += offered * op.ok
                 op.stale += offered * op.stale_rate
@@ -216,7 +236,7 @@ class Operations:
             return
         self._integrate(self.sim.env.now)
         for op in self.ops:
-            op.evaluate()
+            op.evaluate(self.placement)
 
     def finish(self) -> None:
         """Close the last stretch and store the tallies (and staleness percentiles) in the result."""
@@ -230,6 +250,12 @@ class Operations:
         app["operations_served"] = sum(op.served for op in self.ops)
         app["reads_served"] = sum(op.reads for op in self.ops)
         app["stale_reads"] = sum(op.stale for op in self.ops)
+        if self.placement is not None:
+            for kind, read in (("read", True), ("write", False)):
+                ops = [op for op in self.ops if op.read == read]
+                served = sum(op.served for op in ops)
+                if served > 0.0:
+                    app[f"{kind}_latency_mean"] = sum(op.latency_sum for op in ops) / served
         for op in self.ops:
             app[f"operation:{op.name}:offered"] = op.offered
             app[f"operation:{op.name}:failed"] = op.offered - op.served

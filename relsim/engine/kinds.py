@@ -36,6 +36,7 @@ from relsim.engine.elements import build_components, build_domains
 from relsim.engine.failover import ActivePassive
 from relsim.engine.loadbalancer import build_load_balancers
 from relsim.engine.network import build_links
+from relsim.engine.placement import build_latency
 from relsim.engine.response import build_incidents
 from relsim.engine.scheduled import build_schedule
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
@@ -63,6 +64,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("dns", build_dns),
     ("workload", build_traffic),
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
+    ("latency", build_latency),  # round trips from placement (engine/placement.py)
     ("operations", build_operations),  # consistency levels of reads and writes (engine/consistency.py)
     ("costs", build_upkeep),  # costs; preventive maintenance, inspections (engine/upkeep.py)
     ("deployments", build_deployments),  # releases and configuration changes (engine/deployments.py)

@@ -72,6 +72,10 @@ class DataProtection:
         self.degraded_since: float | None = None
         self.latency_integral = 0.0
         self._latency_mark = 0.0
+        # the rtt a synchronous write waits for: data.rtt, or from the placement
+        # (relsim.engine.placement sets rtt_source), re-read at every sync update
+        self.rtt_source: Any = None
+        self.rtt_now = spec.rtt
         self.destroyed: set[int] = set()  # replicas whose data is gone
         self.lost_all_at: float | None = None
         self.data_since = 0.0  # when the current data set started (0, or the last rebuild)
@@ -148,6 +152,8 @@ class DataProtection:
         now = self.sim.env.now
         self.latency_integral += self._latency() * (now - self._latency_mark)
         self._latency_mark = now
+        if self.rtt_source is not None:
+            self.rtt_now = self.rtt_source()
         ok = self.synchronous_now() or self.svc.primary is None or self.svc.primary_down
         if self.spec.on_sync_unavailable == "block":
             if self.blocked != (not ok):
@@ -163,7 +169,7 @@ class DataProtection:
     def _latency(self) -> float:
         if self.spec.replication == "async" or self.degraded_since is not None:
             return 0.0
-        return self.spec.rtt
+        return self.rtt_now
 
     # -- the failover life cycle ---------------------------------------------------
     def primary_crashed(self, destroyed: bool = False) -> None:

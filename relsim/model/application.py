@@ -1,7 +1,8 @@
 """Cross-reference checks of the application-semantics sections.
 
 ``sessions`` (:mod:`relsim.model.sessions`), ``operations``
-(:mod:`relsim.model.consistency`) and the other sections of
+(:mod:`relsim.model.consistency`), ``latency`` (:mod:`relsim.model.placement`)
+and the other sections of
 docs/application.md refer to services by name; like
 :mod:`relsim.model.checks` these checks run on the raw dict and return
 ``(path, message)`` pairs, so the loader reports every problem at once
@@ -13,7 +14,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from relsim.model.checks import domain_tree
 from relsim.model.consistency import check_operations
+from relsim.model.placement import check_latency
 from relsim.model.sessions import check_sessions
 
 __all__ = ["check_application"]
@@ -32,4 +35,7 @@ def check_application(raw: dict[str, Any]) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     found.extend(check_sessions(raw, suggest))
     found.extend(check_operations(raw, suggest))
+    if isinstance(raw.get("latency"), dict):
+        domains = [str(name) for name, _, _ in domain_tree(raw.get("domains"))]
+        found.extend(check_latency(raw, domains, suggest))
     return found

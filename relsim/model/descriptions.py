@@ -58,6 +58,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "load_balancers": "Load balancers in front of active-active services: name -> load balancer. "
                           "Each is an element that can fail.",
         "dns": "The DNS provider and the names clients resolve.",
+        "deployments": "Releases and configuration changes to services: cadence, strategy, bad versions, "
+                       "gates, rollback, feature flags (docs/changes.md): name -> deployment.",
         "behaviours": "Mechanisms written in Python and registered under a kind name (a cron restart, "
                       "an autoscaler, a queue): name -> behaviour (docs/extending.md).",
         "schedule": "Timed maintenance, chaos experiments and failover drills: name -> entry "
@@ -66,6 +68,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                     "(store: local, replicated or shared; docs/application.md §1).",
         "operations": "Shares of the workload's requests that read or write a replicated service at a "
                       "consistency level (one, quorum, all, leader, bounded-staleness; docs/application.md §2).",
+        "latency": "Round trips between domains, from which replication rtt, quorum latency and clients' "
+                   "round trips are derived (docs/application.md §3).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -153,6 +157,66 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "real failure and its decayed success is restored.",
         "lasts": "How long the primary stays out (default 30m).",
         "window": "Weekly windows ('Tue-Thu 10:00-16:00') a drill may start in (default: any time).",
+    },
+    "Deployment": {
+        **_SCHEDULED,
+        "every": "Release cadence: every this long (1d), or a distribution of the time between releases "
+                 "(exp(mean=1d)); the first one period in or at start.",
+        "services": "The service, or the group of services, the changes go to (their replicas are the "
+                    "instances).",
+        "change": "release (a new version, rolled out by strategy) or config (a configuration change: "
+                  "everywhere at once, cause kind config, found by drift checks too).",
+        "strategy": "all-at-once, rolling (batch, pause), canary (share or steps, bake) or blue-green "
+                    "(switch, keep).",
+        "window": "Change windows ('Mon-Fri 10:00-16:00'): a change due outside them waits for the next "
+                  "to open (default: any time).",
+        "batch": "Rolling: instances updated per batch (default 1).",
+        "pause": "Rolling: time from one batch to the next (a gate runs after it).",
+        "share": "Canary: the share of traffic on the canary (one step).",
+        "steps": "Canary: growing shares of traffic, each baked for bake, then 100% (default [5%]).",
+        "bake": "Canary: how long each step serves before promotion (default 30m).",
+        "switch": "Blue-green: time for traffic to move to the new environment, and back on a rollback "
+                  "(default 0s).",
+        "keep": "Blue-green: how long the old environment is kept; a rollback after that is a full "
+                "rollback (default: until the next release).",
+        "bad": "Probability that a change is bad (default 0).",
+        "review": "Peer review lowering the bad probability.",
+        "effect": "What a bad version does (default: fails 100% of the requests on updated instances).",
+        "gate": "Synthetic checks before each promotion that may catch a bad release.",
+        "rollback": "How a bad change is rolled back: its time, the automated trigger, the manual rollback.",
+        "flag": "Feature flags: a share of releases ships behind a flag, killed instead of rolled back.",
+        "drift": "Config changes: interval of the drift checks that find a bad configuration (at a uniform "
+                 "phase).",
+    },
+    "Effect": {
+        "fails": "Share of the requests reaching updated instances that a bad version fails (default 100%).",
+        "crashes": "Instead: each updated instance crashes this long after its update and stays down "
+                   "until the rollback.",
+    },
+    "Rollback": {
+        "takes": "Time a rollback takes, from its start to the old version serving everywhere (default 5m).",
+        "manual": "Time from a bad change's first exposure until someone starts a rollback by hand, if "
+                  "nothing else did (default 4h).",
+        "trigger": "Automated rollback on the error rate over a window.",
+    },
+    "Trigger": {
+        "threshold": "Start a rollback when the share of requests the change fails, averaged over window, "
+                     "reaches this (default 1%).",
+        "window": "The averaging window of the error rate (default 5m).",
+        "delay": "Evaluation delay: from the threshold being reached to the rollback starting (default 0s).",
+    },
+    "Gate": {
+        "catches": "Probability that the gate's synthetic checks catch a bad release.",
+        "takes": "How long the checks take before each promotion (default 0s).",
+    },
+    "Flag": {
+        "share": "Share of releases that ship behind a feature flag.",
+        "exposure": "Share of requests the flag exposes to the new code once it is turned on (default 100%).",
+        "kill": "Time to turn the flag off once the release is found bad (default 1m).",
+    },
+    "Review": {
+        "factor": "A reviewed change is bad with factor x bad.",
+        "share": "Share of changes that are reviewed (default 100%).",
     },
     "Failover": {
         "time": "Promotion time: from the decision to the standby serving (default fixed(0)).",
@@ -278,6 +342,17 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "staleness": "With consistency: bounded-staleness, the largest lag a replica answering a read may have.",
         "description": "Free text.",
     },
+    "Latency": {
+        "within": "Round trip between two elements in the same domain (default 0).",
+        "default": "Round trip between domains that no pair covers (default 0).",
+        "pairs": "Round trips between domains: a list of {between: [domain, domain], rtt: duration}; the most "
+                 "specific pair enclosing both places applies.",
+        "description": "Free text.",
+    },
+    "LatencyPair": {
+        "between": "The two domains (anything inside either).",
+        "rtt": "The round trip between them (e.g. 2ms, 80ms).",
+    },
     "Sessions": {
         "rate": "Sessions started per second (a login, a new cart); shaped by the workload's daily profile.",
         "length": "How long a session lasts: a distribution with a mean > 0 (e.g. exp(mean=20m)).",
@@ -377,3 +452,60 @@ def _incidents() -> None:
 
 
 _incidents()
+
+# Maintenance, logistics, cost and objectives per service (relsim/model/logistics.py,
+# relsim/model/maintenance.py, relsim/model/service_objectives.py, docs/maintenance-and-cost.md).
+DESCRIPTIONS["ModelSpec"].update({
+    "spares": "Spare pools: the permanent repairs of the components in each pool's 'for' take a spare; "
+              "a repair waits when the pool is empty.",
+    "costs": "Unit costs: per component, crew and spare per year; per repair, failover, minute of "
+             "downtime, failed request, write lost and maintenance task (cost_per_year).",
+})
+DESCRIPTIONS["Domain"]["travel"] = ("Crew travel (logistic) delay to reach an element inside this domain; "
+                                    "the crew is busy meanwhile (the innermost domain with travel applies).")
+DESCRIPTIONS["Component"].update({
+    "maintenance": "Preventive maintenance: out of service for lasts and (renews) as good as new, by age "
+                   "since the last renewal (every) or by the calendar (at, cron, basis: calendar).",
+    "inspection": "Inspections (proof tests) that find its silent permanent faults with probability finds; "
+                  "a healthy component is out of service for lasts.",
+})
+DESCRIPTIONS["Service"].update({
+    "objectives": "This service's own objectives (availability, rto, rpo), judged in every run.",
+    "tier": "Criticality tier, 1 (most critical) to 9: the report groups the verdicts by tier.",
+})
+DESCRIPTIONS["SparePool"] = {
+    "for": "The components or groups whose permanent repairs take a spare from this pool.",
+    "stock": "Spares on the shelf at the start (the base stock).",
+    "restock": "Time for an ordered replacement to arrive; one is ordered for each spare taken.",
+    "description": "Free text.",
+}
+DESCRIPTIONS["Costs"] = {
+    "currency": "The currency's name, for reading the costs (e.g. EUR).",
+    "components": "Per year, per member: a component or group name mapped to its yearly cost.",
+    "crew": "Per repair crew per year (needs repair_crews).",
+    "spare": "Per spare held in stock per year (the pools' stock).",
+    "repair": "Per repair started.",
+    "failover": "Per successful promotion.",
+    "downtime_minute": "Per minute of outage of the entry service.",
+    "failed_request": "Per failed request (with a workload).",
+    "write_lost": "Per acknowledged write lost.",
+    "maintenance": "Per preventive maintenance task or inspection carried out.",
+}
+DESCRIPTIONS["Maintenance"] = {
+    **_SCHEDULED,
+    "every": "Age-based: maintain when this long has passed since the last renewal (repair or maintenance); "
+             "with basis: calendar or a distribution, the time between maintenance by the calendar.",
+    "lasts": "Time out of service (a distribution or a duration).",
+    "renews": "Whether the maintenance makes the component as good as new (every failure clock restarts).",
+    "basis": "age (since the last renewal; the default for a fixed every) or calendar (the schedule's times).",
+}
+DESCRIPTIONS["Inspection"] = {
+    **_SCHEDULED,
+    "lasts": "Time a healthy component is out of service for the test.",
+    "finds": "Probability that an inspection finds a latent (silent) fault present.",
+}
+DESCRIPTIONS["ServiceObjectives"] = {
+    "availability": "Target availability of this service (time with s = 1).",
+    "rto": "Longest acceptable outage of this service.",
+    "rpo": "Most data (seconds of writes) a failover or restore of this service may lose.",
+}
