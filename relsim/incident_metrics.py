@@ -4,7 +4,7 @@ From a replication's pages and incidents (:mod:`relsim.engine.response`):
 counts per year (``pages_per_year``, ``false_pages_per_year``,
 ``unalerted_incidents_per_year``, ``incidents_sev1_per_year``...) and the
 totals behind the ratio metrics (``alert_precision``, ``alert_recall``,
-``alert_mttd``, ``mtta``, ``mttr``, ``mttr_sev1``...), which
+``alert_mttd``, ``mtta``, ``mttr``, and each per severity: ``mttr_sev1``...), which
 :func:`relsim.metrics.summarise` turns into ratios of totals over all
 replications (:data:`RATIOS`: numerator and denominator columns of
 ``Results.runs``). Also the DataFrames of ``Results.incidents()`` and
@@ -31,6 +31,8 @@ RATIOS: dict[str, tuple[str, str]] = {
     "mtta": ("ack_time_s", "incidents_acked"),
     "mttr": ("resolve_time_s", "incidents"),
     **{f"mttr_{sev}": (f"resolve_time_s_{sev}", f"incidents_{sev}") for sev in SEVERITIES},
+    **{f"alert_mttd_{sev}": (f"detect_time_s_{sev}", f"incidents_alerted_{sev}") for sev in SEVERITIES},
+    **{f"mtta_{sev}": (f"ack_time_s_{sev}", f"incidents_acked_{sev}") for sev in SEVERITIES},
 }
 
 #: Keys of a replication's record that carry its incidents and pages (not metrics).
@@ -63,6 +65,12 @@ def incident_metrics(res: Any) -> dict[str, float]:
         row[f"incidents_{sev}_per_year"] = len(mine) * per_year
         row[f"incidents_{sev}"] = float(len(mine))
         row[f"resolve_time_s_{sev}"] = float(sum(x.duration_s for x in mine))
+        seen = [x for x in mine if x.alerted]
+        answered = [x for x in mine if not math.isnan(x.ack_s)]
+        row[f"incidents_alerted_{sev}"] = float(len(seen))
+        row[f"detect_time_s_{sev}"] = float(sum(x.detect_s for x in seen))
+        row[f"incidents_acked_{sev}"] = float(len(answered))
+        row[f"ack_time_s_{sev}"] = float(sum(x.ack_s for x in answered))
     return row
 
 

@@ -451,6 +451,12 @@ _TABLE = (
     _m("mttr_sev1", "seconds", _RATIO, "mean time to resolve the sev1 incidents", "incidents"),
     _m("mttr_sev2", "seconds", _RATIO, "mean time to resolve the sev2 incidents", "incidents"),
     _m("mttr_sev3", "seconds", _RATIO, "mean time to resolve the sev3 incidents", "incidents"),
+    _m("alert_mttd_sev1", "seconds", _RATIO, "alert_mttd of the sev1 incidents", "alerts"),
+    _m("alert_mttd_sev2", "seconds", _RATIO, "alert_mttd of the sev2 incidents", "alerts"),
+    _m("alert_mttd_sev3", "seconds", _RATIO, "alert_mttd of the sev3 incidents", "alerts"),
+    _m("mtta_sev1", "seconds", _RATIO, "mtta of the sev1 incidents", "teams"),
+    _m("mtta_sev2", "seconds", _RATIO, "mtta of the sev2 incidents", "teams"),
+    _m("mtta_sev3", "seconds", _RATIO, "mtta of the sev3 incidents", "teams"),
 )
 
 #: Every metric, in reporting order.
