@@ -205,7 +205,7 @@ def test_crashing_instances_go_down_and_come_back_with_the_rollback():
 
 def test_change_windows_hold_releases_until_they_open():
     # daily at 02:00 (cron); changes only Mon-Fri 10:00-16:00: each waits to 10:00, weekends are merged
-    res = simulate(_model({"cron": "0 2 * * *", "windows": "Mon-Fri 10:00-16:00"}, horizon="14d"), 1, 0,
+    res = simulate(_model({"cron": "0 2 * * *", "window": "Mon-Fri 10:00-16:00"}, horizon="14d"), 1, 0,
                    trace=True)
     starts = [e["t"] for e in _events(res, "release")]
     assert starts and all((t % 86400) == 36000 and (t // 86400) % 7 < 5 for t in starts)

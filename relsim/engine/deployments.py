@@ -3,7 +3,7 @@
 Each entry of the model's ``deployments`` section (:mod:`relsim.model.deployments`)
 is one :class:`DeploymentStream`: a SimPy process that starts a change at
 each occurrence of its cadence (:func:`relsim.engine.schedule.occurrences`),
-waits for a change window if the model gives ``windows``, and rolls the
+waits for a change window if the model gives ``window``, and rolls the
 change out with its strategy. A change due while the previous one is still
 under way (rolling out, or bad and not yet rolled back) is merged into the
 next: it is skipped.
@@ -225,10 +225,10 @@ class DeploymentStream:
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
-            if not spec.windows.always and not spec.windows.is_open(env.now, sim.model.calendar):
-                sim.log("release_waits", deployment=self.name, until=spec.windows.next_open(env.now,
+            if not spec.window.always and not spec.window.is_open(env.now, sim.model.calendar):
+                sim.log("release_waits", deployment=self.name, until=spec.window.next_open(env.now,
                                                                                             sim.model.calendar))
-                yield wait_for_window(sim, spec.windows)
+                yield wait_for_window(sim, spec.window)
             yield from self._change()
 
     # -- one change ----------------------------------------------------------

@@ -5,7 +5,7 @@ services (``services``):
 
 - *when*: the release cadence, a :class:`~relsim.model.timing.When`
   (``every``, ``at`` or ``cron``, with ``start``/``until``/``count``),
-  restricted to the change ``windows`` (a release due outside them waits
+  restricted to the change ``window`` (a release due outside them waits
   for the next one to open);
 - *how*: the ``strategy`` — ``all-at-once``, ``rolling`` (``batch``
   instances at a time, ``pause`` between batches), ``canary`` (traffic
@@ -102,7 +102,7 @@ class Deployment(When):
     services: Annotated[Names, Field(min_length=1)]
     change: Literal["release", "config"] = "release"
     strategy: Literal["all-at-once", "rolling", "canary", "blue-green"] = "all-at-once"
-    windows: WindowsField
+    window: WindowsField
     batch: Count = 1
     pause: Duration = 0.0
     share: Fraction | None = None
