@@ -302,3 +302,39 @@ def test_every_response_step_is_a_json_line_of_relsim_trace(tmp_path: Any, capsy
                  "access_granted", "mitigation_started", "incident_open", "incident_closed"):
         assert step in names, step
     assert all(x["team"] == "ops" for x in lines if x["event"] in ("page", "ack", "engaged", "diagnosed"))
+
+
+def test_a_page_on_an_internal_failure_the_redundancy_hid_is_real_not_false():
+    # 'inner' fails at 100 h behind a redundant front (active-active, needs 1 of 2): the rule on
+    # 'inner' pages after 1m while the entry stays up: kind 'real', not an incident nor a false page.
+    model = relsim.load({
+        "name": "internal", "horizon": "150h",
+        "components": {"a": {"failures": [perm("fixed(100h)", "fixed(30m)")]}, "b": {"failures": []},
+                       "c": {"failures": []}},
+        "services": {"inner": {"replicas": ["a"]}, "other": {"replicas": ["c"]},
+                     "front": {"replicas": ["inner", "other"], "mode": "active-active", "needs": 1}},
+        "entry": "front",
+        "alerts": {"inner-down": {"above": "50%", "service": "inner", "for": "1m"}}})
+    res = simulate(model, 1, 0)
+    assert res.incidents == []
+    (page,) = res.pages
+    assert page.kind == "real" and page.t_s == pytest.approx(100 * H + M)
+    summary = relsim.run(model, runs=2, seed=1).summary()
+    assert summary.loc["false_pages_per_year", "mean"] == 0.0
+    assert summary.loc["alert_precision", "mean"] == 1.0
+
+
+def test_per_severity_means_split_the_overall_ones():
+    sev = {"sev1": {"longer_than": "45m"}, "sev2": {"longer_than": "20m"}}
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "20m"}, diagnose="0s", access="standing")
+    model = build(perm("exponential(mean=50h)", "fixed(10m)"), horizon="1y",
+                  alerts={"down": {"above": "50%", "for": "1m"}}, teams={"ops": team}, severity=sev)
+    res = relsim.run(model, runs=4, seed=2)
+    s, inc = res.summary(), res.incidents()
+    # business-hours incidents last 1 + 2 + 10 = 13 min (sev3), after hours 1 + 20 + 10 = 31 min (sev2)
+    assert set(inc["severity"]) == {"sev2", "sev3"}
+    assert s.loc["mttr_sev3", "mean"] == pytest.approx(13 * M) and s.loc["mttr_sev2", "mean"] == pytest.approx(31 * M)
+    assert s.loc["mtta_sev3", "mean"] == pytest.approx(2 * M) and s.loc["mtta_sev2", "mean"] == pytest.approx(20 * M)
+    assert s.loc["alert_mttd_sev2", "mean"] == pytest.approx(M)
+    n = len(inc)
+    assert s.loc["mttr", "mean"] == pytest.approx(inc["duration_s"].sum() / n)

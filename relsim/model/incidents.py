@@ -17,7 +17,7 @@ as before.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -174,7 +174,7 @@ class Observability(_Frozen):
                                                                                    tracing=True))
     elements: dict[str, ObservabilityFlags] = Field(default_factory=dict)
     #: Diagnosis time is multiplied by each factor whose signal is missing.
-    slower_without: dict[Literal["logs", "metrics", "tracing"], float] = Field(
+    slower_without: dict[Literal["logs", "metrics", "tracing"], Annotated[float, Field(gt=0, le=1000)]] = Field(
         default_factory=lambda: {"logs": 2.0, "metrics": 2.0, "tracing": 1.5})
 
     def flags(self, element: str, group: str | None = None) -> dict[str, bool]:
