@@ -14,6 +14,10 @@ the per-replication metrics declared in :mod:`relsim.metric_registry`:
 ``stale_reads_per_year``, ``stale_read_share``, ``staleness_p50/p95/p99``
     reads that returned an old value, their share of reads served, and the
     percentiles of their staleness.
+``sagas_per_year``, ``saga_success``, ``sagas_compensated_per_year``, ``sagas_stuck_per_year``
+    sagas started, the share completed, and those undone or left
+    inconsistent; ``transactions_blocked_per_year`` and
+    ``transaction_block_mean`` for two-phase commits.
 ``read_latency_mean``, ``write_latency_mean``
     with a ``latency`` section: the served reads' and writes' mean latency
     from the placement.
@@ -51,5 +55,18 @@ def application_metrics(res: Any) -> dict[str, float]:
                 row[q] = app[q]
         for key, value in app.items():  # per operation: raw columns of Results.runs
             if key.startswith("operation:"):
+                row[key] = value
+    if "sagas_started" in app:
+        started = app["sagas_started"]
+        row["sagas_per_year"] = started * per_year
+        row["saga_success"] = app["sagas_completed"] / started if started > 0 else math.nan
+        row["sagas_compensated_per_year"] = app["sagas_compensated"] * per_year
+        row["sagas_stuck_per_year"] = app["sagas_stuck"] * per_year
+        if "transactions_blocked" in app:
+            blocked = app["transactions_blocked"]
+            row["transactions_blocked_per_year"] = blocked * per_year
+            row["transaction_block_mean"] = app["transaction_blocked_time"] / blocked if blocked > 0 else math.nan
+        for key, value in app.items():
+            if key.startswith("saga:"):
                 row[key] = value
     return row

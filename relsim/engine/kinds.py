@@ -38,6 +38,7 @@ from relsim.engine.loadbalancer import build_load_balancers
 from relsim.engine.network import build_links
 from relsim.engine.placement import build_latency
 from relsim.engine.response import build_incidents
+from relsim.engine.sagas import build_sagas
 from relsim.engine.scheduled import build_schedule
 from relsim.engine.services import ActiveActive, Quorum, ServiceNode, build_services
 from relsim.engine.sessions import build_sessions
@@ -66,6 +67,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("sessions", build_sessions),  # user sessions on the services' replicas (engine/sessions.py)
     ("latency", build_latency),  # round trips from placement (engine/placement.py)
     ("operations", build_operations),  # consistency levels of reads and writes (engine/consistency.py)
+    ("sagas", build_sagas),  # sagas and two-phase commits across services (engine/sagas.py)
     ("costs", build_upkeep),  # costs; preventive maintenance, inspections (engine/upkeep.py)
     ("deployments", build_deployments),  # releases and configuration changes (engine/deployments.py)
     ("behaviours", build_behaviours),  # user-defined: they may refer to anything above

@@ -70,6 +70,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                       "consistency level (one, quorum, all, leader, bounded-staleness; docs/application.md §2).",
         "latency": "Round trips between domains, from which replication rtt, quorum latency and clients' "
                    "round trips are derived (docs/application.md §3).",
+        "sagas": "Multi-step business transactions across services, with compensations (or as two-phase "
+                 "commits): completed, compensated, stuck, blocked (docs/application.md §4).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -352,6 +354,24 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "LatencyPair": {
         "between": "The two domains (anything inside either).",
         "rtt": "The round trip between them (e.g. 2ms, 80ms).",
+    },
+    "Saga": {
+        "rate": "Sagas started per second (shaped by the workload's daily profile, if any).",
+        "steps": "The steps in order, each a call to a service.",
+        "protocol": "saga (undo failed sagas by compensations) or 2pc (a two-phase commit: atomic, but "
+                    "prepared transactions block while a participant is down).",
+        "prepared": "With protocol: 2pc, how long a participant stays prepared before the commit.",
+        "description": "Free text.",
+    },
+    "SagaStep": {
+        "name": "A label for the step.",
+        "service": "The service the step runs on.",
+        "success": "The step's own success probability while its service serves (default 1).",
+        "compensation": "How the step is undone when a later step fails: {service, success}.",
+    },
+    "Compensation": {
+        "service": "The service running the compensation (default: the step's).",
+        "success": "Its success probability while that service serves (default 1).",
     },
     "Sessions": {
         "rate": "Sessions started per second (a login, a new cart); shaped by the workload's daily profile.",

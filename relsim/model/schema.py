@@ -39,6 +39,7 @@ from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
 from relsim.model.placement import Latency
+from relsim.model.sagas import Saga
 from relsim.model.schedule import ScheduleEntry
 from relsim.model.service_objectives import ServiceObjectives, Tier
 from relsim.model.sessions import Sessions
@@ -384,6 +385,7 @@ class ModelSpec(_Frozen):
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
     operations: dict[str, Operation] = Field(default_factory=dict)  # consistency levels (model/consistency.py)
     latency: Latency | None = None  # round trips between domains (relsim/model/placement.py)
+    sagas: dict[str, Saga] = Field(default_factory=dict)  # business transactions (relsim/model/sagas.py)
     #: Releases and configuration changes (relsim/model/deployments.py, docs/changes.md).
     deployments: dict[str, Deployment] = Field(default_factory=dict)
     #: Spare pools and costs (relsim/model/logistics.py, docs/maintenance-and-cost.md).
