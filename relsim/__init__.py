@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from relsim.attribution import attribution
     from relsim.behaviours import behaviour
     from relsim.compare import Comparison, compare
+    from relsim.cost import cost_per_nine, sweep_cost_per_nine
     from relsim.cutsets import cutsets
     from relsim.dists import Distribution, distribution, parse_dist
     from relsim.engine import RunResult, simulate
@@ -71,6 +72,7 @@ _LAZY: dict[str, str] = {
     "behaviour": "relsim.behaviours",
     "behaviours": "relsim.behaviours",
     "compare": "relsim.compare",
+    "cost_per_nine": "relsim.cost",
     "cutsets": "relsim.cutsets",
     "distribution": "relsim.dists",
     "dns_failover_loss": "relsim.traffic_formulas",
@@ -95,6 +97,7 @@ _LAZY: dict[str, str] = {
     "sensitivity": "relsim.sensitivity",
     "simulate": "relsim.engine",
     "sweep": "relsim.sweep",
+    "sweep_cost_per_nine": "relsim.cost",
     "trace": "relsim.trace",
 }
 
@@ -120,6 +123,7 @@ __all__ = [
     "behaviour",
     "behaviours",
     "compare",
+    "cost_per_nine",
     "cutsets",
     "distribution",
     "dns_failover_loss",
@@ -144,6 +148,7 @@ __all__ = [
     "sensitivity",
     "simulate",
     "sweep",
+    "sweep_cost_per_nine",
     "trace",
 ]
 

@@ -255,6 +255,10 @@ def assemble(model: Model, seed: int, horizon: float,
     """Build :class:`Results` from ``(i, metrics, outages)`` records."""
     objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
                   if v is not None and k != "slo_window"}
+    services = {name: {**(svc.objectives.model_dump() if svc.objectives is not None else {}), "tier": svc.tier}
+                for name, svc in model.spec.services.items() if svc.objectives is not None or svc.tier is not None}
+    if services:  # each service's own objectives and tier (docs/maintenance-and-cost.md §5)
+        objectives["services"] = services
     return Results.from_records(model.name, seed, horizon, done, objectives, version,
                                 metrics=applicable(model),
                                 assumptions={"outage_duration_s": outage_duration_assumption(model)})

@@ -15,6 +15,7 @@ from relsim.engine.response import PAGE_FIELDS
 from relsim.evidence import MIN_EVENTS
 from relsim.incident_metrics import RECORD_KEYS, incident_frames
 from relsim.metrics import summarise
+from relsim.service_verdicts import service_verdicts
 
 __all__ = ["Results"]
 
@@ -212,6 +213,9 @@ class Results:
                 "reason": reason,
                 "met": verdict == "met",
             }
+        services = self.objectives.get("services")
+        if services:  # services with their own objectives (relsim/service_verdicts.py)
+            out["services"] = service_verdicts(self.runs, services, self.horizon, _availability_verdict)
         return out
 
     def incidents(self) -> pd.DataFrame:

@@ -40,6 +40,11 @@ def upkeep_metrics(res: Any) -> dict[str, float]:
         row["inspections_per_year"] = t.get("inspections", 0.0) * per_year
     if "maintained" in t:
         row["preventive_per_year"] = t.get("preventive", 0.0) * per_year
+    for key, value in t.items():  # services with their own objectives (relsim/engine/service_watch.py)
+        if key.startswith("service:"):
+            row[key] = value
+            if key.endswith(":downtime"):
+                row[key[: -len("downtime")] + "availability"] = 1.0 - value / res.horizon
     if "cost_priced" in t:
         total = 0.0
         for cat in COST_CATEGORIES:

@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",
                     "relsim.traffic_formulas", "relsim.golden_signals", "relsim.trace", "relsim.incident_metrics", "relsim.incidents",
                     "relsim.importance", "relsim.cutsets", "relsim.structure", "relsim.upkeep_metrics",
-                    "relsim.cost",
+                    "relsim.cost", "relsim.service_verdicts",
                     "relsim.contrib")),
     ("presentation", ("relsim.report", "relsim.plot", "relsim.workshop")),
     ("api", ("relsim",)),  # the package facade: relsim/__init__.py only

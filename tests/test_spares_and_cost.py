@@ -203,3 +203,29 @@ def test_models_without_the_keys_draw_nothing_new():
     sim = Simulation(relsim.loads("name: x\ncomponents: {a: {}}\nservices: {s: {replicas: [a]}}\n"), 1, 0)
     assert type(sim.repairs) is RepairShop
     assert sim.result.upkeep is None
+
+
+def test_cost_per_added_nine_across_variants():
+    from relsim.cost import cost_per_nine, nines, sweep_cost_per_nine
+    from relsim.report.text import comparison_tables
+
+    more = relsim.load("models/cost-of-a-nine.yaml")  # 3 replicas, needs 2
+    base = more.with_overrides({"components.web.count": 2})
+    comp = relsim.compare([base, more], runs=20, seed=3)
+    row = cost_per_nine(comp).iloc[0]
+    a0 = comp.results[comp.baseline].runs
+    a1 = comp.results[comp.labels[1]].runs
+    dc = (a1["cost_per_year"] - a0["cost_per_year"]).mean()
+    dn = nines(a1["availability"].mean()) - nines(a0["availability"].mean())
+    assert row["cost_difference"] == pytest.approx(dc)
+    assert row["nines_added"] == pytest.approx(dn)
+    assert row["cost_per_nine"] == pytest.approx(dc / dn)
+    assert row["ci_low"] < row["cost_per_nine"] < row["ci_high"]
+    # a third replica costs 6000 a year and its repairs, but saves most of the downtime of a pair
+    assert row["nines_added"] > 1 and row["cost_difference"] < 0
+    assert "per added nine" in comparison_tables(comp)
+    table = relsim.sweep(base, {"components.web.count": [2, 3]}, runs=20, seed=3,
+                         metrics=["availability", "cost_per_year"])
+    per = sweep_cost_per_nine(table)
+    assert per["cost_per_nine"].iloc[1] == pytest.approx(row["cost_per_nine"])
+    assert nines(0.999) == pytest.approx(3)

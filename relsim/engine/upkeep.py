@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.maintenance import build_maintenance
+from relsim.engine.service_watch import build_service_watch
 from relsim.engine.spares import upkeep_tallies
 from relsim.units import YEAR
 
@@ -72,8 +73,12 @@ def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
 
 
 def build_upkeep(sim: Simulation) -> None:
-    """Preventive maintenance and inspections; costs (at the end of the replication) of a model with ``costs``."""
+    """Preventive maintenance and inspections, watches of services with their own objectives, and costs.
+
+    Costs are added at the end of the replication, in a model with ``costs``.
+    """
     build_maintenance(sim)
+    build_service_watch(sim)  # services with their own objectives (engine/service_watch.py)
     costs = sim.model.spec.costs
     if costs is not None:
         upkeep_tallies(sim)

@@ -111,6 +111,8 @@ def _objectives(results: Any) -> Table:
     rows = []
     s = results.summary()
     for name, v in results.objectives_met().items():
+        if name == "services":  # the services' own objectives: relsim run lists them (report/text.py)
+            continue
         word = verdict_of(v)
         if name == "availability":
             target = f"availability ≥ {100 * v['target']:g} % (downtime ≤ {format_duration((1 - v['target']) * 365 * 86400)}/yr)"
@@ -392,7 +394,8 @@ def _verdicts(comp: Any) -> list[str]:
     """One sentence per objective: who meets it and who does not, plus the significant differences."""
     out = []
     verdicts = {label: res.objectives_met() for label, res in comp.results.items()}
-    names = sorted({n for v in verdicts.values() for n in v}, key=["availability", "rto", "rpo"].index)
+    names = sorted({n for v in verdicts.values() for n in v if n != "services"},  # services: relsim run
+                   key=["availability", "rto", "rpo"].index)
     for name in names:
         groups: dict[str, list[str]] = {}
         for label, v in verdicts.items():

@@ -94,6 +94,9 @@ def objectives_lines(results: Any) -> list[str]:
     """One line per objective: the verdict (met, NOT met, not established) and why."""
     lines = []
     for name, v in results.objectives_met().items():
+        if name == "services":  # each service's own objectives, by tier
+            lines += service_objective_lines(v)
+            continue
         word = {"met": "met", "not met": "NOT met"}.get(v["verdict"], "not established")
         if name == "availability":
             of = " (request success)" if v.get("measure") == "request_success" else ""
@@ -104,6 +107,27 @@ def objectives_lines(results: Any) -> list[str]:
                       if v["incidents"] else "no incidents")
             reason = "" if v["verdict"] != "not established" else f"; {v['reason']}"
             lines.append(f"objective {name} <= {format_duration(v['target'])}: {word} ({detail}{reason})")
+    return lines
+
+
+def service_objective_lines(services: dict[str, Any]) -> list[str]:
+    """Verdicts of the services' own objectives, grouped by criticality tier (most critical first)."""
+    lines: list[str] = []
+    words = {"met": "met", "not met": "NOT met"}
+    for name, v in sorted(services.items(), key=lambda kv: (kv[1].get("tier") or 10, kv[0])):
+        tier = v.get("tier")
+        head = f"service {name}" + (f" (tier {tier})" if tier is not None else "")
+        for what in ("availability", "rto", "rpo"):
+            o = v.get(what)
+            if o is None:
+                continue
+            word = words.get(o["verdict"], "not established")
+            if what == "availability":
+                lines.append(f"{head}: availability >= {o['target']}: {word} ({o['reason']})")
+            else:
+                detail = (f"{o['met_fraction']:.1%} of {o['incidents']} within it, worst "
+                          f"{format_duration(o['worst'])}" if o["incidents"] else "nothing to judge")
+                lines.append(f"{head}: {what} <= {format_duration(o['target'])}: {word} ({detail})")
     return lines
 
 
