@@ -338,3 +338,14 @@ def test_per_severity_means_split_the_overall_ones():
     assert s.loc["alert_mttd_sev2", "mean"] == pytest.approx(M)
     n = len(inc)
     assert s.loc["mttr", "mean"] == pytest.approx(inc["duration_s"].sum() / n)
+
+
+def test_requests_failed_during_an_incident_with_a_workload():
+    # 10 requests/s, no retries: the outage at 10 h (30 min) fails 18,000 requests; the next,
+    # at 20.5 h (the clock runs while up), is cut by the horizon 15 min in: 9,000.
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(30m)"}, horizon="1245m",
+                  alerts={"down": {"above": "50%"}}, workload={"rate": "10/s"})
+    res = simulate(model, 1, 0)
+    assert [x.requests_failed for x in res.incidents] == pytest.approx([18000.0, 9000.0])
+    assert res.incidents[-1].censored
+    assert sum(x.requests_failed for x in res.incidents) == pytest.approx(res.requests["failed"])

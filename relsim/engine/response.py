@@ -79,7 +79,8 @@ class Incident(NamedTuple):
     team to the end of its diagnosis (waiting for a free person included),
     ``access_s`` to access granted, ``mitigate_s`` from then to the end.
     ``resolved_by`` is ``humans`` when the repair the team started ended it,
-    else ``automation``.
+    else ``automation``. ``requests_failed``: requests that failed while it
+    lasted (with a workload; NaN otherwise).
     """
 
     incident: int
@@ -103,6 +104,7 @@ class Incident(NamedTuple):
     resolved_by: str
     min_success: float
     writes_lost: int
+    requests_failed: float
 
 
 INCIDENT_FIELDS: tuple[str, ...] = Incident._fields
@@ -112,7 +114,7 @@ _NAN = math.nan
 
 class _Live:
     __slots__ = ("id", "start", "cause", "end", "page_t", "first_alert", "team", "ack_t", "escalated", "pages",
-                 "min_s", "below", "response", "writes_lost", "censored")
+                 "min_s", "below", "response", "writes_lost", "censored", "failed0", "requests_failed")
 
     def __init__(self, ident: int, start: float, cause: tuple[str, int, str], s: float, levels: list[float]):
         self.id = ident
@@ -130,6 +132,8 @@ class _Live:
         self.response: _Response | None = None
         self.writes_lost = 0
         self.censored = False
+        self.failed0 = _NAN
+        self.requests_failed = _NAN
 
 
 class _Response:
@@ -229,6 +233,7 @@ class Response:
     def _open(self, now: float, s: float) -> None:
         cause = self.sim.cause or ("unknown", -1, "unknown")
         live = _Live(len(self.incidents), now, cause, s, self.levels)
+        live.failed0 = self._failed()
         self.incidents.append(live)
         self.open = live
         pending = self.pending.get(cause[0])
@@ -242,6 +247,7 @@ class Response:
             live.writes_lost = int(outage.writes_lost)
         live.end = now
         live.censored = censored
+        live.requests_failed = self._failed() - live.failed0
         self.open = None
         if now == live.start and not censored:  # a dip of no length is no outage, nor an incident
             self.incidents.pop()
@@ -250,6 +256,11 @@ class Response:
                     page[2], page[3] = -1, "real"
             return
         self.sim.log("incident_closed", incident=live.id, duration=now - live.start)
+
+    def _failed(self) -> float:
+        """Requests failed so far (NaN without a workload); the path has integrated up to now when it publishes."""
+        traffic = self.sim.traffic
+        return _NAN if traffic is None else traffic.offered - traffic.tally[0]
 
     # -- pages -------------------------------------------------------------------
     def _fire(self, rule: Rule, t: float) -> None:
@@ -377,6 +388,8 @@ class Response:
         live = self.open
         if live is not None:
             self._path_changed(self.path, self.path.s, self.path.s)  # close the time below each level
+            if self.sim.traffic is not None:
+                self.sim.traffic._integrate(now)  # the requests of the last piece (finish() adds nothing more)
             self._close(live, now, censored=True)
         res = self.sim.result
         res.incidents = [self._record(x) for x in self.incidents]
@@ -399,7 +412,7 @@ class Response:
             _NAN if x.page_t is None or x.ack_t is None else x.ack_t - x.page_t,
             x.escalated, since(engaged, diag), since(diag, access),
             x.end - access if humans and access is not None else _NAN,
-            "humans" if humans else "automation", x.min_s, x.writes_lost)
+            "humans" if humans else "automation", x.min_s, x.writes_lost, x.requests_failed)
 
     def _severity(self, x: _Live, duration: float) -> str:
         for level in SEVERITIES[:-1]:

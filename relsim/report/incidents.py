@@ -111,6 +111,8 @@ def incident_view(doc: dict[str, Any], calendar: Any = None) -> dict[str, Any]:
                   ("Access", _d(r["access_s"])), ("Mitigate", _d(r["mitigate_s"]))]
         impact = [f"Lowest request success (or served share) during the incident: {r['min_success']:.4g}.",
                   f"Writes lost: {r['writes_lost']}."]
+        if not math.isnan(r["requests_failed"]):
+            impact.append(f"Requests failed while it lasted: {r['requests_failed']:.6g}.")
         timeline = [(_when(ev["t"], calendar), ev["event"], _details(ev)) for ev in item["timeline"]]
         incidents.append({"number": r["incident"] + 1, "title": f"{r['severity'].upper()}: {r['cause_element']} "
                                                                    f"{r['cause_kind']} failure",
