@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import relsim
+from relsim.attribution import downtime_by
 from relsim.engine import simulate
 from relsim.engine.deployments import ErrorWindow
 from relsim.errors import ModelError
@@ -312,3 +313,29 @@ def test_drift_check_finds_a_bad_config_after_half_an_interval_on_average():
 def test_bad_deployments_are_reported(deploy, message):
     with pytest.raises(ModelError, match=message):
         _model({"every": "1d", **deploy})
+
+
+def test_attribution_names_changes_as_causes():
+    model = _model({"every": "exp(mean=1d)", "bad": "50%",
+                    "rollback": {"takes": "5m", "trigger": {"threshold": "1%", "window": "5m"}}},
+                   extra={"components": {"web": {"count": 4, "failures": [
+                       {"kind": "transient", "every": "exp(mean=5d)", "lasts": "exp(mean=30m)"}]}},
+                       "services": {"api": {"replicas": "web", "needs": 4}}}, horizon="30d")
+    res = relsim.run(model, runs=10, seed=2)
+    by_kind = downtime_by(res, by="kind").set_index("cause")
+    assert {"deployment", "transient"} <= set(by_kind.index)
+    s = res.summary()
+    share = s.loc["change_downtime_share", "mean"]
+    assert share == pytest.approx(by_kind.loc["deployment", "share"])
+    assert s.loc["change_downtime_per_year", "mean"] == pytest.approx(by_kind.loc["deployment", "downtime_per_year"])
+    assert s.loc["change_downtime_share", "events"] == (res.outages["cause_kind"] == "deployment").sum()
+
+
+def test_a_discrete_workload_counts_the_requests_a_bad_release_fails():
+    # 10/s for 363 s of full failure: a Poisson count with mean 3630
+    model = _model({"at": "1h", "bad": "100%",
+                    "rollback": {"takes": "5m", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}},
+                   horizon="2h", extra={"workload": {"rate": f"{LAM}/s", "mode": "discrete"}})
+    res = simulate(model, 4, 0)
+    assert abs(res.changes["failed_requests"] - 3630) <= 4 * math.sqrt(3630)
+    assert res.changes["failed_requests"] == res.requests["failed"]

@@ -117,8 +117,10 @@ class ChangeLedger:
 
     def _requests(self) -> tuple[float, float]:
         traffic = self.sim.traffic
-        if traffic is None or traffic.discrete is not None:
+        if traffic is None:
             return (0.0, 0.0)
+        if traffic.discrete is not None:  # requests counted one by one (workload.mode: discrete)
+            return (float(traffic.discrete.offered), float(traffic.discrete.served))
         traffic._integrate(self.sim.env.now)  # close the piece here: the totals up to now
         return (traffic.offered, traffic.tally[0])
 
@@ -222,6 +224,7 @@ class DeploymentStream:
         for t in occurrences(sim, spec, f"deploy/{self.name}/every"):
             if t < env.now:
                 self.tally["merged"] += 1  # due while the previous change was under way
+                sim.log("release_merged", deployment=self.name, due=t)
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
