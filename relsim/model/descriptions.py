@@ -466,7 +466,8 @@ def _merge(extra: dict[str, dict[str, str]]) -> None:
 
 
 def _incidents() -> None:
-    from relsim.model.incidents import DESCRIPTIONS as INCIDENTS  # alerts, teams... (docs/incidents.md)
+    # alerts, teams, noise, observability, severity (docs/incidents.md)
+    from relsim.model.incidents import DESCRIPTIONS as INCIDENTS
 
     _merge(INCIDENTS)
 
