@@ -279,3 +279,46 @@ def test_bad_schedule_entries_are_reported_with_their_line(entry, message):
     with pytest.raises(ModelError, match=message) as info:
         loads(text, source="m.yaml")
     assert "m.yaml:5" in str(info.value)
+
+
+def test_short_periods_over_long_horizons_are_estimated_not_listed():
+    from relsim.model.estimate import events_per_replication
+
+    text = ("name: x\nhorizon: 100y\ncomponents: {a: {failures: []}}\n"
+            "services: {s: {mode: active-active, replicas: [a]}}\n"
+            "schedule:\n  e: {kind: fail, every: 1s, fail: a, for: 1s}\n"
+            "  c: {kind: fail, cron: '* * * * *', fail: a, for: 1s}\n")
+    model = loads(text)
+    # 3.15e9 occurrences of the first, 5.3e7 of the second: counted, not listed
+    assert 1e10 < events_per_replication(model) < 1e11
+
+
+def test_fixed_every_occurrences_are_those_of_the_spec():
+    from relsim.engine.schedule import occurrences
+    from relsim.engine.simulation import Simulation
+
+    model = loads(WEEKLY.format(horizon="5w").replace('cron: "0 2 * * SUN"', "every: 7d\n    start: 1h\n    count: 3"))
+    sim = Simulation(model, 1, 0)
+    when = model.spec.schedule["patch"]
+    assert list(occurrences(sim, when, "k")) == list(when.fixed_times(model.horizon)) == \
+        [HOUR, HOUR + WEEK, HOUR + 2 * WEEK]
+
+
+def test_chaos_on_a_domain_takes_down_what_it_contains():
+    text = """
+name: dom
+horizon: 10d
+domains:
+  zone: {kind: zone}
+components:
+  a: {in: zone, failures: []}
+services:
+  s: {mode: active-active, replicas: [a]}
+schedule:
+  zone-out: {kind: fail, at: [1d, 2d], fail: zone, for: fixed(1h)}
+"""
+    res = simulate(loads(text), seed=1, replication=0, trace=True)
+    assert [(o["start_s"], o["duration_s"], o["cause_element"], o["cause_kind"], o["planned"])
+            for o in _outages(res)] == [(DAY, HOUR, "zone", "chaos", True), (2 * DAY, HOUR, "zone", "chaos", True)]
+    assert res.failures == 0  # an experiment is not a failure
+    assert [e["event"] for e in res.trace if e["event"].startswith("chaos")] == ["chaos_start", "chaos_end"] * 2

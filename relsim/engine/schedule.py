@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from relsim.dists import Fixed
 from relsim.model.timing import When, Windows
 
 if TYPE_CHECKING:
@@ -31,12 +32,22 @@ __all__ = ["occurrences", "repeat", "wait_for_window"]
 
 def occurrences(sim: Simulation, when: When, key: str) -> Iterator[float]:
     """Model times of ``when`` in this replication, in increasing order, before the horizon."""
+    end = min(sim.horizon, when.until if when.until is not None else math.inf)
+    if isinstance(when.every, Fixed):
+        # one at a time: a short period over a long horizon would be billions of times in a list
+        period = float(when.every.value)
+        t = period if when.start is None else when.start
+        k = 0
+        while t < end and (when.count is None or k < when.count):
+            yield t
+            k += 1
+            t = (period if when.start is None else when.start) + k * period
+        return
     fixed = when.fixed_times(sim.horizon, sim.model.calendar)
     if fixed is not None:
         yield from fixed
         return
     draw = sim.streams.sampler(when.every, key)
-    end = min(sim.horizon, when.until if when.until is not None else math.inf)
     t = draw() if when.start is None else when.start
     n = 0
     while t < end and (when.count is None or n < when.count):

@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from relsim.dists import Distribution, Normal
+from relsim.model.schedule import scheduled_events
 
 __all__ = ["EVENTS_PER_TRANSITION", "events_per_replication"]
 
@@ -101,6 +102,7 @@ def _fine_grained(model: Any, horizon: float) -> float:
             period = getattr(probe, "period", None) or getattr(probe, "interval", None) or 0.0
             replicas = len(model.replicas_of(name))
             total += replicas * horizon / period if period > 0 else math.inf
+    total += scheduled_events(model, horizon)  # maintenance, chaos, drills (relsim/model/schedule.py)
     workload = model.spec.workload
     if workload is not None and workload.mode == "discrete":
         attempts = getattr(getattr(workload.clients, "retry", None), "attempts", 1) or 1

@@ -81,7 +81,7 @@ def model_warnings(model: Any) -> list[str]:
     entry = entry_warning(model)
     if entry is not None:
         warnings.append(entry)
-    if nothing_fails(model):
+    if nothing_fails(model) and not getattr(model.spec, "schedule", None):  # scheduled work takes things down
         warnings.append("nothing in this model can fail (no element has failures): "
                         "every availability figure will be exactly 1")
     return warnings

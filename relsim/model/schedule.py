@@ -27,6 +27,7 @@ docs/changes.md gives the semantics and the exact formulas.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, model_validator
@@ -34,9 +35,10 @@ from pydantic import Field, model_validator
 from relsim.dists import Fixed
 from relsim.model.checks import group_members
 from relsim.model.common import Count, Delay, Duration, Names
-from relsim.model.timing import When, WindowsField
+from relsim.model.timing import When, WindowsField, cron_times
 
-__all__ = ["ScheduledDrill", "ScheduledFail", "ScheduledMaintenance", "ScheduleEntry", "check_schedule"]
+__all__ = ["ScheduledDrill", "ScheduledFail", "ScheduledMaintenance", "ScheduleEntry", "check_schedule",
+           "scheduled_events"]
 
 Path = tuple[Any, ...]
 
@@ -91,6 +93,42 @@ class ScheduledDrill(_Timed):
 
 #: One entry of ``schedule:``, told apart by its ``kind``.
 ScheduleEntry = Annotated[Union[ScheduledFail, ScheduledMaintenance, ScheduledDrill], Field(discriminator="kind")]
+
+
+def scheduled_events(model: Any, horizon: float) -> float:
+    """About how many events the ``schedule`` of ``model`` takes over ``horizon`` (for the estimate).
+
+    Occurrences times the events each schedules: a handful per target taken
+    down and brought back (the hold, the return, what the services do).
+    """
+    total = 0.0
+    for spec in (getattr(model.spec, "schedule", None) or {}).values():
+        if spec.cron is not None:
+            # from a short stretch first: a cron every minute over a long horizon has millions of times
+            n = 0.0
+            for span in (86400.0, 31 * 86400.0, 366 * 86400.0, horizon):
+                span = min(span, horizon)
+                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
+                if found or span >= horizon:
+                    n = found * horizon / span
+                    break
+        elif spec.at is not None:
+            n = float(len(spec.fixed_times(horizon, model.calendar) or ()))
+        elif isinstance(spec.every, Fixed):  # not listed: a period of 1 s over years is billions of times
+            period = float(spec.every.value)
+            first = period if spec.start is None else spec.start
+            end = min(horizon, spec.until if spec.until is not None else math.inf)
+            n = max(0.0, math.ceil((end - first) / period)) if end > first else 0.0
+            if spec.count is not None:
+                n = min(n, float(spec.count))
+        else:
+            mean = float(spec.every.mean)
+            n = horizon / mean if mean > 0 else math.inf
+            if spec.count is not None:
+                n = min(n, float(spec.count))
+        targets = len(spec.targets) if isinstance(spec, ScheduledMaintenance) else 1
+        total += n * 6.0 * targets
+    return total
 
 
 def _close(name: str, known: list[str]) -> str:
