@@ -14,11 +14,13 @@ from relsim import examples
 
 ROOT = pathlib.Path(__file__).parent.parent
 MODELS = sorted(p.stem for p in (ROOT / "models").glob("*.yaml"))
+#: Groups of models one level down (the workshop's), named "<group>/<file>".
+GROUPED = sorted(f"{p.parent.name}/{p.stem}" for p in (ROOT / "models").glob("*/*.yaml"))
 
 
 def test_the_examples_are_the_repository_models():
-    assert examples.names() == MODELS
-    for name in MODELS:
+    assert examples.names() == MODELS + GROUPED
+    for name in MODELS + GROUPED:
         assert examples.path(name).read_bytes() == (ROOT / "models" / f"{name}.yaml").read_bytes()
 
 
@@ -37,7 +39,7 @@ def test_every_example_describes_itself():
 
 def test_copy_writes_every_example_and_never_overwrites_silently(tmp_path):
     written = examples.copy(tmp_path / "new")
-    assert [p.name for p in written] == [f"{n}.yaml" for n in MODELS]
+    assert [p.relative_to(tmp_path / "new").as_posix() for p in written] == [f"{n}.yaml" for n in MODELS + GROUPED]
     edited = tmp_path / "new" / "single-host.yaml"
     edited.write_text("mine")
     with pytest.raises(FileExistsError, match="single-host.yaml"):
@@ -52,7 +54,7 @@ def test_copy_writes_every_example_and_never_overwrites_silently(tmp_path):
 def test_every_example_loads():
     import relsim
 
-    for name in MODELS:
+    for name in MODELS + GROUPED:
         relsim.load(examples.path(name))
 
 
@@ -61,7 +63,7 @@ def test_a_built_wheel_carries_the_examples(tmp_path):
     # Build from a copy of the sources so the working tree gets no build/ directory.
     src = tmp_path / "src"
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("relsim", "models"):
+    for folder in ("relsim", "models"):  # models/ with its groups (models/workshop/)
         shutil.copytree(ROOT / folder, src / folder, ignore=skip)
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "CHANGELOG.md"):
         shutil.copy2(ROOT / name, src / name)
@@ -75,7 +77,7 @@ def test_a_built_wheel_carries_the_examples(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         files = set(zf.namelist())
         zf.extractall(tmp_path / "installed")
-    assert {f"relsim/examples/models/{n}.yaml" for n in MODELS} <= files
+    assert {f"relsim/examples/models/{n}.yaml" for n in MODELS + GROUPED} <= files
     assert any(f.endswith(".dist-info/licenses/LICENSE") for f in files)
     # Installed (unpacked) on its own, relsim.examples finds the packaged copies.
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import relsim.examples as e; "
@@ -84,4 +86,4 @@ def test_a_built_wheel_carries_the_examples(tmp_path):
                          capture_output=True, text=True, check=True, cwd=tmp_path)
     where, listed = run.stdout.splitlines()
     assert pathlib.Path(where) == tmp_path / "installed" / "relsim" / "examples" / "models"
-    assert listed.split() == MODELS
+    assert listed.split() == MODELS + GROUPED

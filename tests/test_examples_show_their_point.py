@@ -40,11 +40,13 @@ def _readme_overrides() -> list[tuple[str, str, list]]:
 
 
 def _notebook_overrides() -> list[tuple[str, str, list]]:
-    nb = json.loads((ROOT / "notebooks" / "01-getting-started.ipynb").read_text())
+    # notebook 02 (redundancy) loads an example by name and tightens its `needs`
+    nb = json.loads((ROOT / "notebooks" / "02-redundancy-and-replication.ipynb").read_text())
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    model = re.search(r'relsim\.load\("\.\./(models/[\w.-]+)"\)', code).group(1)
+    name = re.search(r'web = relsim\.load\(examples\.path\("([\w.-]+)"\)\)', code).group(1)
+    model = f"models/{name}.yaml"
     found = []
-    for overrides in re.findall(r"with_overrides\((\{.*?\})\)", code):
+    for overrides in re.findall(r"web\.with_overrides\((\{.*?\})\)", code):
         for path, value in json.loads(overrides).items():
             base = relsim.load(ROOT / model).spec
             current = base.services[path.split(".")[1]].needs if path.startswith("services.") else None

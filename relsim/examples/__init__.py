@@ -1,14 +1,18 @@
 """The example models that come with relsim.
 
-They are the repository's ``models/*.yaml``. A built wheel carries them as
-package data in ``relsim/examples/models/`` (setup.py copies them there at
-build time, so the repository keeps one copy); a source checkout or an
-editable install reads the repository's ``models/`` directly.
+They are the repository's ``models/*.yaml`` and, one level down, groups
+of models such as the workshop's ``models/workshop/*.yaml`` (named
+``"workshop/<file>"``). A built wheel carries them as package data in
+``relsim/examples/models/`` (setup.py copies them there at build time, so
+the repository keeps one copy); a source checkout or an editable install
+reads the repository's ``models/`` directly.
 
 >>> "web-three-zones" in names()
 True
 >>> path("web-three-zones").name
 'web-three-zones.yaml'
+>>> path("workshop/01-availability").parent.name
+'workshop'
 
 This module imports nothing heavy: ``relsim examples list`` needs no model
 machinery.
@@ -21,7 +25,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["copy", "describe", "directory", "names", "path"]
+__all__ = ["copy", "describe", "directory", "groups", "names", "path"]
 
 _SUFFIX = ".yaml"
 
@@ -53,15 +57,34 @@ def directory() -> Path:
     )
 
 
-def names() -> list[str]:
+def names(group: str | None = None) -> list[str]:
     """The example models' names (file names without ``.yaml``), sorted.
+
+    Parameters
+    ----------
+    group : str, optional
+        Only the models of this group (a subdirectory such as
+        ``"workshop"``); by default the top-level models, then every
+        group's.
 
     Returns
     -------
     list[str]
-        E.g. ``["aa-three-zones", ..., "web-three-zones", ...]``.
+        E.g. ``["aa-three-zones", ..., "web-three-zones", ...,
+        "workshop/01-availability", ...]``: a group's models are named
+        ``"<group>/<file>"``.
     """
-    return sorted(p.name[: -len(_SUFFIX)] for p in directory().glob(f"*{_SUFFIX}"))
+    root = directory()
+    top = sorted(p.name[: -len(_SUFFIX)] for p in root.glob(f"*{_SUFFIX}"))
+    nested = sorted(f"{p.parent.name}/{p.name[: -len(_SUFFIX)]}" for p in root.glob(f"*/*{_SUFFIX}"))
+    if group is None:
+        return top + nested
+    return [n for n in nested if n.split("/", 1)[0] == group.strip("/")]
+
+
+def groups() -> list[str]:
+    """The groups of example models (subdirectories such as ``"workshop"``), sorted."""
+    return sorted({n.split("/", 1)[0] for n in names() if "/" in n})
 
 
 def path(name: str) -> Path:
@@ -120,7 +143,10 @@ def describe(name: str) -> str:
         lines.append(text)
     summary = " ".join(lines)
     stem = path(name).stem
-    return summary[len(stem) + 2:] if summary.startswith(f"{stem}: ") else summary
+    for prefix in (f"{stem}: ", f"{name[: -len(_SUFFIX)] if name.endswith(_SUFFIX) else name}: "):
+        if summary.startswith(prefix):
+            return summary[len(prefix):]
+    return summary
 
 
 def copy(dest_dir: str | Path, which: list[str] | None = None, *, overwrite: bool = False) -> list[Path]:
@@ -131,7 +157,9 @@ def copy(dest_dir: str | Path, which: list[str] | None = None, *, overwrite: boo
     dest_dir : str or pathlib.Path
         Where the files go.
     which : list[str], optional
-        Names from :func:`names`; all examples by default.
+        Names from :func:`names`, or group names (``"workshop"``: all of its
+        models); all examples by default. A group's model is written to
+        ``dest_dir/<group>/<file>.yaml``.
     overwrite : bool, default False
         Replace files that already exist. Without it nothing is copied if
         any target exists, so a user's edited copy is never lost.
@@ -150,11 +178,14 @@ def copy(dest_dir: str | Path, which: list[str] | None = None, *, overwrite: boo
     NotADirectoryError
         If ``dest_dir`` exists and is not a directory.
     """
-    sources = [path(n) for n in (names() if which is None else which)]
+    chosen: list[str] = []
+    for n in names() if which is None else which:
+        chosen.extend(names(n) if n.strip("/") in groups() else [n])
+    sources = [path(n) for n in chosen]
     dest = Path(dest_dir)
     if dest.exists() and not dest.is_dir():
         raise NotADirectoryError(f"{dest} exists and is not a directory")
-    targets = [dest / src.name for src in sources]
+    targets = [dest / src.relative_to(directory()) for src in sources]
     clashes = [str(t) for t in targets if t.exists()]
     if clashes and not overwrite:
         raise FileExistsError(
@@ -162,5 +193,6 @@ def copy(dest_dir: str | Path, which: list[str] | None = None, *, overwrite: boo
         )
     dest.mkdir(parents=True, exist_ok=True)
     for src, target in zip(sources, targets):
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, target)
     return targets
