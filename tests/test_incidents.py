@@ -349,3 +349,18 @@ def test_requests_failed_during_an_incident_with_a_workload():
     assert [x.requests_failed for x in res.incidents] == pytest.approx([18000.0, 9000.0])
     assert res.incidents[-1].censored
     assert sum(x.requests_failed for x in res.incidents) == pytest.approx(res.requests["failed"])
+
+
+def test_standing_access_adds_human_errors_to_what_the_team_owns():
+    # standing access: no JIT wait, but a human error every 50 h of up-time of 'app', undone in 20m
+    # once acknowledged (5m) and diagnosed (10m): incidents of 35 min at 50 h and 100h35m.
+    team = dict(TEAM, access="standing", human_error={"every": "fixed(50h)", "repair": "20m"})
+    model = build(None, horizon="120h", alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = simulate(model, 1, 0)
+    assert [x.cause_kind for x in res.incidents] == ["human_error", "human_error"]
+    assert [x.start_s for x in res.incidents] == pytest.approx([50 * H, 100 * H + 35 * M])
+    assert [x.duration_s for x in res.incidents] == pytest.approx([35 * M, 35 * M])
+    assert res.failures_by_kind == {"human_error": 2}
+    # with just-in-time access the same team makes none (the key is ignored: one file sweeps access)
+    jit = build(None, horizon="120h", alerts={"down": {"above": "50%"}}, teams={"ops": dict(team, access="jit")})
+    assert simulate(jit, 1, 0).incidents == []

@@ -42,6 +42,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from relsim.engine.alerting import Rule, Signal, _at
+from relsim.engine.elements import Clock
+from relsim.model.common import PermanentFailure
 from relsim.model.incidents import SEVERITIES, default_severity
 from relsim.model.timing import MONDAY
 
@@ -191,6 +193,11 @@ class Response:
             for ref in spec.teams[name].owns:
                 for member in groups.get(ref, (ref,)):
                     self.owner[member] = team
+        for team in self.teams.values():
+            if team.spec.human_error is not None and team.spec.access == "standing":
+                for member, owner in self.owner.items():
+                    if owner is team:
+                        _add_human_error(sim, sim.nodes[member], team.spec.human_error)
         self.incidents: list[_Live] = []
         self.open: _Live | None = None
         self.last_t = 0.0
@@ -428,6 +435,24 @@ class Response:
                 if spent >= rule.hold and (spent > 0.0 or x.min_s < rule.success_below):
                     return level
         return SEVERITIES[-1]
+
+
+def _add_human_error(sim: Simulation, element: Element, spec: Any) -> None:
+    """A failure clock of kind ``human_error`` on its own stream ``ELEMENT/human-error``.
+
+    Standing access lets people change production directly; each owned
+    element fails permanently from a mistake after ``every`` of up-time, and
+    is repaired (undone) in ``repair`` once its team is on it. Like every
+    clock, it pauses while another failure holds the element down.
+    """
+    failure = PermanentFailure(kind="permanent", every=spec.every, repair=spec.repair)
+    clock = Clock(element, failure, len(element.clocks), sim)
+    clock.kind = "human_error"
+    clock.cause = (element.name, clock.index, "human_error")
+    clock.key = f"{element.name}/human-error"
+    clock.rng = sim.streams.generator(clock.key)
+    clock.every = sim.streams.sampler(failure.every, clock.key, clock.rng)
+    element.clocks.append(clock)
 
 
 def build_incidents(sim: Simulation) -> None:

@@ -37,6 +37,7 @@ from relsim.model.timing import WindowsField
 __all__ = [
     "SEVERITIES",
     "AckTimes",
+    "HumanError",
     "AlertRule",
     "Blips",
     "BurnWindow",
@@ -131,6 +132,13 @@ class AckTimes(_Frozen):
     after_hours: Delay
 
 
+class HumanError(_Frozen):
+    """Mistakes made with standing production access: a permanent failure of each owned element."""
+
+    every: PositiveDist
+    repair: Delay
+
+
 class Team(_Frozen):
     """An on-call team: who is paged, how fast they answer, what they own."""
 
@@ -153,6 +161,9 @@ class Team(_Frozen):
     jit: Delay = Fixed(0.0)
     #: Time until a failure nobody was paged for is picked up (a ticket, a dashboard, a customer).
     unpaged: Delay = Fixed(3600.0)
+    #: Human errors made with standing access, a failure mode of every owned element (kind
+    #: human_error); ignored with ``access: jit``, so one file can sweep ``access`` over both.
+    human_error: HumanError | None = None
 
     def model_post_init(self, _ctx: Any) -> None:
         if not self.hours:
@@ -328,6 +339,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "access": "jit: production access is requested after diagnosis; standing: no wait (default).",
         "jit": "Time to obtain just-in-time access (default 0).",
         "unpaged": "Time until a failure nobody was paged for is picked up (default 1h).",
+        "human_error": "Human errors made with standing access: {every, repair}, a permanent failure of "
+                       "each owned element (kind human_error); ignored with access: jit.",
+    },
+    "HumanError": {
+        "every": "Up-time of an owned element between human errors (a distribution).",
+        "repair": "Time to undo one (a duration or distribution), once the team is on it.",
     },
     "ObservabilityFlags": {
         "logs": "The element has logs (default: observability.default).",
