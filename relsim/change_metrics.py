@@ -18,6 +18,8 @@ This turns them into the per-replication metrics declared in
 ``requests_failed_by_changes_per_year``
     requests that failed while a bad change was live (exact integrals of the
     request path; requests another failure fails at the same time count too);
+``writes_corrupted_by_changes_per_year``
+    writes a bad version corrupted (``effect.corrupts``; expected count);
 ``change_downtime_per_year``
     downtime of the outages whose root cause is a change;
 ``change_downtime_share``
@@ -49,6 +51,8 @@ def change_metrics(res: Any) -> dict[str, float]:
         "bad_config_changes_per_year": c.get("config_bad", 0.0) * per_year,
         "bad_release_minutes_per_year": c.get("bad_time", 0.0) / 60.0 * per_year,
         "change_downtime_per_year": down * per_year,
+        "writes_corrupted_by_changes_per_year": (c.get("corrupted", 0.0) + c.get("config_corrupted", 0.0))
+        * per_year,
         "change_downtime_s": down,
         "change_outages": len(caused),
     }

@@ -138,6 +138,8 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
                        "a deployments entry with change: config"),
     "changes_workload": (lambda m: bool(getattr(m.spec, "deployments", None)) and _workload(m) is not None,
                          "a deployments section and a workload"),
+    "change_corruption": (lambda m: any(d.effect.corrupts > 0 for d in getattr(m.spec, "deployments", {}).values()),
+                          "a deployments entry with effect.corrupts"),
     "operations": (lambda m: bool(getattr(m.spec, "operations", None)), "an operations section"),
     "sagas": (lambda m: bool(getattr(m.spec, "sagas", None)), "a sagas section"),
     "two_phase": (lambda m: any(s.protocol == "2pc" for s in getattr(m.spec, "sagas", {}).values()),
@@ -428,6 +430,9 @@ _TABLE = (
     _m("requests_failed_by_changes_per_year", _PER_YEAR, _R,
        "requests that failed while a bad change was live (exact integral of the request path; a failure "
        "overlapping it adds its own)", "changes_workload", evidence="episodes"),
+    _m("writes_corrupted_by_changes_per_year", _PER_YEAR, _R,
+       "writes a bad version corrupted (effect.corrupts x data.writes while it served; expected count)",
+       "change_corruption", evidence="episodes"),
     _m("change_downtime_per_year", "seconds/year", _R,
        "downtime of the outages whose root cause is a change (cause kind deployment or config)", "deployments"),
     _m("slo_met", "fraction", _R,

@@ -339,3 +339,17 @@ def test_a_discrete_workload_counts_the_requests_a_bad_release_fails():
     res = simulate(model, 4, 0)
     assert abs(res.changes["failed_requests"] - 3630) <= 4 * math.sqrt(3630)
     assert res.changes["failed_requests"] == res.requests["failed"]
+
+
+def test_a_version_that_corrupts_writes_is_silent_and_counted_exactly():
+    # corrupts 10 % of 5 writes/s; nothing fails, nothing triggers: the manual rollback after 1 h,
+    # then 5 min: 0.1 · 5 · 3900 = 1950 writes
+    res = simulate(_model({"at": "1h", "bad": "100%", "effect": {"corrupts": "10%"},
+                           "rollback": {"takes": "5m", "manual": "1h",
+                                        "trigger": {"threshold": "1%", "window": "5m"}}},
+                          extra={"services": {"api": {"replicas": "web", "data": {"writes": "5/s"}}}}), 1, 0)
+    assert res.changes["corrupted"] == pytest.approx(1950.0)
+    assert res.outages == [] and res.requests["failed"] == 0.0
+    assert res.changes["bad_time"] == pytest.approx(3900.0)
+    with pytest.raises(ModelError, match="needs data"):
+        _model({"every": "1d", "effect": {"corrupts": "1%"}})

@@ -20,7 +20,9 @@ requests exactly between events, as every other loss (docs/traffic.md);
 no request is simulated. With ``effect.crashes`` each updated instance
 (a replica that is an element) instead crashes after a drawn delay and
 stays down until the rollback; health checks, failover and capacity react
-as to any failure.
+as to any failure. With ``effect.corrupts: c`` it also corrupts share c of
+the writes reaching updated instances (``c · data.writes · x(t)`` per second,
+integrated exactly): a silent effect the trigger does not see.
 
 **Detection.** A rollback starts (i) ``rollback.trigger``'s ``delay`` after
 the error rate it watches, averaged over the last ``window``, reaches
@@ -198,9 +200,21 @@ class DeploymentStream:
         self._crash = (streams.sampler(spec.effect.crashes, f"{key}/crashes")
                        if spec.effect.crashes is not None else None)
         self.p_bad = spec.bad_probability
+        # writes per second a bad version corrupts at x = 1, per service (effect.corrupts x data.writes)
+        c = spec.effect.corrupts
+        self._corrupts = ({svc.name: c * svc.spec.data.writes for svc in self.services if svc.spec.data is not None}
+                          if c else {})
+        self._corrupt_rate = 0.0
+        self._corrupt_since = 0.0
         self.count = 0
         self.tally = {"releases": 0.0, "bad": 0.0, "rollbacks": 0.0, "gate_catches": 0.0, "flag_kills": 0.0,
-                      "merged": 0.0}
+                      "merged": 0.0, "corrupted": 0.0}
+
+    def close(self) -> None:
+        """At the horizon: close the integral of corrupted writes."""
+        if self._corrupts:
+            self.tally["corrupted"] += self._corrupt_rate * (self.sim.env.now - self._corrupt_since)
+            self._corrupt_rate = 0.0
 
     def _attach(self, svc: Any) -> Node:
         """Insert the version's node as a dependency of ``svc`` (and of its load balancers)."""
@@ -327,7 +341,7 @@ class DeploymentStream:
         if self._crash is not None:
             self._update_instances(rel)
         else:
-            self._apply(rel, {name: x * self.spec.effect.fails for name, x in rel.x.items()})
+            self._apply(rel, dict(rel.x))
 
     def _go_live(self, rel: _Release) -> None:
         sim = self.sim
@@ -342,9 +356,17 @@ class DeploymentStream:
         if self.spec.drift is not None:
             sim.after(self._drift() * self.spec.drift, lambda _ev: self._abort(rel, "drift"))
 
-    def _apply(self, rel: _Release, errors: dict[str, float]) -> None:
-        """Each service now fails ``errors[service]`` of its requests because of this change."""
+    def _apply(self, rel: _Release, shares: dict[str, float]) -> None:
+        """The bad version now takes ``shares[service]`` of each service's traffic: it fails ``f`` of it
+        (and corrupts ``corrupts`` of the writes)."""
         sim = self.sim
+        f = self.spec.effect.fail_share
+        errors = {name: f * x for name, x in shares.items()}
+        if self._corrupts:
+            now = sim.env.now
+            self.tally["corrupted"] += self._corrupt_rate * (now - self._corrupt_since)
+            self._corrupt_rate = sum(self._corrupts[name] * x for name, x in shares.items())
+            self._corrupt_since = now
         sim.cause = self.cause
         try:
             for name, e in errors.items():
@@ -415,7 +437,7 @@ class DeploymentStream:
         assert spec.flag is not None and self._kill is not None
         sim.log("flag_on", deployment=self.name, n=rel.n, exposure=spec.flag.exposure)
         self._go_live(rel)
-        self._apply(rel, {svc.name: spec.flag.exposure * spec.effect.fails for svc in self.services})
+        self._apply(rel, {svc.name: spec.flag.exposure for svc in self.services})
         yield rel.abort
         kill = self._kill()
         sim.log("flag_kill", deployment=self.name, n=rel.n, takes=kill)
@@ -475,6 +497,8 @@ def build_deployments(sim: Simulation) -> None:
 
     def finish() -> None:
         ledger.finish()
+        for stream in streams:
+            stream.close()
         totals: dict[str, float] = {"bad_time": ledger.time, "failed_requests": ledger.failed}
         for stream in streams:
             prefix = "config_" if stream.spec.change == "config" else ""

@@ -46,16 +46,27 @@ Path = tuple[Any, ...]
 
 
 class Effect(_Frozen):
-    """What a bad version does: fail a share of requests on updated instances, or crash them."""
+    """What a bad version does: fail requests on updated instances or crash them, and corrupt writes."""
 
-    fails: Fraction = 1.0
+    fails: Fraction | None = None
     crashes: Delay | None = None
+    corrupts: Fraction = 0.0
 
     @model_validator(mode="after")
     def _one(self) -> Effect:
-        if self.crashes is not None and "fails" in self.model_fields_set:
+        if self.crashes is not None and self.fails is not None:
             raise ValueError("say what a bad version does with one of fails or crashes, not both")
+        if self.crashes is not None and self.corrupts > 0.0:
+            raise ValueError("corrupts applies to a version that serves (fails), not to one that crashes")
         return self
+
+    @property
+    def fail_share(self) -> float:
+        """The share of requests on updated instances that fail: ``fails``, else 100 % unless the
+        effect is only to crash or to corrupt."""
+        if self.fails is not None:
+            return self.fails
+        return 0.0 if (self.crashes is not None or self.corrupts > 0.0) else 1.0
 
 
 class Trigger(_Frozen):
@@ -194,4 +205,11 @@ def check_deployments(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str
                     found.append((("deployments", name, key), f"{key} applies to change: release, not config"))
         elif "drift" in entry:
             found.append((("deployments", name, "drift"), "drift applies to change: config, not release"))
+        effect = entry.get("effect")
+        if isinstance(effect, dict) and effect.get("corrupts") not in (None, 0, "0%"):
+            for svc in [names] if isinstance(names, str) else names if isinstance(names, list) else []:
+                body_svc = services.get(str(svc))
+                if isinstance(body_svc, dict) and not isinstance(body_svc.get("data"), dict):
+                    found.append((("deployments", name, "effect", "corrupts"),
+                                  f"corrupts counts corrupted writes: service '{svc}' needs data (with writes)"))
     return found

@@ -191,9 +191,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                  "phase).",
     },
     "Effect": {
-        "fails": "Share of the requests reaching updated instances that a bad version fails (default 100%).",
+        "fails": "Share of the requests reaching updated instances that a bad version fails (default 100%, "
+                 "0 when only crashes or corrupts is given).",
         "crashes": "Instead: each updated instance crashes this long after its update and stays down "
                    "until the rollback.",
+        "corrupts": "Share of the writes reaching updated instances that a bad version corrupts, silently "
+                    "(the service needs data; default 0).",
     },
     "Rollback": {
         "takes": "Time a rollback takes, from its start to the old version serving everywhere (default 5m).",
