@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.linalg import expm
 
 import relsim
 from relsim.engine import OUTAGE_FIELDS, simulate
@@ -322,3 +323,47 @@ schedule:
             for o in _outages(res)] == [(DAY, HOUR, "zone", "chaos", True), (2 * DAY, HOUR, "zone", "chaos", True)]
     assert res.failures == 0  # an experiment is not a failure
     assert [e["event"] for e in res.trace if e["event"].startswith("chaos")] == ["chaos_start", "chaos_end"] * 2
+
+
+def test_reliability_growth_stretches_each_next_up_time_exactly():
+    text = """
+name: growth
+horizon: 200d
+components:
+  a: {failures: [{kind: transient, every: fixed(10d), lasts: fixed(1h), growth: 0.5}]}
+services:
+  s: {mode: active-active, replicas: [a]}
+"""
+    outs = _outages(simulate(loads(text), seed=1, replication=0))
+    # up-times 10 d, 20 d, 40 d, 80 d (each fix halves the rate), an hour down between them
+    starts, t = [], 0.0
+    for k in range(4):
+        t += 10 * DAY * 2 ** k
+        starts.append(t)
+        t += HOUR
+    assert [o["start_s"] for o in outs] == starts
+
+
+def test_reliability_growth_expected_failures_match_the_pure_birth_process():
+    """Exponential up-times with rate λ·g^k after k fixes: the failure count is a pure birth process
+    (repairs of 1 s are negligible within the bound: their total is under a minute)."""
+    text = """
+name: growth
+horizon: 1y
+components:
+  a: {failures: [{kind: permanent, every: exp(mean=30d), repair: fixed(1s), growth: 0.7}]}
+services:
+  s: {mode: active-active, replicas: [a]}
+"""
+    model = loads(text)
+    lam, g, H = 1 / (30 * DAY), 0.7, float(model.horizon)
+    # the pure birth chain N(t), truncated where further failures within H are negligible
+    n = 40
+    Q = np.zeros((n, n))
+    for k in range(n - 1):
+        Q[k, k], Q[k, k + 1] = -lam * g ** k, lam * g ** k
+    p = expm(Q * H)[0]
+    expected = float(np.arange(n) @ p)
+    counts = np.array([simulate(model, seed=6, replication=r).failures for r in range(300)], dtype=float)
+    se = counts.std(ddof=1) / math.sqrt(len(counts))
+    assert abs(counts.mean() - expected) <= 4 * se, (counts.mean(), expected, se)

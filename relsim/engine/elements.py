@@ -41,7 +41,7 @@ class Clock:
 
     __slots__ = (
         "element", "spec", "index", "kind", "key", "sim", "rng", "every", "_lazy", "cause",
-        "pending", "due", "remaining", "episode_end",
+        "pending", "due", "remaining", "episode_end", "scale", "drawn",
     )
 
     def __init__(self, element: Element, spec: Any, index: int, sim: Simulation):
@@ -61,6 +61,18 @@ class Clock:
         self.due = 0.0
         self.remaining: float | None = None
         self.episode_end = 0.0
+        self.scale = 1.0  # reliability growth: up-times are stretched by this (spec.growth)
+        self.drawn = self.every
+
+    def grow(self, factor: float) -> None:
+        """A post-incident fix: this failure mode's rate is multiplied by ``factor`` from the next up-time on.
+
+        ``every`` draws are divided by the product of the factors so far
+        (a fixed factor per fix: docs/changes.md, "Reliability growth").
+        """
+        self.scale /= factor
+        drawn, scale = self.drawn, self.scale
+        self.every = lambda: drawn() * scale
 
     def draw(self, role: str) -> float:
         """A draw from the spec's ``role`` distribution (``repair``, ``lasts``...)."""
@@ -215,6 +227,9 @@ class Element(Node):
             self._spell(down=True)
         else:
             sim.count_failure(self, clock)
+            growth = getattr(spec, "growth", None)
+            if growth is not None:
+                clock.grow(growth)  # the fix after this incident applies to the next up-time
             if spec.destroys is not None:
                 sim.destroy(self.name, spec.destroys)
             self._set_up(False)

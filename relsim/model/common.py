@@ -229,6 +229,9 @@ class PermanentFailure(_Frozen):
     detect: Dist | None = None
     silent: bool = False
     destroys: Literal["data", "online"] | None = None
+    #: Reliability growth: after each failure of this mode a post-incident fix
+    #: multiplies its rate by this factor (its up-times by 1/growth; docs/changes.md).
+    growth: Annotated[float, BeforeValidator(_fraction), Field(gt=0.0)] | None = None
 
     @model_validator(mode="after")
     def _moves(self) -> PermanentFailure:
@@ -244,6 +247,9 @@ class TransientFailure(_Frozen):
     lasts: Dist
     silent: bool = False
     destroys: Literal["data", "online"] | None = None
+    #: Reliability growth: after each failure of this mode a post-incident fix
+    #: multiplies its rate by this factor (its up-times by 1/growth; docs/changes.md).
+    growth: Annotated[float, BeforeValidator(_fraction), Field(gt=0.0)] | None = None
 
     @model_validator(mode="after")
     def _moves(self) -> TransientFailure:

@@ -96,10 +96,14 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         **_FAILURE_COMMON,
         "repair": "Repair time once a crew has started (a distribution).",
         "detect": "Latency before the repair is requested: a latent fault (default: requested at once).",
+        "growth": "Reliability growth: after each failure of this mode a post-incident fix multiplies its "
+                  "rate by this factor (e.g. 0.8).",
     },
     "TransientFailure": {
         **_FAILURE_COMMON,
         "lasts": "How long the failure lasts before the element recovers by itself (a distribution).",
+        "growth": "Reliability growth: after each failure of this mode a post-incident fix multiplies its "
+                  "rate by this factor (e.g. 0.8).",
     },
     "IntermittentFailure": {
         **{k: v for k, v in _FAILURE_COMMON.items() if k != "destroys"},
