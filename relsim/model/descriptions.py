@@ -537,3 +537,15 @@ DESCRIPTIONS["ServiceObjectives"] = {
     "rto": "Longest acceptable outage of this service.",
     "rpo": "Most data (seconds of writes) a failover or restore of this service may lose.",
 }
+
+# Mission phases (relsim/model/phases.py, docs/maintenance-and-cost.md §6).
+DESCRIPTIONS["ModelSpec"]["phases"] = ("Mission phases, in order and repeating until the horizon: each with its "
+                                       "own failure-rate multipliers and service needs.")
+DESCRIPTIONS["Phase"] = {
+    "name": "The phase's name (shown in the trace and as the cause of an outage its needs start).",
+    "lasts": "How long the phase lasts; the list of phases repeats until the horizon.",
+    "failure_rate": "Multiplier of every element's failure rate during the phase (2: clocks run twice as fast).",
+    "failure_rates": "Multipliers for named components, groups, domains or links, instead of failure_rate.",
+    "needs": "Service name mapped to the replicas it needs during the phase (active-active and quorum).",
+    "description": "Free text.",
+}

@@ -24,6 +24,7 @@ from relsim.model.incidents import check_incidents
 from relsim.model.limits import MAX_FILE_BYTES
 from relsim.model.logistics import check_logistics
 from relsim.model.maintenance import check_maintenance
+from relsim.model.phases import check_phases
 from relsim.model.schedule import check_schedule
 from relsim.model.schema import FailureSpec, ModelSpec, Service
 from relsim.model.timing import Calendar
@@ -382,6 +383,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>", lines: dict[Path, int
     found.extend(check_deployments(raw, suggest))
     found.extend(check_logistics(raw))  # spares, costs (relsim/model/logistics.py)
     found.extend(check_maintenance(raw))  # maintenance, inspection (relsim/model/maintenance.py)
+    found.extend(check_phases(raw))  # mission phases (relsim/model/phases.py)
     found.extend(check_schedule(raw))  # timed maintenance, chaos, drills (relsim/model/schedule.py)
     if found:
         problems = [Problem(source, _line_of(path, raw, lines), _present(path, raw), msg) for path, msg in found]

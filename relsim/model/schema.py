@@ -38,6 +38,7 @@ from relsim.model.deployments import Deployment
 from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
+from relsim.model.phases import Phase
 from relsim.model.placement import Latency
 from relsim.model.sagas import Saga
 from relsim.model.schedule import ScheduleEntry
@@ -391,5 +392,7 @@ class ModelSpec(_Frozen):
     #: Spare pools and costs (relsim/model/logistics.py, docs/maintenance-and-cost.md).
     spares: dict[str, SparePool] = Field(default_factory=dict)
     costs: Costs | None = None
+    #: Mission phases: stress and needs per phase of the horizon (relsim/model/phases.py).
+    phases: tuple[Phase, ...] = ()
     #: Timed maintenance, chaos experiments and failover drills (relsim/model/schedule.py, docs/changes.md).
     schedule: dict[str, ScheduleEntry] = Field(default_factory=dict)
