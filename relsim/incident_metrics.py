@@ -30,6 +30,7 @@ RATIOS: dict[str, tuple[str, str]] = {
     "alert_mttd": ("detect_time_s", "incidents_alerted"),
     "mtta": ("ack_time_s", "incidents_acked"),
     "mttr": ("resolve_time_s", "incidents"),
+    "mttn": ("notify_time_s", "incidents_notified"),
     **{f"mttr_{sev}": (f"resolve_time_s_{sev}", f"incidents_{sev}") for sev in SEVERITIES},
     **{f"alert_mttd_{sev}": (f"detect_time_s_{sev}", f"incidents_alerted_{sev}") for sev in SEVERITIES},
     **{f"mtta_{sev}": (f"ack_time_s_{sev}", f"incidents_acked_{sev}") for sev in SEVERITIES},
@@ -59,6 +60,8 @@ def incident_metrics(res: Any) -> dict[str, float]:
         "detect_time_s": float(sum(x.detect_s for x in alerted)),
         "ack_time_s": float(sum(x.ack_s for x in acked)),
         "resolve_time_s": float(sum(x.duration_s for x in incidents)),
+        "incidents_notified": float(sum(1 for x in incidents if not math.isnan(x.notify_s))),
+        "notify_time_s": float(sum(x.notify_s for x in incidents if not math.isnan(x.notify_s))),
     }
     for sev in SEVERITIES:
         mine = [x for x in incidents if x.severity == sev]

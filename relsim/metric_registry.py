@@ -469,6 +469,8 @@ _TABLE = (
        "included), over the incidents acknowledged", "teams"),
     _m("mttr", "seconds", _RATIO, "mean time to resolve: mean incident duration (start to end), over all "
        "incidents", "incidents"),
+    _m("mttn", "seconds", _RATIO, "mean time from an incident's start to the status-page update for customers "
+       "(severity rules with notify), over the incidents notified while they lasted", "teams"),
     _m("mttr_sev1", "seconds", _RATIO, "mean time to resolve the sev1 incidents", "incidents"),
     _m("mttr_sev2", "seconds", _RATIO, "mean time to resolve the sev2 incidents", "incidents"),
     _m("mttr_sev3", "seconds", _RATIO, "mean time to resolve the sev3 incidents", "incidents"),

@@ -364,3 +364,22 @@ def test_standing_access_adds_human_errors_to_what_the_team_owns():
     # with just-in-time access the same team makes none (the key is ignored: one file sweeps access)
     jit = build(None, horizon="120h", alerts={"down": {"above": "50%"}}, teams={"ops": dict(team, access="jit")})
     assert simulate(jit, 1, 0).incidents == []
+
+
+def test_status_page_update_once_acknowledged_and_known_to_be_severe():
+    # 30 min outages; paged at once, acknowledged after 2m. sev1 (longer than 20m) notifies
+    # customers 5m after the ack but not before the incident is 20m old: at 20m. A sev2
+    # rule on request success below 50% (held 0) is known at once: notified at 2m + 5m.
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "2m"})
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(30m)"}, horizon="25h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": team},
+                  severity={"sev1": {"longer_than": "20m", "notify": "5m"}})
+    res = simulate(model, 1, 0)
+    assert [x.notify_s for x in res.incidents] == pytest.approx([20 * M, 20 * M])
+    assert relsim.run(model, runs=2, seed=1)["mttn"] == pytest.approx(20 * M)
+    model = build({"kind": "transient", "every": "fixed(10h)", "lasts": "fixed(30m)"}, horizon="25h",
+                  alerts={"down": {"above": "50%"}}, teams={"ops": team}, workload={"rate": "10/s"},
+                  severity={"sev1": {"longer_than": "2h"}, "sev2": {"success_below": "50%", "notify": "5m"}})
+    res = simulate(model, 1, 0)
+    assert [x.severity for x in res.incidents] == ["sev2", "sev2"]
+    assert [x.notify_s for x in res.incidents] == pytest.approx([7 * M, 7 * M])

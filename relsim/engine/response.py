@@ -82,7 +82,9 @@ class Incident(NamedTuple):
     ``access_s`` to access granted, ``mitigate_s`` from then to the end.
     ``resolved_by`` is ``humans`` when the repair the team started ended it,
     else ``automation``. ``requests_failed``: requests that failed while it
-    lasted (with a workload; NaN otherwise).
+    lasted (with a workload; NaN otherwise). ``notify_s``: start to the
+    status-page update (severity rules with ``notify``), NaN if none came
+    while it lasted.
     """
 
     incident: int
@@ -107,6 +109,7 @@ class Incident(NamedTuple):
     min_success: float
     writes_lost: int
     requests_failed: float
+    notify_s: float
 
 
 INCIDENT_FIELDS: tuple[str, ...] = Incident._fields
@@ -116,7 +119,8 @@ _NAN = math.nan
 
 class _Live:
     __slots__ = ("id", "start", "cause", "end", "page_t", "first_alert", "team", "ack_t", "escalated", "pages",
-                 "min_s", "below", "response", "writes_lost", "censored", "failed0", "requests_failed")
+                 "min_s", "below", "response", "writes_lost", "censored", "failed0", "requests_failed",
+                 "reached")
 
     def __init__(self, ident: int, start: float, cause: tuple[str, int, str], s: float, levels: list[float]):
         self.id = ident
@@ -136,6 +140,7 @@ class _Live:
         self.censored = False
         self.failed0 = _NAN
         self.requests_failed = _NAN
+        self.reached: dict[str, float] = {}  # severity -> when its success_below criterion was met
 
 
 class _Response:
@@ -229,6 +234,15 @@ class Response:
             for level in self.levels:
                 if old < level:
                     live.below[level] += dt
+            for sev, rule in self.severity.items():
+                level = rule.success_below
+                if level is None or sev in live.reached:
+                    continue
+                spent = live.below[level]
+                if old < level and spent >= rule.hold and spent > 0.0:
+                    live.reached[sev] = now - (spent - rule.hold)
+                elif new < level and rule.hold == 0.0:
+                    live.reached[sev] = now
             live.min_s = min(live.min_s, new)
         self.last_t = now
         below = self.down_below
@@ -241,6 +255,9 @@ class Response:
         cause = self.sim.cause or ("unknown", -1, "unknown")
         live = _Live(len(self.incidents), now, cause, s, self.levels)
         live.failed0 = self._failed()
+        for sev, rule in self.severity.items():
+            if rule.success_below is not None and rule.hold == 0.0 and s < rule.success_below:
+                live.reached[sev] = now
         self.incidents.append(live)
         self.open = live
         pending = self.pending.get(cause[0])
@@ -412,14 +429,35 @@ class Response:
         access = r.access_done if r is not None else None
         humans = access is not None and access <= x.end and not x.censored
         duration = x.end - x.start
+        severity = self._severity(x, duration)
         return Incident(
-            x.id, x.start, x.end, duration, x.cause[0], x.cause[2], self._severity(x, duration), x.censored,
+            x.id, x.start, x.end, duration, x.cause[0], x.cause[2], severity, x.censored,
             x.page_t is not None, x.pages, x.first_alert, x.team,
             _NAN if x.page_t is None else x.page_t - x.start,
             _NAN if x.page_t is None or x.ack_t is None else x.ack_t - x.page_t,
             x.escalated, since(engaged, diag), since(diag, access),
             x.end - access if humans and access is not None else _NAN,
-            "humans" if humans else "automation", x.min_s, x.writes_lost, x.requests_failed)
+            "humans" if humans else "automation", x.min_s, x.writes_lost, x.requests_failed,
+            self._notified(x, severity))
+
+    def _notified(self, x: _Live, severity: str) -> float:
+        """Seconds from the start to the status-page update, NaN if none came while the incident lasted.
+
+        The update comes ``notify`` after the acknowledgement, but not before
+        the incident is known to be of its severity: its ``longer_than`` has
+        passed, its ``success_below`` has held ``for``, or (known at the end)
+        it lost writes.
+        """
+        rule = self.severity.get(severity)
+        if rule is None or rule.notify is None or x.ack_t is None:
+            return _NAN
+        known = [x.reached.get(severity, math.inf)]
+        if rule.longer_than is not None and x.end - x.start > rule.longer_than:
+            known.append(x.start + rule.longer_than)
+        if rule.writes_lost and x.writes_lost > 0:
+            known.append(x.end)
+        when = max(x.ack_t + rule.notify, min(known))
+        return when - x.start if when <= x.end else _NAN
 
     def _severity(self, x: _Live, duration: float) -> str:
         for level in SEVERITIES[:-1]:

@@ -216,6 +216,9 @@ class SeverityRule(_Frozen):
     success_below: Fraction | None = None
     hold: Duration = Field(default=0.0, alias="for", ge=0)
     writes_lost: bool = False
+    #: Customers are told (a status-page update) this long after the acknowledgement, once the
+    #: incident is known to be of this severity; None: no notification.
+    notify: Duration | None = Field(default=None, ge=0)
 
 
 def default_severity() -> dict[str, SeverityRule]:
@@ -361,5 +364,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "success_below": "Request success (or the served share) was below this ...",
         "for": "... for at least this long in total during the incident (default 0).",
         "writes_lost": "The incident lost writes.",
+        "notify": "Status-page update this long after the acknowledgement, once the incident is known to be "
+                  "of this severity (default: none).",
     },
 }

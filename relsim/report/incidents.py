@@ -105,7 +105,9 @@ def incident_view(doc: dict[str, Any], calendar: Any = None) -> dict[str, Any]:
             ("Start", _when(r["start_s"], calendar)), ("End", _when(r["end_s"], calendar)
                                                         + (" (cut by the horizon)" if r["censored"] else "")),
             ("Duration (time to resolve)", _d(r["duration_s"])), ("Team", r["team"] or "-"),
-            ("Pages", str(r["pages"])), ("Resolved by", r["resolved_by"]),
+            ("Pages", str(r["pages"])), ("Customers notified", "-" if math.isnan(r["notify_s"]) else
+                                          f"{_d(r['notify_s'])} after the start"),
+            ("Resolved by", r["resolved_by"]),
         ]
         phases = [("Detect", _d(r["detect_s"])), ("Acknowledge", _d(r["ack_s"])), ("Diagnose", _d(r["diagnose_s"])),
                   ("Access", _d(r["access_s"])), ("Mitigate", _d(r["mitigate_s"]))]
