@@ -18,6 +18,8 @@ the per-replication metrics declared in :mod:`relsim.metric_registry`:
     sagas started, the share completed, and those undone or left
     inconsistent; ``transactions_blocked_per_year`` and
     ``transaction_block_mean`` for two-phase commits.
+``faults_injected_per_year``, ``fault_injection_per_year``
+    mesh fault injections started, and the time they ran.
 ``read_latency_mean``, ``write_latency_mean``
     with a ``latency`` section: the served reads' and writes' mean latency
     from the placement.
@@ -69,4 +71,7 @@ def application_metrics(res: Any) -> dict[str, float]:
         for key, value in app.items():
             if key.startswith("saga:"):
                 row[key] = value
+    if "mesh_injections" in app:
+        row["faults_injected_per_year"] = app["mesh_injections"] * per_year
+        row["fault_injection_per_year"] = app["mesh_fault_time"] * per_year
     return row

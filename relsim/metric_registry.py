@@ -144,6 +144,8 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sagas": (lambda m: bool(getattr(m.spec, "sagas", None)), "a sagas section"),
     "two_phase": (lambda m: any(s.protocol == "2pc" for s in getattr(m.spec, "sagas", {}).values()),
                   "a saga with protocol: 2pc"),
+    "mesh": (lambda m: getattr(m.spec, "mesh", None) is not None and bool(m.spec.mesh.faults),
+             "mesh fault injections"),
     "placed_operations": (lambda m: bool(getattr(m.spec, "operations", None))
                           and getattr(m.spec, "latency", None) is not None, "operations and a latency section"),
     "stale_reads": (lambda m: any(o.type == "read" and o.consistency != "leader"
@@ -347,6 +349,10 @@ _TABLE = (
        "two-phase commits prepared when a participant stopped serving: blocked, holding locks, until it is back",
        "two_phase", evidence="episodes"),
     _m("transaction_block_mean", "seconds", _R, "mean time a blocked two-phase commit waited", "two_phase"),
+    _m("faults_injected_per_year", _PER_YEAR, _R, "mesh fault injections started (docs/application.md §5)",
+       "mesh", evidence="replications"),
+    _m("fault_injection_per_year", "seconds/year", _R, "time a mesh fault injection was running", "mesh",
+       evidence="replications"),
     _m("read_latency_mean", "seconds", _R,
        "mean latency of the operations' served reads from the placement: clients' round trip to the "
        "coordinator plus the R-th fastest replica's (docs/application.md §3)", "placed_operations"),

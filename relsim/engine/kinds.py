@@ -35,6 +35,7 @@ from relsim.engine.dns import build_dns
 from relsim.engine.elements import build_components, build_domains
 from relsim.engine.failover import ActivePassive
 from relsim.engine.loadbalancer import build_load_balancers
+from relsim.engine.mesh import build_mesh
 from relsim.engine.network import build_links
 from relsim.engine.phases import build_phases
 from relsim.engine.placement import build_latency
@@ -69,6 +70,7 @@ SECTIONS: tuple[tuple[str, Builder], ...] = (
     ("latency", build_latency),  # round trips from placement (engine/placement.py)
     ("operations", build_operations),  # consistency levels of reads and writes (engine/consistency.py)
     ("sagas", build_sagas),  # sagas and two-phase commits across services (engine/sagas.py)
+    ("mesh", build_mesh),  # scheduled fault injection on services' routes (engine/mesh.py)
     ("phases", build_phases),  # mission phases: failure-rate multipliers and needs (engine/phases.py)
     ("costs", build_upkeep),  # costs; preventive maintenance, inspections (engine/upkeep.py)
     ("deployments", build_deployments),  # releases and configuration changes (engine/deployments.py)

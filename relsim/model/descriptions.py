@@ -72,6 +72,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "round trips are derived (docs/application.md §3).",
         "sagas": "Multi-step business transactions across services, with compensations (or as two-phase "
                  "commits): completed, compensated, stuck, blocked (docs/application.md §4).",
+        "mesh": "The service mesh's scheduled fault injections (abort or delay a share of a service's "
+                "attempts) for chaos tests of retries and breakers (docs/application.md §5).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -379,6 +381,21 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Compensation": {
         "service": "The service running the compensation (default: the step's).",
         "success": "Its success probability while that service serves (default 1).",
+    },
+    "Mesh": {
+        "faults": "Scheduled fault injections: name -> fault.",
+    },
+    "MeshFault": {
+        **_SCHEDULED,
+        "service": "The route: attempts sent to this service.",
+        "abort": "Share of the attempts the sidecars fail at once while the injection runs.",
+        "delay": "{share, by}: share of the attempts held back by this long; they fail when it reaches the "
+                 "clients' timeout.",
+        "lasts": "How long each injection runs (default: to the horizon).",
+    },
+    "FaultDelay": {
+        "share": "Share of the attempts delayed.",
+        "by": "How long they are held back.",
     },
     "Sessions": {
         "rate": "Sessions started per second (a login, a new cart); shaped by the workload's daily profile.",

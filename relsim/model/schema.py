@@ -38,6 +38,7 @@ from relsim.model.deployments import Deployment
 from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
+from relsim.model.mesh import Mesh
 from relsim.model.phases import Phase
 from relsim.model.placement import Latency
 from relsim.model.sagas import Saga
@@ -387,6 +388,7 @@ class ModelSpec(_Frozen):
     operations: dict[str, Operation] = Field(default_factory=dict)  # consistency levels (model/consistency.py)
     latency: Latency | None = None  # round trips between domains (relsim/model/placement.py)
     sagas: dict[str, Saga] = Field(default_factory=dict)  # business transactions (relsim/model/sagas.py)
+    mesh: Mesh | None = None  # service-mesh fault injection (relsim/model/mesh.py)
     #: Releases and configuration changes (relsim/model/deployments.py, docs/changes.md).
     deployments: dict[str, Deployment] = Field(default_factory=dict)
     #: Spare pools and costs (relsim/model/logistics.py, docs/maintenance-and-cost.md).

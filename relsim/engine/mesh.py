@@ -1,0 +1,109 @@
+"""Fault injection by the service mesh: scheduled aborts and delays on a service's route.
+
+Each entry of ``mesh.faults`` (:mod:`relsim.model.mesh`) runs at the
+occurrences of its timing (:func:`relsim.engine.schedule.repeat`, stream
+``mesh/NAME/every`` for a random ``every``) for ``lasts`` (to the horizon
+without it). While it runs, the sidecars in front of ``service`` fail a
+share ``f`` of the attempts sent to it: the aborted ones, and the delayed
+ones when the delay reaches the clients' timeout. It acts as a dependency
+of the service — a plain :class:`~relsim.engine.node.Node` with
+``s = 1 − f`` added to its ``depends_on`` (and watched by its load
+balancers) — so the service, the balancers and the request path multiply
+it in like any dependency: in fluid workload mode every attempt that
+reaches the service succeeds with ``s_service · (1 − f)``, the clients'
+retries and circuit breaker react to it, and the request path integrates
+the failed requests exactly (docs/traffic.md §4). Nothing is simulated per
+request. An outage an injection starts names the fault, with cause kind
+``fault-injection``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from relsim.engine.node import Node
+from relsim.engine.schedule import repeat
+
+if TYPE_CHECKING:
+    from relsim.engine.simulation import Simulation
+
+__all__ = ["FaultInjection", "build_mesh", "failed_share"]
+
+
+def failed_share(abort: float, delay_share: float, delay: float, timeout: float) -> float:
+    """Share of attempts an injection fails: aborted, or delayed to the clients' timeout or beyond."""
+    delayed = delay_share if delay >= timeout else 0.0
+    return abort + (1.0 - abort) * delayed
+
+
+class FaultInjection:
+    """One scheduled fault injection on a service's route (see the module docstring)."""
+
+    def __init__(self, sim: Simulation, name: str, spec: Any):
+        from relsim.engine.loadbalancer import LoadBalancerNode
+
+        self.sim = sim
+        self.name = name
+        self.spec = spec
+        svc = sim.service_nodes[spec.service]
+        self.node = Node(f"{svc.name}@mesh/{name}")
+        svc.deps.append(self.node)
+        self.node.subscribe(svc.dependency_changed)
+        for target in sim.targets.values():
+            if isinstance(target, LoadBalancerNode) and target.service is svc:
+                self.node.subscribe(target._changed)  # after the service: it reads service.dep_factor
+        work = sim.model.spec.workload
+        timeout = work.clients.timeout if work is not None else math.inf
+        delay = spec.delay
+        self.failed = failed_share(spec.abort, delay.share if delay else 0.0, delay.by if delay else 0.0, timeout)
+        self.injections = 0
+        self.time = 0.0
+        self.since: float | None = None
+        repeat(sim, spec, f"mesh/{name}/every", self._inject)
+
+    def _set(self, s: float) -> None:
+        sim = self.sim
+        sim.begin_named_cause(self.name, "fault-injection")
+        try:
+            self.node._publish(s)
+        finally:
+            sim.end_cause()
+
+    def _inject(self, now: float) -> Generator[Any, Any, None]:
+        sim = self.sim
+        self.injections += 1
+        self.since = now
+        lasts = self.spec.lasts if self.spec.lasts is not None else sim.horizon - now
+        sim.log("fault_injected", fault=self.name, service=self.spec.service, failed=self.failed, lasts=lasts)
+        self._set(1.0 - self.failed)
+        yield sim.env.timeout(lasts)
+        self._set(1.0)
+        self.time += sim.env.now - now
+        self.since = None
+        sim.log("fault_removed", fault=self.name, service=self.spec.service)
+
+    def finish(self, app: dict[str, float]) -> None:
+        if self.since is not None:
+            self.time += self.sim.horizon - self.since
+            self.since = None
+        app["mesh_injections"] = app.get("mesh_injections", 0.0) + self.injections
+        app["mesh_fault_time"] = app.get("mesh_fault_time", 0.0) + self.time
+
+
+def build_mesh(sim: Simulation) -> None:
+    """The model's ``mesh`` fault injections (nothing without them)."""
+    mesh = getattr(sim.model.spec, "mesh", None)
+    if mesh is None or not mesh.faults:
+        return
+    faults = [FaultInjection(sim, name, spec) for name, spec in mesh.faults.items()]
+
+    def finish() -> None:
+        res = sim.result
+        app = res.app if res.app is not None else {}
+        res.app = app
+        for fault in faults:
+            fault.finish(app)
+
+    sim.at_end.append(finish)

@@ -1,0 +1,81 @@
+"""Schema of the ``mesh`` section: fault injection by the service mesh's sidecars, on schedule.
+
+```yaml
+mesh:
+  faults:
+    payments-503:
+      service: payments          # the route: attempts sent to this service
+      abort: 10%                 # share of attempts the sidecar fails at once
+      delay: {share: 5%, by: 3s} # share of attempts held back; beyond the clients' timeout they fail
+      every: 7d                  # when: at, every or cron (relsim/model/timing.py)
+      start: 2d
+      lasts: 30m                 # how long each injection runs (default: to the horizon)
+```
+
+An injection is a chaos experiment on the request path: while it runs the
+service serves a share ``1 − f`` of the attempts sent to it, with ``f =
+abort + (1 − abort) · delay.share`` when the delay reaches the workload's
+``clients.timeout`` (``abort`` alone otherwise). The clients' retries and
+circuit breaker react to it as to any failure (docs/application.md §5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from relsim.model.common import Duration, Fraction, PositiveDuration, _Frozen
+from relsim.model.timing import When
+
+__all__ = ["FaultDelay", "Mesh", "MeshFault", "check_mesh"]
+
+Path = tuple[Any, ...]
+
+
+class FaultDelay(_Frozen):
+    """Hold back ``share`` of the attempts by ``by`` seconds."""
+
+    share: Fraction
+    by: Duration
+
+
+class MeshFault(When):
+    """Abort or delay a share of the attempts sent to ``service`` while the injection runs."""
+
+    service: str
+    abort: Fraction = 0.0
+    delay: FaultDelay | None = None
+    lasts: PositiveDuration | None = None
+    description: str = ""
+
+
+class Mesh(_Frozen):
+    """The service mesh: its scheduled fault injections."""
+
+    faults: dict[str, MeshFault] = Field(default_factory=dict)
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def check_mesh(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
+    """Problems of ``raw['mesh']``: known services, an injection that does something."""
+    mesh = raw.get("mesh")
+    if not isinstance(mesh, dict):
+        return []
+    found: list[tuple[Path, str]] = []
+    services = _mapping(raw.get("services"))
+    known = [str(s) for s in services]
+    for name, body in _mapping(mesh.get("faults")).items():
+        if not isinstance(body, dict):
+            continue
+        where = ("mesh", "faults", name)
+        svc = body.get("service")
+        if svc is not None and str(svc) not in services:
+            found.append(((*where, "service"), f"unknown service '{svc}'{suggest(svc, known)}"))
+        if body.get("abort") is None and body.get("delay") is None:
+            found.append((where, "a fault injects nothing: give 'abort' (a share of attempts) or 'delay' "
+                                 "({share, by})"))
+    return found
