@@ -163,3 +163,36 @@ def test_bad_input_names_file_line_and_field(snippet, where, message):
     with pytest.raises(ModelError, match=message or None) as info:
         relsim.loads(text, source="bad.yaml")
     assert "bad.yaml:5" in str(info.value) and where in str(info.value)
+
+
+OPPORTUNISTIC = """
+name: o
+horizon: 250d
+domains:
+  site: {}
+components:
+  a: {in: site, failures: [{kind: permanent, every: fixed(100d), repair: fixed(1d)}]}
+  b:
+    in: site
+    failures: [{kind: permanent, every: fixed(1000d), repair: fixed(1d)}]
+    maintenance: {every: 120d, lasts: 6h, opportunistic: 30d}
+services:
+  s: {replicas: [a, b], needs: 1}
+"""
+
+
+def test_opportunistic_maintenance_while_a_neighbour_is_repaired():
+    res = simulate(relsim.loads(OPPORTUNISTIC), seed=1, replication=0, trace=True)
+    b = [(round(e["t"] / 3600, 3), e["event"]) for e in res.trace
+         if e.get("element") == "b" and e["event"] in ("opportunistic_maintenance", "stopped", "restored")]
+    h = 24
+    # a's repair starts at 100 d; b is due at 120 d (within 30 d): maintained then, renewed at 100 d 6 h;
+    # a's next repair starts at 201 d, b due at 220 d 6 h: maintained again at 201 d
+    assert b == [(100 * h, "opportunistic_maintenance"), (100 * h, "stopped"), (100 * h + 6, "restored"),
+                 (201 * h, "opportunistic_maintenance"), (201 * h, "stopped"), (201 * h + 6, "restored")]
+    assert res.upkeep["opportunistic"] == 2 and res.upkeep["preventive"] == 2
+
+
+def test_opportunistic_needs_the_age_basis():
+    with pytest.raises(ModelError, match="needs the age basis"):
+        relsim.loads(OPPORTUNISTIC.replace("every: 120d, lasts: 6h", "cron: '0 2 1 * *', lasts: 6h"))

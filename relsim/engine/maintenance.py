@@ -72,6 +72,7 @@ class Maintainer:
         self.lasts = sim.streams.sampler(spec.lasts, f"maintenance/{el.name}/lasts")
         self.tallies = upkeep_tallies(sim)
         self.pending: Any = None
+        self.due = 0.0
         self.cause = (el.name, -1, "preventive")
         if spec.age_based:
             self.age = float(spec.every.value)
@@ -84,6 +85,21 @@ class Maintainer:
         ev = self.sim.env.timeout(self.age)
         ev.callbacks.append(self._due)
         self.pending = ev
+        self.due = self.sim.env.now + self.age
+
+    def opportunity(self) -> None:
+        """A crew starts on a neighbour: maintain now if it would fall due within the window anyway."""
+        window = self.spec.opportunistic
+        if self.pending is None or self.sim.env.now < self.due - window:
+            return
+        el = self.el
+        if not el.up or el.failing is not None:
+            return
+        self.pending = None  # the due maintenance is done now instead
+        t = self.tallies
+        t["opportunistic"] = t.get("opportunistic", 0.0) + 1.0
+        self.sim.log("opportunistic_maintenance", element=el.name)
+        self._maintain()
 
     def _due(self, ev: Any) -> None:
         if ev is self.pending:
@@ -176,3 +192,26 @@ def build_maintenance(sim: Simulation) -> None:
     if maintainers:
         shop.on_repaired.append(lambda el: maintainers[el.name].renewed() if el.name in maintainers
                                 and maintainers[el.name].spec.age_based else None)
+        _opportunities(sim, shop, maintainers)
+
+
+def _opportunities(sim: Simulation, shop: Any, maintainers: dict[str, Maintainer]) -> None:
+    """Opportunistic maintainers hear of repairs starting on their neighbours (same group or domain)."""
+    model = sim.model
+    eager = {n: m for n, m in maintainers.items() if m.spec.opportunistic is not None}
+    if not eager:
+        return
+    comps = model.components
+    neighbours: dict[str, list[Maintainer]] = {}
+    for name, m in eager.items():
+        me = comps[name]
+        for other, c in comps.items():
+            if other != name and ((me.group is not None and c.group == me.group)
+                                  or (me.domain is not None and c.domain == me.domain)):
+                neighbours.setdefault(other, []).append(m)
+
+    def started(el: Element) -> None:
+        for m in neighbours.get(el.name, ()):
+            m.opportunity()
+
+    shop.on_repair_started.append(started)

@@ -104,6 +104,8 @@ class LogisticsShop(RepairShop):
         self.latent: dict[str, float] = {}  # element name -> when its latent fault began
         #: Called with each element a crew has just repaired (age-based maintenance restarts its count).
         self.on_repaired: list[Callable[[Element], None]] = []
+        #: Called with each element a crew starts on (opportunistic maintenance of its neighbours).
+        self.on_repair_started: list[Callable[[Element], None]] = []
 
     def request(self, element: Element) -> None:
         failing = element.failing
@@ -148,6 +150,8 @@ class LogisticsShop(RepairShop):
     def _start(self, element: Element) -> None:
         t = self.tallies
         t["repairs"] = t.get("repairs", 0.0) + 1.0
+        for hook in self.on_repair_started:
+            hook(element)
         travel = self.travel.get(element.name)
         if travel is None:
             super()._start(element)

@@ -543,6 +543,8 @@ DESCRIPTIONS["Maintenance"] = {
     "lasts": "Time out of service (a distribution or a duration).",
     "renews": "Whether the maintenance makes the component as good as new (every failure clock restarts).",
     "basis": "age (since the last renewal; the default for a fixed every) or calendar (the schedule's times).",
+    "opportunistic": "Age basis: maintain at once when a crew starts repairing a neighbour (same group or "
+                     "domain) and maintenance would fall due within this long anyway.",
 }
 DESCRIPTIONS["Inspection"] = {
     **_SCHEDULED,

@@ -11,6 +11,11 @@ restarts. When it happens is a :class:`~relsim.model.timing.When` (``every``,
 * ``calendar`` (the only reading of ``at`` and ``cron``): at the times the
   schedule gives, whatever happened in between (*block replacement*).
 
+With ``opportunistic: 30d`` (age basis), a component whose maintenance would
+fall due within 30 days is maintained at once when a crew starts repairing a
+*neighbour* — a component of the same group or in the same domain — as
+the crew is on site anyway.
+
 ``inspection:`` tests a component for **latent** faults: a permanent
 failure marked ``silent`` on a component with an inspection is not noticed
 by anyone (no repair is requested) until an inspection finds it — each
@@ -29,7 +34,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from relsim.dists import Fixed
-from relsim.model.common import Delay, Fraction
+from relsim.model.common import Delay, Duration, Fraction
 from relsim.model.timing import When
 
 __all__ = ["Inspection", "Maintenance", "check_maintenance"]
@@ -43,11 +48,16 @@ class Maintenance(When):
     lasts: Delay = Field(default_factory=lambda: Fixed(0.0))
     renews: bool = True
     basis: Literal["age", "calendar"] | None = None
+    #: Opportunistic window: maintain early, when a neighbour's repair starts and the
+    #: maintenance would fall due within this long anyway (age-based only).
+    opportunistic: Duration | None = None
 
     @model_validator(mode="after")
     def _basis(self) -> Maintenance:
         if self.basis == "age" and not isinstance(self.every, Fixed):
             raise ValueError("basis: age needs a fixed 'every' (the age at which the component is renewed)")
+        if self.opportunistic is not None and not self.age_based:
+            raise ValueError("opportunistic maintenance needs the age basis (a fixed 'every')")
         return self
 
     @property
