@@ -88,9 +88,11 @@ def downtime_by(results: Results, by: str = "element") -> pd.DataFrame:
     ----------
     results : Results
         What :func:`relsim.run` returned.
-    by : {"element", "kind"}
-        Group by ``cause_element`` or by ``cause_kind`` (permanent,
-        transient, ...).
+    by : {"element", "kind", "planned"}
+        Group by ``cause_element``, by ``cause_kind`` (permanent,
+        transient, ..., and the planned kinds maintenance, chaos, drill,
+        preventive, inspection: docs/changes.md), or into ``planned`` and
+        ``unplanned`` outages (``Outage.planned``).
 
     Returns
     -------
@@ -100,16 +102,17 @@ def downtime_by(results: Results, by: str = "element") -> pd.DataFrame:
         NaN), ``downtime_per_year`` (seconds) with ``ci_low``, ``ci_high``, and
         ``share`` with ``share_ci_low``, ``share_ci_high``.
     """
-    column = {"element": "cause_element", "kind": "cause_kind"}.get(by)
+    column = {"element": "cause_element", "kind": "cause_kind", "planned": "planned"}.get(by)
     if column is None:
-        raise ValueError(f"downtime_by: by must be 'element' or 'kind', not {by!r}")
+        raise ValueError(f"downtime_by: by must be 'element', 'kind' or 'planned', not {by!r}")
     cols = ["cause", "outages", "established", "downtime_per_year", "ci_low", "ci_high", "share", "share_ci_low",
             "share_ci_high"]
     rows = []
     for cause, down, count, per_year, total in _per_cause(results, column):
         d, s = mean_ci(down * per_year), ratio_ci(down, total)
         established = _few_outages(int(count.sum()), float(np.sum(YEAR / per_year)), None, d, s)
-        rows.append({"cause": str(cause), "outages": int(count.sum()), "established": established,
+        name = ("planned" if cause else "unplanned") if column == "planned" else str(cause)
+        rows.append({"cause": name, "outages": int(count.sum()), "established": established,
                      "downtime_per_year": d["mean"], "ci_low": max(d["ci_low"], 0.0), "ci_high": d["ci_high"],
                      "share": s["mean"], "share_ci_low": float(np.clip(s["ci_low"], 0, 1)),
                      "share_ci_high": float(np.clip(s["ci_high"], 0, 1))})

@@ -20,6 +20,7 @@ import pytest
 from scipy.linalg import expm
 
 import relsim
+from relsim.attribution import downtime_by
 from relsim.engine import OUTAGE_FIELDS, simulate
 from relsim.engine.planned import PLANNED_KINDS
 from relsim.errors import ModelError
@@ -367,3 +368,18 @@ services:
     counts = np.array([simulate(model, seed=6, replication=r).failures for r in range(300)], dtype=float)
     se = counts.std(ddof=1) / math.sqrt(len(counts))
     assert abs(counts.mean() - expected) <= 4 * se, (counts.mean(), expected, se)
+
+
+def test_attribution_names_the_planned_kinds():
+    results = relsim.run(loads(CHAOS.replace("horizon: 4y", "horizon: 1y").replace(
+        "schedule:\n", "schedule:\n  patch: {kind: maintenance, every: 30d, targets: [a, b], lasts: 10m}\n")),
+        runs=20, seed=1)
+    kinds = downtime_by(results, by="kind")
+    assert {"maintenance", "chaos", "permanent"} <= set(kinds["cause"])
+    split = downtime_by(results, by="planned").set_index("cause")
+    planned = results.outages.loc[results.outages["planned"], "duration_s"].sum()
+    assert set(split.index) == {"planned", "unplanned"}
+    per_year = YEAR / results.horizon
+    assert split.loc["planned", "downtime_per_year"] == pytest.approx(planned * per_year / len(results.runs))
+    assert results.summary().loc["planned_downtime_per_year", "mean"] == \
+        pytest.approx(split.loc["planned", "downtime_per_year"])
