@@ -383,3 +383,24 @@ def test_status_page_update_once_acknowledged_and_known_to_be_severe():
     res = simulate(model, 1, 0)
     assert [x.severity for x in res.incidents] == ["sev2", "sev2"]
     assert [x.notify_s for x in res.incidents] == pytest.approx([7 * M, 7 * M])
+
+
+def test_log_retention_and_correlated_failures_slow_the_diagnosis():
+    # a latent fault found 10 days after it happened, logs kept 7 days: diagnosed as without logs (x2)
+    latent = {"kind": "permanent", "every": "fixed(100h)", "repair": "fixed(30m)", "detect": "fixed(10d)"}
+    model = build(latent, horizon="400h", teams={"ops": dict(TEAM, unpaged="0s")},
+                  observability={"log_retention": "7d"})
+    assert simulate(model, 1, 0).incidents[0].diagnose_s == pytest.approx(20 * M)
+    model = build(latent, horizon="400h", teams={"ops": dict(TEAM, unpaged="0s")},
+                  observability={"log_retention": "11d"})
+    assert simulate(model, 1, 0).incidents[0].diagnose_s == pytest.approx(10 * M)
+    # two elements down together: each diagnosis takes 'correlated' times longer
+    model = relsim.load({
+        "name": "two", "horizon": "150h",
+        "components": {"a": {"failures": [perm("fixed(100h)", "fixed(30m)")]},
+                       "b": {"failures": [perm("fixed(100h)", "fixed(30m)")]}},
+        "services": {"web": {"replicas": ["a", "b"], "needs": 2}},
+        "teams": {"ops": dict(TEAM, owns=["a", "b"], unpaged="0s", size=2)},
+        "observability": {"correlated": 1.5}})
+    res = simulate(model, 1, 0, trace=True)
+    assert [e["factor"] for e in events(res, "diagnosis_started")] == [1.5, 1.5]

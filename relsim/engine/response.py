@@ -149,7 +149,7 @@ class _Response:
     def __init__(self, element: Element, team: _Team, now: float):
         self.element = element
         self.team = team
-        self.failed_at = now
+        self.failed_at = now  # when it failed (a latent fault is found later, when the repair is requested)
         self.engaged_at: float | None = None
         self.diag_done: float | None = None
         self.access_done: float | None = None
@@ -198,6 +198,10 @@ class Response:
             for ref in spec.teams[name].owns:
                 for member in groups.get(ref, (ref,)):
                     self.owner[member] = team
+        self.down_at: dict[str, float] = {}  # owned elements down by their own failure, since when
+        if self.observability is not None and self.observability.log_retention is not None:
+            for member in self.owner:
+                sim.nodes[member].subscribe(self._element_changed)
         for team in self.teams.values():
             if team.spec.human_error is not None and team.spec.access == "standing":
                 for member, owner in self.owner.items():
@@ -343,13 +347,19 @@ class Response:
         _at(self.sim, a, acked)
 
     # -- repairs that need a team ------------------------------------------------
+    def _element_changed(self, element: Any, _old: float, new: float) -> None:
+        if new == 0.0 and not element.up:
+            self.down_at[element.name] = self.sim.env.now
+        else:
+            self.down_at.pop(element.name, None)
+
     def _request(self, element: Element) -> None:
         team = self.owner.get(element.name)
         if team is None:
             self._repair(element)
             return
         now = self.sim.env.now
-        response = _Response(element, team, now)
+        response = _Response(element, team, self.down_at.get(element.name, now))
         self.pending[element.name] = response
         self.sim.log("response_waiting", element=element.name, team=team.name)
         live = self.open
@@ -378,7 +388,13 @@ class Response:
         team = response.team
         team.busy += 1
         name = response.element.name
-        factor = 1.0 if self.observability is None else self.observability.factor(name, self.groups.get(name))
+        factor = 1.0
+        obs = self.observability
+        if obs is not None:
+            now = self.sim.env.now
+            others = sum(1 for el in self.sim.elements if not el.up and el is not response.element) \
+                if obs.correlated != 1.0 else 0
+            factor = obs.factor(name, self.groups.get(name), now - response.failed_at, others)
         duration = team.diagnose() * factor
         self.sim.log("diagnosis_started", element=name, team=team.name, factor=factor)
 

@@ -187,6 +187,10 @@ class Observability(_Frozen):
     #: Diagnosis time is multiplied by each factor whose signal is missing.
     slower_without: dict[Literal["logs", "metrics", "tracing"], Annotated[float, Field(gt=0, le=1000)]] = Field(
         default_factory=lambda: {"logs": 2.0, "metrics": 2.0, "tracing": 1.5})
+    #: Logs older than this are gone: a fault older than it is diagnosed as without logs.
+    log_retention: PositiveDuration | None = None
+    #: Diagnosis factor when other elements are down at the same time (a multi-component outage).
+    correlated: float = Field(default=1.0, gt=0, le=1000)
 
     def flags(self, element: str, group: str | None = None) -> dict[str, bool]:
         """The flags of ``element`` (a member of a component ``group`` inherits the group's)."""
@@ -199,13 +203,20 @@ class Observability(_Frozen):
             out[key] = bool(getattr(self.default, key) if value is None else value)
         return out
 
-    def factor(self, element: str, group: str | None = None) -> float:
-        """How many times longer than with full observability a diagnosis of ``element`` takes."""
+    def factor(self, element: str, group: str | None = None, age: float = 0.0, others_down: int = 0) -> float:
+        """How many times longer than with full observability a diagnosis of ``element`` takes.
+
+        ``age``: seconds since the fault (past ``log_retention`` its logs are
+        gone); ``others_down``: other elements down at the same time.
+        """
         f = 1.0
-        for key, present in self.flags(element, group).items():
+        flags = self.flags(element, group)
+        if self.log_retention is not None and age > self.log_retention:
+            flags["logs"] = False
+        for key, present in flags.items():
             if not present:
                 f *= self.slower_without.get(key, 1.0)
-        return f
+        return f * (self.correlated if others_down > 0 else 1.0)
 
 
 class SeverityRule(_Frozen):
@@ -358,6 +369,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "default": "Flags of every element not listed (default: all true).",
         "elements": "Flags per element or component group.",
         "slower_without": "Diagnosis time factor per missing signal (default logs 2, metrics 2, tracing 1.5).",
+        "log_retention": "Logs are kept this long: a fault older than this at diagnosis is diagnosed as "
+                         "without logs (default: forever).",
+        "correlated": "Diagnosis factor when other elements are down at the same time (default 1).",
     },
     "SeverityRule": {
         "longer_than": "The incident lasted longer than this.",
