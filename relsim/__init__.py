@@ -16,6 +16,12 @@ from relsim._version import __version__
 
 if TYPE_CHECKING:
     from relsim import analytic, behaviours, metric_registry, plot, report
+    from relsim.application_formulas import (
+        quorum_availability,
+        saga_probabilities,
+        sessions_lost_per_failure,
+        stale_read_probability,
+    )
     from relsim.attribution import attribution
     from relsim.behaviours import behaviour
     from relsim.compare import Comparison, compare
@@ -82,6 +88,10 @@ _LAZY: dict[str, str] = {
     "golden_signals": "relsim.golden_signals",
     "importance": "relsim.importance",
     "lb_failure_loss": "relsim.traffic_formulas",
+    "quorum_availability": "relsim.application_formulas",
+    "saga_probabilities": "relsim.application_formulas",
+    "sessions_lost_per_failure": "relsim.application_formulas",
+    "stale_read_probability": "relsim.application_formulas",
     "metric": "relsim.metric_registry",
     "metric_registry": "relsim.metric_registry",
     "report": "relsim.report",
@@ -133,6 +143,10 @@ __all__ = [
     "golden_signals",
     "importance",
     "lb_failure_loss",
+    "quorum_availability",
+    "saga_probabilities",
+    "sessions_lost_per_failure",
+    "stale_read_probability",
     "load",
     "loads",
     "metric",
