@@ -16,8 +16,9 @@ This turns them into the per-replication metrics declared in
     requests (from its first exposure until it was rolled back or its flag
     was off), per 365 days;
 ``requests_failed_by_changes_per_year``
-    requests that failed while a bad change was live (exact integrals of the
-    request path; requests another failure fails at the same time count too);
+    requests that failed while a bad change was live or a release's restart
+    held an instance out (exact integrals of the request path; requests
+    another failure fails at the same time count too);
 ``writes_corrupted_by_changes_per_year``
     writes a bad version corrupted (``effect.corrupts``; expected count);
 ``change_downtime_per_year``

@@ -434,8 +434,9 @@ _TABLE = (
        "minutes during which a bad release or configuration change served requests (first exposure to "
        "rollback done or flag off)", "deployments", evidence="episodes"),
     _m("requests_failed_by_changes_per_year", _PER_YEAR, _R,
-       "requests that failed while a bad change was live (exact integral of the request path; a failure "
-       "overlapping it adds its own)", "changes_workload", evidence="episodes"),
+       "requests that failed while a bad change was live or a release's restart held an instance out (exact "
+       "integral of the request path; a failure overlapping it adds its own)", "changes_workload",
+       evidence="episodes"),
     _m("writes_corrupted_by_changes_per_year", _PER_YEAR, _R,
        "writes a bad version corrupted (effect.corrupts x data.writes while it served; expected count)",
        "change_corruption", evidence="episodes"),

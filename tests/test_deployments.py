@@ -353,3 +353,21 @@ def test_a_version_that_corrupts_writes_is_silent_and_counted_exactly():
     assert res.changes["bad_time"] == pytest.approx(3900.0)
     with pytest.raises(ModelError, match="needs data"):
         _model({"every": "1d", "effect": {"corrupts": "1%"}})
+
+
+def test_an_all_at_once_restart_takes_the_service_down_even_for_a_good_release():
+    res = simulate(_model({"at": "1h", "restart": "30s"}), 1, 0, trace=True)
+    (out,) = res.outages
+    assert (out.start_s, out.duration_s, out.cause_kind) == (3600.0, 30.0, "deployment")
+    assert res.changes["failed_requests"] == pytest.approx(LAM * 30.0)
+    assert res.changes["bad_time"] == 0.0 and res.changes["bad"] == 0
+    assert len([e for e in res.trace if e["event"] == "stopped"]) == 4
+
+
+def test_a_rolling_restart_costs_each_batch_its_share():
+    # four instances, all needed: one out for 30 s serves 3/4; four batches a minute apart
+    res = simulate(_model({"at": "1h", "strategy": "rolling", "batch": 1, "pause": "1m", "restart": "30s"},
+                          extra={"services": {"api": {"replicas": "web", "needs": 4}}}), 1, 0)
+    assert [o.start_s - 3600 for o in res.outages] == [0.0, 60.0, 120.0, 180.0]
+    assert res.changes["failed_requests"] == pytest.approx(LAM * 0.25 * 30.0 * 4)
+    assert res.requests["failed"] == pytest.approx(LAM * 0.25 * 30.0 * 4)

@@ -107,12 +107,19 @@ class ErrorWindow:
 
 
 class ChangeLedger:
-    """Time with a bad change live, and the requests that failed meanwhile (all streams together)."""
+    """Time with a bad change live, and the requests that failed while a change was hurting (all streams).
+
+    Two kinds of account are open: a bad change live (``bad=True``), and an
+    instance out of service for a release's restart. Requests are counted
+    while either is open; ``time`` only while a bad change is live.
+    """
 
     def __init__(self, sim: Simulation):
         self.sim = sim
-        self.live = 0
+        self.live = 0  # open accounts of either kind
+        self.bad = 0  # bad changes live
         self.since = 0.0
+        self.bad_since = 0.0
         self.time = 0.0
         self.failed = 0.0
         self._snap = (0.0, 0.0)
@@ -126,23 +133,34 @@ class ChangeLedger:
         traffic._integrate(self.sim.env.now)  # close the piece here: the totals up to now
         return (traffic.offered, traffic.tally[0])
 
-    def begin(self) -> None:
+    def begin(self, bad: bool = True) -> None:
+        now = self.sim.env.now
         if self.live == 0:
-            self.since = self.sim.env.now
+            self.since = now
             self._snap = self._requests()
         self.live += 1
+        if bad:
+            if self.bad == 0:
+                self.bad_since = now
+            self.bad += 1
 
-    def end(self) -> None:
+    def end(self, bad: bool = True) -> None:
+        now = self.sim.env.now
+        if bad:
+            self.bad -= 1
+            if self.bad == 0:
+                self.time += now - self.bad_since
         self.live -= 1
         if self.live == 0:
             self._close()
 
     def _close(self) -> None:
-        self.time += self.sim.env.now - self.since
         offered, served = self._requests()
         self.failed += max(0.0, (offered - self._snap[0]) - (served - self._snap[1]))
 
     def finish(self) -> None:
+        if self.bad > 0:
+            self.time += self.sim.env.now - self.bad_since
         if self.live > 0:
             self._close()
 
@@ -150,7 +168,8 @@ class ChangeLedger:
 class _Release:
     """One change under way."""
 
-    __slots__ = ("n", "bad", "flagged", "abort", "exposed_at", "x", "updated", "crashed", "pending", "watch",
+    __slots__ = ("n", "bad", "flagged", "abort", "exposed_at", "x", "updated", "restarted", "crashed", "pending",
+                 "watch",
                  "token", "alerted", "switched_at", "bake_end", "live")
 
     def __init__(self, n: int, bad: bool, flagged: bool, abort: Any):
@@ -161,6 +180,7 @@ class _Release:
         self.exposed_at: float | None = None
         self.x: dict[str, float] = {}
         self.updated: dict[str, int] = {}
+        self.restarted: dict[str, int] = {}
         self.token: Any = None
         self.crashed: list[Any] = []
         self.pending: set[Any] = set()
@@ -199,6 +219,7 @@ class DeploymentStream:
         self._kill = streams.sampler(spec.flag.kill, f"{key}/kill") if spec.flag is not None else None
         self._crash = (streams.sampler(spec.effect.crashes, f"{key}/crashes")
                        if spec.effect.crashes is not None else None)
+        self._restart = streams.sampler(spec.restart, f"{key}/restart") if spec.restart is not None else None
         self.p_bad = spec.bad_probability
         # writes per second a bad version corrupts at x = 1, per service (effect.corrupts x data.writes)
         c = spec.effect.corrupts
@@ -334,6 +355,8 @@ class DeploymentStream:
         sim.log("rollout", deployment=self.name, n=rel.n, stage=stage)
         for svc in self.services:
             rel.x[svc.name] = share(len(svc.replicas))
+        if self._restart is not None:
+            self._restart_instances(rel)
         if not rel.bad or rel.flagged:
             return  # a good version (or one behind a flag that is off) changes nothing
         if not rel.live:
@@ -400,6 +423,26 @@ class DeploymentStream:
             return
         self.sim.log("change_caught", deployment=self.name, n=rel.n, by=reason)
         rel.abort.succeed(reason)
+
+    # -- instances restarted by the rollout ------------------------------------------
+    def _restart_instances(self, rel: _Release) -> None:
+        """The instances updated now restart: each is out of service for a draw of ``restart``."""
+        from relsim.engine.planned import Hold, out_of_service
+
+        sim = self.sim
+        for svc in self.services:
+            n = len(svc.replicas)
+            want = n if rel.x[svc.name] >= 1.0 else math.ceil(rel.x[svc.name] * n - 1e-9)
+            done = rel.restarted.get(svc.name, 0)
+            for inst in svc.replicas[done:want]:
+                if not hasattr(inst, "clocks"):
+                    continue  # a service as a replica is not an instance
+                assert self._restart is not None
+                hold = Hold(self.kind, owner=self)
+                if out_of_service(sim, inst, self._restart(), hold, self.cause,
+                                  then=lambda _back: self.ledger.end(bad=False), deployment=self.name):
+                    self.ledger.begin(bad=False)
+            rel.restarted[svc.name] = max(done, want)
 
     # -- instances that crash -----------------------------------------------------
     def _update_instances(self, rel: _Release) -> None:

@@ -119,6 +119,7 @@ class Deployment(When):
     share: Fraction | None = None
     steps: tuple[Fraction, ...] = (0.05,)
     bake: Duration = 1800.0
+    restart: Delay | None = None
     switch: Duration = 0.0
     keep: Duration | None = None
     bad: Fraction = 0.0
@@ -196,6 +197,9 @@ def check_deployments(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str
         for key, needs in only.items():
             if key in entry and strategy != needs:
                 found.append((("deployments", name, key), f"{key} applies to strategy: {needs}, not {strategy}"))
+        if "restart" in entry and strategy not in ("all-at-once", "rolling"):
+            found.append((("deployments", name, "restart"),
+                          f"restart applies to strategy: all-at-once or rolling (updated in place), not {strategy}"))
         if change == "config":
             if strategy != "all-at-once":
                 found.append((("deployments", name, "strategy"),

@@ -183,6 +183,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "share": "Canary: the share of traffic on the canary (one step).",
         "steps": "Canary: growing shares of traffic, each baked for bake, then 100% (default [5%]).",
         "bake": "Canary: how long each step serves before promotion (default 30m).",
+        "restart": "All-at-once and rolling: each updated instance is out of service this long while it "
+                   "restarts (good releases too).",
         "switch": "Blue-green: time for traffic to move to the new environment, and back on a rollback "
                   "(default 0s).",
         "keep": "Blue-green: how long the old environment is kept; a rollback after that is a full "
