@@ -28,7 +28,7 @@ docs/changes.md gives the semantics and the exact formulas.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -92,7 +92,7 @@ class ScheduledDrill(_Timed):
 
 
 #: One entry of ``schedule:``, told apart by its ``kind``.
-ScheduleEntry = Annotated[Union[ScheduledFail, ScheduledMaintenance, ScheduledDrill], Field(discriminator="kind")]
+ScheduleEntry = Annotated[ScheduledFail | ScheduledMaintenance | ScheduledDrill, Field(discriminator="kind")]
 
 
 def scheduled_events(model: Any, horizon: float) -> float:
