@@ -383,3 +383,20 @@ def test_attribution_names_the_planned_kinds():
     assert split.loc["planned", "downtime_per_year"] == pytest.approx(planned * per_year / len(results.runs))
     assert results.summary().loc["planned_downtime_per_year", "mean"] == \
         pytest.approx(split.loc["planned", "downtime_per_year"])
+
+
+@pytest.mark.parametrize("renew, fails_at", [(False, 10 * DAY + HOUR), (True, 7 * DAY + HOUR + 10 * DAY)])
+def test_maintenance_pauses_the_clocks_or_renews_them(renew, fails_at):
+    text = f"""
+name: renew
+horizon: 12w
+components:
+  a: {{failures: [{{kind: transient, every: fixed(10d), lasts: fixed(1m)}}]}}
+services:
+  s: {{mode: active-active, replicas: [a]}}
+schedule:
+  overhaul: {{kind: maintenance, at: 7d, targets: a, lasts: 1h, renew: {str(renew).lower()}}}
+"""
+    outs = _outages(simulate(loads(text), seed=1, replication=0))
+    # the maintenance at 7 d, then the first failure: 3 d of the clock were left when it paused
+    assert [(o["start_s"], o["cause_kind"]) for o in outs[:2]] == [(7 * DAY, "maintenance"), (fails_at, "transient")]
