@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from relsim.sensitivity import sensitivity
     from relsim.sweep import sweep
     from relsim.trace import trace
+    from relsim.change_formulas import bad_release_loss, trigger_delay
     from relsim.traffic_formulas import dns_failover_loss, expected_min_delay, lb_failure_loss
     from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
 
@@ -77,6 +78,7 @@ _LAZY: dict[str, str] = {
     "attribution": "relsim.attribution",
     "behaviour": "relsim.behaviours",
     "behaviours": "relsim.behaviours",
+    "bad_release_loss": "relsim.change_formulas",
     "compare": "relsim.compare",
     "cost_per_nine": "relsim.cost",
     "cutsets": "relsim.cutsets",
@@ -88,6 +90,7 @@ _LAZY: dict[str, str] = {
     "golden_signals": "relsim.golden_signals",
     "importance": "relsim.importance",
     "lb_failure_loss": "relsim.traffic_formulas",
+    "trigger_delay": "relsim.change_formulas",
     "quorum_availability": "relsim.application_formulas",
     "saga_probabilities": "relsim.application_formulas",
     "sessions_lost_per_failure": "relsim.application_formulas",
@@ -143,6 +146,8 @@ __all__ = [
     "golden_signals",
     "importance",
     "lb_failure_loss",
+    "bad_release_loss",
+    "trigger_delay",
     "quorum_availability",
     "saga_probabilities",
     "sessions_lost_per_failure",

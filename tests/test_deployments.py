@@ -371,3 +371,37 @@ def test_a_rolling_restart_costs_each_batch_its_share():
     assert [o.start_s - 3600 for o in res.outages] == [0.0, 60.0, 120.0, 180.0]
     assert res.changes["failed_requests"] == pytest.approx(LAM * 0.25 * 30.0 * 4)
     assert res.requests["failed"] == pytest.approx(LAM * 0.25 * 30.0 * 4)
+
+
+@pytest.mark.parametrize(("deploy", "kw"), [
+    ({"rollback": {"takes": "5m", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}},
+     {"rollback": 300, "threshold": 0.01, "window": 300, "delay": 60}),
+    ({"effect": {"fails": "0.5%"}, "rollback": {"takes": "10m", "manual": "2h",
+                                                 "trigger": {"threshold": "1%", "window": "5m"}}},
+     {"fails": 0.005, "rollback": 600, "manual": 7200, "threshold": 0.01, "window": 300}),
+    ({"strategy": "canary", "share": "10%", "bake": "20m",
+      "rollback": {"takes": "30m", "trigger": {"threshold": "1%", "window": "10m"}}},
+     {"strategy": "canary", "share": 0.1, "bake": 1200, "rollback": 1800, "threshold": 0.01, "window": 600}),
+    ({"strategy": "blue-green", "switch": "30s", "keep": "1h",
+      "rollback": {"takes": "20m", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}},
+     {"strategy": "blue-green", "switch": 30, "keep": 3600, "rollback": 1200, "threshold": 0.01, "window": 300,
+      "delay": 60}),
+    ({"strategy": "blue-green", "switch": "30s", "keep": "1h", "rollback": {"takes": "20m", "manual": "2h"}},
+     {"strategy": "blue-green", "switch": 30, "keep": 3600, "rollback": 1200, "manual": 7200, "threshold": None}),
+    ({"flag": {"share": "100%", "exposure": "20%", "kill": "2m"}, "effect": {"fails": "50%"},
+      "rollback": {"trigger": {"threshold": "2%", "window": "5m", "delay": "10s"}}},
+     {"strategy": "flag", "exposure": 0.2, "kill": 120, "fails": 0.5, "threshold": 0.02, "window": 300,
+      "delay": 10}),
+])
+def test_the_public_formulas_give_what_the_simulator_does(deploy, kw):
+    res = _one(deploy)
+    assert res.changes["failed_requests"] == pytest.approx(relsim.bad_release_loss(LAM, **kw), rel=1e-9)
+
+
+def test_the_formulas_refuse_what_they_cannot_say():
+    assert relsim.trigger_delay(0.005, 0.01, 300) == math.inf
+    assert relsim.trigger_delay(0.5, 0.0, 300, 7.0) == 7.0
+    with pytest.raises(ValueError, match="promoted"):
+        relsim.bad_release_loss(10, "canary", share=0.01, bake=60)  # D = 300 s > B = 60 s: promoted
+    with pytest.raises(ValueError, match="strategy"):
+        relsim.bad_release_loss(10, "rolling")
