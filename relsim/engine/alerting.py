@@ -113,6 +113,9 @@ class SlidingMean:
 
     The signal is taken to have held its initial value before time 0 (a
     steady state). ``on_change(above)`` is called when the state flips.
+    The history keeps, for each change still inside the window, its time,
+    the new value and the signal's integral up to then, so each breakpoint
+    costs O(1) however many changes the window holds.
     """
 
     def __init__(self, sim: Simulation, signal: Signal, length: float, threshold: float,
@@ -121,7 +124,7 @@ class SlidingMean:
         self.length = length
         self.threshold = threshold
         self.on_change = on_change
-        self.hist: deque[tuple[float, float]] = deque([(-math.inf, signal.value)])
+        self.hist: deque[tuple[float, float, float]] = deque([(-length, signal.value, 0.0)])
         self.above = signal.value > threshold
         self.version = 0
         self.tol = 1e-9 * max(1.0, length)
@@ -129,9 +132,11 @@ class SlidingMean:
 
     def _signal(self, value: float) -> None:
         now = self.sim.env.now
-        if self.hist[-1][0] == now:
+        t, v, c = self.hist[-1]
+        integral = c + v * (now - t)
+        if t == now:
             self.hist.pop()
-        self.hist.append((now, value))
+        self.hist.append((now, value, integral))
         _at(self.sim, self.length, self._breakpoint)
         self._breakpoint(None)
 
@@ -141,13 +146,10 @@ class SlidingMean:
         hist = self.hist
         while len(hist) > 1 and hist[1][0] <= lo + self.tol:
             hist.popleft()
-        total = 0.0
-        for i, (t, v) in enumerate(hist):
-            a = max(t, lo)
-            b = hist[i + 1][0] if i + 1 < len(hist) else now
-            if b > a:
-                total += v * (b - a)
-        slope = (hist[-1][1] - hist[0][1]) / self.length
+        t0, v0, c0 = hist[0]
+        t1, v1, c1 = hist[-1]
+        total = (c1 + v1 * (now - t1)) - (c0 + v0 * (lo - t0))
+        slope = (v1 - v0) / self.length
         nxt = hist[1][0] + self.length if len(hist) > 1 else math.inf
         return total / self.length, slope, nxt
 
