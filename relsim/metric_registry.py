@@ -416,6 +416,9 @@ _TABLE = (
     _m("cost_failovers_per_year", "cost/year", _R, "costs.failover × promotions", "costs", evidence="episodes"),
     _m("cost_downtime_per_year", "cost/year", _R, "costs.downtime_minute × minutes of outage", "costs",
        evidence="outages"),
+    _m("cost_service_downtime_per_year", "cost/year", _R,
+       "each service's own minutes of outage × its price (costs.service_downtime_minute, else "
+       "costs.tier_downtime_minute of its tier)", "costs", evidence="episodes"),
     _m("cost_failed_requests_per_year", "cost/year", _R, "costs.failed_request × failed requests", "costs",
        evidence="episodes"),
     _m("cost_writes_lost_per_year", "cost/year", _R, "costs.write_lost × writes lost", "costs",

@@ -17,8 +17,8 @@ __all__ = ["COST_CATEGORIES", "upkeep_metrics"]
 
 #: Cost categories in reporting order (``cost_<category>_per_year``); the engine's
 #: relsim.engine.upkeep.COST_CATEGORIES says the same (a test compares them).
-COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "failed_requests",
-                   "writes_lost", "maintenance")
+COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "service_downtime",
+                   "failed_requests", "writes_lost", "maintenance")
 
 
 def upkeep_metrics(res: Any) -> dict[str, float]:

@@ -74,3 +74,23 @@ def test_models_without_service_objectives_have_no_service_verdicts():
                                   .replace("    objectives: {availability: 98%}\n", "")), runs=2, seed=1)
     assert "services" not in res.objectives_met()
     assert not any(c.startswith("service:") for c in res.runs.columns)
+
+
+def test_downtime_priced_per_service_and_per_tier():
+    text = MODEL + "costs:\n  service_downtime_minute: {front: 7}\n  tier_downtime_minute: {1: 3, 2: 100}\n"
+    runs = relsim.run(relsim.loads(text), runs=5, seed=3).runs
+    # front is priced by name (7, not its tier's 100); store by its tier (3)
+    expected = (7 * runs["service:front:downtime"] + 3 * runs["service:store:downtime"]) / 60
+    per_year = expected * 365 * 86400.0 / runs["horizon_s"]
+    assert (runs["cost_service_downtime_per_year"] - per_year).abs().max() < 1e-6
+    assert (runs["cost_per_year"] - runs["cost_service_downtime_per_year"]).abs().max() < 1e-9
+
+
+@pytest.mark.parametrize("snippet, where, message", [
+    ("costs:\n  service_downtime_minute: {frnt: 7}\n", "costs.service_downtime_minute.frnt", "unknown service"),
+    ("costs:\n  tier_downtime_minute: {3: 7}\n", "costs.tier_downtime_minute[3]", "no service has tier 3"),
+])
+def test_bad_service_prices(snippet, where, message):
+    with pytest.raises(ModelError, match=message) as info:
+        relsim.loads(MODEL + snippet, source="c.yaml")
+    assert "c.yaml:" in str(info.value) and where in str(info.value)

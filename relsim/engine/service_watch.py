@@ -92,7 +92,9 @@ class ServiceWatch:
 
 
 def build_service_watch(sim: Simulation) -> None:
-    """A :class:`ServiceWatch` for every service with ``objectives`` or a ``tier``."""
+    """A :class:`ServiceWatch` for every service with ``objectives`` or a ``tier``, or priced per minute down."""
+    costs = sim.model.spec.costs
+    priced = set(costs.service_downtime_minute) if costs is not None else set()
     for name, spec in sim.model.spec.services.items():
-        if spec.objectives is not None or spec.tier is not None:
+        if spec.objectives is not None or spec.tier is not None or name in priced:
             ServiceWatch(sim, name, spec.objectives)

@@ -12,6 +12,7 @@ whole horizon (the metrics scale it to a year):
 ``cost_repairs``              per-repair cost × repairs started
 ``cost_failovers``            per-failover cost × successful promotions
 ``cost_downtime``             per-minute cost × minutes of outage of the entry service
+``cost_service_downtime``     Σ per-minute cost of a service (by name, else tier) × its outage minutes
 ``cost_failed_requests``      per-request cost × failed requests (with a workload)
 ``cost_writes_lost``          per-write cost × acknowledged writes lost
 ``cost_maintenance``          per-task cost × preventive maintenance and inspections carried out
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["COST_CATEGORIES", "build_upkeep"]
 
 #: Cost categories, in reporting order (``cost_<category>`` tallies, ``cost_<category>_per_year`` metrics).
-COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "failed_requests",
-                   "writes_lost", "maintenance")
+COST_CATEGORIES = ("components", "crews", "spares", "repairs", "failovers", "downtime", "service_downtime",
+                   "failed_requests", "writes_lost", "maintenance")
 
 
 def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
@@ -50,6 +51,11 @@ def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
     crews = model.spec.repair_crews or 0
     stock = sum(p.stock for p in model.spec.spares.values())
     failed = res.requests.get("failed", 0.0) if res.requests is not None else 0.0
+    # Each service's own outage minutes at its price: by name, else by its tier.
+    per_minute = {name: costs.service_downtime_minute.get(name, costs.tier_downtime_minute.get(svc.tier, 0.0))
+                  for name, svc in model.spec.services.items()}
+    service_down = sum(unit * t.get(f"service:{name}:downtime", 0.0) / 60.0
+                       for name, unit in per_minute.items() if unit > 0)
     # Only the categories the model prices are reported (a zero-cost category says nothing).
     priced = {
         "components": per_member * years,
@@ -58,12 +64,14 @@ def _costs(sim: Simulation, costs: Any, res: RunResult) -> None:
         "repairs": costs.repair * t.get("repairs", 0.0),
         "failovers": costs.failover * res.failovers,
         "downtime": costs.downtime_minute * res.downtime / 60.0,
+        "service_downtime": service_down,
         "failed_requests": costs.failed_request * failed,
         "writes_lost": costs.write_lost * res.writes_lost,
         "maintenance": costs.maintenance * (t.get("preventive", 0.0) + t.get("inspections", 0.0)),
     }
     units = {"components": per_member, "crews": costs.crew * crews, "spares": costs.spare * stock,
              "repairs": costs.repair, "failovers": costs.failover, "downtime": costs.downtime_minute,
+             "service_downtime": max(per_minute.values(), default=0.0),
              "failed_requests": costs.failed_request, "writes_lost": costs.write_lost,
              "maintenance": costs.maintenance}
     t["cost_priced"] = 1.0

@@ -534,6 +534,9 @@ DESCRIPTIONS["Costs"] = {
     "repair": "Per repair started.",
     "failover": "Per successful promotion.",
     "downtime_minute": "Per minute of outage of the entry service.",
+    "service_downtime_minute": "Per minute of a service's own outage: service name mapped to the price.",
+    "tier_downtime_minute": "Per minute of outage of each service of a tier: tier (1-9) mapped to the price "
+                            "(service_downtime_minute takes precedence).",
     "failed_request": "Per failed request (with a workload).",
     "write_lost": "Per acknowledged write lost.",
     "maintenance": "Per preventive maintenance task or inspection carried out.",

@@ -53,6 +53,10 @@ class Costs(_Frozen):
     repair: Money = 0.0  # per repair started (permanent failures, and what maintenance renews)
     failover: Money = 0.0  # per successful promotion
     downtime_minute: Money = 0.0  # per minute of outage of the entry service
+    #: Per minute of a service's own outage, by service name, and by criticality tier
+    #: (every service with that tier; docs/maintenance-and-cost.md §4).
+    service_downtime_minute: dict[str, Money] = Field(default_factory=dict)
+    tier_downtime_minute: dict[Annotated[int, Field(ge=1, le=9)], Money] = Field(default_factory=dict)
     failed_request: Money = 0.0  # per request that failed (with a workload)
     write_lost: Money = 0.0  # per acknowledged write lost
     maintenance: Money = 0.0  # per preventive maintenance or inspection carried out
@@ -93,6 +97,15 @@ def check_logistics(raw: dict[str, Any], suggest: Any = _suggest) -> list[tuple[
         if str(name) not in comps:
             found.append((("costs", "components", name),
                           f"unknown component or group '{name}'{suggest(name, known)}"))
+    services = _mapping(raw.get("services"))
+    for name in _mapping(costs.get("service_downtime_minute")):
+        if str(name) not in services:
+            found.append((("costs", "service_downtime_minute", name),
+                          f"unknown service '{name}'{suggest(name, [str(s) for s in services])}"))
+    tiers = {_mapping(s).get("tier") for s in services.values()}
+    for tier in _mapping(costs.get("tier_downtime_minute")):
+        if isinstance(tier, int) and tier not in tiers:
+            found.append((("costs", "tier_downtime_minute", tier), f"no service has tier {tier}"))
     if costs.get("crew") and raw.get("repair_crews") is None:
         found.append((("costs", "crew"),
                       "a cost per crew needs 'repair_crews' (with unlimited crews there is nothing to count)"))

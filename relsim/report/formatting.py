@@ -38,6 +38,8 @@ def format_value(metric: str, x: Any) -> str:
         return f"{x:.6f}"
     if unit in _DURATION_UNITS:
         return format_duration(x)
+    if unit == "cost/year" and abs(x) >= 1000:
+        return f"{x:,.0f}"  # money: 18,000 rather than 1.8e+04
     return f"{x:.4g}"
 
 
