@@ -20,6 +20,8 @@ the per-replication metrics declared in :mod:`relsim.metric_registry`:
     ``transaction_block_mean`` for two-phase commits.
 ``faults_injected_per_year``, ``fault_injection_per_year``
     mesh fault injections started, and the time they ran.
+``routed_success``, ``routed_failed_per_year``
+    the requests of header-based mesh routes served / offered, and failed.
 ``read_latency_mean``, ``write_latency_mean``
     with a ``latency`` section: the served reads' and writes' mean latency
     from the placement.
@@ -70,6 +72,13 @@ def application_metrics(res: Any) -> dict[str, float]:
             row["transaction_block_mean"] = app["transaction_blocked_time"] / blocked if blocked > 0 else math.nan
         for key, value in app.items():
             if key.startswith("saga:"):
+                row[key] = value
+    if "routed_offered" in app:
+        offered = app["routed_offered"]
+        row["routed_success"] = app["routed_served"] / offered if offered > 0 else math.nan
+        row["routed_failed_per_year"] = (offered - app["routed_served"]) * per_year
+        for key, value in app.items():
+            if key.startswith("route:"):
                 row[key] = value
     if "mesh_injections" in app:
         row["faults_injected_per_year"] = app["mesh_injections"] * per_year

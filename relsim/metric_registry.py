@@ -146,6 +146,8 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
                   "a saga with protocol: 2pc"),
     "mesh": (lambda m: getattr(m.spec, "mesh", None) is not None and bool(m.spec.mesh.faults),
              "mesh fault injections"),
+    "mesh_routes": (lambda m: getattr(m.spec, "mesh", None) is not None and bool(m.spec.mesh.routes),
+                    "mesh routes"),
     "placed_operations": (lambda m: bool(getattr(m.spec, "operations", None))
                           and getattr(m.spec, "latency", None) is not None, "operations and a latency section"),
     "stale_reads": (lambda m: any(o.type == "read" and o.consistency != "leader"
@@ -353,6 +355,11 @@ _TABLE = (
        "mesh", evidence="replications"),
     _m("fault_injection_per_year", "seconds/year", _R, "time a mesh fault injection was running", "mesh",
        evidence="replications"),
+    _m("routed_success", "fraction", _R,
+       "requests of the mesh routes served / offered: header-routed to healthy backends or a subset "
+       "(docs/application.md §5)", "mesh_routes", evidence="episodes"),
+    _m("routed_failed_per_year", _PER_YEAR, _R, "requests of the mesh routes that failed", "mesh_routes",
+       evidence="episodes"),
     _m("read_latency_mean", "seconds", _R,
        "mean latency of the operations' served reads from the placement: clients' round trip to the "
        "coordinator plus the R-th fastest replica's (docs/application.md §3)", "placed_operations"),

@@ -88,6 +88,30 @@ def test_injections_on_a_random_schedule():
     assert (failed <= count * 2 * 3600 * 0.4 + 1e-6).all()
 
 
+def test_header_routes_to_healthy_backends_or_a_subset():
+    # w1 is down 1:00-1:10 and 2:10-2:20; the balancer keeps it in rotation for its health-check
+    # delay, so plain requests fail meanwhile; routed ones go to serving backends (none fail) or
+    # to the subset [w1, web-1] (half fail while w1 is down)
+    spec = {
+        "name": "routes", "horizon": "3h",
+        "components": {"web": {"count": 4},
+                       "w1": {"failures": [{"kind": "transient", "every": "fixed(1h)", "lasts": "fixed(10m)"}]}},
+        "services": {"web": {"replicas": ["w1", "web"]}},
+        "load_balancers": {"lb": {"service": "web", "failures": [
+            {"kind": "transient", "every": "fixed(170m)", "lasts": "fixed(1m)"}]}},
+        "workload": {"rate": "10/s", "target": "lb"},
+        "mesh": {"routes": {"diag": {"share": 0.1, "load_balancer": "lb"},
+                            "canary": {"share": 0.1, "load_balancer": "lb", "to": ["w1", "web-1"]}}},
+    }
+    res = relsim.simulate(relsim.load(spec), 0, 0)
+    app = res.app
+    assert res.requests["failed"] > 10 * 60  # the balancer's own minute, plus the health-check delays
+    assert app["route:diag:failed"] == pytest.approx(1.0 * 60)  # only while the balancer is down
+    assert app["route:canary:failed"] == pytest.approx(1.0 * 60 + 2 * 600 * 0.5)
+    row = relsim.run(relsim.load(spec), runs=1).runs.iloc[0]
+    assert row["routed_success"] == pytest.approx(1 - (60 + 60 + 600) / (2 * 3 * HOUR))
+
+
 @pytest.mark.parametrize(("fault", "message"), [
     ({"service": "wbe", "abort": 0.1, "at": "1h"}, r"mesh\.faults\.f\.service: unknown service 'wbe'"),
     ({"service": "web", "at": "1h"}, r"mesh\.faults\.f: a fault injects nothing"),
@@ -105,3 +129,21 @@ def test_bad_faults_are_reported_with_file_line_and_field(tmp_path, fault, messa
     with pytest.raises(relsim.ModelError, match=message) as info:
         relsim.load(path)
     assert all(p.line is not None and p.line >= 5 for p in info.value.problems)
+
+
+@pytest.mark.parametrize(("route", "message"), [
+    ({"share": 0.1, "load_balancer": "bl"}, r"mesh\.routes\.r\.load_balancer: unknown load balancer 'bl'"),
+    ({"share": 0.1, "load_balancer": "lb", "to": ["w-9"]}, r"mesh\.routes\.r\.to\[0\]: 'w-9' is not a backend"),
+    ({"share": 2, "load_balancer": "lb"}, r"mesh\.routes\.r\.share"),
+])
+def test_bad_routes_are_reported_with_file_line_and_field(tmp_path, route, message):
+    import yaml
+
+    text = ("name: bad\ncomponents: {w: {count: 2}}\nservices:\n  web: {replicas: [w]}\n"
+            "load_balancers: {lb: {service: web}}\nworkload: {rate: 1/s, target: lb}\n"
+            + yaml.safe_dump({"mesh": {"routes": {"r": route}}}, default_flow_style=False))
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(relsim.ModelError, match=message) as info:
+        relsim.load(path)
+    assert all(p.line is not None and p.line >= 7 for p in info.value.problems)

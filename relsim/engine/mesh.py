@@ -29,7 +29,7 @@ from relsim.engine.schedule import repeat
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
 
-__all__ = ["FaultInjection", "build_mesh", "failed_share"]
+__all__ = ["FaultInjection", "RoutedRequests", "build_mesh", "failed_share"]
 
 
 def failed_share(abort: float, delay_share: float, delay: float, timeout: float) -> float:
@@ -92,12 +92,73 @@ class FaultInjection:
         app["mesh_fault_time"] = app.get("mesh_fault_time", 0.0) + self.time
 
 
+class RoutedRequests:
+    """Requests a mesh route sends to a subset of a load balancer's backends, integrated exactly.
+
+    ``share`` of the workload's requests carry the route's header. With
+    ``to: healthy`` they go to the backends serving right now (the sidecars
+    eject a failed one at once): they succeed while any backend serves.
+    With a list they are spread evenly over those backends, failed or not:
+    they succeed with the subset's mean ``s``. Both also need the balancer
+    itself up and the service's dependencies. The success ratio changes
+    only at events, so served requests are ``∫ share · λ(t) · ok dt`` in
+    closed form between them.
+    """
+
+    def __init__(self, sim: Simulation, name: str, spec: Any):
+        from relsim.engine.workload import RateProfile
+
+        self.sim = sim
+        self.name = name
+        self.spec = spec
+        self.lb = sim.targets[spec.load_balancer]
+        backends = self.lb.backends
+        self.subset = None if spec.to == "healthy" else [b for b in backends if b.name in set(spec.to)]
+        work = sim.model.spec.workload
+        self.profile = RateProfile(work.rate, work.profile)
+        self.ok = 1.0
+        self.last = 0.0
+        self.offered = self.served = 0.0
+        for node in {id(x): x for x in (*backends, self.lb.element, *self.lb.service.deps)}.values():
+            node.subscribe(self.changed)
+
+    def evaluate(self) -> float:
+        lb = self.lb
+        if lb.element.s < 1.0:
+            return 0.0
+        if self.subset is None:
+            ok = 1.0 if any(b.s > 0.0 for b in lb.backends) else 0.0
+        else:
+            ok = sum(min(1.0, b.s) for b in self.subset) / len(self.subset) if self.subset else 0.0
+        return ok * lb.service.dep_factor
+
+    def changed(self, *_args: Any) -> None:
+        now = self.sim.env.now
+        self._integrate(now)
+        self.ok = self.evaluate()
+
+    def _integrate(self, now: float) -> None:
+        prof = self.profile
+        offered = self.spec.share * (prof.cumulative(now) - prof.cumulative(self.last))
+        self.last = now
+        self.offered += offered
+        self.served += offered * self.ok
+
+    def finish(self, app: dict[str, float]) -> None:
+        self._integrate(self.sim.horizon)
+        app[f"route:{self.name}:offered"] = self.offered
+        app[f"route:{self.name}:failed"] = self.offered - self.served
+        app["routed_offered"] = app.get("routed_offered", 0.0) + self.offered
+        app["routed_served"] = app.get("routed_served", 0.0) + self.served
+
+
 def build_mesh(sim: Simulation) -> None:
-    """The model's ``mesh`` fault injections (nothing without them)."""
+    """The model's ``mesh``: fault injections and header-based routes (nothing without them)."""
     mesh = getattr(sim.model.spec, "mesh", None)
-    if mesh is None or not mesh.faults:
+    if mesh is None or not (mesh.faults or mesh.routes):
         return
     faults = [FaultInjection(sim, name, spec) for name, spec in mesh.faults.items()]
+    routes = [RoutedRequests(sim, name, spec) for name, spec in mesh.routes.items()]
 
     def finish() -> None:
         res = sim.result
@@ -105,5 +166,7 @@ def build_mesh(sim: Simulation) -> None:
         res.app = app
         for fault in faults:
             fault.finish(app)
+        for route in routes:
+            route.finish(app)
 
     sim.at_end.append(finish)

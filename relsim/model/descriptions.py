@@ -72,8 +72,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "round trips are derived (docs/application.md §3).",
         "sagas": "Multi-step business transactions across services, with compensations (or as two-phase "
                  "commits): completed, compensated, stuck, blocked (docs/application.md §4).",
-        "mesh": "The service mesh's scheduled fault injections (abort or delay a share of a service's "
-                "attempts) for chaos tests of retries and breakers (docs/application.md §5).",
+        "mesh": "The service mesh: scheduled fault injections (abort or delay a share of a service's "
+                "attempts) and header-based routes (docs/application.md §5).",
     },
     "BehaviourSpec": {
         "kind": "A registered behaviour kind (relsim ships cron-restart, autoscaler and consumer-queue); "
@@ -386,6 +386,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "Mesh": {
         "faults": "Scheduled fault injections: name -> fault.",
+        "routes": "Header-based routes: name -> route (a share of requests sent to healthy backends or a subset).",
+    },
+    "MeshRoute": {
+        "share": "Share of the workload's requests carrying the route's header.",
+        "load_balancer": "The load balancer whose backends the route chooses from.",
+        "to": "healthy (the backends serving right now) or a list of backends (a canary or diagnostic pool).",
+        "description": "Free text.",
     },
     "MeshFault": {
         **_SCHEDULED,

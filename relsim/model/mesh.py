@@ -21,14 +21,14 @@ circuit breaker react to it as to any failure (docs/application.md §5).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from relsim.model.common import Duration, Fraction, PositiveDuration, _Frozen
 from relsim.model.timing import When
 
-__all__ = ["FaultDelay", "Mesh", "MeshFault", "check_mesh"]
+__all__ = ["FaultDelay", "Mesh", "MeshFault", "MeshRoute", "check_mesh"]
 
 Path = tuple[Any, ...]
 
@@ -50,10 +50,26 @@ class MeshFault(When):
     description: str = ""
 
 
+class MeshRoute(_Frozen):
+    """Header-based routing: ``share`` of the workload's requests go through ``load_balancer`` to ``to`` only.
+
+    ``to: healthy`` (the default) sends them to the backends serving right
+    now (the sidecars eject a failed one at once, without waiting for the
+    balancer's health checks); a list of backends pins them to that subset
+    (a canary, a diagnostic pool), spread evenly over it.
+    """
+
+    share: Fraction
+    load_balancer: str
+    to: Literal["healthy"] | tuple[str, ...] = "healthy"
+    description: str = ""
+
+
 class Mesh(_Frozen):
-    """The service mesh: its scheduled fault injections."""
+    """The service mesh: its scheduled fault injections and header-based routes."""
 
     faults: dict[str, MeshFault] = Field(default_factory=dict)
+    routes: dict[str, MeshRoute] = Field(default_factory=dict)
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
@@ -78,4 +94,43 @@ def check_mesh(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
         if body.get("abort") is None and body.get("delay") is None:
             found.append((where, "a fault injects nothing: give 'abort' (a share of attempts) or 'delay' "
                                  "({share, by})"))
+    lbs = _mapping(raw.get("load_balancers"))
+    routes = _mapping(mesh.get("routes"))
+    if routes and not isinstance(raw.get("workload"), dict):
+        found.append((("mesh", "routes"), "routes carry a share of the workload's requests: the model needs a "
+                                          "'workload'"))
+    for name, body in routes.items():
+        if not isinstance(body, dict):
+            continue
+        where = ("mesh", "routes", name)
+        lb = body.get("load_balancer")
+        if lb is not None and str(lb) not in lbs:
+            found.append(((*where, "load_balancer"), f"unknown load balancer '{lb}'{suggest(lb, list(map(str, lbs)))}"))
+            continue
+        to = body.get("to")
+        if isinstance(to, list) and lb is not None:
+            svc = _mapping(lbs[str(lb)]).get("service")
+            backends = _members(raw, svc)
+            for i, b in enumerate(to):
+                if backends is not None and str(b) not in backends:
+                    found.append(((*where, "to", i), f"'{b}' is not a backend of load balancer '{lb}'"
+                                                     f"{suggest(b, backends)}"))
     return found
+
+
+def _members(raw: dict[str, Any], service: Any) -> list[str] | None:
+    """The replica names of ``service`` after group expansion (None if unknown)."""
+    from relsim.model.checks import group_members
+
+    svc = _mapping(_mapping(raw.get("services")).get(str(service)))
+    reps = svc.get("replicas")
+    if not isinstance(reps, list):
+        return None
+    comps = _mapping(raw.get("components"))
+    out: list[str] = []
+    for r in reps:
+        if str(r) in comps:
+            out.extend(group_members(str(r), comps[str(r)]))
+        else:
+            out.append(str(r))
+    return out
