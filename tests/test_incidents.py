@@ -404,3 +404,16 @@ def test_log_retention_and_correlated_failures_slow_the_diagnosis():
         "observability": {"correlated": 1.5}})
     res = simulate(model, 1, 0, trace=True)
     assert [e["factor"] for e in events(res, "diagnosis_started")] == [1.5, 1.5]
+
+
+def test_mttr_is_the_sum_of_the_mean_phases_with_random_durations():
+    # detection for 2m + delay 30s; ack exp(mean 4m) (every hour alike); diagnosis lognormal
+    # mean 12m; JIT exp(mean 3m); repair exp(mean 25m): MTTR = 2.5 + 4 + 12 + 3 + 25 = 46.5 min.
+    team = dict(TEAM, ack={"business_hours": "exponential(mean=4m)", "after_hours": "exponential(mean=4m)"},
+                diagnose="lognormal(mean=12m, sd=6m)", jit="exponential(mean=3m)")
+    model = build(perm("exponential(mean=200h)", "exponential(mean=25m)"), horizon="1y",
+                  alerts={"down": {"above": "50%", "for": "2m", "delay": "30s"}}, teams={"ops": team})
+    s = relsim.run(model, runs=30, seed=11).summary()
+    for name, exact in (("mttr", 46.5 * M), ("mtta", 4 * M), ("alert_mttd", 2.5 * M)):
+        row = s.loc[name]
+        assert abs(row["mean"] - exact) <= 4 * row["se"] + 1e-9, (name, row["mean"], row["se"])
