@@ -28,6 +28,7 @@ and docs/changes.md gives the semantics and the formulas.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -37,7 +38,7 @@ from relsim.model.common import Count, Delay, Duration, Fraction, Names, Positiv
 from relsim.model.timing import When, WindowsField
 
 __all__ = ["CHANGE_KINDS", "Deployment", "Effect", "Flag", "Gate", "Review", "Rollback", "Trigger",
-           "check_deployments"]
+           "check_deployments", "deployment_events"]
 
 #: Cause kinds of outages that changes start (attribution and the change metrics).
 CHANGE_KINDS = ("deployment", "config")
@@ -167,6 +168,40 @@ class Deployment(When):
         """The cause kind of outages a bad change starts: ``deployment`` or ``config``."""
         return "config" if self.change == "config" else "deployment"
 
+
+
+def deployment_events(model: Any, horizon: float) -> float:
+    """About how many events the ``deployments`` of ``model`` take over ``horizon`` (for the estimate).
+
+    Releases due times the events each schedules: a handful per rollout
+    step, plus the restarts and crashes of its instances.
+    """
+    from relsim.model.timing import cron_times
+
+    total = 0.0
+    for spec in (getattr(model.spec, "deployments", None) or {}).values():
+        end = min(horizon, spec.until if spec.until is not None else math.inf)
+        if spec.cron is not None:
+            n = 0.0
+            for span in (86400.0, 31 * 86400.0, 366 * 86400.0, end):  # a cron every minute: millions
+                span = min(span, end)
+                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
+                if found or span >= end:
+                    n = found * end / span if span > 0 else 0.0
+                    break
+        elif spec.at is not None:
+            n = float(len(spec.fixed_times(horizon, model.calendar) or ()))
+        else:
+            mean = float(spec.every.mean) if spec.every is not None else 0.0
+            n = end / mean if mean > 0 else math.inf
+        if spec.count is not None:
+            n = min(n, float(spec.count))
+        instances = sum(len(model.replicas_of(s)) for s in spec.services if s in model.spec.services)
+        steps = {"rolling": math.ceil(max(instances, 1) / spec.batch), "canary": len(spec.steps) + 1}.get(
+            spec.strategy, 1)
+        per = 8.0 + 2.0 * steps + (2.0 * instances if spec.restart is not None else 0.0)
+        total += n * per
+    return total
 
 
 def check_deployments(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
