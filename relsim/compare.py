@@ -27,6 +27,7 @@ from relsim.metric_registry import names
 from relsim.metrics import FAMILIES, family_events
 from relsim.model import Model, load
 from relsim.results import Results
+from relsim.upkeep_metrics import RATIOS as UPKEEP_RATIOS
 
 __all__ = ["Comparison", "compare"]
 
@@ -146,6 +147,9 @@ def _outage_differences(a: Results, b: Results, names: list[str]) -> pd.DataFram
                 rows[f"{prefix}_p{q}"] = paired_quantile_difference(got_a[2], got_b[2], q / 100, a.seed)
         if f"{prefix}_max" in names:
             rows[f"{prefix}_max"] = paired_quantile_difference(got_a[2], got_b[2], None)
+    for name, (num, den) in UPKEEP_RATIOS.items():  # spares, inspections (relsim/upkeep_metrics.py)
+        if name in names and den in a.runs and den in b.runs:
+            rows[name] = paired_ratio_difference(a.runs[num], a.runs[den], b.runs[num], b.runs[den])
     if "restore_rto" in names and "restores" in a.runs and "restores" in b.runs:
         rows["restore_rto"] = paired_ratio_difference(a.runs["restore_time_s"], a.runs["restores"],
                                                       b.runs["restore_time_s"], b.runs["restores"])

@@ -393,9 +393,9 @@ _TABLE = (
     _m("spare_demands_per_year", _PER_YEAR, _R, "permanent repairs that needed a spare from a pool", "spares"),
     _m("spare_stockouts_per_year", _PER_YEAR, _R,
        "repairs that found their spare pool empty and waited for a restock", "spares"),
-    _m("spare_stockout_fraction", "fraction", _R,
-       "spare stock-outs / spare demands: the probability that a repair finds its pool empty", "spares",
-       evidence="episodes"),
+    _m("spare_stockout_fraction", "fraction", _RATIO,
+       "spare stock-outs / spare demands over all replications: the probability that a repair finds its "
+       "pool empty", "spares"),
     _m("spare_wait_per_year", "seconds/year", _R,
        "time repairs spent waiting for a spare (summed over repairs; / demands = mean wait per repair)",
        "spares"),
@@ -403,9 +403,9 @@ _TABLE = (
        evidence="replications"),
     _m("inspections_per_year", _PER_YEAR, _R, "inspections (proof tests) carried out", "inspection",
        evidence="replications"),
-    _m("fault_exposure_mean", "seconds", _R,
-       "mean time a latent (silent) fault stayed hidden until an inspection found it", "inspection",
-       evidence="episodes"),
+    _m("fault_exposure_mean", "seconds", _RATIO,
+       "mean time a latent (silent) fault stayed hidden until an inspection found it (over the faults "
+       "found in all replications)", "inspection"),
     _m("pfd", "fraction", _R,
        "probability of failure on demand: share of the time an inspected component was not serving "
        "(latent fault, repair or test), averaged over the inspected components", "inspection",

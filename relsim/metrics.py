@@ -41,6 +41,7 @@ from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
+from relsim.upkeep_metrics import RATIOS as UPKEEP_RATIOS
 from relsim.upkeep_metrics import upkeep_metrics
 
 __all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise"]
@@ -294,6 +295,9 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     if num in runs and runs[den].sum() > 0:  # share of downtime caused by changes; n = those outages
         rows["change_downtime_share"] = _ratio_row(runs[num].to_numpy(), runs[den].to_numpy())
         rows["change_downtime_share"]["n"] = int(runs[caused].sum())
+    for name, (num, den) in UPKEEP_RATIOS.items():  # spares, inspections (relsim/upkeep_metrics.py)
+        if den in runs:
+            rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))
     for name, (num, den) in RATIOS.items():  # alerting and incidents (relsim/incident_metrics.py)
         if den in runs:  # a row even with no events (n = 0): the metric applies, it was not seen
             rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))

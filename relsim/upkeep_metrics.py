@@ -8,12 +8,18 @@ metrics declared in :mod:`relsim.metric_registry` (docs/maintenance-and-cost.md)
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from relsim.units import YEAR
 
-__all__ = ["COST_CATEGORIES", "upkeep_metrics"]
+__all__ = ["COST_CATEGORIES", "RATIOS", "upkeep_metrics"]
+
+#: Ratio metrics (ratios of totals over replications, delta-method SE) -> (numerator, denominator)
+#: columns of ``Results.runs``; relsim.metrics.summarise and relsim.compare read this table.
+RATIOS: dict[str, tuple[str, str]] = {
+    "spare_stockout_fraction": ("spare_stockouts", "spare_demands"),
+    "fault_exposure_mean": ("exposure_found_s", "faults_found"),
+}
 
 #: Cost categories in reporting order (``cost_<category>_per_year``); the engine's
 #: relsim.engine.upkeep.COST_CATEGORIES says the same (a test compares them).
@@ -31,11 +37,11 @@ def upkeep_metrics(res: Any) -> dict[str, float]:
         stockouts = t.get("spare_stockouts", 0.0)
         row["spare_demands_per_year"] = demands * per_year
         row["spare_stockouts_per_year"] = stockouts * per_year
-        row["spare_stockout_fraction"] = stockouts / demands if demands > 0 else math.nan
         row["spare_wait_per_year"] = t.get("spare_wait", 0.0) * per_year
+        row["spare_demands"], row["spare_stockouts"] = demands, stockouts  # for the ratio (RATIOS)
     if "inspected" in t:
-        found = t.get("faults_found", 0.0)
-        row["fault_exposure_mean"] = t.get("exposure_found", 0.0) / found if found > 0 else math.nan
+        row["faults_found"] = t.get("faults_found", 0.0)  # for the ratio (RATIOS)
+        row["exposure_found_s"] = t.get("exposure_found", 0.0)
         row["pfd"] = t.get("inspected_down", 0.0) / (t["inspected"] * res.horizon)
         row["inspections_per_year"] = t.get("inspections", 0.0) * per_year
     if "maintained" in t:

@@ -85,6 +85,8 @@ def test_stockout_probability_matches_the_chain_and_palm():
     demands = runs["spare_demands_per_year"].to_numpy() * years
     frac, se = _ratio_mean_se(stockouts, demands)
     assert abs(frac - exact["stockout_fraction"]) < 4 * se
+    summary = res.summary().loc["spare_stockout_fraction"]  # the metric is this ratio of totals
+    assert summary["mean"] == pytest.approx(frac) and summary["se"] == pytest.approx(se, rel=1e-6)
     # Palm's Poisson value differs from the finite fleet's by less than the noise here
     assert abs(frac - stats.poisson.sf(stock - 1, exact["demand"] * restock_d * 86400.0)) < 4 * se + 0.01
     rate = runs["spare_stockouts_per_year"].to_numpy()
@@ -229,3 +231,18 @@ def test_cost_per_added_nine_across_variants():
     per = sweep_cost_per_nine(table)
     assert per["cost_per_nine"].iloc[1] == pytest.approx(row["cost_per_nine"])
     assert nines(0.999) == pytest.approx(3)
+
+
+def test_palms_theorem_holds_for_a_fixed_restock_time():
+    # Palm: the spares on order are Poisson(λT) whatever the restock distribution. A fleet of 500
+    # units makes the demand Poisson to within the units waiting for a spare (a relative change of
+    # the rate about 1e-3, far below the noise here).
+    n, mtbf_y, stock, restock_d = 500, 25.0, 3, 36.5
+    text = POOL.format(n=n, mtbf=mtbf_y, stock=stock, restock=restock_d).replace(
+        f"exp(mean={restock_d}d)", f"fixed({restock_d}d)").replace("horizon: 20y", "horizon: 10y")
+    runs = relsim.run(relsim.loads(text), runs=16, seed=12).runs
+    years = runs["horizon_s"].to_numpy() / YEAR
+    frac, se = _ratio_mean_se(runs["spare_stockouts_per_year"].to_numpy() * years,
+                              runs["spare_demands_per_year"].to_numpy() * years)
+    lam_t = n / mtbf_y * restock_d / 365
+    assert abs(frac - stats.poisson.sf(stock - 1, lam_t)) < 4 * se
