@@ -147,3 +147,13 @@ def test_bad_routes_are_reported_with_file_line_and_field(tmp_path, route, messa
     with pytest.raises(relsim.ModelError, match=message) as info:
         relsim.load(path)
     assert all(p.line is not None and p.line >= 7 for p in info.value.problems)
+
+
+def test_the_run_estimate_counts_injections():
+    from relsim.model.estimate import events_per_replication
+
+    base = model({"abort": 0.5, "at": "1h", "lasts": "10m"}, horizon="1y")
+    fast = model({"abort": 0.5, "every": "fixed(1s)", "lasts": "100ms"}, horizon="1y")
+    cron = model({"abort": 0.5, "cron": "* * * * *", "lasts": "10s"}, horizon="1y")
+    assert events_per_replication(fast) - events_per_replication(base) > 1e8  # 3e7 injections
+    assert events_per_replication(cron) - events_per_replication(base) == pytest.approx(6 * 525600, rel=0.01)

@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from relsim.dists import Distribution, Normal
 from relsim.model.deployments import deployment_events
+from relsim.model.mesh import mesh_events
 from relsim.model.schedule import scheduled_events
 
 __all__ = ["EVENTS_PER_TRANSITION", "events_per_replication"]
@@ -105,6 +106,7 @@ def _fine_grained(model: Any, horizon: float) -> float:
             total += replicas * horizon / period if period > 0 else math.inf
     total += scheduled_events(model, horizon)  # maintenance, chaos, drills (relsim/model/schedule.py)
     total += deployment_events(model, horizon)  # releases and config changes (relsim/model/deployments.py)
+    total += mesh_events(model, horizon)  # fault injections (relsim/model/mesh.py)
     workload = model.spec.workload
     if workload is not None and workload.mode == "discrete":
         attempts = getattr(getattr(workload.clients, "retry", None), "attempts", 1) or 1

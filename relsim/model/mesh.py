@@ -28,7 +28,7 @@ from pydantic import Field
 from relsim.model.common import Duration, Fraction, PositiveDuration, _Frozen
 from relsim.model.timing import When
 
-__all__ = ["FaultDelay", "Mesh", "MeshFault", "MeshRoute", "check_mesh"]
+__all__ = ["FaultDelay", "Mesh", "MeshFault", "MeshRoute", "check_mesh", "mesh_events"]
 
 Path = tuple[Any, ...]
 
@@ -70,6 +70,40 @@ class Mesh(_Frozen):
 
     faults: dict[str, MeshFault] = Field(default_factory=dict)
     routes: dict[str, MeshRoute] = Field(default_factory=dict)
+
+
+def mesh_events(model: Any, horizon: float) -> float:
+    """About how many events the mesh's fault injections take over ``horizon`` (for the run estimate).
+
+    Occurrences times a handful of events each (the injection, its end, what
+    the service and the request path do). A cron is counted on a short
+    stretch first: one firing every minute over years is millions of times.
+    """
+    import math
+
+    from relsim.dists import Fixed
+    from relsim.model.timing import cron_times
+
+    mesh = getattr(model.spec, "mesh", None)
+    total = 0.0
+    for spec in (mesh.faults.values() if mesh is not None else ()):
+        if spec.cron is not None:
+            n = 0.0
+            for span in (86400.0, 31 * 86400.0, horizon):
+                span = min(span, horizon)
+                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
+                if found or span >= horizon:
+                    n = found * horizon / span
+                    break
+        elif spec.at is not None:
+            n = float(len(spec.at))
+        else:
+            period = float(spec.every.value) if isinstance(spec.every, Fixed) else float(spec.every.mean)
+            n = horizon / period if period > 0 else math.inf
+        if spec.count is not None:
+            n = min(n, float(spec.count))
+        total += 6.0 * n
+    return total
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
