@@ -199,7 +199,20 @@ def deployment_events(model: Any, horizon: float) -> float:
         instances = sum(len(model.replicas_of(s)) for s in spec.services if s in model.spec.services)
         steps = {"rolling": math.ceil(max(instances, 1) / spec.batch), "canary": len(spec.steps) + 1}.get(
             spec.strategy, 1)
-        per = 8.0 + 2.0 * steps + (2.0 * instances if spec.restart is not None else 0.0)
+        # a release takes this long; releases due meanwhile are merged (a renewal with dead time)
+        busy = {"rolling": (steps - 1) * spec.pause, "canary": len(spec.steps) * spec.bake,
+                "blue-green": spec.switch}.get(spec.strategy, 0.0)
+        busy += steps * (spec.gate.takes if spec.gate is not None else 0.0)
+        if not spec.window.always:
+            # due while the windows are closed: at most one waits for each opening
+            share = spec.window.open_share()
+            openings = len(spec.window) * end / (7 * 86400.0)
+            n = n * share + min(n * (1.0 - share), openings)
+            rate = n / (end * share) if end > 0 and share > 0 else 0.0
+        else:
+            rate = n / end if end > 0 else 0.0
+        n = n / (1.0 + rate * busy) if math.isfinite(n) else n
+        per = 4.0 + steps + (2.0 * instances if spec.restart is not None else 0.0)
         total += n * per
     return total
 
