@@ -417,3 +417,18 @@ def test_mttr_is_the_sum_of_the_mean_phases_with_random_durations():
     for name, exact in (("mttr", 46.5 * M), ("mtta", 4 * M), ("alert_mttd", 2.5 * M)):
         row = s.loc[name]
         assert abs(row["mean"] - exact) <= 4 * row["se"] + 1e-9, (name, row["mean"], row["se"])
+
+
+def test_a_threshold_on_errors_per_second_pages_at_peak_hours_on_background_errors():
+    # 100 requests/s, half the rate from 00:00 to 12:00 and 1.5x from 12:00 to 24:00; a
+    # background of 1% errors is 0.5 errors/s at night, 1.5/s by day: 'errors_above: 1/s' held
+    # 5m pages every day at 12:05 (and resolves at midnight); the same on the error rate never does.
+    profile = [0.5] * 12 + [1.5] * 12
+    model = build(None, horizon="10d", workload={"rate": "100/s", "profile": profile},
+                  noise={"background": "1%"},
+                  alerts={"count": {"errors_above": "1/s", "for": "5m"}, "rate": {"above": "1.2%", "for": "5m"}})
+    res = simulate(model, 1, 0)
+    assert [p.t_s for p in res.pages] == pytest.approx([d * 86400 + 12 * H + 5 * M for d in range(10)])
+    assert {p.alert for p in res.pages} == {"count"} and all(p.kind == "false" for p in res.pages)
+    with pytest.raises(relsim.ModelError, match="errors_above counts errors per second"):
+        build(None, alerts={"count": {"errors_above": "1/s"}})

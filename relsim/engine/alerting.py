@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from relsim.engine.node import Node
     from relsim.engine.simulation import Simulation
 
-__all__ = ["Rule", "Signal", "SlidingMean"]
+__all__ = ["ErrorCount", "Rule", "Signal", "SlidingMean"]
 
 
 def _at(sim: Simulation, delay: float, callback: Callable[[Any], None]) -> None:
@@ -180,6 +180,47 @@ class SlidingMean:
             self.on_change()
 
 
+class ErrorCount:
+    """Errors per second of the request path as a rule sees them: the workload's rate λ(t) × the error rate.
+
+    λ(t) is the workload's hourly profile, so the value changes at a
+    signal's changes and, with a profile, at every hour; a static threshold
+    on it pages at peak hours on background errors that the same threshold
+    on the error rate would ignore.
+    """
+
+    def __init__(self, sim: Simulation, signal: Signal):
+        traffic = sim.traffic
+        assert traffic is not None, "errors_above needs a workload (checked when the model loads)"
+        self.sim = sim
+        self.signal = signal
+        self.profile = traffic.profile
+        self.watchers: list[Callable[[float], None]] = []
+        # the hour of the day is counted by the hourly events themselves, so that a
+        # boundary reached as a float sum a hair early still starts the new hour
+        self.hour = int(sim.env.now // 3600.0)
+        self.value = self._now()
+        signal.watchers.append(lambda _v: self._update())
+        if not self.profile.flat:
+            _at(sim, (self.hour + 1) * 3600.0 - sim.env.now, self._hour)
+
+    def _now(self) -> float:
+        rate = self.profile.rate if self.profile.flat else self.profile.hourly[self.hour % 24]
+        return rate * self.signal.value
+
+    def _hour(self, _ev: Any) -> None:
+        self.hour += 1
+        self._update()
+        _at(self.sim, (self.hour + 1) * 3600.0 - self.sim.env.now, self._hour)
+
+    def _update(self) -> None:
+        value = self._now()
+        if value != self.value:
+            self.value = value
+            for watch in self.watchers:
+                watch(value)
+
+
 class Rule:
     """One alert rule: episodes of its condition, evaluation ticks, firing and resolving.
 
@@ -205,11 +246,16 @@ class Rule:
         self.fired: list[float] | None = None  # the episode that last fired
         self.resolves = -math.inf  # when the firing alert resolves (inf while its episode lasts)
         self.pages = 0
+        self.windows: list[tuple[SlidingMean, SlidingMean]] = []
         if spec.above is not None:
             threshold = float(spec.above)
             signal.watchers.append(lambda v: self.set(v > threshold))
-            self.windows: list[tuple[SlidingMean, SlidingMean]] = []
             initial = signal.value > threshold
+        elif spec.errors_above is not None:
+            count = ErrorCount(sim, signal)
+            per_second = float(spec.errors_above)
+            count.watchers.append(lambda v: self.set(v > per_second))
+            initial = count.value > per_second
         else:
             assert slo is not None
             budget = 1.0 - slo

@@ -30,6 +30,7 @@ from relsim.model.common import (
     Names,
     PositiveDist,
     PositiveDuration,
+    Rate,
     _Frozen,
 )
 from relsim.model.timing import WindowsField
@@ -71,8 +72,10 @@ class BurnWindow(_Frozen):
 class AlertRule(_Frozen):
     """An alert rule on the error rate of a service or of the request path.
 
-    Exactly one of ``above`` (a static threshold, held for ``for``) and
-    ``burn_rate`` (multi-window multi-burn-rate SLO alert) is given.
+    Exactly one of ``above`` (a static threshold on the error rate, held for
+    ``for``), ``errors_above`` (a static threshold on errors per second, with
+    a workload) and ``burn_rate`` (multi-window multi-burn-rate SLO alert) is
+    given.
     """
 
     description: str = ""
@@ -80,6 +83,8 @@ class AlertRule(_Frozen):
     #: (with a workload, the request path: 1 − request success) by default.
     service: str | None = None
     above: Fraction | None = None
+    #: A static threshold on errors per second (the workload's rate x the error rate).
+    errors_above: Rate | None = None
     hold: Duration = Field(default=0.0, alias="for", ge=0)
     burn_rate: tuple[BurnWindow, ...] | None = None
     #: The objective the error budget comes from (objectives.availability by default).
@@ -93,9 +98,9 @@ class AlertRule(_Frozen):
 
     @model_validator(mode="after")
     def _one_kind(self) -> AlertRule:
-        if (self.above is None) == (self.burn_rate is None):
-            raise ValueError("give exactly one of 'above' (a static threshold) and 'burn_rate' (SLO burn-rate "
-                             "windows)")
+        if sum(x is not None for x in (self.above, self.errors_above, self.burn_rate)) != 1:
+            raise ValueError("give exactly one of 'above' (a threshold on the error rate), 'errors_above' (on "
+                             "errors per second) and 'burn_rate' (SLO burn-rate windows)")
         if self.burn_rate is not None and not self.burn_rate:
             raise ValueError("burn_rate needs at least one window pair {rate, long, short}")
         if self.slo is not None and not 0.0 < self.slo < 1.0:
@@ -270,6 +275,9 @@ def check_incidents(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
             team = rule.get("team")
             if isinstance(team, str) and team not in teams:
                 found.append((("alerts", name, "team"), f"unknown team '{team}'{_suggest(team, teams)}"))
+            if rule.get("errors_above") is not None and raw.get("workload") is None:
+                found.append((("alerts", name, "errors_above"), "errors_above counts errors per second of the "
+                              "requests: the model needs a workload"))
             if rule.get("burn_rate") is not None and rule.get("slo") is None:
                 objectives = raw.get("objectives")
                 if not (isinstance(objectives, dict) and objectives.get("availability") is not None):
@@ -315,6 +323,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "service": "The service whose error rate (1 - s) is watched (default: the entry service, or with a "
                    "workload the request path).",
         "above": "Static threshold: fire when the error rate is above this (a fraction such as 1%) ...",
+        "errors_above": "... or when errors per second (the workload's rate at that hour x the error rate) "
+                        "are above this rate (e.g. 5/s; needs a workload) ...",
         "for": "... continuously for this long (default 0).",
         "burn_rate": "Multi-window burn-rate alert: a list of {rate, long, short}; fires when the mean error "
                      "rate over both windows of a pair exceeds rate x (1 - slo).",
