@@ -400,3 +400,20 @@ schedule:
     outs = _outages(simulate(loads(text), seed=1, replication=0))
     # the maintenance at 7 d, then the first failure: 3 d of the clock were left when it paused
     assert [(o["start_s"], o["cause_kind"]) for o in outs[:2]] == [(7 * DAY, "maintenance"), (fails_at, "transient")]
+
+
+@pytest.mark.parametrize("extra", [
+    "services: oops\n",
+    "schedule:\n  e: {kind: fail, every: 7d, fail: a, for: 1m, steady_state: 3}\n",
+    "schedule:\n  e: {kind: maintenance, every: 7d, targets: {a: 1}, lasts: 1m}\n",
+    "schedule: [1, 2]\n",
+    "schedule:\n  e: 5\n",
+])
+def test_malformed_schedules_are_problems_not_crashes(extra):
+    base = "name: x\ncomponents: {a: {failures: []}}\n"
+    text = base + ("services: {s: {mode: active-active, replicas: [a]}}\n" if "services" not in extra else "")
+    text += extra
+    if "schedule" not in extra:
+        text += "schedule:\n  e: {kind: drill, every: 7d, service: s}\n"
+    with pytest.raises(ModelError):
+        loads(text, source="m.yaml")

@@ -138,6 +138,16 @@ def _close(name: str, known: list[str]) -> str:
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
+def _listed(value: Any) -> list[tuple[tuple[int, ...], str]]:
+    """The names in a name-or-list value, with their index (none for a single name); the schema
+    reports values of other types."""
+    if isinstance(value, str):
+        return [((), value)]
+    if isinstance(value, list):
+        return [((i,), v) for i, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
 def check_schedule(raw: dict[str, Any]) -> list[tuple[Path, str]]:
     """Cross-references of ``schedule:``: the names it uses exist and fit the kind.
 
@@ -156,8 +166,8 @@ def check_schedule(raw: dict[str, Any]) -> list[tuple[Path, str]]:
     groups = [str(n) for n in comps if str(n) not in members]
     elements = [*names("domains"), *members, *names("links"), *names("load_balancers")]
     services = names("services")
-    active_passive = [n for n, s in (raw.get("services") or {}).items()
-                      if isinstance(s, dict) and s.get("mode") == "active-passive"]
+    svcs = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    active_passive = [str(n) for n, s in svcs.items() if isinstance(s, dict) and s.get("mode") == "active-passive"]
     out: list[tuple[Path, str]] = []
     for entry, spec in sched.items():
         if not isinstance(spec, dict):
@@ -168,16 +178,14 @@ def check_schedule(raw: dict[str, Any]) -> list[tuple[Path, str]]:
             if isinstance(target, str) and target not in elements:
                 out.append((("schedule", entry, "fail"), f"unknown element {target!r}: fail names a domain, "
                             f"component, link or load balancer{_close(target, elements)}"))
-            steady = spec.get("steady_state")
-            for i, name in enumerate([steady] if isinstance(steady, str) else steady or []):
-                if isinstance(name, str) and name not in elements and name not in services:
-                    out.append((("schedule", entry, "steady_state", i),
+            for where, name in _listed(spec.get("steady_state")):
+                if name not in elements and name not in services:
+                    out.append((("schedule", entry, "steady_state", *where),
                                 f"unknown element or service {name!r}{_close(name, elements + services)}"))
         elif kind == "maintenance":
-            targets = spec.get("targets")
-            for i, name in enumerate([targets] if isinstance(targets, str) else targets or []):
-                if isinstance(name, str) and name not in elements + groups + services:
-                    out.append((("schedule", entry, "targets", i),
+            for where, name in _listed(spec.get("targets")):
+                if name not in elements + groups + services:
+                    out.append((("schedule", entry, "targets", *where),
                                 f"unknown target {name!r}: targets are elements or services (their replicas)"
                                 f"{_close(name, elements + services)}"))
         elif kind == "drill":
