@@ -405,3 +405,25 @@ def test_the_formulas_refuse_what_they_cannot_say():
         relsim.bad_release_loss(10, "canary", share=0.01, bake=60)  # D = 300 s > B = 60 s: promoted
     with pytest.raises(ValueError, match="strategy"):
         relsim.bad_release_loss(10, "rolling")
+
+
+@pytest.mark.parametrize("case", ["canary", "blue-green", "flag"])
+def test_random_durations_match_the_formulas_within_4_se(case):
+    # canary 10 %, bake 10 min, f = 100 %: D = 1 % · 5 min / 10 % = 30 s, R ~ exp(mean 10 min):
+    #   E[failed] = λ · s · (D + E[min(B − D, R)]) = λ · 0.1 · (30 + 600 · (1 − e^(−570/600)))
+    # blue-green: D = 3 s + E[delay] (exp, mean 1 min), switch back 45 s: λ · (3 + 60 + 45)
+    # flag at 25 %: D = 1 % · 5 min / 25 % = 12 s, K ~ exp(mean 2 min): λ · 0.25 · (12 + 120)
+    trigger = {"threshold": "1%", "window": "5m"}
+    deploy, expected = {
+        "canary": ({"strategy": "canary", "share": "10%", "bake": "10m",
+                    "rollback": {"takes": "exp(mean=10m)", "trigger": trigger}},
+                   LAM * 0.1 * (30 + 600 * (1 - math.exp(-570 / 600)))),
+        "blue-green": ({"strategy": "blue-green", "switch": "45s",
+                        "rollback": {"takes": "1h", "trigger": {**trigger, "delay": "exp(mean=1m)"}}},
+                       LAM * (3 + 60 + 45)),
+        "flag": ({"flag": {"share": "100%", "exposure": "25%", "kill": "exp(mean=2m)"},
+                  "rollback": {"trigger": trigger}}, LAM * 0.25 * (12 + 120)),
+    }[case]
+    model = _model({"every": "exp(mean=8h)", "bad": "50%", **deploy}, horizon="20d")
+    r, se, _ = _per_bad_release(model, runs=30, seed=11)
+    assert abs(r - expected) <= 4 * se, (r, expected, se)
