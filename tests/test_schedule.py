@@ -417,3 +417,23 @@ def test_malformed_schedules_are_problems_not_crashes(extra):
         text += "schedule:\n  e: {kind: drill, every: 7d, service: s}\n"
     with pytest.raises(ModelError):
         loads(text, source="m.yaml")
+
+
+def test_a_real_failover_meets_the_decayed_success():
+    text = """
+name: decay
+horizon: 201d
+components:
+  db-1: {failures: [{kind: permanent, every: fixed(200d), repair: fixed(1h)}]}
+  db-2: {failures: []}
+services:
+  store:
+    mode: active-passive
+    replicas: [db-1, db-2]
+    failover: {time: fixed(1m), success: 0.98, success_decay: 0.9}
+"""
+    model = loads(text)
+    failed = np.array([simulate(model, seed=7, replication=r).failed_failovers for r in range(400)], dtype=float)
+    p = 1 - 0.98 * 0.9 ** (200 * DAY / (YEAR / 12))  # 6.6 months since t = 0: 0.49
+    se = math.sqrt(p * (1 - p) / len(failed))
+    assert abs(failed.mean() - p) <= 4 * se, (failed.mean(), p, se)
