@@ -113,19 +113,25 @@ def replication_metrics(res: RunResult, objectives: Any = None) -> dict[str, Any
         row.update((m.name, m.compute(res.tallies, h)) for m in custom()
                    if m.compute is not None and m.applies in kinds)
     if objectives is not None and objectives.availability is not None:
-        met = slo_windows_met(res, objectives.availability, objectives.slo_window)
+        met = slo_windows_met(res, objectives.availability, objectives.slo_window,
+                              planned=getattr(objectives, "planned_counts", None) is not False)
         if met is not None:
             row["slo_met"] = met
     return row
 
 
-def slo_windows_met(res: RunResult, target: float, window: float) -> float | None:
-    """Fraction of whole windows of length ``window`` whose availability met ``target``."""
+def slo_windows_met(res: RunResult, target: float, window: float, planned: bool = True) -> float | None:
+    """Fraction of whole windows of length ``window`` whose availability met ``target``.
+
+    ``planned=False`` leaves planned outages out (``objectives.planned_counts: false``).
+    """
     n = int(math.floor(res.horizon / window + 1e-9))
     if n < 1:
         return None
     down = np.zeros(n)
     for out in res.outages:
+        if not planned and out.planned:
+            continue
         start, end = out.start_s, out.end_s
         first, last = int(start // window), int(min(end, n * window - 1e-9) // window)
         for w in range(first, min(last, n - 1) + 1):

@@ -253,6 +253,12 @@ def test_planned_counts_false_judges_the_objective_on_unplanned_availability():
     counted = relsim.run(loads(WEEKLY.format(horizon="4w") + "objectives: {availability: 0.999}\n"),
                          runs=3, seed=1).objectives_met()
     assert counted["availability"]["measure"] == "availability" and counted["availability"]["verdict"] == "not met"
+    # slo_met over 7-day windows: each holds one hour of maintenance (99.4 %, below 99.9 %)
+    slo = "objectives: {availability: 0.999, slo_window: 7d, planned_counts: PC}\n"
+    for pc, met in (("false", 1.0), ("true", 0.0)):
+        res = simulate(loads(WEEKLY.format(horizon="4w") + slo.replace("PC", pc)), seed=1, replication=0)
+        assert replication_metrics(res, loads(WEEKLY.format(horizon="4w") + slo.replace("PC", pc))
+                                   .spec.objectives)["slo_met"] == met
 
 
 def test_models_without_schedule_report_no_planned_metrics():
