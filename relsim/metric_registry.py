@@ -107,6 +107,10 @@ def _planned(model: Any) -> bool:
         for c in model.spec.components.values())
 
 
+def _scheduled(model: Any, kind: str) -> bool:
+    return any(e.kind == kind for e in (getattr(model.spec, "schedule", None) or {}).values())
+
+
 #: When a metric applies, by the model sections it needs: name -> (test, wording).
 FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "always": (lambda m: True, "every model"),
@@ -160,7 +164,9 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "maintenance": (lambda m: any(getattr(c, "maintenance", None) is not None
                                   for c in m.spec.components.values()), "a component with maintenance"),
     "costs": (lambda m: getattr(m.spec, "costs", None) is not None, "a costs section"),
-    "planned": (lambda m: _planned(m), "planned work: a schedule section (maintenance, chaos, drills)"),
+    "planned": (lambda m: _planned(m), "planned work: a schedule section, preventive maintenance or inspections"),
+    "chaos": (lambda m: _scheduled(m, "fail"), "a chaos experiment (schedule entry of kind fail)"),
+    "drills": (lambda m: _scheduled(m, "drill"), "a failover drill (schedule entry of kind drill)"),
 }
 
 
@@ -374,10 +380,10 @@ _TABLE = (
        "planned", evidence="outages"),
     _m("chaos_skipped_per_year", _PER_YEAR, _R,
        "chaos experiments not run because their steady_state did not hold (or their target was down)",
-       "planned", evidence="episodes"),
+       "chaos", evidence="episodes"),
     _m("failed_drills_per_year", _PER_YEAR, _R,
        "failover drills after which no standby had taken over (the promotion failed or found no candidate)",
-       "planned", evidence="episodes"),
+       "drills", evidence="episodes"),
     _m("pages_per_year", _PER_YEAR, _R, "pages sent by the alert rules (an alert that fires while it is still "
        "firing pages nobody)", "alerts"),
     _m("false_pages_per_year", _PER_YEAR, _R,
