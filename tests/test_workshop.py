@@ -14,6 +14,8 @@ ipywidgets = pytest.importorskip("ipywidgets")
 
 ROOT = pathlib.Path(__file__).parent.parent
 WORKSHOP = sorted((ROOT / "models" / "workshop").glob("*.yaml"))
+#: Every grouped model: the workshop's and the tutorial's (docs/tutorial.md).
+GROUPED = sorted((ROOT / "models").glob("*/*.yaml"))
 
 
 def test_runs_shrink_only_under_relsim_fast(monkeypatch):
@@ -87,8 +89,9 @@ def test_the_workshop_models_are_examples_found_by_name():
         assert examples.describe(name) and not examples.describe(name).startswith(name.split("/")[1])
 
 
-@pytest.mark.parametrize("path", WORKSHOP, ids=[p.stem for p in WORKSHOP])
-def test_a_workshop_model_checks_and_runs(path):
+@pytest.mark.parametrize("path", GROUPED, ids=[f"{p.parent.name}/{p.stem}" for p in GROUPED])
+def test_a_grouped_model_checks_and_runs(path):
+    assert path.read_text().startswith("# "), "every model explains itself in a leading comment"
     assert main(["check", str(path)]) == 0
     results = relsim.run(relsim.load(path), runs=3, seed=1, horizon="30d")
     assert len(results.runs) == 3
