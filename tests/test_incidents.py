@@ -432,3 +432,18 @@ def test_a_threshold_on_errors_per_second_pages_at_peak_hours_on_background_erro
     assert {p.alert for p in res.pages} == {"count"} and all(p.kind == "false" for p in res.pages)
     with pytest.raises(relsim.ModelError, match="errors_above counts errors per second"):
         build(None, alerts={"count": {"errors_above": "1/s"}})
+
+
+def test_a_dynamic_baseline_learns_each_hour_of_the_day_outages_included():
+    # 100 requests/s, 1% background: 1 error/s. Baseline: 3x the same hour's mean over the last day.
+    rule = {"above_baseline": 3, "baseline_days": 1, "for": "5m"}
+    extra = {"workload": {"rate": "100/s"}, "noise": {"background": "1%"}, "alerts": {"learnt": rule}}
+    # a 30 min outage at 29 h (day 1, 05:00): the baseline of 05:00 is 1/s, 100/s is above 3/s: paged at 29h05
+    model = build({"kind": "transient", "every": "fixed(29h)", "lasts": "fixed(30m)"}, horizon="40h", **extra)
+    res = simulate(model, 1, 0)
+    assert [p.t_s for p in res.pages] == pytest.approx([29 * H + 5 * M])
+    # outages every day at 23:30: the first has no baseline yet (no page), and each day's 23:00 hour
+    # learns the last outage (mean 0.5 x 1 + 0.5 x 100 = 50.5/s, threshold 151.5/s): never paged
+    model = build({"kind": "transient", "every": "fixed(23.5h)", "lasts": "fixed(30m)"}, horizon="4d", **extra)
+    res = simulate(model, 1, 0)
+    assert len(res.incidents) == 4 and res.pages == []

@@ -221,6 +221,58 @@ class ErrorCount:
                 watch(value)
 
 
+class Baseline:
+    """A dynamic baseline: the signal's mean at each hour of the day over the last days.
+
+    At every hour boundary the mean of the signal over the hour just ended
+    joins that hour's history (the last ``baseline_days`` days); the
+    threshold for the coming hour is ``above_baseline`` × the mean of its
+    history (never below ``baseline_floor``), none while no day has been
+    seen. The history learns whatever happened, outages included: a past
+    outage at the same hour raises the baseline. ``set(cond)`` gets the
+    condition at each change of the signal and at each hour.
+    """
+
+    def __init__(self, sim: Simulation, base: Any, spec: Any, set_condition: Callable[[bool], None]):
+        self.sim = sim
+        self.base = base
+        self.multiple = float(spec.above_baseline)
+        self.floor = float(spec.baseline_floor)
+        self.days = int(spec.baseline_days)
+        self.set_condition = set_condition
+        self.history: list[deque[float]] = [deque(maxlen=self.days) for _ in range(24)]
+        self.hour = int(sim.env.now // 3600.0)
+        self.threshold = math.inf
+        self.integral = 0.0  # of the signal since the start of the hour
+        self.mark = sim.env.now
+        self.value = base.value
+        base.watchers.append(self._changed)
+        _at(sim, (self.hour + 1) * 3600.0 - sim.env.now, self._hour)
+
+    def condition(self) -> bool:
+        return self.value > self.threshold
+
+    def _accumulate(self) -> None:
+        now = self.sim.env.now
+        self.integral += self.value * (now - self.mark)
+        self.mark = now
+
+    def _changed(self, value: float) -> None:
+        self._accumulate()
+        self.value = value
+        self.set_condition(self.condition())
+
+    def _hour(self, _ev: Any) -> None:
+        self._accumulate()
+        self.history[self.hour % 24].append(self.integral / 3600.0)
+        self.integral = 0.0
+        self.hour += 1
+        seen = self.history[self.hour % 24]
+        self.threshold = max(self.multiple * sum(seen) / len(seen), self.floor) if seen else math.inf
+        self.set_condition(self.condition())
+        _at(self.sim, (self.hour + 1) * 3600.0 - self.sim.env.now, self._hour)
+
+
 class Rule:
     """One alert rule: episodes of its condition, evaluation ticks, firing and resolving.
 
@@ -256,6 +308,10 @@ class Rule:
             per_second = float(spec.errors_above)
             count.watchers.append(lambda v: self.set(v > per_second))
             initial = count.value > per_second
+        elif spec.above_baseline is not None:
+            base: Signal | ErrorCount = ErrorCount(sim, signal) if sim.traffic is not None else signal
+            learnt = Baseline(sim, base, spec, self.set)
+            initial = learnt.condition()
         else:
             assert slo is not None
             budget = 1.0 - slo

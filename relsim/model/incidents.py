@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from relsim.dists import Fixed
 from relsim.model.common import (
@@ -34,6 +34,7 @@ from relsim.model.common import (
     _Frozen,
 )
 from relsim.model.timing import WindowsField
+from relsim.units import parse_fraction, parse_rate
 
 __all__ = [
     "SEVERITIES",
@@ -69,6 +70,13 @@ class BurnWindow(_Frozen):
         return self
 
 
+def _floor(value: Any) -> Any:
+    """``2%`` (an error rate), ``0.5/s`` (errors per second) or a plain number."""
+    if isinstance(value, str):
+        return parse_fraction(value) if value.strip().endswith("%") else parse_rate(value)
+    return value
+
+
 class AlertRule(_Frozen):
     """An alert rule on the error rate of a service or of the request path.
 
@@ -85,6 +93,12 @@ class AlertRule(_Frozen):
     above: Fraction | None = None
     #: A static threshold on errors per second (the workload's rate x the error rate).
     errors_above: Rate | None = None
+    #: A dynamic baseline: fire above this multiple of the signal's mean at the same hour of the
+    #: day over the last ``baseline_days`` days (errors per second with a workload, else the error rate).
+    above_baseline: float | None = Field(default=None, gt=1.0, le=1e6)
+    baseline_days: Count = 7
+    #: The threshold is never below this (in the baseline's unit), so a quiet hour does not page on one error.
+    baseline_floor: Annotated[float, BeforeValidator(_floor)] = Field(default=0.0, ge=0.0, le=1e9)
     hold: Duration = Field(default=0.0, alias="for", ge=0)
     burn_rate: tuple[BurnWindow, ...] | None = None
     #: The objective the error budget comes from (objectives.availability by default).
@@ -98,9 +112,10 @@ class AlertRule(_Frozen):
 
     @model_validator(mode="after")
     def _one_kind(self) -> AlertRule:
-        if sum(x is not None for x in (self.above, self.errors_above, self.burn_rate)) != 1:
+        if sum(x is not None for x in (self.above, self.errors_above, self.above_baseline, self.burn_rate)) != 1:
             raise ValueError("give exactly one of 'above' (a threshold on the error rate), 'errors_above' (on "
-                             "errors per second) and 'burn_rate' (SLO burn-rate windows)")
+                             "errors per second), 'above_baseline' (a multiple of the daily baseline) and "
+                             "'burn_rate' (SLO burn-rate windows)")
         if self.burn_rate is not None and not self.burn_rate:
             raise ValueError("burn_rate needs at least one window pair {rate, long, short}")
         if self.slo is not None and not 0.0 < self.slo < 1.0:
@@ -328,6 +343,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "for": "... continuously for this long (default 0).",
         "burn_rate": "Multi-window burn-rate alert: a list of {rate, long, short}; fires when the mean error "
                      "rate over both windows of a pair exceeds rate x (1 - slo).",
+        "above_baseline": "... or when the signal is above this multiple of its mean at the same hour of the "
+                          "day over the last baseline_days days (errors per second with a workload, else the "
+                          "error rate) ...",
+        "baseline_days": "Days the baseline averages over (default 7); none learnt yet: no page.",
+        "baseline_floor": "The baseline threshold is never below this, in the baseline's unit (default 0).",
         "slo": "The objective whose error budget burn_rate counts (default objectives.availability).",
         "interval": "Evaluation interval (default 0: continuously); ticks at a random phase per replication.",
         "delay": "Ingestion delay: the rule sees the signal this much later (default 0).",
