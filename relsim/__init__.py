@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from relsim.attribution import attribution
     from relsim.behaviours import behaviour
+    from relsim.change_formulas import bad_release_loss, trigger_delay
     from relsim.compare import Comparison, compare
     from relsim.cost import cost_per_nine, sweep_cost_per_nine
     from relsim.cutsets import cutsets
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from relsim.sensitivity import sensitivity
     from relsim.sweep import sweep
     from relsim.trace import trace
-    from relsim.change_formulas import bad_release_loss, trigger_delay
     from relsim.traffic_formulas import dns_failover_loss, expected_min_delay, lb_failure_loss
     from relsim.units import format_duration, parse_duration, parse_fraction, parse_rate
 
