@@ -120,3 +120,22 @@ def test_bad_latency_is_reported_with_file_line_and_field(tmp_path, latency, mes
     with pytest.raises(relsim.ModelError, match=message) as info:
         relsim.load(path)
     assert all(p.line is not None and p.line >= 6 for p in info.value.problems)
+
+
+@pytest.mark.parametrize(("target", "us_rtt"), [("lb", 0.080), ("web", 0.001)])
+def test_clients_round_trip_is_added_to_the_request_latency(target, us_rtt):
+    # 80 % of the clients are near eu-a, 20 % near us-a; the balancer is in eu-a, the service
+    # has a replica in each region (the nearest answers): fixed 10 ms service latency
+    spec = {
+        "name": "clients", "horizon": "1d",
+        "domains": {"eu": {"contains": {"eu-a": {}}}, "us": {"contains": {"us-a": {}}}},
+        "components": {"web-eu": {"in": "eu-a"}, "web-us": {"in": "us-a"}},
+        "services": {"web": {"replicas": ["web-eu", "web-us"]}},
+        "load_balancers": {"lb": {"service": "web", "in": "eu-a"}},
+        "latency": {"within": "1ms", "pairs": [{"between": ["eu", "us"], "rtt": "80ms"}]},
+        "workload": {"rate": "10/s", "target": target, "latency": "fixed(10ms)",
+                     "populations": {"eu": {"share": 0.8, "near": "eu-a"}, "us": {"share": 0.2, "near": "us-a"}}},
+    }
+    req = relsim.simulate(relsim.load(spec), 0, 0).requests
+    assert req["latency_p50"] == pytest.approx(0.011)
+    assert req["latency_p99"] == pytest.approx(0.010 + us_rtt)

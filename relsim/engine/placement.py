@@ -3,7 +3,7 @@
 With a ``latency`` section, :func:`build_latency` gives the replication a
 :class:`Placement` that knows where every replica lives (its component's
 domain) and the rtt between two of them (:func:`relsim.model.placement.round_trip`).
-Two things read it:
+Three things read it:
 
 * a single-primary service with ``data.replication: sync`` or
   ``semi-sync`` and no hand-set ``data.rtt``: each write waits for the
@@ -12,6 +12,11 @@ Two things read it:
   primary to its standbys serving — re-read whenever the replication
   state changes, so a failover to another region changes it
   (``write_latency_added``);
+* the request path (:mod:`relsim.engine.traffic`): each client
+  population's round trip from its ``near`` domain to the nearest place
+  the workload's target answers from (a load balancer's domain, a
+  service's replicas, a DNS name's records) is added to its share of the
+  latency draws (``latency_p50/p95/p99``);
 * the ``operations`` (:mod:`relsim.engine.consistency`): a request reaches
   its coordinator — the leader if it serves, else the first replica
   serving — from the clients' populations (``near`` domains, by share),
@@ -40,6 +45,7 @@ class Placement:
 
     def __init__(self, sim: Simulation):
         model = sim.model
+        self.model = model
         self.spec = model.spec.latency
         self.parents = model.domain_parents
         self.domain_of: dict[str, str | None] = {name: c.domain for name, c in model.components.items()}
@@ -74,6 +80,29 @@ class Placement:
         home = self.where(node)
         return sum(share * self.rtt(near, home) for share, near in self.clients if near is not None)
 
+    def places(self, name: str, seen: frozenset[str] = frozenset()) -> list[str | None]:
+        """The domains where the target ``name`` (a load balancer, DNS name or service) answers."""
+        spec = self.model.spec
+        if name in seen:
+            return []
+        seen = seen | {name}
+        if name in spec.load_balancers:
+            return [spec.load_balancers[name].in_]
+        if spec.dns is not None and name in spec.dns.names:
+            return [d for rec in spec.dns.names[name].records for d in self.places(rec, seen)]
+        if name in spec.services:
+            out: list[str | None] = []
+            for kind, ref in self.model.replicas_of(name):
+                out.extend(self.places(ref, seen) if kind == "service" else [self.domain_of.get(ref)])
+            return out
+        return [self.domain_of.get(name)]
+
+    def request_path_rtt(self, target: str) -> list[tuple[float, float]]:
+        """(share, round trip) per client population to the nearest place ``target`` answers from."""
+        places = self.places(target)
+        return [(share, min((self.rtt(near, d) for d in places), default=0.0) if near is not None else 0.0)
+                for share, near in self.clients]
+
     def replication_rtt(self, svc: Any) -> float:
         """The rtt a synchronous write waits for: the ``acks``-th fastest standby serving."""
         primary = getattr(svc, "primary", None)
@@ -97,6 +126,9 @@ def build_latency(sim: Simulation) -> None:
         sim.placement = None
         return
     placement = sim.placement = Placement(sim)
+    traffic = sim.traffic
+    if traffic is not None and placement.clients:
+        traffic.client_rtt = placement.request_path_rtt(sim.model.spec.workload.target or sim.model.entry)
     for node in sim.services:
         data = node.spec.data
         if (node.data is not None and node.single_primary and data.replication != "async"

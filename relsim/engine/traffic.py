@@ -129,6 +129,8 @@ class Traffic(Node):
         self.down_below = sim.model.spec.objectives.outage_below
         self.cross_ev: Any = None
         self.discrete: Any = None  # DiscreteRequests in discrete mode
+        #: (share, round trip) per client population, set by relsim.engine.placement with a latency section
+        self.client_rtt: list[tuple[float, float]] | None = None
         self.nodes: list[Any] = []  # load balancers and DNS names, started before evaluating
         self.loaded = False  # capacity limits or a rate limit: load feeds back on success
         # circuit breaker (see _breaker_watch): closed, open or (instantly) half-open
@@ -442,20 +444,25 @@ class Traffic(Node):
             open_time = self.b_open_time + (self.sim.horizon - self.b_open_since if self.b_open else 0.0)
             result.requests["breaker_opens"] = float(self.b_opens)
             result.requests["breaker_open_time"] = open_time
-        lat = latency_percentiles(self.spec, self.tally[3:], self.sim.streams.generator("workload/latency"))
+        lat = latency_percentiles(self.spec, self.tally[3:], self.sim.streams.generator("workload/latency"),
+                                  client_rtt=self.client_rtt)
         if lat is not None:
             result.requests.update(lat)
         if self.discrete is not None:
             self.discrete.finish(result)
 
 
-def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4000) -> dict[str, float] | None:
+def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4000,
+                        client_rtt: list[tuple[float, float]] | None = None) -> dict[str, float] | None:
     """p50/p95/p99 latency of successful requests, retries and backoff included.
 
     ``by_attempt[k]`` is the number of requests that succeeded at attempt
     k + 1; a sample of ``n`` requests is drawn from that mixture: k failed
     attempts of ``clients.timeout``, the backoffs before the k retries and
-    one service ``latency`` draw.
+    one service ``latency`` draw. ``client_rtt`` — ``(share, rtt)`` per client
+    population, from a ``latency`` section (:mod:`relsim.engine.placement`) —
+    adds each population's round trip to its share of the draws (in fixed
+    blocks: the draws are independent, so no extra randomness is needed).
     """
     import numpy as np
 
@@ -472,6 +479,12 @@ def latency_percentiles(spec: Any, by_attempt: list[float], rng: Any, n: int = 4
             mask = k == j
             if mask.any():
                 lat[mask] += backoffs(rng, int(mask.sum()), j, retry.base, retry.cap, retry.jitter)
+    if client_rtt:
+        start = 0
+        for i, (share, rtt) in enumerate(client_rtt):
+            stop = n if i == len(client_rtt) - 1 else min(n, start + round(share * n))
+            lat[start:stop] += rtt
+            start = stop
     p50, p95, p99 = np.percentile(lat, [50, 95, 99])
     return {"latency_p50": float(p50), "latency_p95": float(p95), "latency_p99": float(p99)}
 
