@@ -142,6 +142,12 @@ VALUE_SCHEMAS: dict[str, JsonSchemaValue] = {
     "_strict_int": {},  # the inner integer schema (with its bounds) as it stands
     "_idempotent": {},  # true/false or a fraction: see _inner_with
 }
+#: alerts.NAME.baseline_floor: an error rate or errors per second (relsim/model/incidents.py).
+VALUE_SCHEMAS["_floor"] = {
+    "anyOf": [VALUE_SCHEMAS["_fraction"], VALUE_SCHEMAS["_rate"]],
+    "description": "an error rate (2%) or errors per second (0.5/s)",
+    "examples": ["2%", "0.5/s"],
+}
 VALUE_SCHEMAS["_delay"] = {
     "anyOf": [VALUE_SCHEMAS["_duration"], VALUE_SCHEMAS["_dist"]],
     "description": "a duration (exactly that long) or a distribution",
