@@ -427,3 +427,21 @@ def test_random_durations_match_the_formulas_within_4_se(case):
     model = _model({"every": "exp(mean=8h)", "bad": "50%", **deploy}, horizon="20d")
     r, se, _ = _per_bad_release(model, runs=30, seed=11)
     assert abs(r - expected) <= 4 * se, (r, expected, se)
+
+
+def test_the_example_comparison_shows_its_point():
+    # models/deploy-canary-vs-bluegreen.yaml vs deploy-bluegreen.yaml: per bad release the canary fails
+    # λ·f·s·(D + R) = 100 · 0.6 · 0.05 · 770 = 2310 requests, blue-green λ·f·(D + S) = 100 · 0.6 · 182.5
+    from pathlib import Path
+
+    models = Path(__file__).resolve().parent.parent / "models"
+    cmp = relsim.compare([models / "deploy-canary-vs-bluegreen.yaml", models / "deploy-bluegreen.yaml"],
+                         runs=10, seed=1, horizon="120d")
+    diff = cmp.differences().set_index("metric")
+    row = diff.loc["requests_failed_by_changes_per_year"]
+    assert row["ci_low"] > 0  # blue-green fails more requests, significantly
+    for name, per_bad in (("deploy-canary", 2310.0), ("deploy-bluegreen", 10950.0)):
+        runs = cmp.results[name].runs
+        got = runs["requests_failed_by_changes_per_year"].sum() / runs["bad_releases_per_year"].sum()
+        # a web server crashing while a bad release is live adds its own failed requests (rarely)
+        assert per_bad * (1 - 1e-9) <= got <= per_bad * 1.02
