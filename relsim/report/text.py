@@ -99,7 +99,8 @@ def objectives_lines(results: Any) -> list[str]:
             continue
         word = {"met": "met", "not met": "NOT met"}.get(v["verdict"], "not established")
         if name == "availability":
-            of = " (request success)" if v.get("measure") == "request_success" else ""
+            of = {"request_success": " (request success)",
+                  "unplanned_availability": " (planned downtime not counted)"}.get(v.get("measure"), "")
             lines.append(f"objective {name}{of} >= {v['target']}: {word} ({v['reason']})")
         else:
             share = v["met_fraction"]
