@@ -203,3 +203,23 @@ def test_opportunistic_maintenance_while_a_neighbour_is_repaired():
 def test_opportunistic_needs_the_age_basis():
     with pytest.raises(ModelError, match="needs the age basis"):
         relsim.loads(OPPORTUNISTIC.replace("every: 120d, lasts: 6h", "cron: '0 2 1 * *', lasts: 6h"))
+
+
+def test_maintenance_due_during_a_transient_failure_waits_for_the_recovery():
+    text = """
+name: w
+horizon: 60d
+components:
+  a:
+    failures: [{kind: transient, every: fixed(19d), lasts: fixed(2d)}]
+    maintenance: {every: 20d, lasts: 1d, renews: true}
+services:
+  s: {replicas: [a]}
+"""
+    res = simulate(relsim.loads(text), seed=1, replication=0, trace=True)
+    ev = [(round(e["t"] / 86400, 3), e["event"]) for e in res.trace
+          if e["event"] in ("failed", "recovered", "stopped", "restored")]
+    # down 19-21 d (transient): maintenance due at 20 d waits, runs 21-22 d and renews (the transient
+    # clock restarts: next at 22 + 19 = 41 d); due again at 42 d, during the transient 41-43 d: 43-44 d
+    assert ev == [(19, "failed"), (21, "recovered"), (21, "stopped"), (22, "restored"),
+                  (41, "failed"), (43, "recovered"), (43, "stopped"), (44, "restored")]

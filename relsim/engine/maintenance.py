@@ -10,9 +10,10 @@ outage they start is *planned* (``Outage.planned``).
 * age-based (``every`` fixed, the default): the component is maintained when
   it has been ``every`` since it was last renewed — by a repair (the
   :class:`~relsim.engine.spares.LogisticsShop` reports each finished repair)
-  or by the maintenance itself. A component that is down when maintenance
-  falls due is not maintained then: its repair renews it and restarts the
-  count. This is the classic age-replacement policy: with a failure time X
+  or by the maintenance itself. A component under repair when maintenance
+  falls due is not maintained: its repair renews it and restarts the count;
+  one down for another reason (a transient failure, an overload, held by
+  planned work) is maintained as soon as it serves again. This is the classic age-replacement policy: with a failure time X
   of survival R, repair time r and maintenance time p, the long-run
   availability is the renewal-reward ratio
 
@@ -73,15 +74,18 @@ class Maintainer:
         self.tallies = upkeep_tallies(sim)
         self.pending: Any = None
         self.due = 0.0
+        self.overdue = False  # due while down for a reason a repair will not renew (transient, held)
         self.cause = (el.name, -1, "preventive")
         if spec.age_based:
             self.age = float(spec.every.value)
             self.renewed()  # new at t = 0
+            el.subscribe(self._changed)
         else:
             repeat(sim, spec, f"maintenance/{el.name}/every", lambda _t: self._maintain())
 
     def renewed(self) -> None:
         """The component is as good as new now: maintenance falls due ``every`` from now."""
+        self.overdue = False
         ev = self.sim.env.timeout(self.age)
         ev.callbacks.append(self._due)
         self.pending = ev
@@ -102,8 +106,25 @@ class Maintainer:
         self._maintain()
 
     def _due(self, ev: Any) -> None:
-        if ev is self.pending:
-            self.pending = None
+        if ev is not self.pending:
+            return
+        self.pending = None
+        el = self.el
+        failing = el.failing
+        if (not el.up or failing is not None) and getattr(failing, "kind", None) != "permanent":
+            self.overdue = True  # maintained as soon as it is back (a repair would renew it instead)
+            return
+        self._maintain()
+
+    def _changed(self, _node: Any, _old: float, new: float) -> None:
+        if self.overdue and new == 1.0:
+            # After the recovery has finished restarting the clocks (same instant, next event).
+            self.sim.env.timeout(0.0).callbacks.append(self._back)
+
+    def _back(self, _ev: Any) -> None:
+        el = self.el
+        if self.overdue and el.s == 1.0 and el.up and el.failing is None:
+            self.overdue = False
             self._maintain()
 
     def _maintain(self) -> None:
