@@ -68,10 +68,8 @@ def check_sagas(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
         if not isinstance(body, dict):
             continue
         steps = body.get("steps")
-        protocol = body.get("protocol", "saga")
-        if body.get("prepared") is not None and protocol != "2pc":
-            found.append((("sagas", name, "prepared"), "prepared applies to protocol: 2pc (how long a "
-                                                       "participant stays prepared before the commit)"))
+        # prepared (read by 2pc) and compensation (read by saga) may both be given, so that
+        # one model can be swept over `--set sagas.NAME.protocol=saga,2pc`
         for i, step in enumerate(steps if isinstance(steps, list) else []):
             if not isinstance(step, dict):
                 continue
@@ -85,7 +83,4 @@ def check_sagas(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
                 if csvc is not None and str(csvc) not in services:
                     found.append(((*where, "compensation", "service"),
                                   f"unknown service '{csvc}'{suggest(csvc, known)}"))
-                if protocol == "2pc":
-                    found.append(((*where, "compensation"), "a two-phase commit never compensates: "
-                                                            "compensation applies to protocol: saga"))
     return found
