@@ -81,9 +81,8 @@ def check_operations(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]
                                                      "(the largest lag a read may see, e.g. 5s)"))
             if body.get("type", "read") != "read":
                 found.append(((*where, "consistency"), "bounded-staleness is a level for reads, not writes"))
-        elif body.get("staleness") is not None:
-            found.append(((*where, "staleness"), f"staleness applies to consistency: bounded-staleness, "
-                                                 f"not {level}"))
+        # staleness may be given with any level (only bounded-staleness reads it), so that one
+        # model can be swept over `--set operations.NAME.consistency=one,bounded-staleness`
         share = body.get("share")
         if isinstance(share, (int, float)) and not isinstance(share, bool):
             total += float(share)
