@@ -118,6 +118,9 @@ FEATURES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "teams": (lambda m: bool(getattr(m.spec, "teams", None)), "a teams section"),
     "incidents": (lambda m: bool(getattr(m.spec, "alerts", None) or getattr(m.spec, "teams", None)),
                   "an alerts or a teams section"),
+    "notify": (lambda m: bool(getattr(m.spec, "teams", None)) and any(
+        r.notify is not None for r in (getattr(m.spec, "severity", None) or {}).values()),
+               "a teams section and a severity level with notify"),
     "partial": (_partial, "a service that can serve partially (active-active with needs > 1) or a workload"),
     "failover": (_failover, "an active-passive service with at least two replicas"),
     "detection": (_detection, "an active-passive service, a failure with detect, or a probe"),
@@ -493,7 +496,7 @@ _TABLE = (
     _m("mttr", "seconds", _RATIO, "mean time to resolve: mean incident duration (start to end), over all "
        "incidents", "incidents"),
     _m("mttn", "seconds", _RATIO, "mean time from an incident's start to the status-page update for customers "
-       "(severity rules with notify), over the incidents notified while they lasted", "teams"),
+       "(severity rules with notify), over the incidents notified while they lasted", "notify"),
     _m("mttr_sev1", "seconds", _RATIO, "mean time to resolve the sev1 incidents", "incidents"),
     _m("mttr_sev2", "seconds", _RATIO, "mean time to resolve the sev2 incidents", "incidents"),
     _m("mttr_sev3", "seconds", _RATIO, "mean time to resolve the sev3 incidents", "incidents"),
