@@ -443,3 +443,27 @@ services:
     p = 1 - 0.98 * 0.9 ** (200 * DAY / (YEAR / 12))  # 6.6 months since t = 0: 0.49
     se = math.sqrt(p * (1 - p) / len(failed))
     assert abs(failed.mean() - p) <= 4 * se, (failed.mean(), p, se)
+
+
+def test_a_schedule_leaves_other_elements_failure_histories_unchanged():
+    base = """
+name: crn
+horizon: 1y
+components:
+  a: {failures: [{kind: permanent, every: exp(mean=20d), repair: exp(mean=5h)}]}
+  b: {failures: [{kind: transient, every: exp(mean=9d), lasts: exp(mean=1h)}]}
+  c: {failures: []}
+services:
+  s: {mode: active-active, replicas: [a, b, c], needs: 2}
+"""
+    chaos = base + "schedule:\n  monkey: {kind: fail, every: exp(mean=5d), fail: c, for: exp(mean=20m)}\n"
+
+    def history(text):
+        res = simulate(loads(text), seed=8, replication=3, trace=True)
+        return [(e["t"], e["element"]) for e in res.trace if e["event"] == "failed" and e["element"] != "c"]
+
+    plain = history(base)
+    assert plain and history(chaos) == plain  # only c's own stream and the schedule's are new
+    beyond = base + "schedule:\n  later: {kind: maintenance, at: 2y, targets: [a], lasts: 1h}\n"
+    r0, r1 = simulate(loads(base), seed=8, replication=3), simulate(loads(beyond), seed=8, replication=3)
+    assert r0.outages == r1.outages and r0.downtime == r1.downtime
