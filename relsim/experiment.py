@@ -25,6 +25,7 @@ from relsim.model.estimate import events_per_replication
 from relsim.model.limits import DEFAULT_MAX_EVENTS, MAX_DURATION
 from relsim.progress import Progress
 from relsim.results import Results
+from relsim.service_verdicts import objectives_of
 from relsim.stopping import StoppingRule
 from relsim.store import ResultStore
 
@@ -253,12 +254,7 @@ def run(
 def assemble(model: Model, seed: int, horizon: float,
              done: list[RunRecord], version: str) -> Results:
     """Build :class:`Results` from ``(i, metrics, outages)`` records."""
-    objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
-                  if v is not None and k != "slo_window"}
-    services = {name: {**(svc.objectives.model_dump() if svc.objectives is not None else {}), "tier": svc.tier}
-                for name, svc in model.spec.services.items() if svc.objectives is not None or svc.tier is not None}
-    if services:  # each service's own objectives and tier (docs/maintenance-and-cost.md §5)
-        objectives["services"] = services
+    objectives = objectives_of(model)  # the entry's and each service's own (relsim/service_verdicts.py)
     return Results.from_records(model.name, seed, horizon, done, objectives, version,
                                 metrics=applicable(model),
                                 assumptions={"outage_duration_s": outage_duration_assumption(model)})

@@ -23,7 +23,23 @@ from scipy import stats
 
 from relsim.evidence import MIN_EVENTS
 
-__all__ = ["service_verdicts"]
+__all__ = ["objectives_of", "service_verdicts"]
+
+
+def objectives_of(model: Any) -> dict[str, Any]:
+    """What ``Results.objectives`` holds for ``model``: the entry's targets and each service's own.
+
+    The top-level ``objectives`` (without ``slo_window`` and unset keys) and,
+    for the services with their own ``objectives`` or a ``tier``,
+    ``"services": {name: {"availability", "rto", "rpo", "tier"}}``.
+    """
+    objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
+                  if v is not None and k != "slo_window"}
+    services = {name: {**(svc.objectives.model_dump() if svc.objectives is not None else {}), "tier": svc.tier}
+                for name, svc in model.spec.services.items() if svc.objectives is not None or svc.tier is not None}
+    if services:  # each service's own objectives and tier (docs/maintenance-and-cost.md §5)
+        objectives["services"] = services
+    return objectives
 
 
 def _availability(runs: pd.DataFrame, name: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from relsim.errors import StoreMismatch
 from relsim.evidence import outage_duration_assumption
 from relsim.metric_registry import applicable
 from relsim.model import Model
+from relsim.service_verdicts import objectives_of
 
 __all__ = ["FORMAT", "ResultStore", "StoreMismatch", "model_hash"]
 
@@ -116,8 +117,7 @@ class ResultStore:
         if path.exists() and any(path.iterdir()):
             raise StoreMismatch(f"{path} is not empty and holds no relsim results")
         (path / "parts").mkdir(parents=True, exist_ok=True)
-        objectives = {k: v for k, v in model.spec.objectives.model_dump().items()
-                      if v is not None and k != "slo_window"}
+        objectives = objectives_of(model)  # the entry's and each service's own (relsim/service_verdicts.py)
         manifest = {
             "format": FORMAT,
             "model": model.name,

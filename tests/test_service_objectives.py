@@ -94,3 +94,10 @@ def test_bad_service_prices(snippet, where, message):
     with pytest.raises(ModelError, match=message) as info:
         relsim.loads(MODEL + snippet, source="c.yaml")
     assert "c.yaml:" in str(info.value) and where in str(info.value)
+
+
+def test_service_verdicts_survive_a_results_directory(tmp_path):
+    model = relsim.loads(MODEL)
+    res = relsim.run(model, runs=4, seed=2, out=tmp_path / "r")
+    again = relsim.Results.load(tmp_path / "r")
+    assert again.objectives_met()["services"] == res.objectives_met()["services"]
