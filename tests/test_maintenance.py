@@ -223,3 +223,11 @@ services:
     # clock restarts: next at 22 + 19 = 41 d); due again at 42 d, during the transient 41-43 d: 43-44 d
     assert ev == [(19, "failed"), (21, "recovered"), (21, "stopped"), (22, "restored"),
                   (41, "failed"), (43, "recovered"), (43, "stopped"), (44, "restored")]
+
+
+def test_the_event_estimate_counts_inspections_and_maintenance():
+    from relsim.model.estimate import events_per_replication
+
+    base = relsim.loads(PROOF.format(finds="100%"))
+    busy = relsim.loads(PROOF.format(finds="100%").replace("every: 90d", "every: 1s"))
+    assert events_per_replication(busy) > 1e8 > events_per_replication(base)  # relsim run refuses the busy one
