@@ -467,3 +467,27 @@ services:
     beyond = base + "schedule:\n  later: {kind: maintenance, at: 2y, targets: [a], lasts: 1h}\n"
     r0, r1 = simulate(loads(base), seed=8, replication=3), simulate(loads(beyond), seed=8, replication=3)
     assert r0.outages == r1.outages and r0.downtime == r1.downtime
+
+
+def test_drained_maintenance_of_a_database_pair_loses_rate_times_switchover_requests():
+    text = """
+name: shop
+horizon: 15d
+components:
+  web: {count: 2, failures: []}
+  db: {count: 2, failures: []}
+services:
+  site: {mode: active-active, replicas: [web], depends_on: [store]}
+  store: {mode: active-passive, replicas: [db], failover: {time: fixed(1m)}}
+load_balancers:
+  lb: {service: site, health_check: {interval: 10s, unhealthy: 3, healthy: 2, timeout: 2s}}
+workload: {rate: 10/s, target: lb}
+schedule:
+  patch: {kind: maintenance, every: 7d, targets: [web, store], one_at_a_time: true, lasts: 20m,
+          drain: true, switchover: fixed(30s)}
+"""
+    res = simulate(loads(text), seed=1, replication=0)
+    # at 7 d and 14 d: two web servers drained (nothing lost: the second waits until the first is
+    # back in rotation), two database switchovers of 30 s
+    assert res.requests["failed"] == pytest.approx(2 * 2 * 10 * 30.0, rel=1e-9)
+    assert [o["duration_s"] for o in _outages(res)] == [30.0] * 4

@@ -152,6 +152,16 @@ class _Maintenance(_Entry):
         for lb, i in drained:  # a drained backend that never went down rejoins after the health checks
             if not lb.in_rotation[i] and lb.pending[i] is None and lb.backends[i].s > 0.0:
                 lb.pending[i] = sim.after(lb.in_delay(), lambda ev, lb=lb, i=i: lb._put_in(ev, i))
+        # As rolling tools do, the batch is done when load balancers send to its targets again
+        # (the health checks re-admitted them): the next batch must not drain the last ones in rotation.
+        for lb, i in self._backends(batch):
+            while not lb.in_rotation[i] and lb.pending[i] is not None:
+                yield lb.pending[i]
+
+    def _backends(self, batch: list[Element]) -> list[tuple[LoadBalancerNode, int]]:
+        """The load balancers' backends that ``batch`` takes down."""
+        return [(lb, i) for lb in self.sim.targets.values() if isinstance(lb, LoadBalancerNode)
+                for i, backend in enumerate(lb.backends) if any(_inside(el, backend) for el in batch)]
 
     def _hand_over(self, batch: list[Element]) -> list[Any]:
         """Active-passive primaries in the batch hand over to a standby outside it first."""
