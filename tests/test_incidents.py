@@ -447,3 +447,16 @@ def test_a_dynamic_baseline_learns_each_hour_of_the_day_outages_included():
     model = build({"kind": "transient", "every": "fixed(23.5h)", "lasts": "fixed(30m)"}, horizon="4d", **extra)
     res = simulate(model, 1, 0)
     assert len(res.incidents) == 4 and res.pages == []
+
+
+def test_a_flapping_failure_is_one_incident_with_merge_within():
+    # an intermittent episode of 1h: down 5m, up 10m: outages at 0, 15, 30 and 45 min after 100 h
+    flap = {"kind": "intermittent", "every": "fixed(100h)", "lasts": "fixed(1h)", "down": "fixed(5m)",
+            "up": "fixed(10m)"}
+    alone = simulate(build(flap, horizon="150h", alerts={"down": {"above": "50%"}}), 1, 0)
+    assert len(alone.incidents) == 4 and len(alone.outages) == 4
+    merged = simulate(build(flap, horizon="150h", alerts={"down": {"above": "50%"}},
+                            incidents={"merge_within": "15m"}), 1, 0)
+    (inc,) = merged.incidents
+    assert inc.outages == 4 and inc.start_s == pytest.approx(100 * H)
+    assert inc.duration_s == pytest.approx(50 * M) and inc.pages == 4

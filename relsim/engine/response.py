@@ -82,7 +82,8 @@ class Incident(NamedTuple):
     ``access_s`` to access granted, ``mitigate_s`` from then to the end.
     ``resolved_by`` is ``humans`` when the repair the team started ended it,
     else ``automation``. ``requests_failed``: requests that failed while it
-    lasted (with a workload; NaN otherwise). ``notify_s``: start to the
+    lasted (with a workload; NaN otherwise); ``outages``: how many outages it
+    groups (``incidents.merge_within``). ``notify_s``: start to the
     status-page update (severity rules with ``notify``), NaN if none came
     while it lasted.
     """
@@ -110,6 +111,7 @@ class Incident(NamedTuple):
     writes_lost: int
     requests_failed: float
     notify_s: float
+    outages: int
 
 
 INCIDENT_FIELDS: tuple[str, ...] = Incident._fields
@@ -120,7 +122,7 @@ _NAN = math.nan
 class _Live:
     __slots__ = ("id", "start", "cause", "end", "page_t", "first_alert", "team", "ack_t", "escalated", "pages",
                  "min_s", "below", "response", "writes_lost", "censored", "failed0", "requests_failed",
-                 "reached")
+                 "reached", "outages", "opened", "previous_end")
 
     def __init__(self, ident: int, start: float, cause: tuple[str, int, str], s: float, levels: list[float]):
         self.id = ident
@@ -139,8 +141,11 @@ class _Live:
         self.writes_lost = 0
         self.censored = False
         self.failed0 = _NAN
-        self.requests_failed = _NAN
+        self.requests_failed = 0.0
         self.reached: dict[str, float] = {}  # severity -> when its success_below criterion was met
+        self.outages = 1  # the outages it groups (incidents.merge_within)
+        self.opened = start  # when its current outage started
+        self.previous_end = math.nan
 
 
 class _Response:
@@ -188,6 +193,7 @@ class Response:
         self.path = sim.traffic if sim.traffic is not None else sim.service_nodes[sim.model.entry]
         self.down_below = 1.0 if sim.traffic is None else spec.objectives.outage_below
         self.severity = dict(spec.severity) if spec.severity is not None else default_severity()
+        self.merge_within = spec.incidents.merge_within if spec.incidents is not None else 0.0
         self.levels = sorted({r.success_below for r in self.severity.values() if r.success_below is not None})
         self.observability = spec.observability
         self.groups = {name: c.group for name, c in sim.model.components.items()}
@@ -257,6 +263,18 @@ class Response:
 
     def _open(self, now: float, s: float) -> None:
         cause = self.sim.cause or ("unknown", -1, "unknown")
+        last = self.incidents[-1] if self.incidents else None
+        if (last is not None and self.merge_within > 0.0 and last.cause[0] == cause[0]
+                and not last.censored and now - last.end < self.merge_within):
+            # the same root cause again soon after: the incident it ended goes on
+            last.outages += 1
+            last.previous_end, last.end = last.end, math.inf
+            last.opened = now
+            last.failed0 = self._failed()
+            last.min_s = min(last.min_s, s)
+            self.open = last
+            self.sim.log("incident_reopened", incident=last.id, cause=cause[0], kind=cause[2])
+            return
         live = _Live(len(self.incidents), now, cause, s, self.levels)
         live.failed0 = self._failed()
         for sev, rule in self.severity.items():
@@ -272,11 +290,15 @@ class Response:
     def _close(self, live: _Live, now: float, censored: bool = False) -> None:
         outage = getattr(self.sim, "_outage", None)
         if outage is not None:
-            live.writes_lost = int(outage.writes_lost)
+            live.writes_lost += int(outage.writes_lost)
         live.end = now
         live.censored = censored
-        live.requests_failed = self._failed() - live.failed0
+        live.requests_failed += self._failed() - live.failed0
         self.open = None
+        if now == live.opened and not censored and live.outages > 1:  # a dip of no length joined it
+            live.outages -= 1
+            live.end = live.previous_end
+            return
         if now == live.start and not censored:  # a dip of no length is no outage, nor an incident
             self.incidents.pop()
             for page in self.pages:
@@ -454,7 +476,7 @@ class Response:
             x.escalated, since(engaged, diag), since(diag, access),
             x.end - access if humans and access is not None else _NAN,
             "humans" if humans else "automation", x.min_s, x.writes_lost, x.requests_failed,
-            self._notified(x, severity))
+            self._notified(x, severity), x.outages)
 
     def _notified(self, x: _Live, severity: str) -> float:
         """Seconds from the start to the status-page update, NaN if none came while the incident lasted.

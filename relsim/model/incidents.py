@@ -40,6 +40,7 @@ __all__ = [
     "SEVERITIES",
     "AckTimes",
     "HumanError",
+    "IncidentPolicy",
     "AlertRule",
     "Blips",
     "BurnWindow",
@@ -252,6 +253,14 @@ class SeverityRule(_Frozen):
     notify: Duration | None = Field(default=None, ge=0)
 
 
+class IncidentPolicy(_Frozen):
+    """How outages group into incidents."""
+
+    #: An outage of the same root-cause element starting less than this after the
+    #: previous incident ended joins it (a flapping failure is one incident); 0: never.
+    merge_within: Duration = Field(default=0.0, ge=0)
+
+
 def default_severity() -> dict[str, SeverityRule]:
     """sev1: down more than 1 h or writes lost; sev2: down more than 10 min; sev3: the rest."""
     return {"sev1": SeverityRule(longer_than="1h", writes_lost=True), "sev2": SeverityRule(longer_than="10m")}
@@ -332,6 +341,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "teams": "On-call teams: who is paged, how fast they acknowledge, which elements' repairs wait for them.",
         "observability": "Logs, metrics and tracing of each element, and how much a missing one slows diagnosis.",
         "severity": "Severity rules: sev1 and sev2 criteria (an incident no rule matches is sev3).",
+        "incidents": "How outages group into incidents: merge_within.",
+    },
+    "IncidentPolicy": {
+        "merge_within": "An outage of the same root-cause element starting less than this after the previous "
+                        "incident ended joins it (default 0: never).",
     },
     "AlertRule": {
         "description": "Free text.",

@@ -35,7 +35,7 @@ from relsim.model.common import (
 )
 from relsim.model.consistency import Operation
 from relsim.model.deployments import Deployment
-from relsim.model.incidents import AlertRule, Noise, Observability, SeverityRule, Team
+from relsim.model.incidents import AlertRule, IncidentPolicy, Noise, Observability, SeverityRule, Team
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
 from relsim.model.mesh import Mesh
@@ -384,6 +384,7 @@ class ModelSpec(_Frozen):
     teams: dict[str, Team] = Field(default_factory=dict)
     observability: Observability | None = None
     severity: dict[Literal["sev1", "sev2"], SeverityRule] | None = None
+    incidents: IncidentPolicy | None = None
     sessions: Sessions | None = None  # user sessions at failover (relsim/model/sessions.py)
     operations: dict[str, Operation] = Field(default_factory=dict)  # consistency levels (model/consistency.py)
     latency: Latency | None = None  # round trips between domains (relsim/model/placement.py)
