@@ -101,3 +101,14 @@ def test_service_verdicts_survive_a_results_directory(tmp_path):
     res = relsim.run(model, runs=4, seed=2, out=tmp_path / "r")
     again = relsim.Results.load(tmp_path / "r")
     assert again.objectives_met()["services"] == res.objectives_met()["services"]
+
+
+def test_the_review_report_lists_each_services_verdicts():
+    from relsim.report.review import _objectives
+
+    res = relsim.run(relsim.loads(MODEL), runs=10, seed=8)
+    table = _objectives(res)
+    targets = [row[0].text for row in table.rows]
+    assert targets[:3] == ["service store (tier 1): availability ≥ 99.9 %", "service store (tier 1): RTO ≤ 4 h",
+                           "service front (tier 2): availability ≥ 98 %"]
+    assert table.rows[0][2].text == "not met"

@@ -111,7 +111,8 @@ def _objectives(results: Any) -> Table:
     rows = []
     s = results.summary()
     for name, v in results.objectives_met().items():
-        if name == "services":  # the services' own objectives: relsim run lists them (report/text.py)
+        if name == "services":  # each service's own objectives, most critical tier first
+            rows += _service_rows(v)
             continue
         word = verdict_of(v)
         if name == "availability":
@@ -130,6 +131,29 @@ def _objectives(results: Any) -> Table:
         rows.append([Cell(target), Cell(est), Cell(word, _VERDICT_CLS.get(word, "")), Cell(reason)])
     note = "" if rows else "The model states no objectives (objectives: availability, rto, rpo)."
     return Table(["objective", "estimate (95 % CI)", "verdict", "why"], rows, note)
+
+
+def _service_rows(services: dict[str, Any]) -> list[list[Cell]]:
+    """Rows of the objectives table for the services' own objectives (docs/maintenance-and-cost.md §5)."""
+    rows = []
+    for svc, v in sorted(services.items(), key=lambda kv: (kv[1].get("tier") or 10, kv[0])):
+        head = f"service {svc}" + (f" (tier {v['tier']})" if v.get("tier") is not None else "")
+        for what in ("availability", "rto", "rpo"):
+            o = v.get(what)
+            if o is None:
+                continue
+            word = verdict_of(o)
+            if what == "availability":
+                target = f"{head}: availability ≥ {100 * o['target']:g} %"
+                lo, hi = o["ci95"]
+                est = ("-" if o["mean"] is None else f"{o['mean']:.6f}, 95 % CI "
+                       + ("-" if lo is None or hi is None else f"[{lo:.6f}, {hi:.6f}]"))
+            else:
+                target = f"{head}: {what.upper()} ≤ {format_duration(o['target'])}"
+                est = (f"{o['met_fraction']:.1%} of {o['incidents']} within it; worst "
+                       f"{format_duration(o['worst'])}" if o.get("incidents") else "nothing to judge")
+            rows.append([Cell(target), Cell(est), Cell(word, _VERDICT_CLS.get(word, "")), Cell(o["reason"])])
+    return rows
 
 
 def _reason(name: str, word: str) -> str:
