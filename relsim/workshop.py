@@ -316,27 +316,34 @@ class WhatIf:
         return digest.hexdigest()
 
     def exercise(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Move each control to another value, as a participant would, and restore it.
+        """Move each control to another value, as a participant would, then restore them all.
 
         Each change goes through the control's own observer (the code path
-        of a slider moved in the browser). Returns one record per control:
-        its name, the old and new values, whether ``draw`` ran, whether the
-        figure or table changed, and the error if ``draw`` failed.
+        of a slider moved in the browser) and is compared with what the
+        panel showed just before it, so a control whose change leaves the
+        figure and the table as they were is reported. The controls are
+        moved one after the other (each from the state the previous ones
+        left) and put back together at the end with one re-run. Returns one
+        record per control: its name, the old and new values, whether
+        ``draw`` ran, whether the figure or table changed, and the error if
+        ``draw`` failed.
         """
         report = []
+        old_values = self.values
         for name in names if names is not None else list(self.controls):
             control = self.controls[name]
             old, before, calls = control.value, self.fingerprint(), self.calls
             control.value = _another_value(control)
             report.append({"control": name, "old": old, "new": control.value, "ran": self.calls > calls,
                            "changed": self.fingerprint() != before, "error": self.error})
-            self._hold = True  # back to the old value without a re-run; one update at the end
+        if self.values != old_values:
+            self._hold = True
             try:
-                control.value = old
+                for name, value in old_values.items():
+                    self.controls[name].value = value
             finally:
                 self._hold = False
-            if before != self.fingerprint() or self.error:
-                self.update()
+            self.update()
         return report
 
     def _ipython_display_(self) -> None:

@@ -29,10 +29,11 @@ MODULES = {
     6: "alerting", 7: "change", 8: "disaster", 9: "governance",
 }
 
-#: Wall-time guard for one notebook with its controls exercised (the aim is ~15 s
-#: for the notebook itself on 2 cores; this only catches a notebook that grew
-#: far beyond it).
-BUDGET_S = 150
+#: Wall-time guard for one notebook with its controls exercised. The aim is
+#: about 15 s for a notebook on an idle 2-core machine (RELSIM_FAST=1); the
+#: guard is loose because a loaded machine takes several times longer, and
+#: only catches a notebook whose batches grew far beyond their aim.
+BUDGET_S = 600
 
 PROBE = """
 import json as _json
