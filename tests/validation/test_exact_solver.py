@@ -1,42 +1,37 @@
-"""The exact solver against the reference cases, and the simulator against the exact solver.
+"""The exact solver against the reference cases.
 
-Part 1 encodes every reference case that has a Markov chain (C1, C3.1-C3.4,
-C4a, C4b, C5, state probabilities included) and requires the solver to
-reproduce the published values to 1e-9 relative: those tables have ten
-significant digits. C3.5 (components paused while the system is down) is
-not relsim's semantics; C8 and C10 are not Markov models of availability.
+This file encodes every reference case that has a Markov chain (C1,
+C3.1-C3.4, C4a, C4b, C5, state probabilities included) and requires the
+solver to reproduce the published values to 1e-9 relative: those tables
+have ten significant digits. C3.5 (components paused while the system is
+down) is not relsim's semantics; C8 and C10 are not Markov models of
+availability.
 
-Part 2 checks the simulator against the solver on models richer than any
-closed form -- nested domains whose failures hide components that keep
-ageing, one FIFO repair crew shared by domains and components, latent
-faults (``detect``), quorum and series services, intermittent failures,
-instantaneous active-passive failover and partially-serving nested
-services -- with |mean - exact| < 4 SE over replications for every metric
-the solver gives. The exact value compared with is the expectation over the
-replication's horizon from all up (a replication starts new).
-
-The solver shares the model layer with the simulator, so part 2 alone would
-miss a semantic error common to both. tests/test_markov_oracles.py checks
-both against Markov chains written out by hand, without relsim's model layer
-or solver, for each ingredient these models combine: a domain hiding
-components whose clocks keep running, one FIFO crew shared by unlike
-elements, a latent fault with a shared crew, and an intermittent failure
-that pauses the element's other clock.
+The richer models it used to hold -- nested domains whose failures hide
+components that keep ageing, one FIFO repair crew shared by domains and
+components, latent faults (``detect``), quorum and series services,
+intermittent failures, instantaneous active-passive failover and
+partially-serving nested services -- checked the simulator against relsim's
+solver alone, which shares the model layer with the simulator. They are now
+in tests/validation/test_combined_oracles.py, where their Markov chains are
+enumerated in the test from the semantics, without relsim's model layer or
+solver, and both the solver (1e-9) and the simulator (4 SE) are checked
+against them; tests/test_markov_oracles.py does the same state by state for
+each ingredient on its own.
 """
 
 from __future__ import annotations
 
 import pytest
-from _compare import assert_close
 
 import relsim
-from relsim.analytic import compare, solve
+from relsim.analytic import solve
 from relsim.units import HOUR
 
 T = 8760.0  # hours: the reference cases' year
 
 # --------------------------------------------------------------------------
-# Part 1: the reference cases (values copied from the reference table)
+# The reference cases (values copied from the reference table)
 
 
 def unit(mttf: float, mttr: float) -> list[dict]:
@@ -142,90 +137,3 @@ def test_tiny_unavailabilities_keep_their_relative_accuracy(n: int, crews: int |
     for lump in (True, False):
         got = solve(relsim.load(spec), lump=lump, method=method).unavailability
         assert got == pytest.approx(exact, rel=1e-9), (lump, got, exact)
-
-
-# --------------------------------------------------------------------------
-# Part 2: the simulator against the solver on richer models
-
-
-def perm(every: str, repair: str, detect: str | None = None) -> dict:
-    spec = {"kind": "permanent", "every": f"exp(mean={every})", "repair": f"exp(mean={repair})"}
-    if detect:
-        spec["detect"] = f"exp(mean={detect})"
-    return spec
-
-
-def trans(every: str, lasts: str) -> dict:
-    return {"kind": "transient", "every": f"exp(mean={every})", "lasts": f"exp(mean={lasts})"}
-
-
-def inter(every: str, lasts: str, down: str, up: str) -> dict:
-    return {"kind": "intermittent", "every": f"exp(mean={every})", "lasts": f"exp(mean={lasts})",
-            "down": f"exp(mean={down})", "up": f"exp(mean={up})"}
-
-
-RICH = {
-    # A region holding two zones; one crew shared by the region and every
-    # component (FIFO, queue order in the state); latent database faults.
-    "domains-crew-quorum": {
-        "repair_crews": 1,
-        "domains": {"region": {"failures": [perm("3000h", "20h")],
-                               "contains": {"za": {"failures": [trans("300h", "2h")]},
-                                            "zb": {"failures": [trans("300h", "2h")]}}}},
-        "components": {
-            "app": {"count": 2, "spread": ["za", "zb"], "failures": [perm("500h", "10h"), trans("200h", "30m")]},
-            "db": {"count": 3, "spread": ["za", "zb"], "failures": [perm("800h", "8h", "1h")]},
-            "lb": {"failures": [perm("3000h", "5h")]},
-        },
-        "services": {
-            "db": {"replicas": ["db"], "mode": "quorum"},
-            "app": {"replicas": ["app"], "depends_on": ["db"]},
-            "front": {"replicas": ["app"], "depends_on": ["lb"]},
-        },
-        "entry": "front",
-    },
-    # Intermittent zone and database faults; instantaneous failover.
-    "intermittent-failover": {
-        "domains": {"za": {"failures": [inter("500h", "5h", "10m", "30m")]},
-                    "zb": {"failures": [trans("400h", "1h")]}},
-        "components": {
-            "db-1": {"in": "za", "failures": [perm("700h", "6h", "20m")]},
-            "db-2": {"in": "zb", "failures": [perm("700h", "6h", "20m"), inter("900h", "2h", "5m", "15m")]},
-            "web": {"count": 2, "failures": [trans("100h", "10m")]},
-        },
-        "services": {
-            "db": {"replicas": ["db-1", "db-2"], "mode": "active-passive"},
-            "web": {"replicas": ["web"], "needs": 2, "depends_on": ["db"]},
-        },
-    },
-    # Services as replicas of a service, with partial served fractions.
-    "nested-partial": {
-        "domains": {"eu": {"failures": [trans("1000h", "3h")]}, "us": {"failures": [trans("1000h", "3h")]}},
-        "components": {
-            "api-eu": {"count": 3, "in": "eu", "failures": [perm("400h", "4h")]},
-            "api-us": {"count": 3, "in": "us", "failures": [perm("400h", "4h")]},
-            "cache": {"count": 2, "failures": [trans("300h", "1h")]},
-        },
-        "services": {
-            "eu": {"replicas": ["api-eu"], "needs": 2},
-            "us": {"replicas": ["api-us"], "needs": 2},
-            "cache": {"replicas": ["cache"]},
-            "front": {"replicas": ["eu", "us"], "needs": 2, "depends_on": ["cache"]},
-        },
-    },
-}
-
-
-@pytest.mark.parametrize("name", list(RICH))
-def test_simulator_matches_the_exact_solver(name: str) -> None:
-    model = relsim.load({"name": name, "horizon": "10y", **RICH[name]})
-    exact = solve(model)
-    results = relsim.run(model, runs=40, seed=11, jobs=2)
-    table = compare(results, exact)
-    assert set(table.index) >= {"availability", "served_fraction", "outages_per_year",
-                                "failures_per_year", "mean_outage", "downtime_per_year"}
-    for metric, row in table.iterrows():
-        scale = 1 - row["exact"] if metric in ("availability", "served_fraction") else None
-        assert_close(row["mean"], row["se"], row["exact"], scale=scale, label=f"{name} {metric}")
-    # a replication of 10 y is long: from new and steady state nearly agree
-    assert table.loc["availability", "exact"] == pytest.approx(exact.availability, abs=1e-5)
