@@ -22,6 +22,7 @@ import pandas as pd
 
 from relsim.backends import Backend, use_backend
 from relsim.experiment import run
+from relsim.incident_metrics import RATIOS as INCIDENT_RATIOS
 from relsim.intervals import paired_differences, paired_quantile_difference, paired_ratio_difference
 from relsim.metric_registry import names
 from relsim.metrics import FAMILIES, family_events
@@ -147,6 +148,9 @@ def _outage_differences(a: Results, b: Results, names: list[str]) -> pd.DataFram
                 rows[f"{prefix}_p{q}"] = paired_quantile_difference(got_a[2], got_b[2], q / 100, a.seed)
         if f"{prefix}_max" in names:
             rows[f"{prefix}_max"] = paired_quantile_difference(got_a[2], got_b[2], None)
+    for name, (num, den) in INCIDENT_RATIOS.items():  # alerts and teams (relsim/incident_metrics.py)
+        if name in names and den in a.runs and den in b.runs:
+            rows[name] = paired_ratio_difference(a.runs[num], a.runs[den], b.runs[num], b.runs[den])
     for name, (num, den) in UPKEEP_RATIOS.items():  # spares, inspections (relsim/upkeep_metrics.py)
         if name in names and den in a.runs and den in b.runs:
             rows[name] = paired_ratio_difference(a.runs[num], a.runs[den], b.runs[num], b.runs[den])

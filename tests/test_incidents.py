@@ -460,3 +460,15 @@ def test_a_flapping_failure_is_one_incident_with_merge_within():
     (inc,) = merged.incidents
     assert inc.outages == 4 and inc.start_s == pytest.approx(100 * H)
     assert inc.duration_s == pytest.approx(50 * M) and inc.pages == 4
+
+
+def test_compare_gives_paired_differences_of_the_incident_ratios():
+    # the same failures and pages (common random numbers); only the diagnosis doubles without
+    # tracing (factor 2): every incident lasts exactly 10 min longer, so mttr differs by 600 s.
+    base = build(perm("exponential(mean=100h)", "fixed(30m)"), horizon="90d",
+                 alerts={"down": {"above": "50%"}}, teams={"ops": TEAM},
+                 observability={"slower_without": {"tracing": 2.0}})
+    slower = base.with_overrides({"observability.default.tracing": False})
+    diff = relsim.compare({"tracing": base, "none": slower}, runs=5, seed=1).differences().set_index("metric")
+    assert diff.loc["mttr", "mean"] == pytest.approx(600.0)
+    assert diff.loc["mttr", "significant"]
