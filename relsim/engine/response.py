@@ -1,15 +1,17 @@
 """Incidents, pages and the human response chain of one replication (docs/incidents.md).
 
-Built from the ``alerts:``, ``noise:``, ``teams:``, ``observability:`` and
-``severity:`` sections by :func:`build_incidents` (one line of
-``SECTIONS``); a model without them builds nothing here and runs exactly
-as before.
+Built from the ``alerts:``, ``noise:``, ``teams:``, ``observability:``,
+``severity:`` and ``incidents:`` sections by :func:`build_incidents` (its
+lines of ``SECTIONS``); a model without ``alerts`` and ``teams`` builds
+nothing here and runs exactly as before.
 
 * **Incidents** follow the request path (or the entry service) exactly as
   outages do: one opens when it goes down and closes when it is back, with
-  the root cause of the failure being applied. Severity rules read the
-  incident's length, how long request success stayed below a level and the
-  writes lost.
+  the root cause of the failure being applied (with
+  ``incidents.merge_within``, an outage of the same root cause soon after
+  reopens the last one). Severity rules read the incident's length, how
+  long request success stayed below a level and the writes lost; a level
+  with ``notify`` times the status-page update.
 * **Pages** come from the alert rules (:mod:`relsim.engine.alerting`). A page
   while an incident is open (or shortly after, within the rule's look-back:
   a late page) belongs to it; otherwise it is a page on a real failure
@@ -25,14 +27,18 @@ as before.
   *engaged* — by the acknowledgement of a page for the incident the element
   caused, or after the team's ``unpaged`` time (a ticket) if no page came
   first — then for a free person (``size``), the diagnosis (``diagnose`` ×
-  the element's observability factor) and, with ``access: jit``, the time to
-  obtain access; then the repair crews take over as before. Transient
-  failures, failovers and every automated mechanism act without anyone.
+  the element's observability factor: missing signals, logs past their
+  retention, other elements down) and, with ``access: jit``, the time to
+  obtain access; then the repair crews take over as before (the only hook:
+  this wraps ``sim.repairs.request``). Standing access instead adds human
+  errors to what the team owns. Transient failures, failovers and every
+  automated mechanism act without anyone.
 
 Every step is a line of the trace: ``page``, ``escalation``, ``ack``,
 ``engaged``, ``diagnosis_started``, ``diagnosed``, ``access_requested``,
 ``access_granted``, ``mitigation_started``, ``incident_open``,
-``incident_closed``.
+``incident_reopened``, ``incident_closed`` (and ``noise_blip``,
+``alert_resolved`` from the rules).
 """
 
 from __future__ import annotations
