@@ -246,3 +246,14 @@ def test_palms_theorem_holds_for_a_fixed_restock_time():
                               runs["spare_demands_per_year"].to_numpy() * years)
     lam_t = n / mtbf_y * restock_d / 365
     assert abs(frac - stats.poisson.sf(stock - 1, lam_t)) < 4 * se
+
+
+def test_costs_and_service_objectives_leave_the_exact_solver_its_model():
+    from relsim.analytic import supports
+
+    text = ("name: e\ncomponents:\n  a: {failures: [{kind: permanent, every: exp(mean=1y), repair: exp(mean=1d)}]}\n"
+            "services:\n  s: {replicas: [a], tier: 1, objectives: {availability: 99%}}\n"
+            "costs: {components: {a: 100}, downtime_minute: 1}\n")
+    assert supports(relsim.loads(text)) == (True, "")
+    ok, why = supports(relsim.loads(text + "spares: {p: {for: a, stock: 1, restock: 1d}}\n"))
+    assert not ok and "spares" in why

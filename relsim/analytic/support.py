@@ -54,13 +54,15 @@ __all__ = ["Unsupported", "check", "is_binary", "supports"]
 #: listed here (added to relsim later) must keep its default value, or the
 #: model is refused: the solver cannot know what that field does.
 _KNOWN: dict[type[BaseModel], set[str]] = {
-    # ``probe`` only measures when outages are noticed; it changes no state.
+    # ``probe`` only measures when outages are noticed; it changes no state. Nor do ``costs``
+    # and a service's own ``objectives`` and ``tier`` (docs/maintenance-and-cost.md): they price
+    # and judge what happens.
     ModelSpec: {"name", "description", "horizon", "repair_crews", "domains", "components",
-                "services", "entry", "objectives", "probe"},
+                "services", "entry", "objectives", "probe", "costs"},
     Domain: {"kind", "description", "failures", "contains"},
     Component: {"in_", "spread", "count", "description", "failures"},
     Service: {"replicas", "mode", "needs", "depends_on", "standby", "startup", "failover",
-              "description"},
+              "description", "objectives", "tier"},
     Failover: {"time", "success"},
     PermanentFailure: {"kind", "every", "repair", "detect", "silent"},
     TransientFailure: {"kind", "every", "lasts", "silent"},
