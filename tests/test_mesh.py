@@ -110,6 +110,10 @@ def test_header_routes_to_healthy_backends_or_a_subset():
     assert app["route:canary:failed"] == pytest.approx(1.0 * 60 + 2 * 600 * 0.5)
     row = relsim.run(relsim.load(spec), runs=1).runs.iloc[0]
     assert row["routed_success"] == pytest.approx(1 - (60 + 60 + 600) / (2 * 3 * HOUR))
+    # three sidecar tries to the canary pair: a request fails only if all three reach w1
+    spec["mesh"]["routes"]["canary"]["attempts"] = 3
+    app = relsim.simulate(relsim.load(spec), 0, 0).app
+    assert app["route:canary:failed"] == pytest.approx(1.0 * 60 + 2 * 600 * 0.5 ** 3)
 
 
 @pytest.mark.parametrize(("fault", "message"), [

@@ -100,9 +100,11 @@ class RoutedRequests:
     eject a failed one at once): they succeed while any backend serves.
     With a list they are spread evenly over those backends, failed or not:
     they succeed with the subset's mean ``s``. Both also need the balancer
-    itself up and the service's dependencies. The success ratio changes
-    only at events, so served requests are ``∫ share · λ(t) · ok dt`` in
-    closed form between them.
+    itself up and the service's dependencies (a fault injection included).
+    With ``attempts`` sidecar tries, each reaching a backend afresh, a
+    request succeeds with ``1 − (1 − p)^attempts`` for the per-attempt
+    success ``p``. The success ratio changes only at events, so served
+    requests are ``∫ share · λ(t) · ok dt`` in closed form between them.
     """
 
     def __init__(self, sim: Simulation, name: str, spec: Any):
@@ -130,7 +132,8 @@ class RoutedRequests:
             ok = 1.0 if any(b.s > 0.0 for b in lb.backends) else 0.0
         else:
             ok = sum(min(1.0, b.s) for b in self.subset) / len(self.subset) if self.subset else 0.0
-        return ok * lb.service.dep_factor
+        p = ok * lb.service.dep_factor  # per attempt
+        return 1.0 - (1.0 - p) ** self.spec.attempts
 
     def changed(self, *_args: Any) -> None:
         now = self.sim.env.now

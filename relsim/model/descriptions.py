@@ -392,6 +392,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "share": "Share of the workload's requests carrying the route's header.",
         "load_balancer": "The load balancer whose backends the route chooses from.",
         "to": "healthy (the backends serving right now) or a list of backends (a canary or diagnostic pool).",
+        "attempts": "Tries the route's sidecars make per request, each to a backend chosen afresh (default 1).",
         "description": "Free text.",
     },
     "MeshFault": {

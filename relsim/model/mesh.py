@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from relsim.model.common import Duration, Fraction, PositiveDuration, _Frozen
+from relsim.model.common import Count, Duration, Fraction, PositiveDuration, _Frozen
 from relsim.model.timing import When
 
 __all__ = ["FaultDelay", "Mesh", "MeshFault", "MeshRoute", "check_mesh", "mesh_events"]
@@ -56,12 +56,15 @@ class MeshRoute(_Frozen):
     ``to: healthy`` (the default) sends them to the backends serving right
     now (the sidecars eject a failed one at once, without waiting for the
     balancer's health checks); a list of backends pins them to that subset
-    (a canary, a diagnostic pool), spread evenly over it.
+    (a canary, a diagnostic pool), spread evenly over it. The route's
+    sidecars make up to ``attempts`` tries per request, each to a backend
+    chosen afresh.
     """
 
     share: Fraction
     load_balancer: str
     to: Literal["healthy"] | tuple[str, ...] = "healthy"
+    attempts: Count = 1
     description: str = ""
 
 
