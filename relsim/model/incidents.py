@@ -288,6 +288,8 @@ def check_incidents(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     elements += _names_of(raw, "domains") + _names_of(raw, "links")
     lbs = raw.get("load_balancers")
     elements += [str(k) for k in lbs] if isinstance(lbs, dict) else []
+    if isinstance(raw.get("dns"), dict):
+        elements.append("dns")  # the DNS provider, an element of its own
     alerts = raw.get("alerts")
     if isinstance(alerts, dict):
         for name, rule in alerts.items():
