@@ -8,6 +8,7 @@ metrics declared in :mod:`relsim.metric_registry` (docs/maintenance-and-cost.md)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from relsim.units import YEAR
@@ -46,8 +47,11 @@ def upkeep_metrics(res: Any) -> dict[str, float]:
         row["inspections_per_year"] = t.get("inspections", 0.0) * per_year
     if "maintained" in t:
         row["preventive_per_year"] = t.get("preventive", 0.0) * per_year
-    for key, value in t.items():  # services with their own objectives (relsim/engine/service_watch.py)
-        if key.startswith("service:"):
+    for key, value in t.items():
+        if key.startswith("phase:") and key.endswith(":downtime"):  # mission phases (engine/phases.py)
+            spent = t.get(key[: -len("downtime")] + "time", 0.0)
+            row[key[: -len("downtime")] + "availability"] = 1.0 - value / spent if spent > 0 else math.nan
+        if key.startswith("service:"):  # services with their own objectives (relsim/engine/service_watch.py)
             row[key] = value
             if key.endswith(":downtime"):
                 row[key[: -len("downtime")] + "availability"] = 1.0 - value / res.horizon

@@ -121,3 +121,17 @@ def test_bad_phases_name_file_line_and_field(snippet, where, message):
     with pytest.raises(ModelError, match=message) as info:
         relsim.loads(text, source="p.yaml")
     assert "p.yaml:9" in str(info.value) and where in str(info.value)
+
+
+def test_availability_per_phase():
+    runs = relsim.run(relsim.loads(KOFN), runs=30, seed=1).runs
+    a = 10 / 12
+    for name, k in (("normal", 3), ("peak", 5)):
+        exact = stats.binom.sf(k - 1, 6, a)
+        mean, se = _mean_se(runs[f"phase:{name}:availability"])
+        assert abs(mean - exact) < 4 * se, name
+    # the phases' outage time adds up to the whole downtime: over 1095 d, 36 cycles of 30 d and 15 d of
+    # normal trade, so 735 d normal and 360 d peak
+    whole = 1 - runs["availability"]
+    parts = (735 * (1 - runs["phase:normal:availability"]) + 360 * (1 - runs["phase:peak:availability"])) / 1095
+    assert (whole - parts).abs().max() < 1e-12

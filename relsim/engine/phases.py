@@ -14,6 +14,10 @@ The phases of ``phases:`` follow each other from t = 0, each for its
   ``needs`` back: an outage this starts names the phase (cause kind
   ``phase``).
 
+Each replication also keeps, per phase NAME, ``phase:NAME:time`` and
+``phase:NAME:downtime`` (the entry service's outage time in it), which
+become the ``phase:NAME:availability`` column of ``Results.runs``.
+
 Nothing is drawn here: a model without ``phases`` is unchanged.
 """
 
@@ -49,6 +53,34 @@ class PhaseClock:
         self._set_needs(phases[0], at_start=True)
         sim.log("phase", name=phases[0].name)
         self._next(phases[0].lasts)
+        sim.after_finish.append(self._per_phase)
+
+    def _per_phase(self, res: Any) -> None:
+        """Time and outage time of the entry service (or request path) in each phase, summed over its spells."""
+        tallies = res.upkeep if res.upkeep is not None else {}
+        res.upkeep = tallies
+        windows: list[tuple[float, float, str]] = []
+        t, i = 0.0, 0
+        while t < res.horizon:
+            phase = self.phases[i % len(self.phases)]
+            windows.append((t, min(t + phase.lasts, res.horizon), phase.name))
+            t += phase.lasts
+            i += 1
+        for phase in self.phases:
+            tallies.setdefault(f"phase:{phase.name}:time", 0.0)
+            tallies.setdefault(f"phase:{phase.name}:downtime", 0.0)
+        for start, end, name in windows:
+            tallies[f"phase:{name}:time"] += end - start
+        k = 0
+        for out in sorted(res.outages, key=lambda o: o.start_s):
+            while k < len(windows) and windows[k][1] <= out.start_s:
+                k += 1
+            j = k
+            while j < len(windows) and windows[j][0] < out.end_s:
+                lo, hi = max(out.start_s, windows[j][0]), min(out.end_s, windows[j][1])
+                if hi > lo:
+                    tallies[f"phase:{windows[j][2]}:downtime"] += hi - lo
+                j += 1
 
     def _scaled(self, draw: Callable[[], float], name: str) -> Callable[[], float]:
         return lambda: draw() / self.factor[name]
