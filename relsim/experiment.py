@@ -198,6 +198,7 @@ def run(
         # Column-wise from disk: memory grows with the tables, not with records.
         empty = assemble(model, seed, h, [], __version__)
         empty.runs, empty.outages = store.frames(wanted)
+        empty.incident_table, empty.page_table = store.incident_frames(wanted)
         return empty
 
     target = runs
@@ -212,7 +213,7 @@ def run(
                 for chunk in _execute(model, seed, h, missing, ex, timing, max_events):
                     if store:
                         part = assemble(model, seed, h, chunk, __version__)
-                        store.write(part.runs, part.outages)
+                        store.write(part.runs, part.outages, part.incident_table, part.page_table)
                     else:
                         kept.update((rec[0], rec) for rec in chunk)
                     done.update(rec[0] for rec in chunk)
@@ -233,7 +234,7 @@ def run(
         if exc.records:
             if store:
                 part = assemble(model, seed, h, exc.records, __version__)
-                store.write(part.runs, part.outages)
+                store.write(part.runs, part.outages, part.incident_table, part.page_table)
             else:
                 kept.update((rec[0], rec) for rec in exc.records)
             done.update(rec[0] for rec in exc.records)

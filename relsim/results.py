@@ -57,7 +57,7 @@ class Results:
     stopping: dict[str, Any] | None = None
     metrics: tuple[str, ...] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
-    #: Incident response and pages with alerts or teams (relsim/incident_metrics.py); not kept on disk.
+    #: Incident response and pages with alerts or teams (relsim/incident_metrics.py).
     incident_table: pd.DataFrame | None = field(default=None, repr=False)
     page_table: pd.DataFrame | None = field(default=None, repr=False)
     _summary: pd.DataFrame | None = field(default=None, repr=False)
@@ -92,10 +92,12 @@ class Results:
         store = ResultStore.open(path)
         m = store.manifest
         runs, outages = store.frames()
+        incident_table, page_table = store.incident_frames()
         return cls(m["model"], m["seed"], m["horizon_s"], runs, outages, dict(m.get("objectives") or {}),
                    m.get("version", ""), stopping=m.get("stopping"),
                    metrics=tuple(m["metrics"]) if m.get("metrics") is not None else None,
-                   assumptions=dict(m.get("assumptions") or {}))
+                   assumptions=dict(m.get("assumptions") or {}),
+                   incident_table=incident_table, page_table=page_table)
 
     def summary(self) -> pd.DataFrame:
         """One row per metric that applies.
@@ -239,7 +241,7 @@ class Results:
         return out
 
     def pages(self) -> pd.DataFrame:
-        """One row per page of the alert rules (models with ``alerts:``; empty otherwise, and after ``load``)."""
+        """One row per page of the alert rules (models with ``alerts:``; empty otherwise)."""
         if self.page_table is None:
             return pd.DataFrame(columns=["model", "seed", "replication", *PAGE_FIELDS])
         return self.page_table.copy()

@@ -157,8 +157,8 @@ class ResultStore:
         parts = self.path / "parts"
         parts.mkdir(parents=True, exist_ok=True)
         for p in parts.iterdir():
-            orphan = p.name.endswith(".outages.parquet") and not p.with_name(
-                p.name.replace(".outages.", ".runs.")).exists()
+            orphan = any(p.name.endswith(f".{table}.parquet") and not p.with_name(
+                p.name.replace(f".{table}.", ".runs.")).exists() for table in ("outages", "incidents", "pages"))
             if p.name.endswith(".tmp") or orphan:
                 p.unlink()
 
@@ -167,13 +167,22 @@ class ResultStore:
         _write_atomic(self.path / MANIFEST, lambda tmp: Path(tmp).write_text(text + "\n"))
 
     # -- writing -----------------------------------------------------------
-    def write(self, frames_runs: pd.DataFrame, frames_outages: pd.DataFrame) -> None:
-        """Write one finished chunk (its rows of ``Results.runs`` and ``.outages``)."""
+    def write(self, frames_runs: pd.DataFrame, frames_outages: pd.DataFrame,
+              incidents: pd.DataFrame | None = None, pages: pd.DataFrame | None = None) -> None:
+        """Write one finished chunk (its rows of ``Results.runs`` and ``.outages``).
+
+        With alerts or teams, also its incidents and pages
+        (``Results.incident_table``, ``.page_table``; docs/incidents.md).
+        """
         reps = frames_runs["replication"]
         stem = f"{int(reps.min()):08d}-{int(reps.max()):08d}"
         parts = self.path / "parts"
         _write_atomic(parts / f"{stem}.outages.parquet",
                       lambda tmp: frames_outages.to_parquet(tmp, index=False, engine="pyarrow"))
+        for table, frame in (("incidents", incidents), ("pages", pages)):
+            if frame is not None:
+                _write_atomic(parts / f"{stem}.{table}.parquet",
+                              lambda tmp, f=frame: f.to_parquet(tmp, index=False, engine="pyarrow"))
         # The runs file last: its presence is what marks the chunk finished.
         _write_atomic(parts / f"{stem}.runs.parquet",
                       lambda tmp: frames_runs.to_parquet(tmp, index=False, engine="pyarrow"))
@@ -232,6 +241,27 @@ class ResultStore:
         # replication keeps each replication's outages in time order.
         outages = outages.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects()
         return runs, outages
+
+    def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
+        """The stored incidents and pages of the replications (``(None, None)`` if none were written)."""
+        keep = None if wanted is None else set(wanted)
+        found: dict[str, list[pd.DataFrame]] = {"incidents": [], "pages": []}
+        for first, last, p in self._part_files():
+            if keep is not None and not _overlaps(keep, first, last):
+                continue
+            for table, frames in found.items():
+                path = p.with_name(p.name.replace(".runs.", f".{table}."))
+                if path.exists():
+                    frames.append(pd.read_parquet(path))
+        if not found["incidents"]:
+            return None, None
+        out = []
+        for frames in found.values():
+            frame = pd.concat(frames, ignore_index=True)
+            if keep is not None:
+                frame = frame[frame["replication"].isin(keep)]
+            out.append(frame.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects())
+        return out[0], out[1]
 
     def __repr__(self) -> str:
         m = self.manifest

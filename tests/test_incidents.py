@@ -472,3 +472,14 @@ def test_compare_gives_paired_differences_of_the_incident_ratios():
     diff = relsim.compare({"tracing": base, "none": slower}, runs=5, seed=1).differences().set_index("metric")
     assert diff.loc["mttr", "mean"] == pytest.approx(600.0)
     assert diff.loc["mttr", "significant"]
+
+
+def test_run_out_keeps_incidents_and_pages(tmp_path: Any):
+    model = build(perm("exponential(mean=50h)", "fixed(30m)"), horizon="30d",
+                  alerts={"down": {"above": "50%", "for": "1m"}}, teams={"ops": TEAM})
+    kept = relsim.run(model, runs=4, seed=2, out=tmp_path / "out")
+    fresh = relsim.run(model, runs=4, seed=2)
+    loaded = relsim.Results.load(tmp_path / "out")
+    assert len(fresh.incidents()) > 0
+    assert kept.incidents().equals(fresh.incidents()) and loaded.incidents().equals(fresh.incidents())
+    assert loaded.pages().equals(fresh.pages())
