@@ -126,8 +126,15 @@ class Comparison:
                 "ci95": [_num(row.ci_low), _num(row.ci_high)], "significant": bool(row.significant),
                 "events": int(row.events), "established": bool(row.established),
             }
-        return {"baseline": self.baseline, "runs": len(first.runs), "seed": first.seed,
-                "variants": variants, "differences": diffs}
+        doc = {"baseline": self.baseline, "runs": len(first.runs), "seed": first.seed,
+               "variants": variants, "differences": diffs}
+        if "cost_per_year" in first.runs:  # a model with costs: what each added nine costs (relsim/cost.py)
+            from relsim.cost import cost_per_nine
+
+            doc["cost_per_nine"] = {row["variant"]: {k: float(v) if math.isfinite(float(v)) else None
+                                                     for k, v in row.items() if k not in ("variant", "baseline")}
+                                    for row in cost_per_nine(self).to_dict("records")}
+        return doc
 
     def __repr__(self) -> str:
         return f"<Comparison of {', '.join(map(repr, self.labels))}: {len(self.results[self.baseline].runs)} runs>"

@@ -257,3 +257,15 @@ def test_costs_and_service_objectives_leave_the_exact_solver_its_model():
     assert supports(relsim.loads(text)) == (True, "")
     ok, why = supports(relsim.loads(text + "spares: {p: {for: a, stock: 1, restock: 1d}}\n"))
     assert not ok and "spares" in why
+
+
+def test_compare_json_carries_the_cost_per_added_nine(capsys):
+    import json
+
+    from relsim.cli import main
+
+    path = "models/cost-of-a-nine.yaml"
+    assert main(["compare", path, path, "--runs", "3", "--horizon", "30d", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (row,) = doc["cost_per_nine"].values()  # the one variant against the baseline
+    assert row["cost_difference"] == 0.0 and row["cost_per_nine"] is None  # a model against itself: no nine
