@@ -35,7 +35,14 @@ from relsim.model.common import (
 )
 from relsim.model.consistency import Operation
 from relsim.model.deployments import Deployment
-from relsim.model.incidents import AlertRule, IncidentPolicy, Noise, Observability, SeverityRule, Team
+from relsim.model.incidents import (
+    AlertRule,
+    IncidentPolicy,
+    Noise,
+    Observability,
+    SeverityRule,
+    Team,
+)
 from relsim.model.logistics import Costs, SparePool
 from relsim.model.maintenance import Inspection, Maintenance
 from relsim.model.mesh import Mesh
