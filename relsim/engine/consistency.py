@@ -110,6 +110,7 @@ class _Store:
     def __init__(self, svc: Any, write_acks: int):
         self.svc = svc
         self.n = len(svc.replicas)
+        self.k = self.n  # replicas serving, kept by replica_changed (every node starts up)
         self.w = write_acks
         data = svc.spec.data
         self.lag: Distribution = data.lag if data is not None else Fixed(0.0)
@@ -126,12 +127,16 @@ class _Store:
             return leader
         return next((r for r in svc.replicas if r.s > 0.0), None)
 
+    def replica_changed(self, _node: Any, old: float, new: float) -> None:
+        """Count the replicas serving in O(1) per change."""
+        if (old > 0.0) != (new > 0.0):
+            self.k += 1 if new > 0.0 else -1
+
     def serving(self) -> tuple[int, bool]:
         """(replicas serving, whether the leader serves)."""
         svc = self.svc
-        k = sum(1 for r in svc.replicas if r.s > 0.0)
         leader = svc.base > 0.0 if svc.single_primary else svc.replicas[0].s > 0.0
-        return k, leader
+        return self.k, leader
 
 
 class _Op:
@@ -205,6 +210,8 @@ class Operations:
         self.last = 0.0
         self.ready = False
         for store in stores.values():
+            for node in store.svc.replicas:
+                node.subscribe(store.replica_changed)
             for node in {id(x): x for x in (*store.svc.replicas, store.svc)}.values():
                 node.subscribe(self.changed)
         sim.after(0.0, self._start)
@@ -212,6 +219,8 @@ class Operations:
 
     def _start(self, _ev: Any) -> None:
         self.ready = True
+        for store in {id(op.store): op.store for op in self.ops}.values():
+            store.k = sum(1 for r in store.svc.replicas if r.s > 0.0)  # after anything forced down
         for op in self.ops:
             op.evaluate(self.placement)
 

@@ -68,7 +68,16 @@ def integrated_survival(dist: Distribution) -> Callable[[float], float]:
 
 
 class SessionCounter:
-    """Active and lost sessions of the model's ``sessions`` section (see the module docstring)."""
+    """Active and lost sessions of the model's ``sessions`` section (see the module docstring).
+
+    The share of new sessions holder ``b`` gets is ``w_b = h_b · g``: its
+    own weight ``h_b`` (its ``s`` while it holds sessions, else 0) times a
+    global factor ``g = 1 / Σ h`` (0 while the service does not serve).
+    Both are kept as piecewise-constant histories — ``h_b`` per holder,
+    changed only by that holder's events, and ``g`` once for all — so an
+    event costs O(1) whatever the number of replicas; the integral of a
+    holder's sessions walks the two histories together at a loss only.
+    """
 
     def __init__(self, sim: Simulation, spec: Any):
         self.sim = sim
@@ -82,10 +91,14 @@ class SessionCounter:
         self.shared = spec.store == "shared"
         self.store = sim.service_nodes[spec.shared_store] if self.shared else None
         self.holders: list[Any] = [self.store] if self.shared else list(self.svc.replicas)
+        self.single = not self.shared and self.svc.single_primary
         n = len(self.holders)
-        self.cur = [0.0] * n  # share of new sessions each holder gets now
-        self.held = [False] * n
-        self.pieces: list[list[tuple[float, float]]] = [[(0.0, 0.0)] for _ in range(n)]
+        self.h = [0.0] * n  # each holder's weight now
+        self.total = 0.0  # Σ h
+        self.pieces: list[list[tuple[float, float]]] = [[(0.0, 0.0)] for _ in range(n)]  # (start, h)
+        self.g = 0.0
+        self.global_pieces: list[tuple[float, float]] = [(0.0, 0.0)]  # (start, g)
+        self.primary: Any = None
         self.last = 0.0
         self.started = 0.0
         self.lost = 0.0
@@ -95,57 +108,93 @@ class SessionCounter:
             lag = spec.lag if spec.lag is not None else self.svc.spec.data.lag
             self.lag = sim.streams.sampler(lag, "sessions/lag")
         self.ready = False
-        for node in {id(x): x for x in (*self.holders, self.svc)}.values():
-            node.subscribe(self.changed)
+        self.index = {id(node): i for i, node in enumerate(self.holders)}
+        for i, node in enumerate(self.holders):
+            node.subscribe(lambda _node, _old, _new, i=i: self._holder_changed(i))
+        self.svc.subscribe(self._service_changed)
         sim.after(0.0, self._start)  # once every service has started (Simulation.run)
         sim.at_end.append(self.finish)
 
     # -- who holds sessions and who gets the new ones -----------------------
-    def _holds(self, i: int) -> bool:
+    def _weight(self, i: int) -> float:
         node = self.holders[i]
         if node.s <= 0.0:
-            return False
-        if not self.shared and self.svc.single_primary:
-            return node is getattr(self.svc, "primary", None)
-        return True
+            return 0.0
+        if self.single and node is not getattr(self.svc, "primary", None):
+            return 0.0
+        return min(1.0, float(node.s))
 
-    def _shares(self) -> list[float]:
-        n = len(self.holders)
-        if self.svc.s <= 0.0:
-            return [0.0] * n
-        if self.shared:
-            return [1.0 if self.store is not None and self.store.s > 0.0 else 0.0]
-        held = [self.holders[i].s if self._holds(i) else 0.0 for i in range(n)]
-        total = sum(held)
-        return [h / total for h in held] if total > 0.0 else [0.0] * n
+    def _global(self) -> float:
+        if self.svc.s <= 0.0 or self.total <= 0.0:
+            return 0.0
+        return 1.0 / self.total
 
     # -- events -------------------------------------------------------------
     def _start(self, _ev: Any) -> None:
         self.ready = True
-        self.changed()
+        self.primary = getattr(self.svc, "primary", None) if self.single else None
+        for i in range(len(self.holders)):
+            self._update(i, 0.0)
+        self._update_global(0.0)
 
-    def changed(self, *_args: Any) -> None:
-        """A holder or the service changed: lose what stopped being held, re-split new sessions."""
+    def _holder_changed(self, i: int) -> None:
         if not self.ready:
             return
         now = self.sim.env.now
-        prof = self.profile
-        self.started += (prof.cumulative(now) - prof.cumulative(self.last)) * sum(self.cur)
-        self.last = now
-        new = self._shares()
-        for i in range(len(self.holders)):
-            holds = self._holds(i)
-            if self.held[i] and not holds:
-                self._lose(i, now)
-                self.pieces[i] = [(now, new[i])]
-            elif new[i] != self.cur[i]:
-                self._cut(i, now, new[i])
-            self.held[i] = holds
-        self.cur = new
+        self._update(i, now)
+        self._update_global(now)
 
-    def _cut(self, i: int, now: float, share: float) -> None:
-        pieces = self.pieces[i]
-        pieces.append((now, share))
+    def _service_changed(self, *_args: Any) -> None:
+        """The service changed: an active-passive primary may have moved; new sessions may stop."""
+        if not self.ready:
+            return
+        now = self.sim.env.now
+        if self.single:
+            primary = getattr(self.svc, "primary", None)
+            if primary is not self.primary:
+                for node in (self.primary, primary):
+                    i = self.index.get(id(node)) if node is not None else None
+                    if i is not None:
+                        self._update(i, now)
+                self.primary = primary
+        self._update_global(now)
+
+    def _update(self, i: int, now: float) -> None:
+        """Holder ``i``'s weight is re-read: it loses its sessions if it stopped holding them."""
+        new = self._weight(i)
+        old = self.h[i]
+        if new == old:
+            return
+        self._count_started(now)
+        if old > 0.0 and new == 0.0:
+            self._lose(i, now)
+            self.pieces[i] = [(now, 0.0)]
+        else:
+            self._append(self.pieces[i], now, new)
+        self.h[i] = new
+        self.total += new - old
+        if abs(self.total) < 1e-12:
+            self.total = 0.0
+
+    def _update_global(self, now: float) -> None:
+        g = self._global()
+        if g != self.g:
+            self._count_started(now)
+            self.g = g
+            self._append(self.global_pieces, now, g)
+
+    def _count_started(self, now: float) -> None:
+        # while g > 0 the shares add up to 1: every session starting is started somewhere
+        prof = self.profile
+        if self.g > 0.0:
+            self.started += prof.cumulative(now) - prof.cumulative(self.last)
+        self.last = now
+
+    def _append(self, pieces: list[tuple[float, float]], now: float, value: float) -> None:
+        if pieces[-1][0] == now:
+            pieces[-1] = (now, value)
+        else:
+            pieces.append((now, value))
         # a piece that ended more than `reach` ago holds no session any more
         drop = 0
         while drop + 1 < len(pieces) and pieces[drop + 1][0] <= now - self.reach:
@@ -154,15 +203,30 @@ class SessionCounter:
             del pieces[:drop]
 
     def active(self, i: int, now: float, since: float = -math.inf) -> float:
-        """Expected sessions on holder ``i`` at ``now`` that started after ``since``."""
-        pieces = self.pieces[i]
+        """Expected sessions on holder ``i`` at ``now`` that started after ``since``.
+
+        Walks the holder's weights and the global factor together: over each
+        stretch where both are constant, ``h · g · ∫ λ(u) S(now − u) du``.
+        """
         lo = max(since, now - self.reach)
+        mine, common = self.pieces[i], self.global_pieces
         total = 0.0
-        for k, (a, w) in enumerate(pieces):
-            b = pieces[k + 1][0] if k + 1 < len(pieces) else now
+        j = 0
+        for k, (a, h) in enumerate(mine):
+            b = mine[k + 1][0] if k + 1 < len(mine) else now
             a = max(a, lo)
-            if w > 0.0 and b > a:
-                total += w * self._integral(a, b, now)
+            if h <= 0.0 or b <= a:
+                continue
+            while j + 1 < len(common) and common[j + 1][0] <= a:
+                j += 1
+            m = j
+            while m < len(common) and common[m][0] < b:
+                c0, g = common[m]
+                c1 = common[m + 1][0] if m + 1 < len(common) else now
+                x, y = max(a, c0), min(b, c1)
+                if g > 0.0 and y > x:
+                    total += h * g * self._integral(x, y, now)
+                m += 1
         return total
 
     def _integral(self, a: float, b: float, now: float) -> float:
@@ -188,10 +252,7 @@ class SessionCounter:
 
     def finish(self) -> None:
         """Close the count of started sessions at the horizon and store the tallies."""
-        h = self.sim.horizon
-        prof = self.profile
-        self.started += (prof.cumulative(h) - prof.cumulative(self.last)) * sum(self.cur)
-        self.last = h
+        self._count_started(self.sim.horizon)
         app = self.sim.result.app
         if app is None:
             app = self.sim.result.app = {}
