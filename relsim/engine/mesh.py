@@ -121,15 +121,22 @@ class RoutedRequests:
         self.ok = 1.0
         self.last = 0.0
         self.offered = self.served = 0.0
+        self.up = len(backends)  # backends serving, counted in O(1) per change (every node starts up)
+        for b in backends:
+            b.subscribe(self._backend_changed)
         for node in {id(x): x for x in (*backends, self.lb.element, *self.lb.service.deps)}.values():
             node.subscribe(self.changed)
+
+    def _backend_changed(self, _node: Any, old: float, new: float) -> None:
+        if (old > 0.0) != (new > 0.0):
+            self.up += 1 if new > 0.0 else -1
 
     def evaluate(self) -> float:
         lb = self.lb
         if lb.element.s < 1.0:
             return 0.0
         if self.subset is None:
-            ok = 1.0 if any(b.s > 0.0 for b in lb.backends) else 0.0
+            ok = 1.0 if self.up > 0 else 0.0
         else:
             ok = sum(min(1.0, b.s) for b in self.subset) / len(self.subset) if self.subset else 0.0
         p = ok * lb.service.dep_factor  # per attempt
