@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from relsim.dists import Distribution, Normal
 from relsim.model.deployments import deployment_events
+from relsim.model.incidents import alerting_events
 from relsim.model.maintenance import upkeep_events
 from relsim.model.mesh import mesh_events
 from relsim.model.schedule import scheduled_events
@@ -109,6 +110,7 @@ def _fine_grained(model: Any, horizon: float) -> float:
     total += deployment_events(model, horizon)  # releases and config changes (relsim/model/deployments.py)
     total += mesh_events(model, horizon)  # fault injections (relsim/model/mesh.py)
     total += upkeep_events(model, horizon)  # maintenance, inspections, phases (relsim/model/maintenance.py)
+    total += alerting_events(model, horizon)  # noise blips, burn-rate windows (relsim/model/incidents.py)
     workload = model.spec.workload
     if workload is not None and workload.mode == "discrete":
         attempts = getattr(getattr(workload.clients, "retry", None), "attempts", 1) or 1

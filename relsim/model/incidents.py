@@ -428,3 +428,23 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                   "of this severity (default: none).",
     },
 }
+
+
+def alerting_events(model: Any, horizon: float) -> float:
+    """About how many events the alert rules and noise take over ``horizon`` (for the run estimate).
+
+    Each blip changes its signal twice; each change of a signal watched by a
+    burn-rate window schedules the change leaving the window and a crossing;
+    rules on errors per second and baselines add an event per hour.
+    """
+    spec = model.spec
+    if not spec.alerts:
+        return 0.0
+    blips = spec.noise.blips if spec.noise is not None else None
+    per_signal = 2.0 * horizon / max(float(blips.every.mean), 1e-9) if blips is not None else 0.0
+    total = 0.0
+    for service in {rule.service for rule in spec.alerts.values()}:
+        windows = sum(2 * len(r.burn_rate or ()) for r in spec.alerts.values() if r.service == service)
+        total += per_signal * (1.0 + 2.0 * windows)
+    hourly = sum(1 for r in spec.alerts.values() if r.errors_above is not None or r.above_baseline is not None)
+    return total + hourly * horizon / 3600.0
