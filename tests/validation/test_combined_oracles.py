@@ -49,10 +49,12 @@ outages_per_year, failures_per_year, mean_outage and downtime_per_year:
   steady state, over a day from new and over the simulated horizon, to
   1e-9 relative; its unlumped chain has exactly as many states;
 * the simulator, |mean - exact| < 4 SE over replications (two-sided);
-* a fourth model the solver refuses -- active-passive whose promotion takes
-  time (exponential), with cancellation when the old primary comes back, a
-  failed promotion when the candidate is down at its end and waiting for
-  the first replica restored -- is checked against its enumerated chain by
+* two models the solver refuses -- active-passive whose promotion takes
+  time (an exponential failover time with a hot standby; an exponential
+  start-up of a cold standby whose clocks are held while it is not the
+  primary), with cancellation when the old primary comes back, a failed
+  promotion when the candidate is down at its end and waiting for the
+  first replica restored -- are checked against their enumerated chains by
   simulation alone, failovers_per_year and failed_failovers_per_year
   included (counted from the chain's jumps);
 * each oracle can tell: a plausible wrong semantics (a LIFO crew, an
@@ -60,8 +62,8 @@ outages_per_year, failures_per_year, mean_outage and downtime_per_year:
   failure that stops the clocks inside it) moves the exact values far
   beyond the 1e-9 tolerance.
 
-26 comparisons with a 4-SE bound: a correct relsim fails this file with
-probability about 26 x 6.3e-5 ≈ 1.6e-3 after a change that redraws the
+34 comparisons with a 4-SE bound: a correct relsim fails this file with
+probability about 34 x 6.3e-5 ≈ 2.1e-3 after a change that redraws the
 random numbers (the seeds are fixed, so the file is deterministic).
 
 These are the three models that test_exact_solver.py used to check the
@@ -76,8 +78,9 @@ FIFO by the region and the components, latent faults, a quorum in series
 "intermittent-failover" and "nested-partial" are unchanged. Rates are per
 hour.
 
-Cost: about 15 s on a loaded 2-core machine (the largest chain's
-enumeration and relsim's two solves of it, 110 replications of 1-5 y).
+Cost: about 20-25 s on the 2-core machine at load average 6 (the largest
+chain's enumeration and relsim's two solves of it; 160 replications of 1-5
+y).
 """
 
 from __future__ import annotations
@@ -449,24 +452,33 @@ def np_chain(clocks_stop_in_failed_domains: bool = False) -> Chain:
 
 
 # --------------------------------------------------------------------------
-# timed-failover: a promotion that takes time (beyond the solver: the simulator only)
+# timed-failover and cold-standby: promotions that take time (beyond the
+# solver: the simulator only)
 
 # State: (za, zb, db-1, db-2, phase, replica). Zones U or D (transient);
 # db-k U, R (in repair: no crew limit) or T (transient), each spec's clock
-# paused while the other holds it down. phase S: the replica serves (or
-# would, if effectively up); F: the replica is being promoted, the other one
-# (the old primary) is down; W: no primary, waiting for a replica to come
-# back (replica 0).
+# paused while the other holds it down. phase S: the replica is the primary
+# (serving when effectively up); F: the replica is being promoted, the
+# other one (the old primary, down) is still the primary; W: no promotion
+# possible, the old primary (the replica) waits with the other for the
+# first one to come back.
 TZA, TZB, TD1, TD2, PHASE, WHO = range(6)
+# hot standby, failover.time exponential; cold standby, startup exponential
 TF = {"zone": (200.0, 2.0), "perm": (100.0, 10.0), "trans": (50.0, 1.0), "promotion": 1 / 3}
+COLD = {"zone": (200.0, 2.0), "perm": (100.0, 10.0), "trans": (50.0, 1.0), "promotion": 0.5}
 
 
-def tf_spec() -> dict:
-    db = [perm(*TF["perm"]), trans(*TF["trans"])]
-    return {"domains": {"za": {"failures": [trans(*TF["zone"])]}, "zb": {"failures": [trans(*TF["zone"])]}},
+def tf_spec(cold: bool = False) -> dict:
+    rates = COLD if cold else TF
+    db = [perm(*rates["perm"]), trans(*rates["trans"])]
+    service: dict = {"replicas": ["db-1", "db-2"], "mode": "active-passive"}
+    if cold:
+        service.update(standby="cold", startup=exp_(rates["promotion"]))
+    else:
+        service["failover"] = {"time": exp_(rates["promotion"])}
+    return {"domains": {"za": {"failures": [trans(*rates["zone"])]}, "zb": {"failures": [trans(*rates["zone"])]}},
             "components": {"db-1": {"in": "za", "failures": db}, "db-2": {"in": "zb", "failures": db}},
-            "services": {"db": {"replicas": ["db-1", "db-2"], "mode": "active-passive",
-                                "failover": {"time": exp_(TF["promotion"])}}}}
+            "services": {"db": service}}
 
 
 def tf_effective(s: tuple, replica: int) -> bool:
@@ -478,7 +490,7 @@ def tf_control(s: tuple, before: tuple) -> tuple:
     phase, who = s[PHASE], s[WHO]
     if phase == "S" and not tf_effective(s, who):  # detected at once; the decision checks the standby
         other = 3 - who
-        return (*s[:PHASE], "F", other) if tf_effective(s, other) else (*s[:PHASE], "W", 0)
+        return (*s[:PHASE], "F", other) if tf_effective(s, other) else (*s[:PHASE], "W", who)
     if phase == "F" and tf_effective(s, 3 - who):  # the old primary is back: cancelled, it serves
         return (*s[:PHASE], "S", 3 - who)
     if phase == "W":  # the first replica to come back serves at once
@@ -488,17 +500,23 @@ def tf_control(s: tuple, before: tuple) -> tuple:
     return s
 
 
-def tf_moves(s: tuple) -> list[Move]:
-    out = flip(s, TZA, *TF["zone"], down="D") + flip(s, TZB, *TF["zone"], down="D")
-    for k in (TD1, TD2):
-        if s[k] == "U":
-            out += [(replace(s, k, "R"), 1 / TF["perm"][0], True), (replace(s, k, "T"), 1 / TF["trans"][0], True)]
-        else:
-            out.append((replace(s, k, "U"), 1 / (TF["perm"][1] if s[k] == "R" else TF["trans"][1]), False))
+def tf_primary(s: tuple) -> int:
+    return 3 - s[WHO] if s[PHASE] == "F" else s[WHO]
+
+
+def tf_moves(s: tuple, cold: bool = False) -> list[Move]:
+    rates = COLD if cold else TF
+    out = flip(s, TZA, *rates["zone"], down="D") + flip(s, TZB, *rates["zone"], down="D")
+    for replica, k in ((1, TD1), (2, TD2)):
+        if s[k] != "U":  # a held standby still finishes its repair or recovery
+            out.append((replace(s, k, "U"), 1 / (rates["perm"][1] if s[k] == "R" else rates["trans"][1]), False))
+        elif not cold or replica == tf_primary(s):  # a cold standby is held, during its start-up too
+            out += [(replace(s, k, "R"), 1 / rates["perm"][0], True),
+                    (replace(s, k, "T"), 1 / rates["trans"][0], True)]
     out = [(tf_control(t, s), rate, failure) for t, rate, failure in out]
     if s[PHASE] == "F":  # the promotion ends: it works if the candidate is healthy then
-        done = (*s[:PHASE], "S", s[WHO]) if tf_effective(s, s[WHO]) else (*s[:PHASE], "W", 0)
-        out.append((done, 1 / TF["promotion"], False))
+        done = (*s[:PHASE], "S", s[WHO]) if tf_effective(s, s[WHO]) else (*s[:PHASE], "W", 3 - s[WHO])
+        out.append((done, 1 / rates["promotion"], False))
     return out
 
 
@@ -589,22 +607,31 @@ def test_each_oracle_tells_a_wrong_semantics(name: str, wrong: Callable[[], Chai
     assert worst > 1e-6  # a thousand times the 1e-9 tolerance
 
 
-def test_simulator_matches_an_enumerated_chain_beyond_the_solver() -> None:
-    """A failover that takes time (exponential): outside the solver, so this chain is the only oracle.
+@pytest.mark.parametrize("cold", [False, True], ids=["timed-failover", "cold-standby"])
+def test_simulator_matches_an_enumerated_chain_beyond_the_solver(cold: bool) -> None:
+    """Promotions that take time (exponential): outside the solver, so the chain is the only oracle.
 
-    Beyond METRICS, the promotions (failovers_per_year) and the decisions
-    without a candidate plus the promotions whose candidate was down at the
-    end (failed_failovers_per_year) are counted from the chain's jumps.
+    timed-failover: a hot standby, ``failover.time`` exponential. cold-standby:
+    ``startup`` exponential, and only the primary's clocks run -- an idle
+    standby is held, and so is a standby being started until it is promoted
+    (the old primary, down, is still the primary meanwhile; hidden by its
+    zone, its clocks run). Both: a promotion is cancelled when the old
+    primary comes back and fails when the candidate is down at its end;
+    then, or when the decision finds no candidate, the first replica to come
+    back serves. Beyond METRICS, the promotions (failovers_per_year) and the
+    decisions without a candidate plus the failed promotions
+    (failed_failovers_per_year) are counted from the chain's jumps.
     """
-    model = relsim.load({"name": "timed-failover", "horizon": "1y", **tf_spec()})
+    name = "cold-standby" if cold else "timed-failover"
+    model = relsim.load({"name": name, "horizon": "1y", **tf_spec(cold)})
     with pytest.raises(relsim.analytic.Unsupported):
         solve(model)
-    chain = Chain.enumerate(("U", "U", "U", "U", "S", 1), tf_moves, tf_served)
+    chain = Chain.enumerate(("U", "U", "U", "U", "S", 1), lambda s: tf_moves(s, cold), tf_served)
     hours = model.horizon / HOUR
     want = {**chain.over(hours), "failovers_per_year": chain.jumps_per_year(hours, tf_promoted),
             "failed_failovers_per_year": chain.jumps_per_year(hours, tf_failed)}
-    table = relsim.run(model, runs=30, seed=19, jobs=1).summary()
+    table = relsim.run(model, runs=40, seed=19, jobs=1).summary()
     for metric, exact in want.items():
         row = table.loc[metric]
         scale = 1 - exact if metric in ("availability", "served_fraction") else None
-        assert_close(row["mean"], row["se"], exact, scale=scale, label=f"timed-failover {metric}")
+        assert_close(row["mean"], row["se"], exact, scale=scale, label=f"{name} {metric}")
