@@ -320,8 +320,9 @@ class WhatIf:
 
         Each change goes through the control's own observer (the code path
         of a slider moved in the browser) and is compared with what the
-        panel showed just before it, so a control whose change leaves the
-        figure and the table as they were is reported. The controls are
+        panel showed just before it; if the first other value changes
+        nothing, the next candidate is tried (``_other_values``), and a
+        control that changes nothing with any of them is reported. The controls are
         moved one after the other (each from the state the previous ones
         left) and put back together at the end with one re-run. Returns one
         record per control: its name, the old and new values, whether
@@ -333,9 +334,14 @@ class WhatIf:
         for name in names if names is not None else list(self.controls):
             control = self.controls[name]
             old, before, calls = control.value, self.fingerprint(), self.calls
-            control.value = _another_value(control)
+            changed = False
+            for value in _other_values(control):
+                control.value = value
+                changed = self.fingerprint() != before
+                if changed or self.error:
+                    break
             report.append({"control": name, "old": old, "new": control.value, "ran": self.calls > calls,
-                           "changed": self.fingerprint() != before, "error": self.error})
+                           "changed": changed, "error": self.error})
         if self.values != old_values:
             self._hold = True
             try:
@@ -355,18 +361,27 @@ class WhatIf:
         return f"WhatIf({self.title!r}, controls={self.values})"
 
 
-def _another_value(control: Any) -> Any:
-    """A value of ``control`` other than its current one.
+def _other_values(control: Any) -> list[Any]:
+    """Values of ``control`` other than its current one, in the order :meth:`WhatIf.exercise` tries them.
 
-    The option before the current one (the one after it for the first), the
-    other state of a checkbox, the end of a slider's range farther away.
+    A setting can make a control irrelevant in one direction (semi-sync is
+    sync with one standby); the exercise then tries the next candidate:
+    for options the one before the current one, the one after it, then the
+    rest; for a checkbox the other state; for a slider the end of its range
+    farther away, then the other end.
     """
     options = getattr(control, "options", None)
     if options:
         values = [o[1] if isinstance(o, tuple) else o for o in options]
         i = values.index(control.value) if control.value in values else 0
-        return values[i - 1] if i > 0 else values[(i + 1) % len(values)]
+        order = [i - 1, i + 1, *range(len(values))]
+        seen: list[Any] = []
+        for j in order:
+            if 0 <= j < len(values) and j != i and values[j] not in seen:
+                seen.append(values[j])
+        return seen
     if isinstance(control.value, bool):
-        return not control.value
+        return [not control.value]
     lo, hi = control.min, control.max
-    return hi if control.value - lo < hi - control.value else lo
+    far, near = (hi, lo) if control.value - lo < hi - control.value else (lo, hi)
+    return [v for v in (far, near) if v != control.value]
