@@ -243,6 +243,8 @@ class WhatIf:
         self._hold = False
         self.output = widgets.Output()
         for control in self.controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False  # a slider re-runs once it is released, not while dragged
             control.observe(self._changed, names="value")
         header = [widgets.HTML(f"<b>{title}</b>")] if title else []
         self.widget = widgets.VBox([*header, widgets.HBox(list(self.controls.values()),
