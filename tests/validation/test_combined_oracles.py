@@ -47,7 +47,10 @@ outages_per_year, failures_per_year, mean_outage and downtime_per_year:
 
 * relsim's solver (:func:`relsim.analytic.solve`, lumped and not) in
   steady state, over a day from new and over the simulated horizon, to
-  1e-9 relative; its unlumped chain has exactly as many states;
+  1e-9 relative; its unlumped chain has exactly as many states; the same
+  for the rare-event case of tests/test_rare.py ("mixed with a zone",
+  unavailability 1.9e-8), whose rare-event estimator that file checks
+  against the solver;
 * the simulator, |mean - exact| < 4 SE over replications (two-sided);
 * two models the solver refuses -- active-passive whose promotion takes
   time (an exponential failover time with a hot standby; an exponential
@@ -449,6 +452,50 @@ def np_served(s: tuple) -> float:
 
 def np_chain(clocks_stop_in_failed_domains: bool = False) -> Chain:
     return Chain.enumerate(("U",) * 10, lambda s: np_moves(s, clocks_stop_in_failed_domains), np_served)
+
+
+# --------------------------------------------------------------------------
+# The rare-event case "mixed with a zone" of tests/test_rare.py, whose
+# estimator is checked against relsim's solver: here the solver is checked
+# against this chain. State: (z, a, b, c, queue); one FIFO crew.
+RARE = {"z": (5000.0, 1.0), "a": (10000.0, 10.0), "b": (20000.0, 5.0), "c": (5000.0, 20.0),
+        "c_trans": (2000.0, 1.0)}
+
+
+def rare_spec() -> dict:
+    return {"repair_crews": 1,
+            "domains": {"z": {"failures": [trans(*RARE["z"])]}},
+            "components": {"a": {"in": "z", "failures": [perm(*RARE["a"])]}, "b": {"failures": [perm(*RARE["b"])]},
+                           "c": {"failures": [perm(*RARE["c"]), trans(*RARE["c_trans"])]}},
+            "services": {"s": {"replicas": ["a", "b", "c"]}}}
+
+
+def rare_moves(s: tuple) -> list[Move]:
+    queue = s[4]
+    out = flip(s, 0, *RARE["z"])
+    for k, name in ((1, "a"), (2, "b"), (3, "c")):
+        if s[k] == "U":
+            out.append(((*replace(s, k, "Q")[:4], (*queue, k)), 1 / RARE[name][0], True))
+    out += flip(s, 3, *RARE["c_trans"]) if s[3] in "UT" else []
+    if queue:
+        out.append(((*replace(s, queue[0], "U")[:4], queue[1:]), 1 / RARE["_abc"[queue[0]]][1], False))
+    return out
+
+
+def rare_served(s: tuple) -> float:
+    return float((s[1] == "U" and s[0] == "U") or s[2] == "U" or s[3] == "U")
+
+
+def test_solver_matches_the_enumerated_chain_of_a_rare_event_case() -> None:
+    chain = Chain.enumerate(("U", "U", "U", "U", ()), rare_moves, rare_served)
+    model = relsim.load({"name": "mixed with a zone", **rare_spec()})
+    want = float(chain.pi @ chain.down)  # not 1 - availability: 2e-8 keeps its digits
+    assert 1e-8 < want < 1e-7  # about 2e-8, as tests/test_rare.py expects
+    for exact in (solve(model), solve(model, lump=False)):
+        assert exact.unavailability == pytest.approx(want, rel=1e-9)
+        assert exact.failures_per_year == pytest.approx(chain.steady()["failures_per_year"], rel=1e-9)
+        assert exact.outages_per_year == pytest.approx(chain.steady()["outages_per_year"], rel=1e-9)
+    assert solve(model, lump=False).n_states == len(chain.states)
 
 
 # --------------------------------------------------------------------------
