@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from relsim.application_metrics import application_metrics
 from relsim.change_metrics import change_metrics, change_share_columns
@@ -37,7 +36,12 @@ from relsim.evidence import (
     quantile_events_needed,
 )
 from relsim.incident_metrics import RATIOS, incident_metrics
-from relsim.intervals import replication_bootstrap, sorted_with_owners, weighted_quantile
+from relsim.intervals import (
+    replication_bootstrap,
+    sorted_with_owners,
+    t_quantile,
+    weighted_quantile,
+)
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
 from relsim.units import YEAR, format_duration
@@ -157,7 +161,7 @@ def _row(values: np.ndarray) -> dict[str, float]:
         return dict.fromkeys(_STATS, math.nan) | {"n": 0}
     mean = float(values.mean())
     se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 else math.nan
+    half = float(t_quantile(n, 0.95) * se) if n > 1 else math.nan
     p05, p50, p95 = np.percentile(values, [5, 50, 95])
     return {"mean": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half,
             "p05": p05, "p50": p50, "p95": p95, "n": n}
@@ -173,7 +177,7 @@ def _ratio_row(num: np.ndarray, den: np.ndarray) -> dict[str, float]:
     if n > 1:
         resid = num - ratio * den
         se = float(math.sqrt(resid.var(ddof=1) / n) / den.mean())
-        half = float(stats.t.ppf(0.975, n - 1) * se)
+        half = float(t_quantile(n, 0.95) * se)
     else:
         se = half = math.nan
     with np.errstate(invalid="ignore", divide="ignore"):
