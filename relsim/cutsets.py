@@ -60,7 +60,15 @@ COLUMNS = [
 #: (tests/test_cutsets.py checks that every element event is in one of them).
 _DOWN = {"failed", "stopped"}
 _UP = {"repaired", "recovered", "spell_up", "restored"}
-NEUTRAL = {"repair_requested", "repair_started", "episode_end"}
+NEUTRAL = {
+    "repair_requested", "repair_started", "episode_end",
+    # planned work and inspections: the element's state changes are its "stopped"/"restored"/"failed"
+    "chaos_start", "chaos_end", "chaos_skipped", "maintenance_skipped", "opportunistic_maintenance",
+    "fault_latent", "fault_found", "fault_missed",
+    # the response chain, crews and spares: who works on an element that is already down
+    "engaged", "response_waiting", "diagnosis_started", "diagnosed", "access_requested", "access_granted",
+    "mitigation_started", "crew_travel", "spare_taken", "spare_stockout", "spare_arrived",
+}
 
 
 def candidates(model: Model) -> list[str]:
