@@ -31,6 +31,10 @@ def assert_named(m: relsim.Model, res: relsim.RunResult) -> None:
     elements = {*m.components, *m.domains, *m.services, *m.spec.links,
                 *getattr(m.spec, "load_balancers", {}), "workload"}
     elements |= set(getattr(m.spec, "behaviours", None) or {})  # a behaviour's action names itself
+    # so does a deliberate or injected change: a release, a scheduled event, a mesh fault
+    elements |= set(m.spec.deployments) | set(m.spec.schedule)
+    if m.spec.mesh is not None:
+        elements |= set(m.spec.mesh.faults)
     dns = getattr(m.spec, "dns", None)
     if dns is not None:
         elements |= {"dns", *dns.names}
