@@ -88,6 +88,9 @@ def mesh_events(model: Any, horizon: float) -> float:
     from relsim.model.timing import cron_times
 
     mesh = getattr(model.spec, "mesh", None)
+    workload = getattr(model.spec, "workload", None)
+    clients = getattr(workload, "clients", None)
+    breaker = getattr(clients, "circuit_breaker", None)
     total = 0.0
     for spec in (mesh.faults.values() if mesh is not None else ()):
         if spec.cron is not None:
@@ -105,7 +108,13 @@ def mesh_events(model: Any, horizon: float) -> float:
             n = horizon / period if period > 0 else math.inf
         if spec.count is not None:
             n = min(n, float(spec.count))
-        total += 6.0 * n
+        each = 6.0
+        if breaker is not None:
+            # While a fault fails requests, the clients' breaker may cycle open -> probe ->
+            # open again every `open` seconds: three events a cycle.
+            lasts = spec.lasts if spec.lasts is not None else horizon
+            each += 3.0 * min(lasts, horizon) / float(breaker.open)
+        total += each * n
     return total
 
 
