@@ -416,6 +416,9 @@ class _Evidence:
         if k >= need and not math.isnan(row["ci_low"]):
             return k, True, ""
         row["ci_low"] = row["ci_high"] = math.nan
+        if k >= need:  # enough events, but every resample gives the same value (ties)
+            return k, False, (f"not established: {k} events, but the resampled percentiles do not vary "
+                              "(tied values around it); no interval")
         return k, False, (f"not established: {k} events, a {100 * q:g}th percentile needs {need} "
                           "(5 beyond it); no interval")
 

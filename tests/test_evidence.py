@@ -229,3 +229,17 @@ def test_paired_ratio_difference_matches_the_unpaired_estimate_for_independent_v
     a, b = ratio_ci(num_a, den_a), ratio_ci(num_b, den_b)
     assert d["mean"] == pytest.approx(b["mean"] - a["mean"])
     assert d["se"] == pytest.approx(math.hypot(a["se"], b["se"]), rel=0.05)
+
+
+def test_a_percentile_of_tied_values_says_why_it_has_no_interval():
+    # Every outage lasts exactly 10 minutes: thousands of events, but every
+    # bootstrap resample has the same 95th percentile, so there is no interval,
+    # and the note must not claim that events are missing.
+    model = relsim.load({"name": "tied", "horizon": "30d",
+                         "components": {"a": {"failures": [
+                             {"kind": "transient", "every": "exp(mean=6h)", "lasts": "fixed(10m)"}]}},
+                         "services": {"s": {"replicas": ["a"]}}})
+    row = relsim.run(model, runs=20, seed=1).summary().loc["outage_p95"]
+    assert row["events"] > 1000 and row["mean"] == 600.0
+    assert not row["established"]
+    assert "do not vary" in row["note"] and "needs" not in row["note"]
