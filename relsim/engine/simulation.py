@@ -25,7 +25,7 @@ from relsim.engine.node import Node
 from relsim.engine.planned import PLANNED_KINDS
 from relsim.engine.repair import RepairShop
 from relsim.engine.services import ServiceNode
-from relsim.engine.streams import Streams
+from relsim.engine.streams import Streams, plan_for
 from relsim.engine.traffic import PieceObserver, Traffic
 from relsim.model import Model
 
@@ -234,7 +234,7 @@ class Simulation:
         self.horizon = float(model.horizon if horizon is None else horizon)
         self.max_events = max_events
         self.env = simpy.Environment()
-        self.streams = Streams(seed, replication)
+        self.streams = Streams(seed, replication, plan_for(model))
         self.result = RunResult(replication, int(seed), self.horizon)
         self.trace: list[dict[str, Any]] | None = [] if trace else None
         self.log: Callable[..., None] = self._log if trace else _noop

@@ -12,14 +12,17 @@ the elements they have in common (common random numbers).
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+from numpy.random.bit_generator import ISpawnableSeedSequence
 
 from relsim.dists import Distribution, Fixed
 
-__all__ = ["Streams", "key_words"]
+__all__ = ["StreamPlan", "Streams", "key_words", "plan_for", "seed_states"]
 
 
 @lru_cache(maxsize=65536)
@@ -29,16 +32,206 @@ def key_words(key: str) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-class Streams:
-    """Factory of independent generators and samplers for one replication."""
+# -- SeedSequence's seeding of PCG64, vectorised over keys ------------------
+#
+# A replication builds one generator per failure spec (100 for a model of
+# 100 components); numpy's SeedSequence + PCG64 cost ~28 us each, more than
+# many replications' events. ``SeedSequence(S, spawn_key=(i, *words))`` mixes
+# its entropy words one after the other into a pool of four words with hash
+# constants that do not depend on the data, so the pool after the seed and
+# replication words is shared by every key of a replication, and the four
+# key words are mixed in for all keys at once with numpy uint32 arithmetic.
+# The result is what ``SeedSequence(...).generate_state(4, np.uint64)`` gives,
+# bit for bit (tests/test_streams_exact.py compares them over many seeds,
+# replications and keys), and PCG64 is seeded from it by numpy itself.
 
-    def __init__(self, seed: int, replication: int):
+_M32 = 0xFFFFFFFF
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_POOL = 4
+
+
+def _uint32_words(n: int) -> list[int]:
+    """numpy's split of a non-negative int into 32-bit words, low word first."""
+    if n < 0:
+        raise ValueError(f"seeds and replication indices must be non-negative, got {n}")
+    words = [n & _M32]
+    n >>= 32
+    while n:
+        words.append(n & _M32)
+        n >>= 32
+    return words
+
+
+def _hashmix(value: int, hc: list[int]) -> int:
+    value ^= hc[0]
+    hc[0] = (hc[0] * _MULT_A) & _M32
+    value = (value * hc[0]) & _M32
+    return value ^ (value >> 16)
+
+
+def _mix(x: int, y: int) -> int:
+    r = (_MIX_L * x - _MIX_R * y) & _M32
+    return r ^ (r >> 16)
+
+
+@lru_cache(maxsize=64)
+def _prefix(seed: int, replication: int) -> tuple[tuple[int, ...], int]:
+    """The pool and hash constant after mixing the seed and replication words."""
+    run = _uint32_words(seed)
+    run += [0] * (_POOL - len(run))  # numpy pads the run entropy when there is a spawn key
+    entropy = run + _uint32_words(replication)
+    hc = [_INIT_A]
+    pool = [_hashmix(entropy[i], hc) for i in range(_POOL)]
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                pool[dst] = _mix(pool[dst], _hashmix(pool[src], hc))
+    for word in entropy[_POOL:]:
+        for dst in range(_POOL):
+            pool[dst] = _mix(pool[dst], _hashmix(word, hc))
+    return tuple(pool), hc[0]
+
+
+def seed_states(seed: int, replication: int, words: np.ndarray) -> np.ndarray:
+    """``SeedSequence(seed, spawn_key=(replication, *w)).generate_state(4, uint64)`` per row ``w``.
+
+    ``words`` is a (k, 4) uint32 array of :func:`key_words`; returns (k, 4) uint64.
+    """
+    pool0, hc = _prefix(int(seed), int(replication))
+    pool = np.repeat(np.array(pool0, dtype=np.uint32)[:, None], len(words), axis=1)  # (4, k)
+    with np.errstate(over="ignore"):
+        for word in words.T:
+            # The four hashmixes of one word (one per pool entry) use four consecutive constants.
+            xor = []
+            mul = []
+            for _ in range(_POOL):
+                xor.append(hc)
+                hc = (hc * _MULT_A) & _M32
+                mul.append(hc)
+            h = (word[None, :] ^ np.array(xor, dtype=np.uint32)[:, None]) * np.array(mul, dtype=np.uint32)[:, None]
+            h ^= h >> np.uint32(16)
+            pool = np.uint32(_MIX_L) * pool - np.uint32(_MIX_R) * h
+            pool ^= pool >> np.uint32(16)
+        xor = []
+        mul = []
+        hb = _INIT_B
+        for _ in range(8):
+            xor.append(hb)
+            hb = (hb * _MULT_B) & _M32
+            mul.append(hb)
+        out = (pool[[0, 1, 2, 3, 0, 1, 2, 3]] ^ np.array(xor, dtype=np.uint32)[:, None]) \
+            * np.array(mul, dtype=np.uint32)[:, None]
+        out ^= out >> np.uint32(16)
+    return np.ascontiguousarray(out.T).astype("<u4").view("<u8").astype(np.uint64)
+
+
+class _Seeded(ISpawnableSeedSequence):
+    """The state one key's SeedSequence generates, computed ahead (see :func:`seed_states`).
+
+    PCG64 asks its seed sequence for ``generate_state(4, uint64)`` only;
+    anything else (``spawn``) goes to the real SeedSequence.
+    """
+
+    __slots__ = ("_state", "_seed", "_spawn_key")
+
+    def __init__(self, state: np.ndarray, seed: int, spawn_key: tuple[int, ...]):
+        self._state = state
+        self._seed = seed
+        self._spawn_key = spawn_key
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        if n_words == 4 and np.dtype(dtype) == np.uint64:
+            return self._state.copy()
+        return self._real().generate_state(n_words, dtype)
+
+    def spawn(self, n_children: int) -> list[np.random.SeedSequence]:
+        return self._real().spawn(n_children)
+
+    def _real(self) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self._seed, spawn_key=self._spawn_key)
+
+
+class StreamPlan:
+    """The stream keys a model's replications ask for, remembered from the last one.
+
+    A :class:`Streams` given a plan seeds every key the plan knows in one
+    vectorised pass at its first request; keys it did not know are seeded one
+    by one and added, so the next replication has them too.
+    """
+
+    __slots__ = ("keys", "index", "_words", "__weakref__")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.index: dict[str, int] = {}
+        self._words: np.ndarray | None = None
+
+    def add(self, key: str) -> None:
+        if key not in self.index:
+            self.index[key] = len(self.keys)
+            self.keys.append(key)
+            self._words = None
+
+    def words(self) -> np.ndarray:
+        if self._words is None or len(self._words) != len(self.keys):
+            self._words = np.array([key_words(k) for k in self.keys], dtype=np.uint32).reshape(-1, 4)
+        return self._words
+
+
+_PLANS: dict[int, StreamPlan] = {}
+#: Below this many keys numpy's own SeedSequence is cheaper than one vectorised pass (~60 us).
+_PLANNED_FROM = 3
+
+
+def plan_for(owner: Any) -> StreamPlan:
+    """The :class:`StreamPlan` of ``owner`` (a model), kept while ``owner`` lives."""
+    plan = _PLANS.get(id(owner))
+    if plan is None:
+        plan = StreamPlan()
+        try:
+            weakref.finalize(owner, _PLANS.pop, id(owner), None)
+        except TypeError:  # not weakly referenceable: a plan of its own, not kept
+            return plan
+        _PLANS[id(owner)] = plan
+    return plan
+
+
+class Streams:
+    """Factory of independent generators and samplers for one replication.
+
+    ``plan`` (optional, see :func:`plan_for`) lets the generators of keys
+    asked for before be seeded together; the generators are the same either way.
+    """
+
+    def __init__(self, seed: int, replication: int, plan: StreamPlan | None = None):
         self.seed = int(seed)
         self.replication = int(replication)
+        self._plan = plan
+        self._states: np.ndarray | None = None
+        self._known = 0
 
     def generator(self, key: str) -> np.random.Generator:
-        ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, *key_words(key)))
-        return np.random.Generator(np.random.PCG64(ss))
+        plan = self._plan
+        if plan is None or len(plan.keys) < _PLANNED_FROM:
+            if plan is not None:
+                plan.add(key)
+            ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, *key_words(key)))
+            return np.random.Generator(np.random.PCG64(ss))
+        if self._states is None and plan.keys:
+            self._states = seed_states(self.seed, self.replication, plan.words())
+            self._known = len(self._states)
+        i = plan.index.get(key)
+        if i is not None and i < self._known:
+            assert self._states is not None
+            state = self._states[i]
+        else:
+            plan.add(key)
+            state = seed_states(self.seed, self.replication,
+                                np.array([key_words(key)], dtype=np.uint32))[0]
+        seeded = _Seeded(state, self.seed, (self.replication, *key_words(key)))
+        return np.random.Generator(np.random.PCG64(seeded))
 
     def sampler(self, dist: Distribution, key: str,
                 rng: np.random.Generator | None = None) -> Callable[[], float]:
