@@ -103,3 +103,15 @@ def test_windows_share_and_errors():
     for bad in ("Mon-Fri", "Mon-Fri 10:00-10:00", "Someday 10:00-11:00", "Mon 25:00-26:00"):
         with pytest.raises(ValueError):
             Windows(bad)
+
+
+def test_expected_count_for_the_run_estimate():
+    assert When(at=["1d", "2d", "400d"]).expected_count(365 * DAY) == 2
+    assert When(every="7d").expected_count(22 * DAY) == len(When(every="7d").fixed_times(22 * DAY)) == 3
+    assert When(every="1d", start="0s", until="3d").expected_count(WEEK) == 3
+    assert When(every="exp(mean=2d)").expected_count(10 * DAY) == 5
+    assert When(every="exp(mean=2d)", count=2).expected_count(10 * DAY) == 2
+    # a cron is counted on a short stretch and scaled, never listed over the horizon
+    daily = When(cron="0 3 * * *").expected_count(10 * 365 * DAY)
+    assert daily == pytest.approx(3650, rel=1e-3)
+    assert When(cron="* * * * *").expected_count(100 * 365 * DAY) == pytest.approx(100 * 365 * 1440, rel=1e-3)

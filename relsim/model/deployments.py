@@ -176,26 +176,10 @@ def deployment_events(model: Any, horizon: float) -> float:
     Releases due times the events each schedules: a handful per rollout
     step, plus the restarts and crashes of its instances.
     """
-    from relsim.model.timing import cron_times
-
     total = 0.0
     for spec in (getattr(model.spec, "deployments", None) or {}).values():
         end = min(horizon, spec.until if spec.until is not None else math.inf)
-        if spec.cron is not None:
-            n = 0.0
-            for span in (86400.0, 31 * 86400.0, 366 * 86400.0, end):  # a cron every minute: millions
-                span = min(span, end)
-                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
-                if found or span >= end:
-                    n = found * end / span if span > 0 else 0.0
-                    break
-        elif spec.at is not None:
-            n = float(len(spec.fixed_times(horizon, model.calendar) or ()))
-        else:
-            mean = float(spec.every.mean) if spec.every is not None else 0.0
-            n = end / mean if mean > 0 else math.inf
-        if spec.count is not None:
-            n = min(n, float(spec.count))
+        n = spec.expected_count(horizon, model.calendar)
         instances = sum(len(model.replicas_of(s)) for s in spec.services if s in model.spec.services)
         steps = {"rolling": math.ceil(max(instances, 1) / spec.batch), "canary": len(spec.steps) + 1}.get(
             spec.strategy, 1)

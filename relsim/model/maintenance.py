@@ -29,14 +29,13 @@ gives the semantics and the exact formulas.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from relsim.dists import Fixed
 from relsim.model.common import Delay, Duration, Fraction
-from relsim.model.timing import When, cron_times
+from relsim.model.timing import When
 
 __all__ = ["Inspection", "Maintenance", "check_maintenance", "upkeep_events"]
 
@@ -103,25 +102,6 @@ def check_maintenance(raw: dict[str, Any]) -> list[tuple[Path, str]]:
     return found
 
 
-def _occurrences(when: When, model: Any, horizon: float) -> float:
-    """About how many times ``when`` happens over ``horizon`` (for the event estimate)."""
-    end = min(horizon, when.until if when.until is not None else math.inf)
-    if when.at is not None:
-        n = float(sum(1 for t in when.at if t < end))
-    elif when.cron is not None:
-        n = 0.0
-        for span in (86400.0, 31 * 86400.0, 366 * 86400.0, end):  # a short stretch first
-            span = min(span, end)
-            found = len(cron_times(when.cron, model.calendar, span, when.start or 0.0))
-            if found or span >= end:
-                n = found * end / span if span > 0 else 0.0
-                break
-    else:
-        mean = float(when.every.mean) if when.every is not None else 0.0
-        n = end / mean if mean > 0 else math.inf
-    return min(n, float(when.count)) if when.count is not None else n
-
-
 def upkeep_events(model: Any, horizon: float) -> float:
     """About how many events maintenance, inspections and phase changes take (relsim.model.estimate).
 
@@ -133,7 +113,7 @@ def upkeep_events(model: Any, horizon: float) -> float:
         members = len(model.groups.get(name, (name,)))
         for when in (comp.maintenance, comp.inspection):
             if when is not None:
-                total += 4.0 * members * _occurrences(when, model, horizon)
+                total += 4.0 * members * when.expected_count(horizon, model.calendar)
     phases = getattr(model.spec, "phases", ())
     if phases:
         cycle = sum(p.lasts for p in phases)

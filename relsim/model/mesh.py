@@ -82,32 +82,13 @@ def mesh_events(model: Any, horizon: float) -> float:
     the service and the request path do). A cron is counted on a short
     stretch first: one firing every minute over years is millions of times.
     """
-    import math
-
-    from relsim.dists import Fixed
-    from relsim.model.timing import cron_times
-
     mesh = getattr(model.spec, "mesh", None)
     workload = getattr(model.spec, "workload", None)
     clients = getattr(workload, "clients", None)
     breaker = getattr(clients, "circuit_breaker", None)
     total = 0.0
     for spec in (mesh.faults.values() if mesh is not None else ()):
-        if spec.cron is not None:
-            n = 0.0
-            for span in (86400.0, 31 * 86400.0, horizon):
-                span = min(span, horizon)
-                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
-                if found or span >= horizon:
-                    n = found * horizon / span
-                    break
-        elif spec.at is not None:
-            n = float(len(spec.at))
-        else:
-            period = float(spec.every.value) if isinstance(spec.every, Fixed) else float(spec.every.mean)
-            n = horizon / period if period > 0 else math.inf
-        if spec.count is not None:
-            n = min(n, float(spec.count))
+        n = spec.expected_count(horizon, model.calendar)
         each = 6.0
         if breaker is not None:
             # While a fault fails requests, the clients' breaker may cycle open -> probe ->

@@ -27,7 +27,6 @@ docs/changes.md gives the semantics and the exact formulas.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -35,7 +34,7 @@ from pydantic import Field, model_validator
 from relsim.dists import Fixed
 from relsim.model.checks import group_members
 from relsim.model.common import Count, Delay, Duration, Names
-from relsim.model.timing import When, WindowsField, cron_times
+from relsim.model.timing import When, WindowsField
 
 __all__ = ["ScheduledDrill", "ScheduledFail", "ScheduledMaintenance", "ScheduleEntry", "check_schedule",
            "scheduled_events"]
@@ -103,29 +102,7 @@ def scheduled_events(model: Any, horizon: float) -> float:
     """
     total = 0.0
     for spec in (getattr(model.spec, "schedule", None) or {}).values():
-        if spec.cron is not None:
-            # from a short stretch first: a cron every minute over a long horizon has millions of times
-            n = 0.0
-            for span in (86400.0, 31 * 86400.0, 366 * 86400.0, horizon):
-                span = min(span, horizon)
-                found = len(cron_times(spec.cron, model.calendar, span, spec.start or 0.0))
-                if found or span >= horizon:
-                    n = found * horizon / span
-                    break
-        elif spec.at is not None:
-            n = float(len(spec.fixed_times(horizon, model.calendar) or ()))
-        elif isinstance(spec.every, Fixed):  # not listed: a period of 1 s over years is billions of times
-            period = float(spec.every.value)
-            first = period if spec.start is None else spec.start
-            end = min(horizon, spec.until if spec.until is not None else math.inf)
-            n = max(0.0, math.ceil((end - first) / period)) if end > first else 0.0
-            if spec.count is not None:
-                n = min(n, float(spec.count))
-        else:
-            mean = float(spec.every.mean)
-            n = horizon / mean if mean > 0 else math.inf
-            if spec.count is not None:
-                n = min(n, float(spec.count))
+        n = spec.expected_count(horizon, model.calendar)
         targets = len(spec.targets) if isinstance(spec, ScheduledMaintenance) else 1
         total += n * 6.0 * targets
     return total

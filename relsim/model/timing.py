@@ -232,6 +232,35 @@ class When(_Frozen):
         return times if self.count is None else times[: self.count]
 
 
+    def expected_count(self, horizon: float, calendar: Calendar = MONDAY) -> float:
+        """About how many times this happens before ``horizon`` (the run's event estimate).
+
+        Exact for ``at`` and a fixed ``every``; a random ``every`` counts
+        span / mean; a cron is counted on a short stretch first (a day, a
+        month, a year) and scaled, since one firing every minute over years
+        would be millions of times to list. Nothing is listed for ``every``.
+        """
+        end = min(horizon, self.until if self.until is not None else math.inf)
+        if self.at is not None:
+            n = float(sum(1 for t in self.at if t < end))
+        elif self.cron is not None:
+            n = 0.0
+            for span in (DAY, 31 * DAY, 366 * DAY, end):
+                span = min(span, end)
+                found = len(cron_times(self.cron, calendar, span, self.start or 0.0))
+                if found or span >= end:
+                    n = found * end / span if span > 0 else 0.0
+                    break
+        elif isinstance(self.every, Fixed):
+            period = float(self.every.value)
+            first = period if self.start is None else self.start
+            n = float(max(0, math.ceil((end - first) / period))) if end > first else 0.0
+        else:
+            mean = float(self.every.mean) if self.every is not None else 0.0
+            n = end / mean if mean > 0 else math.inf
+        return min(n, float(self.count)) if self.count is not None else n
+
+
 class Window(NamedTuple):
     """One weekly window: from ``start`` to ``end``, seconds after Monday 00:00 (``end`` may pass Sunday 24:00)."""
 
