@@ -12,7 +12,8 @@ wait.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from relsim.engine.elements import Element
@@ -45,9 +46,9 @@ class RepairShop:
         assert clock is not None
         duration = clock.draw("repair")
         self.sim.log("repair_started", element=element.name, duration=duration)
-        self.sim.after(duration, lambda _ev: self._finish(element))
+        self.sim.after(duration, partial(self._finish, element))
 
-    def _finish(self, element: Element) -> None:
+    def _finish(self, element: Element, _ev: Any = None) -> None:
         element.repaired()
         if self.free is not None:
             if self.queue:

@@ -135,9 +135,16 @@ class _Counting(ServiceNode):
             self.partial[id(replica)] = new
 
     def replica_changed(self, replica: Any, old: float, new: float) -> None:
-        self._count(replica, old, new)
+        # _count and _serve inlined: this runs on every replica event (the hot path)
+        if old == 1.0:
+            self.n_up -= 1
+        elif old > 0.0:
+            del self.partial[id(replica)]
+        if new == 1.0:
+            self.n_up += 1
+        elif new > 0.0:
+            self.partial[id(replica)] = new
         self.base = self.evaluate()
-        # _serve inlined: this runs on every replica event (the hot path)
         self._publish(self.base * self.dep_factor * self.data_factor)
 
 
@@ -161,7 +168,7 @@ class ActiveActive(_Counting):
         if self.data is not None:
             self.data.replicas_changed()
             self.data_factor = self.data.write_factor()
-        super().replica_changed(replica, old, new)
+        _Counting.replica_changed(self, replica, old, new)
 
     def evaluate(self) -> float:
         u = self.n_up + (sum(self.partial.values()) if self.partial else 0.0)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 import simpy
@@ -319,10 +320,8 @@ class Simulation:
         """
         ev = self.env.timeout(delay)
         cause = self.cause
-        if cause is None:
-            ev.callbacks.append(callback)
-        else:
-            ev.callbacks.append(lambda e: self._caused(cause, callback, e))
+        # A partial rather than a closure: one Python call fewer per event.
+        ev.callbacks.append(callback if cause is None else partial(self._caused, cause, callback))
         return ev
 
     def _caused(self, cause: tuple[str, int, str], callback: Callable[[Any], None], ev: Any) -> None:

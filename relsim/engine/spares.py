@@ -123,7 +123,7 @@ class LogisticsShop(RepairShop):
         self.sim.latent(element.name, False)
         self._request(element)
 
-    def _finish(self, element: Element) -> None:
+    def _finish(self, element: Element, _ev: Any = None) -> None:
         super()._finish(element)
         for hook in self.on_repaired:
             hook(element)
