@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
 from relsim.evidence import MIN_EVENTS
+from relsim.intervals import t_quantile
 
 __all__ = ["objectives_of", "service_verdicts"]
 
@@ -49,7 +49,7 @@ def _availability(runs: pd.DataFrame, name: str) -> dict[str, Any]:
     events = int(runs[f"service:{name}:outages"].sum()) if f"service:{name}:outages" in runs else 0
     mean = float(x.mean()) if n else math.nan
     se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    half = float(stats.t.ppf(0.975, n - 1)) * se if n > 1 else math.nan
+    half = t_quantile(n, 0.95) * se if n > 1 else math.nan  # stats.t.ppf(0.975, n - 1), without importing scipy.stats
     lo, hi = (max(mean - half, 0.0), min(mean + half, 1.0)) if n > 1 else (math.nan, math.nan)
     established = events >= MIN_EVENTS
     note = "" if established else (f"not established: {events} outage{'s' * (events != 1)} of the service in "

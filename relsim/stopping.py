@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from relsim.intervals import t_quantile
 from relsim.metric_registry import METRICS as REGISTRY
 from relsim.metric_registry import names
 from relsim.metrics import summarise
@@ -92,7 +92,8 @@ class StoppingRule:
             n = len(values)
             mean = float(values.mean()) if n else math.nan
             se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-        half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 and math.isfinite(se) else math.nan
+        # t_quantile(n, 0.95) is stats.t.ppf(0.975, n - 1) without importing scipy.stats (~0.9 s)
+        half = float(t_quantile(n, 0.95) * se) if n > 1 and math.isfinite(se) else math.nan
         if self.kind == "rel":
             value = half / abs(mean) if mean else math.inf
         else:
