@@ -12,6 +12,7 @@ the elements they have in common (common random numbers).
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
@@ -161,18 +162,20 @@ class StreamPlan:
     by one and added, so the next replication has them too.
     """
 
-    __slots__ = ("keys", "index", "_words", "__weakref__")
+    __slots__ = ("keys", "index", "_words", "_lock", "__weakref__")
 
     def __init__(self) -> None:
-        self.keys: list[str] = []
+        self.keys: list[str] = []  # append-only: a key's row never moves
         self.index: dict[str, int] = {}
         self._words: np.ndarray | None = None
+        self._lock = threading.Lock()  # replications of one model may run in threads
 
     def add(self, key: str) -> None:
-        if key not in self.index:
-            self.index[key] = len(self.keys)
-            self.keys.append(key)
-            self._words = None
+        with self._lock:
+            if key not in self.index:
+                self.keys.append(key)
+                self.index[key] = len(self.keys) - 1
+                self._words = None
 
     def words(self) -> np.ndarray:
         if self._words is None or len(self._words) != len(self.keys):
