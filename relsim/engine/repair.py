@@ -33,6 +33,10 @@ class RepairShop:
     def request(self, element: Element) -> None:
         """``element`` needs a repair (it is down from a permanent failure)."""
         self.sim.log("repair_requested", element=element.name)
+        self.assign(element)
+
+    def assign(self, element: Element) -> None:
+        """Give ``element`` a free crew now, or queue it first come first served."""
         if self.free is None:
             self._start(element)
         elif self.free > 0:

@@ -133,19 +133,9 @@ class LogisticsShop(RepairShop):
         # Only a failure spec's permanent failure consumes a spare (not a behaviour's hold).
         if pool is not None and isinstance(element.failing, Clock):
             self.sim.log("repair_requested", element=element.name)
-            pool.take(element, self._crew)
+            pool.take(element, self.assign)  # a crew once the spare is there (the request is logged)
         else:
             super().request(element)
-
-    def _crew(self, element: Element) -> None:
-        """Queue for a crew, as :meth:`RepairShop.request` (the request is already logged)."""
-        if self.free is None:
-            self._start(element)
-        elif self.free > 0:
-            self.free -= 1
-            self._start(element)
-        else:
-            self.queue.append(element)
 
     def _start(self, element: Element) -> None:
         t = self.tallies
