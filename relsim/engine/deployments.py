@@ -430,33 +430,34 @@ class DeploymentStream:
         from relsim.engine.planned import Hold, out_of_service
 
         sim = self.sim
+        for inst in self._newly_reached(rel, rel.restarted):
+            assert self._restart is not None
+            hold = Hold(self.kind, owner=self)
+            if out_of_service(sim, inst, self._restart(), hold, self.cause,
+                              then=lambda _back: self.ledger.end(bad=False), deployment=self.name):
+                self.ledger.begin(bad=False)
+
+    def _newly_reached(self, rel: _Release, counts: dict[str, int]) -> list[Any]:
+        """The instances the rollout share ``rel.x`` reaches beyond those ``counts`` has seen (then counted).
+
+        Instances are taken in replica order; a service as a replica is not an instance.
+        """
+        out = []
         for svc in self.services:
             n = len(svc.replicas)
             want = n if rel.x[svc.name] >= 1.0 else math.ceil(rel.x[svc.name] * n - 1e-9)
-            done = rel.restarted.get(svc.name, 0)
-            for inst in svc.replicas[done:want]:
-                if not hasattr(inst, "clocks"):
-                    continue  # a service as a replica is not an instance
-                assert self._restart is not None
-                hold = Hold(self.kind, owner=self)
-                if out_of_service(sim, inst, self._restart(), hold, self.cause,
-                                  then=lambda _back: self.ledger.end(bad=False), deployment=self.name):
-                    self.ledger.begin(bad=False)
-            rel.restarted[svc.name] = max(done, want)
+            done = counts.get(svc.name, 0)
+            out.extend(inst for inst in svc.replicas[done:want] if hasattr(inst, "clocks"))
+            counts[svc.name] = max(done, want)
+        return out
 
     # -- instances that crash -----------------------------------------------------
     def _update_instances(self, rel: _Release) -> None:
         sim = self.sim
-        for svc in self.services:
-            n = len(svc.replicas)
-            want = n if rel.x[svc.name] >= 1.0 else math.ceil(rel.x[svc.name] * n - 1e-9)
-            updated = rel.updated.get(svc.name, 0)
-            for inst in svc.replicas[updated:want]:
-                if hasattr(inst, "clocks"):  # an element (a service as a replica is not an instance)
-                    ev = sim.env.timeout(self._crash())  # type: ignore[misc]
-                    rel.pending.add(ev)
-                    ev.callbacks.append(lambda e, inst=inst: self._crash_one(rel, inst, e))
-            rel.updated[svc.name] = max(updated, want)
+        for inst in self._newly_reached(rel, rel.updated):
+            ev = sim.env.timeout(self._crash())  # type: ignore[misc]
+            rel.pending.add(ev)
+            ev.callbacks.append(lambda e, inst=inst: self._crash_one(rel, inst, e))
         self._watch(rel, self._crash_share(rel))
 
     def _crash_share(self, rel: _Release) -> float:
