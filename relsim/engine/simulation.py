@@ -30,7 +30,7 @@ from relsim.engine.streams import Streams, plan_for
 from relsim.engine.traffic import PieceObserver, Traffic
 from relsim.model import Model
 
-__all__ = ["OUTAGE_FIELDS", "Outage", "RunResult", "Simulation", "simulate"]
+__all__ = ["ENGINES", "OUTAGE_FIELDS", "Outage", "RunResult", "Simulation", "simulate"]
 
 
 class Outage(NamedTuple):
@@ -526,16 +526,37 @@ class Simulation:
         return self.result
 
 
+#: Which engine :func:`simulate` uses: "auto" (the lean engine for the models it
+#: runs, SimPy for the rest), "simpy" or "lean" (docs/architecture.md, "The lean engine").
+ENGINES = ("auto", "simpy", "lean")
+
+
 def simulate(model: Model, seed: int, replication: int, horizon: float | None = None,
              trace: bool = False, on_piece: PieceObserver | None = None,
-             max_events: float | None = None) -> RunResult:
+             max_events: float | None = None, engine: str = "auto") -> RunResult:
     """Run one replication of ``model`` (see :class:`Simulation`, ``on_piece`` included).
 
     With ``max_events``, a replication that passes that many events raises
     :class:`relsim.TooManyEvents` (:mod:`relsim.engine.budget`).
+
+    ``engine="auto"`` runs the models :mod:`relsim.engine.lean` accepts on
+    that engine, which returns the same result bit for bit, faster; a trace
+    or an ``on_piece`` observer always runs on SimPy. ``"simpy"`` forces the
+    general engine; ``"lean"`` raises ``ValueError`` for a model the lean
+    engine does not run.
     """
     if horizon is not None and (not math.isfinite(horizon) or horizon <= 0):
         raise ValueError(f"horizon must be a positive duration, got {horizon!r}")
+    if engine != "simpy":
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        from relsim.engine.lean import lean_plan, simulate_lean
+
+        plan = lean_plan(model) if not trace and on_piece is None else "a trace or a piece observer"
+        if not isinstance(plan, str):
+            return simulate_lean(plan, model, seed, replication, horizon, max_events)
+        if engine == "lean":
+            raise ValueError(f"the lean engine does not run model {model.name!r}: {plan}")
     with _no_cyclic_gc():  # building 10,000 elements is allocation-heavy too
         sim = Simulation(model, seed, replication, horizon, trace, on_piece, max_events)
         try:

@@ -1,0 +1,479 @@
+"""The lean engine: the SimPy engine's replications, bit for bit, without SimPy.
+
+Most Monte Carlo batches run models made only of the classic parts —
+components (and domains) failing permanently or transiently, active-active
+and quorum services, FIFO repair crews. For those, the general engine's
+machinery (a SimPy event per clock, an object per element and per clock
+built anew for each replication, a chain of method calls per state change)
+costs more than the model's own logic. This module runs such a model with
+one heap of plain tuples and one loop, on a structure built once per model
+and reset per replication.
+
+It is a fast path, not another semantics: for every model it accepts it
+returns the :class:`~relsim.engine.simulation.RunResult` the SimPy engine
+returns for the same (seed, replication) — the same floats, outages,
+causes and event count — because it
+
+* takes its structure from a replication the SimPy engine built (elements
+  in the order their clocks start, every listener in the order it
+  subscribed), so nothing about the wiring is re-derived here;
+* draws from the same keyed streams with the same samplers, in the same
+  order, so every draw is the same;
+* schedules events in the same order with the same tie-breaking (time,
+  then order of scheduling), and evaluates services with the same float
+  expressions, in the same depth-first order of propagation.
+
+``tests/test_lean_engine.py`` checks the equality over every bundled model
+it accepts and over randomly generated models. :func:`lean_plan` says why a
+model is not accepted (``None`` if it is); such models run on SimPy.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import weakref
+from typing import Any
+
+from relsim.engine.planned import PLANNED_KINDS
+from relsim.engine.streams import Streams, plan_for
+from relsim.errors import TooManyEvents
+from relsim.model import Model
+
+__all__ = ["LeanPlan", "lean_plan", "lean_refusal", "simulate_lean"]
+
+# What a listener does with a change of the node it listens to.
+_CHILD, _ACTIVE, _QUORUM, _DEP, _ENTRY = range(5)
+# Scheduled actions.
+_FIRE, _REPAIRED, _RECOVER = range(3)
+#: Model sections the lean engine leaves to the SimPy engine when they are not empty.
+_OTHER_SECTIONS = (
+    "links", "probe", "workload", "load_balancers", "dns", "behaviours", "alerts", "noise", "teams",
+    "observability", "severity", "incidents", "sessions", "operations", "latency", "sagas", "mesh",
+    "deployments", "spares", "costs", "phases", "schedule",
+)
+
+
+def lean_refusal(model: Model) -> str | None:
+    """Why the lean engine does not run ``model`` (None: it does)."""
+    spec = model.spec
+    if model.forcing is not None:
+        return "conditioned elements (importance measures)"
+    for section in _OTHER_SECTIONS:
+        value = getattr(spec, section)
+        if value:
+            return f"the '{section}' section"
+    for name, dom in model.domains.items():
+        if dom.travel is not None:
+            return f"domain {name!r} has crew travel"
+    for name, comp in spec.components.items():
+        if comp.maintenance is not None or comp.inspection is not None:
+            return f"component {name!r} has maintenance or inspection"
+    owners = [*(("domain", n, d.failures) for n, d in model.domains.items()),
+              *(("component", n, c.failures) for n, c in spec.components.items())]
+    for kind, name, failures in owners:
+        for f in failures:
+            if f.kind not in ("permanent", "transient"):
+                return f"{kind} {name!r} has an {f.kind} failure"
+            if f.destroys is not None or f.growth is not None or getattr(f, "detect", None) is not None:
+                return f"{kind} {name!r} has a failure with destroys, growth or detect"
+    for name, svc in spec.services.items():
+        if svc.mode == "active-passive":
+            return f"service {name!r} is active-passive"
+        if svc.overload is not None or svc.data is not None or svc.election is not None:
+            return f"service {name!r} has overload, data or an election"
+    return None
+
+
+class LeanPlan:
+    """A model's structure for the lean engine, taken once from a replication the SimPy engine built."""
+
+    def __init__(self, model: Model):
+        from relsim.engine.elements import Element
+        from relsim.engine.services import ActiveActive, Quorum, ServiceNode
+        from relsim.engine.simulation import Simulation
+
+        sim = Simulation(model, 0, 0)
+        try:
+            if sim.traffic is not None or sim.targets or sim.at_end or sim.after_finish or sim._probe is not None:
+                raise _NotLean("a part the lean engine does not run")
+            elements = sim.elements
+            services = sim._start_order()
+            if len(services) != len(sim.services):
+                raise _NotLean("a service outside the service graph")
+            nodes = [*elements, *services]
+            index = {id(n): i for i, n in enumerate(nodes)}
+            for el in elements:
+                if type(el) is not Element:
+                    raise _NotLean(f"element {el.name!r} of kind {type(el).__name__}")
+            for svc in services:
+                if type(svc) not in (ActiveActive, Quorum):
+                    raise _NotLean(f"service {svc.name!r} of kind {type(svc).__name__}")
+                if getattr(svc, "overload", None) is not None or svc.data is not None:
+                    raise _NotLean(f"service {svc.name!r} has overload or data")
+            kinds = {
+                Element._parent_changed: _CHILD,
+                ActiveActive.replica_changed: _ACTIVE,
+                Quorum.replica_changed: _QUORUM,
+                ServiceNode.dependency_changed: _DEP,
+                Simulation._entry_changed: _ENTRY,
+            }
+            self.listeners: list[tuple[tuple[int, int], ...]] = []
+            for node in nodes:
+                out = []
+                for fn in node.listeners:
+                    target = getattr(fn, "__self__", None)
+                    kind = kinds.get(getattr(fn, "__func__", None))
+                    if kind is None or (kind == _ENTRY) != (target is sim):
+                        raise _NotLean(f"a listener of {node.name!r} the lean engine does not know")
+                    if kind == _QUORUM and target.needs is None:
+                        raise _NotLean(f"quorum {target.name!r} without needs")
+                    out.append((kind, -1 if kind == _ENTRY else index[id(target)]))
+                self.listeners.append(tuple(out))
+            self.n_elements = len(elements)
+            self.names = [n.name for n in nodes]
+            #: Per element: its clocks (global indices), in order.
+            self.element_clocks: list[tuple[int, ...]] = []
+            self.clock_element: list[int] = []
+            self.clock_specs: list[Any] = []
+            self.clock_keys: list[str] = []
+            self.clock_causes: list[tuple[str, int, str]] = []
+            self.clock_transient: list[bool] = []
+            for e, el in enumerate(elements):
+                ids = []
+                for clock in el.clocks:
+                    ids.append(len(self.clock_specs))
+                    self.clock_element.append(e)
+                    self.clock_specs.append(clock.spec)
+                    self.clock_keys.append(clock.key)
+                    self.clock_causes.append(clock.cause)
+                    self.clock_transient.append(clock.kind == "transient")
+                self.element_clocks.append(tuple(ids))
+            # Services: replicas (node indices), dependencies, needs.
+            self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
+            self.service_deps = [tuple(index[id(d)] for d in s.deps) for s in services]
+            self.service_needs = [s.needs for s in services]
+            self.service_quorum = [type(s) is Quorum for s in services]
+            self.entry = index[id(sim.entry)]
+            self.crews = model.spec.repair_crews
+            self.horizon = sim.horizon
+        finally:
+            sim._dismantle()
+
+
+class _NotLean(Exception):
+    """The built replication holds something the lean engine does not run."""
+
+
+_PLANS: dict[int, LeanPlan | str] = {}
+_LOCK = threading.Lock()
+
+
+def lean_plan(model: Model) -> LeanPlan | str:
+    """The model's :class:`LeanPlan`, or the reason it has none (kept while the model lives)."""
+    got = _PLANS.get(id(model))
+    if got is not None:
+        return got
+    reason = lean_refusal(model)
+    if reason is None:
+        try:
+            got = LeanPlan(model)
+        except _NotLean as exc:
+            got = str(exc)
+    else:
+        got = reason
+    with _LOCK:
+        try:
+            weakref.finalize(model, _PLANS.pop, id(model), None)
+        except TypeError:
+            return got
+        _PLANS[id(model)] = got
+    return got
+
+
+def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, horizon: float | None = None,
+                  max_events: float | None = None) -> Any:
+    """One replication on the lean engine: what :func:`relsim.engine.simulation.simulate` returns."""
+    from relsim.engine.simulation import Outage, RunResult
+
+    h = float(plan.horizon if horizon is None else horizon)
+    res = RunResult(replication, int(seed), h)
+    streams = Streams(seed, replication, plan_for(model))
+    n_el = plan.n_elements
+    listeners = plan.listeners
+    names = plan.names
+    n_nodes = len(names)
+    s = [1.0] * n_nodes
+    # elements
+    up = [True] * n_el
+    parent_up = [True] * n_el
+    failing = [-1] * n_el  # the clock holding the element down
+    element_clocks = plan.element_clocks
+    # clocks
+    n_clocks = len(plan.clock_specs)
+    specs = plan.clock_specs
+    causes = plan.clock_causes
+    transient = plan.clock_transient
+    clock_element = plan.clock_element
+    pending = [0] * n_clocks  # the token of the clock's scheduled firing; 0: none
+    due = [0.0] * n_clocks
+    remaining: list[float | None] = [None] * n_clocks
+    rngs: list[Any] = [None] * n_clocks
+    every: list[Any] = [None] * n_clocks
+    second: list[Any] = [None] * n_clocks  # the repair or lasts sampler, made at its first draw
+    for c, key in enumerate(plan.clock_keys):
+        rng = streams.generator(key)
+        rngs[c] = rng
+        every[c] = streams.sampler(specs[c].every, key, rng)
+    # services (node index n_el + k)
+    n_up: list[int] = []
+    partial: list[dict[int, float]] = []
+    base: list[float] = []
+    dep_factor: list[float] = []
+    needs = plan.service_needs
+    quorum = plan.service_quorum
+    deps = plan.service_deps
+    # queue
+    heap: list[tuple[float, int, int, int, int]] = []
+    push = heapq.heappush
+    pop = heapq.heappop
+    eid = 0
+    now = 0.0
+    cause: tuple[str, int, str] | None = None
+    # the entry service
+    entry = plan.entry
+    last_t = 0.0
+    outage_start = -1.0  # < 0: no outage under way
+    outage_cause: tuple[str, int, str] = ("unknown", -1, "unknown")
+    outages = res.outages
+    served = 0.0
+    degraded = 0.0
+    downtime = 0.0
+    free = plan.crews
+    queue: list[int] = []  # elements waiting for a crew, first come first served
+    qhead = 0
+    failures = 0
+    by_kind: dict[str, int] = {}
+
+    def publish(node: int, new: float) -> None:
+        nonlocal served, degraded, last_t, outage_start, outage_cause, downtime
+        old = s[node]
+        if new == old:
+            return
+        s[node] = new
+        for kind, t in listeners[node]:
+            if kind == _ACTIVE:
+                k = t - n_el
+                if old == 1.0:
+                    n_up[k] -= 1
+                elif old > 0.0:
+                    del partial[k][node]
+                if new == 1.0:
+                    n_up[k] += 1
+                elif new > 0.0:
+                    partial[k][node] = new
+                p = partial[k]
+                u = n_up[k] + (sum(p.values()) if p else 0.0)
+                b = min(1.0, u / needs[k])
+                base[k] = b
+                publish(t, b * dep_factor[k] * 1.0)
+            elif kind == _CHILD:
+                pu = new == 1.0
+                parent_up[t] = pu
+                publish(t, 1.0 if (up[t] and pu) else 0.0)
+            elif kind == _QUORUM:
+                k = t - n_el
+                if old == 1.0:
+                    n_up[k] -= 1
+                elif old > 0.0:
+                    del partial[k][node]
+                if new == 1.0:
+                    n_up[k] += 1
+                elif new > 0.0:
+                    partial[k][node] = new
+                b = 1.0 if n_up[k] >= needs[k] else 0.0
+                base[k] = b
+                publish(t, b * dep_factor[k] * 1.0)
+            elif kind == _DEP:
+                k = t - n_el
+                f = 1.0
+                for d in deps[k]:
+                    f *= s[d]
+                dep_factor[k] = f
+                publish(t, base[k] * f * 1.0)
+            else:  # the entry service
+                dt = now - last_t
+                served += old * dt
+                if 0.0 < old < 1.0:
+                    degraded += dt
+                last_t = now
+                if old >= 1.0 and new < 1.0:
+                    outage_start = now
+                    outage_cause = cause or ("unknown", -1, "unknown")
+                elif old < 1.0 and new >= 1.0:
+                    duration = now - outage_start
+                    if duration != 0.0:
+                        downtime += duration
+                        name, spec, kind_ = outage_cause
+                        outages.append(Outage(outage_start, now, duration, name, spec, kind_, 0.0, 0.0, 0.0,
+                                              0.0 + (now - outage_start), math.nan, False, 0, math.nan,
+                                              False, kind_ in PLANNED_KINDS))
+                    outage_start = -1.0
+
+    # -- start: clocks in element order, then services children first -----------
+    for c in range(n_clocks):
+        r = every[c]()
+        # resume(): due = now + delay; SimPy schedules at now + delay
+        due[c] = r
+        eid += 1
+        pending[c] = eid
+        push(heap, (0.0 + r, eid, _FIRE, c, eid))
+    for k in range(len(needs)):
+        reps = plan.service_replicas[k]
+        n_up.append(sum(1 for r in reps if s[r] == 1.0))
+        partial.append({r: s[r] for r in reps if 0.0 < s[r] < 1.0})
+        f = 1.0
+        for d in deps[k]:
+            f *= s[d]
+        dep_factor.append(f)
+        if quorum[k]:
+            b = 1.0 if n_up[k] >= needs[k] else 0.0
+        else:
+            p = partial[k]
+            u = n_up[k] + (sum(p.values()) if p else 0.0)
+            b = min(1.0, u / needs[k])
+        base.append(b)
+        s[n_el + k] = b * f
+    if s[entry] < 1.0:  # the entry does not serve from the start
+        cause = (names[entry], -1, "load")
+        start_s = s[entry]
+        s[entry] = 1.0
+        # _entry_changed(path, 1.0, s) as the SimPy engine calls it: only the entry's own bookkeeping
+        outage_start = 0.0
+        outage_cause = cause
+        s[entry] = start_s
+        cause = None
+
+    limit = math.inf if max_events is None else int(max_events)
+    processed = 0
+
+    def request_repair(e: int) -> None:
+        nonlocal free, eid
+        if free is None or free > 0:
+            if free is not None:
+                free -= 1
+            start_repair(e)
+        else:
+            queue.append(e)
+
+    def start_repair(e: int) -> None:
+        nonlocal eid
+        c = failing[e]
+        sampler = second[c]
+        if sampler is None:
+            sampler = second[c] = streams.sampler(specs[c].repair, plan.clock_keys[c], rngs[c])
+        eid += 1
+        push(heap, (now + sampler(), eid, _REPAIRED, e, 0))
+
+    while heap and heap[0][0] < h:
+        if processed >= limit:
+            raise TooManyEvents(int(limit), replication=replication, seed=int(seed), time=float(now))
+        t_ev, _id, action, arg, token = pop(heap)
+        processed += 1
+        now = t_ev
+        if action == _FIRE:
+            c = arg
+            if pending[c] != token:
+                continue  # paused or restarted since it was scheduled
+            pending[c] = 0
+            e = clock_element[c]
+            failing[e] = c
+            clocks = element_clocks[e]
+            if len(clocks) > 1:
+                for o in clocks:
+                    if o != c and pending[o]:
+                        remaining[o] = due[o] - now
+                        pending[o] = 0
+            cause = causes[c]
+            kind = cause[2]
+            failures += 1
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+            up[e] = False
+            publish(e, 0.0)
+            if transient[c]:
+                sampler = second[c]
+                if sampler is None:
+                    sampler = second[c] = streams.sampler(specs[c].lasts, plan.clock_keys[c], rngs[c])
+                eid += 1
+                push(heap, (now + sampler(), eid, _RECOVER, e, 0))
+            else:
+                request_repair(e)
+            cause = None
+        elif action == _REPAIRED:
+            e = arg
+            c = failing[e]
+            failing[e] = -1
+            clocks = element_clocks[e]
+            for o in clocks:
+                pending[o] = 0
+                remaining[o] = None
+            cause = causes[c]
+            up[e] = True
+            publish(e, 1.0 if parent_up[e] else 0.0)
+            cause = None
+            for o in clocks:
+                r = every[o]()
+                due[o] = now + r
+                eid += 1
+                pending[o] = eid
+                push(heap, (now + r, eid, _FIRE, o, eid))
+            if free is not None:
+                if qhead < len(queue):
+                    nxt = queue[qhead]
+                    qhead += 1
+                    start_repair(nxt)
+                else:
+                    free += 1
+        else:  # _RECOVER: a transient failure ends
+            e = arg
+            c = failing[e]
+            failing[e] = -1
+            cause = causes[c]
+            up[e] = True
+            publish(e, 1.0 if parent_up[e] else 0.0)
+            cause = None
+            r = every[c]()
+            due[c] = now + r
+            eid += 1
+            pending[c] = eid
+            push(heap, (now + r, eid, _FIRE, c, eid))
+            for o in element_clocks[e]:
+                rem = remaining[o]
+                if o != c and rem is not None:
+                    remaining[o] = None
+                    due[o] = now + rem
+                    eid += 1
+                    pending[o] = eid
+                    push(heap, (now + rem, eid, _FIRE, o, eid))
+
+    # -- the horizon ---------------------------------------------------------
+    now = h
+    path_s = s[entry]
+    served += path_s * (now - last_t)
+    if 0.0 < path_s < 1.0:
+        degraded += now - last_t
+    if outage_start >= 0.0:
+        duration = now - outage_start
+        downtime += duration
+        name, spec, kind_ = outage_cause
+        outages.append(Outage(outage_start, now, duration, name, spec, kind_, 0.0, 0.0, 0.0,
+                              0.0 + (now - outage_start), math.nan, False, 0, math.nan, True,
+                              kind_ in PLANNED_KINDS))
+    res.downtime = downtime
+    res.served_integral = served
+    res.degraded_time = degraded
+    res.failures = failures
+    res.failures_by_kind = by_kind
+    res.events = eid + 2
+    return res
