@@ -193,3 +193,60 @@ def test_a_dip_just_below_full_service_is_an_outage_in_both() -> None:
                          "services": {"all": {"replicas": [f"u-{i}" for i in range(1, 121)], "needs": 119}}})
     assert_same(model, 5, range(4))
     assert simulate(model, 5, 0).outages  # such dips happen (they are the outages here)
+
+
+# A user-registered family with a sampler of its own (the lean engine calls it as it is)
+# and one with only ``sample`` (the lean engine draws its blocks as Distribution.sampler does).
+@relsim.distribution("lean_test_steps", params={"step": "positive_duration"}, example="lean_test_steps(step=1h)")
+@dataclasses.dataclass(frozen=True, repr=False)
+class _Steps(relsim.Distribution):
+    step: float
+
+    @property
+    def mean(self) -> float:
+        return 2.0 * self.step
+
+    @property
+    def var(self) -> float:
+        return 0.0
+
+    def _cdf(self, x):
+        import numpy as np
+
+        return np.where(x < 2.0 * self.step, 0.0, 1.0)
+
+    def _ppf(self, q):
+        import numpy as np
+
+        return np.full_like(q, 2.0 * self.step)
+
+    def sample(self, rng, size):
+        return self.step * (1.0 + rng.random(size) * 2.0)
+
+    def sampler(self, rng, block: int = 64):
+        return lambda: self.step * (1.0 + 2.0 * rng.random())  # one draw at a time
+
+    def spec(self) -> str:
+        return f"lean_test_steps(step={self.step}s)"
+
+
+@relsim.distribution("lean_test_blocks", params={"step": "positive_duration"}, example="lean_test_blocks(step=1h)")
+@dataclasses.dataclass(frozen=True, repr=False)
+class _Blocks(_Steps):
+    sampler = relsim.Distribution.sampler
+
+    def spec(self) -> str:
+        return f"lean_test_blocks(step={self.step}s)"
+
+
+def test_user_distribution_families_draw_the_same_on_both_engines() -> None:
+    model = relsim.load({"name": "families", "horizon": "3000h", "repair_crews": 1, "components": {
+        "a": {"failures": [{"kind": "permanent", "every": "lean_test_steps(step=50h)",
+                            "repair": "lean_test_blocks(step=3h)"},
+                           {"kind": "transient", "every": "lean_test_blocks(step=70h)",
+                            "lasts": "lean_test_steps(step=1h)"}]},
+        "b": {"failures": [{"kind": "permanent", "every": "lean_test_blocks(step=40h)",
+                            "repair": "lean_test_steps(step=5h)"}]}},
+        "services": {"s": {"replicas": ["a", "b"], "needs": 2}}})
+    assert not isinstance(lean_plan(model), str)
+    assert_same(model, 4, range(4))

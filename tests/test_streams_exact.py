@@ -57,3 +57,26 @@ def test_spawn_and_other_state_sizes_go_to_the_real_seedsequence():
 def test_negative_seed_is_refused():
     with pytest.raises(ValueError):
         Streams(-1, 0, StreamPlan()).generator("a/0")
+
+
+def test_blocks_of_replications_are_seeded_as_numpy_seeds_each():
+    """seed_states_many and a plan's blocks (replications asked for in order) equal SeedSequence per pair."""
+    from relsim.engine.streams import seed_states_many
+
+    keys = KEYS[:4]
+    words = np.array([key_words(k) for k in keys], dtype=np.uint32)
+    reps = [0, 1, 2, 2**32 - 1, 2**32, 2**32 + 1, 7]  # two lengths of entropy in one call
+    for seed in (0, 5, 2**70):
+        many = seed_states_many(seed, reps, words)
+        for r, rep in enumerate(reps):
+            for j, key in enumerate(keys):
+                expected = np.random.SeedSequence(seed, spawn_key=(rep, *key_words(key))).generate_state(4, np.uint64)
+                assert many[r, j].tolist() == expected.tolist()
+    plan = StreamPlan()
+    for key in keys:
+        plan.add(key)
+    order = [*range(0, 150), 3, 2**32 - 2, 2**32 - 1, 2**32, 149, 150]  # in order, back, across 2**32, again
+    for rep in order:
+        streams = Streams(9, rep, plan)
+        for key in [*keys, f"late-{rep % 3}"]:  # a key the block did not know
+            assert streams.generator(key).random() == numpy_generator(9, rep, key).random(), (rep, key)

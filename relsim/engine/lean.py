@@ -150,6 +150,10 @@ class LeanPlan:
                     self.clock_causes.append(clock.cause)
                     self.clock_transient.append(clock.kind == "transient")
                 self.element_clocks.append(tuple(ids))
+            #: Per clock and role ("every", then "repair" or "lasts"): how to draw (see _how_to_draw).
+            self.clock_every = [_how_to_draw(spec.every) for spec in self.clock_specs]
+            self.clock_second = [_how_to_draw(spec.lasts if t else spec.repair)
+                                 for spec, t in zip(self.clock_specs, self.clock_transient)]
             # Services: replicas (node indices), dependencies, needs.
             self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
             self.service_deps = [tuple(index[id(d)] for d in s.deps) for s in services]
@@ -160,6 +164,29 @@ class LeanPlan:
             self.horizon = sim.horizon
         finally:
             sim._dismantle()
+
+
+def _how_to_draw(dist: Any) -> tuple[int, Any]:
+    """How the lean engine draws from ``dist`` as :meth:`Streams.sampler` would.
+
+    ``(_CONSTANT, value)`` for a fixed value (no stream used), ``(_BLOCKS,
+    dist.sample)`` for the library's own buffered sampler (blocks of
+    :data:`BLOCK` drawn with ``sample``, handed out in order), and
+    ``(_OWN, None)`` for a distribution with a sampler of its own (a
+    user-registered family), which is then called as it is.
+    """
+    from relsim.dists import Distribution, Fixed
+
+    if isinstance(dist, Fixed):
+        return _CONSTANT, float(dist.value)
+    if type(dist).sampler is Distribution.sampler:
+        return _BLOCKS, dist.sample
+    return _OWN, None
+
+
+_CONSTANT, _BLOCKS, _OWN = range(3)
+#: The block size of relsim.dists.Distribution.sampler.
+BLOCK = 64
 
 
 class _NotLean(Exception):
@@ -219,13 +246,29 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     pending = [0] * n_clocks  # the token of the clock's scheduled firing; 0: none
     due = [0.0] * n_clocks
     remaining: list[float | None] = [None] * n_clocks
-    rngs: list[Any] = [None] * n_clocks
-    every: list[Any] = [None] * n_clocks
-    second: list[Any] = [None] * n_clocks  # the repair or lasts sampler, made at its first draw
-    for c, key in enumerate(plan.clock_keys):
-        rng = streams.generator(key)
-        rngs[c] = rng
-        every[c] = streams.sampler(specs[c].every, key, rng)
+    rngs = streams.generators(plan.clock_keys)
+    how_every = plan.clock_every
+    how_second = plan.clock_second
+    every_buf: list[list[float]] = [[] for _ in range(n_clocks)]
+    second_buf: list[list[float]] = [[] for _ in range(n_clocks)]
+    own: dict[tuple[int, int], Any] = {}  # samplers of user-registered families, made at first draw
+
+    def draw(c: int, role: int) -> float:
+        """The next draw of clock ``c``'s every (role 0) or repair/lasts (role 1) distribution."""
+        how, arg = (how_every if role == 0 else how_second)[c]
+        if how == _BLOCKS:
+            buf = arg(rngs[c], BLOCK)[::-1].tolist()
+            (every_buf if role == 0 else second_buf)[c] = buf
+            return buf.pop()
+        if how == _CONSTANT:
+            return arg
+        sampler = own.get((c, role))
+        if sampler is None:
+            spec = specs[c]
+            dist = spec.every if role == 0 else (spec.lasts if transient[c] else spec.repair)
+            sampler = own[(c, role)] = dist.sampler(rngs[c])
+        return sampler()
+
     # services (node index n_el + k)
     n_up: list[int] = []
     partial: list[dict[int, float]] = []
@@ -323,7 +366,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
 
     # -- start: clocks in element order, then services children first -----------
     for c in range(n_clocks):
-        r = every[c]()
+        buf = every_buf[c]
+        r = buf.pop() if buf else draw(c, 0)
         # resume(): due = now + delay; SimPy schedules at now + delay
         due[c] = r
         eid += 1
@@ -370,11 +414,10 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     def start_repair(e: int) -> None:
         nonlocal eid
         c = failing[e]
-        sampler = second[c]
-        if sampler is None:
-            sampler = second[c] = streams.sampler(specs[c].repair, plan.clock_keys[c], rngs[c])
+        buf = second_buf[c]
+        r = buf.pop() if buf else draw(c, 1)
         eid += 1
-        push(heap, (now + sampler(), eid, _REPAIRED, e, 0))
+        push(heap, (now + r, eid, _REPAIRED, e, 0))
 
     while heap and heap[0][0] < h:
         if processed >= limit:
@@ -402,11 +445,10 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             up[e] = False
             publish(e, 0.0)
             if transient[c]:
-                sampler = second[c]
-                if sampler is None:
-                    sampler = second[c] = streams.sampler(specs[c].lasts, plan.clock_keys[c], rngs[c])
+                buf = second_buf[c]
+                r = buf.pop() if buf else draw(c, 1)
                 eid += 1
-                push(heap, (now + sampler(), eid, _RECOVER, e, 0))
+                push(heap, (now + r, eid, _RECOVER, e, 0))
             else:
                 request_repair(e)
             cause = None
@@ -423,7 +465,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             publish(e, 1.0 if parent_up[e] else 0.0)
             cause = None
             for o in clocks:
-                r = every[o]()
+                buf = every_buf[o]
+                r = buf.pop() if buf else draw(o, 0)
                 due[o] = now + r
                 eid += 1
                 pending[o] = eid
@@ -443,7 +486,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             up[e] = True
             publish(e, 1.0 if parent_up[e] else 0.0)
             cause = None
-            r = every[c]()
+            buf = every_buf[c]
+            r = buf.pop() if buf else draw(c, 0)
             due[c] = now + r
             eid += 1
             pending[c] = eid
