@@ -1,102 +1,112 @@
-"""relsim against a hand-written SimPy script of the same model, in one run.
+"""relsim against plainly hand-written SimPy scripts: in-process, then whole process.
 
-Model: a 1-of-2 active-active pair sharing one repair crew; each unit
-Exponential(MTTF 1000 h), Exponential(MTTR 10 h); 10-year horizon. The
-hand-written script is what a competent SimPy user would write for exactly
-this model (two processes and a Resource), with no outage bookkeeping beyond
-downtime. Both run the same number of replications in the same process.
+Two workloads (the hand-written scripts are ``benchmarks/handwritten/``:
+one SimPy process per component, a ``simpy.Resource`` for the crews,
+Python's ``random``, downtime bookkeeping only):
 
-    python benchmarks/engine.py [--runs 1000]
+* ``pair``: a 1-of-2 pair sharing one repair crew, exponential MTTF 1000 h /
+  MTTR 10 h, 10 years (``models/pair-shared-crew.yaml``);
+* ``bm100``: 100 components, ten 9-of-10 subsystems in series, four crews,
+  1000 h from new (``benchmarks/models/bm100.yaml``).
 
-Prints runs/s and events/s of each and the ratio relsim / hand-written
-(target >= 0.5, aim 1.0). Figures go in the README.
+**In-process** (this process, imports and model loading done before timing,
+CPU time of the loop only):
+
+* ``hand-written``: the script's ``replication(seed, i)``;
+* ``relsim simulate``: ``relsim.simulate`` per replication, on the engine
+  ``auto`` picks (the lean engine for these models: relsim/engine/lean.py);
+* ``relsim simpy``: the same on the general SimPy engine (``engine="simpy"``),
+  which returns the same results bit for bit;
+* ``relsim run``: ``relsim.run(model, runs=N)``: every replication's
+  metrics and outage records assembled into Results (no summary table).
+
+**Whole process**: ``benchmarks/whole_process.py`` (each program run as a
+fresh process: ``relsim run MODEL --runs N --jobs 1`` with its table of
+95 % intervals, against ``python handwritten/SCRIPT --runs N``), CPU time and
+peak memory, median of ``--rounds``. Skip it with ``--in-process``.
+
+Ratios > 1 mean relsim is faster. The machine's load average is printed:
+figures taken under load are not comparable with idle ones.
+
+    python benchmarks/engine.py [--scale 1.0] [--rounds 3] [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
-import simpy
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 
-import relsim
-from relsim.units import HOUR, YEAR
+import whole_process  # noqa: E402  (benchmarks/whole_process.py)
 
-MTTF, MTTR, HORIZON = 1000 * HOUR, 10 * HOUR, 10 * YEAR
+import relsim  # noqa: E402
 
-MODEL = {
-    "name": "pair-shared-crew",
-    "horizon": "10y",
-    "repair_crews": 1,
-    "components": {
-        u: {"failures": [{"kind": "permanent", "every": "exp(mean=1000h)", "repair": "exp(mean=10h)"}]}
-        for u in ("a", "b")
-    },
-    "services": {"pair": {"replicas": ["a", "b"], "mode": "active-active"}},
-}
+WORKLOADS = whole_process.WORKLOADS
 
 
-def handwritten(seed: int, replication: int) -> tuple[float, int]:
-    """One replication, plain SimPy. Returns (downtime seconds, events)."""
-    env = simpy.Environment()
-    rng = np.random.default_rng([seed, replication])
-    crew = simpy.Resource(env, capacity=1)
-    state = {"down": 0, "since": 0.0, "downtime": 0.0}
+def _script(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def unit():
-        while True:
-            yield env.timeout(rng.exponential(MTTF))
-            state["down"] += 1
-            if state["down"] == 2:
-                state["since"] = env.now
-            with crew.request() as req:
-                yield req
-                yield env.timeout(rng.exponential(MTTR))
-            if state["down"] == 2:
-                state["downtime"] += env.now - state["since"]
-            state["down"] -= 1
 
-    env.process(unit())
-    env.process(unit())
-    env.run(until=HORIZON)
-    if state["down"] == 2:
-        state["downtime"] += HORIZON - state["since"]
-    return state["downtime"], next(env._eid)
+def _cpu(fn, n: int) -> float:
+    t0 = time.process_time()
+    fn(n)
+    return time.process_time() - t0
+
+
+def in_process(name: str, scale: float) -> None:
+    model_path, script_path, runs = WORKLOADS[name]
+    n = max(1, round(runs * scale))
+    script = _script(script_path)
+    model = relsim.load(model_path)
+    relsim.run(model, runs=2, seed=1)  # imports pandas, the engine, the metrics; builds the lean plan
+
+    def hand(n: int) -> None:
+        for i in range(n):
+            script.replication(1, i)
+
+    def simulate(engine: str):
+        def go(n: int) -> None:
+            for i in range(n):
+                relsim.simulate(model, 1, i, engine=engine)
+        return go
+
+    def run(n: int) -> None:
+        relsim.run(model, runs=n, seed=1)
+
+    times = {"hand-written": _cpu(hand, n), "relsim simulate": _cpu(simulate("auto"), n),
+             "relsim simpy": _cpu(simulate("simpy"), n), "relsim run": _cpu(run, n)}
+    base = times["hand-written"]
+    for label, t in times.items():
+        ratio = "" if label == "hand-written" else f"   {base / t:5.2f}"
+        print(f"{name:8} {label:16} {t:7.2f} {1e3 * t / n:9.3f}{ratio}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the replications (0.1 for a quick look)")
+    ap.add_argument("--rounds", type=int, default=3, help="whole-process rounds (median)")
+    ap.add_argument("--in-process", action="store_true", help="skip the whole-process measurement")
     args = ap.parse_args()
-    model = relsim.load(MODEL)
-    # `import relsim` is lazy: the first run imports pandas, the engine and the
-    # metrics (about 1 s). Do it before timing, so the figure measures runs.
-    relsim.run(model, runs=1, seed=args.seed)
-
-    t0 = time.perf_counter()
-    hw_events = 0
-    hw_down = 0.0
-    for i in range(args.runs):
-        d, ev = handwritten(args.seed, i)
-        hw_events += ev
-        hw_down += d
-    t_hw = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    results = relsim.run(model, runs=args.runs, seed=args.seed)
-    t_rs = time.perf_counter() - t0
-    rs_events = int(results.runs["events"].sum())
-
-    print(f"model: 1-of-2 pair, shared crew, MTTF 1000 h, MTTR 10 h, 10 y, {args.runs} replications")
-    print(f"{'':14}{'seconds':>9}{'runs/s':>10}{'events/s':>12}{'availability':>14}")
-    print(f"{'hand-written':14}{t_hw:9.2f}{args.runs / t_hw:10.1f}{hw_events / t_hw:12.0f}"
-          f"{1 - hw_down / (args.runs * HORIZON):14.6f}")
-    print(f"{'relsim':14}{t_rs:9.2f}{args.runs / t_rs:10.1f}{rs_events / t_rs:12.0f}"
-          f"{results['availability']:14.6f}")
-    print(f"ratio relsim / hand-written (runs/s): {t_hw / t_rs:.2f}   (target >= 0.5, aim 1.0)")
-    print("exact availability (CTMC): 0.999803960")
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    print("in-process (CPU seconds, ms per replication, relsim speed / hand-written):")
+    print(f"{'workload':8} {'program':16} {'CPU s':>7} {'ms/rep':>9}   ratio")
+    for name in WORKLOADS:
+        in_process(name, args.scale)
+    if not args.in_process:
+        print("\nwhole process:")
+        sys.argv = [sys.argv[0], "--rounds", str(args.rounds), "--scale", str(args.scale)]
+        whole_process.main()
 
 
 if __name__ == "__main__":

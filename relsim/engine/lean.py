@@ -169,24 +169,37 @@ class LeanPlan:
 def _how_to_draw(dist: Any) -> tuple[int, Any]:
     """How the lean engine draws from ``dist`` as :meth:`Streams.sampler` would.
 
-    ``(_CONSTANT, value)`` for a fixed value (no stream used), ``(_BLOCKS,
-    dist.sample)`` for the library's own buffered sampler (blocks of
-    :data:`BLOCK` drawn with ``sample``, handed out in order), and
-    ``(_OWN, None)`` for a distribution with a sampler of its own (a
-    user-registered family), which is then called as it is.
+    ``(_CONSTANT, value)`` for a fixed value (no stream used);
+    ``(_DEFERRED, dist.sample)`` and ``(_BLOCKS, dist.sample)`` for the
+    library's own buffered sampler (blocks of :data:`BLOCK` drawn with
+    ``sample``, handed out in order), the first for the families whose
+    ``sample`` draws value after value from the stream (see
+    :data:`SEQUENTIAL`); ``(_OWN, None)`` for a distribution with a sampler
+    of its own (a user-registered family), which is then called as it is.
     """
     from relsim.dists import Distribution, Fixed
 
     if isinstance(dist, Fixed):
         return _CONSTANT, float(dist.value)
     if type(dist).sampler is Distribution.sampler:
-        return _BLOCKS, dist.sample
+        # (a point-mass lognormal or normal draws nothing: sample() is np.full, which needs a size)
+        point = getattr(dist, "sd", None) == 0 or getattr(dist, "sigma", None) == 0
+        return (_DEFERRED if type(dist).__name__ in SEQUENTIAL and not point else _BLOCKS), dist.sample
     return _OWN, None
 
 
-_CONSTANT, _BLOCKS, _OWN = range(3)
+_CONSTANT, _BLOCKS, _DEFERRED, _OWN = range(4)
 #: The block size of relsim.dists.Distribution.sampler.
 BLOCK = 64
+#: Families whose ``sample(rng, n)`` is ``n`` draws one after the other from
+#: the stream, so that ``sample(rng, None)`` (one draw, a scalar) then
+#: ``sample(rng, 63)`` give the block ``sample(rng, 64)`` gives
+#: (tests/test_lean_engine.py checks it). The
+#: lean engine draws the first value of such a block alone and the other 63
+#: only when the stream is next used: most clocks of a replication draw one
+#: up-time and never fail. (Empirical is not one: numpy's bounded integers
+#: keep half-used 32-bit words within one call.)
+SEQUENTIAL = frozenset({"Exponential", "Weibull", "Lognormal", "Gamma", "Normal", "Uniform"})
 
 
 class _NotLean(Exception):
@@ -251,17 +264,32 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     how_second = plan.clock_second
     every_buf: list[list[float]] = [[] for _ in range(n_clocks)]
     second_buf: list[list[float]] = [[] for _ in range(n_clocks)]
+    bufs = (every_buf, second_buf)
+    # A block of which only the first value was drawn: (buffers, sample) of the role owing
+    # the other BLOCK - 1, drawn before anything else draws from the clock's stream.
+    owed: list[Any] = [None] * n_clocks
     own: dict[tuple[int, int], Any] = {}  # samplers of user-registered families, made at first draw
 
     def draw(c: int, role: int) -> float:
-        """The next draw of clock ``c``'s every (role 0) or repair/lasts (role 1) distribution."""
+        """The next draw of clock ``c``'s every (role 0) or repair/lasts (role 1) distribution,
+        its role's buffer being empty."""
         how, arg = (how_every if role == 0 else how_second)[c]
-        if how == _BLOCKS:
-            buf = arg(rngs[c], BLOCK)[::-1].tolist()
-            (every_buf if role == 0 else second_buf)[c] = buf
-            return buf.pop()
         if how == _CONSTANT:
             return arg
+        debt = owed[c]
+        if debt is not None:  # the rest of a block: drawn now, before the stream is used again
+            owed[c] = None
+            buf = debt[1](rngs[c], BLOCK - 1)[::-1].tolist()
+            bufs[debt[0]][c] = buf
+            if debt[0] == role:
+                return buf.pop()
+        if how == _DEFERRED:
+            owed[c] = (role, arg)
+            return float(arg(rngs[c], None))  # size None: one draw, as a scalar
+        if how == _BLOCKS:
+            buf = arg(rngs[c], BLOCK)[::-1].tolist()
+            bufs[role][c] = buf
+            return buf.pop()
         sampler = own.get((c, role))
         if sampler is None:
             spec = specs[c]
