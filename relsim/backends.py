@@ -62,15 +62,16 @@ RunRecord = tuple[int, dict[str, Any], list[tuple[Any, ...]]]
 
 
 def run_chunk(model: Model, seed: int, reps: Sequence[int], horizon: float | None,
-              max_events: float | None = None) -> list[RunRecord]:
+              max_events: float | None = None, engine: str = "auto") -> list[RunRecord]:
     """Run replications ``reps``; returns ``(i, metrics, outages)`` per replication.
 
-    ``max_events`` bounds the events of each replication (``relsim.TooManyEvents``).
+    ``max_events`` bounds the events of each replication (``relsim.TooManyEvents``);
+    ``engine`` is :func:`relsim.engine.simulate`'s (the results are the same on each).
     """
     out = []
     for i in reps:
         try:
-            res = simulate(model, seed, i, horizon, max_events=max_events)
+            res = simulate(model, seed, i, horizon, max_events=max_events, engine=engine)
         except (BehaviourError, TooManyEvents) as exc:
             exc.records = out  # what this chunk finished is not lost (relsim.run keeps it)
             raise
@@ -108,7 +109,8 @@ class Backend:
     workers = 1
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None,
+            engine: str = "auto") -> Iterator[list[RunRecord]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -134,9 +136,10 @@ class SerialBackend(Backend):
     name = "serial"
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None,
+            engine: str = "auto") -> Iterator[list[RunRecord]]:
         for chunk in chunks:
-            yield run_chunk(model, seed, chunk, horizon, max_events)
+            yield run_chunk(model, seed, chunk, horizon, max_events, engine)
 
 
 def _ignore_sigint() -> None:
@@ -156,7 +159,8 @@ class ProcessBackend(Backend):
         self._pending: set[Future[Any]] = set()
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None,
+            engine: str = "auto") -> Iterator[list[RunRecord]]:
         # A bounded number of chunks in flight: waiting stays cheap for any
         # number of chunks, finished results are not held, and Ctrl-C has
         # little to cancel.
@@ -168,7 +172,8 @@ class ProcessBackend(Backend):
                 chunk = next(todo, None)
                 if chunk is None:
                     return
-                self._pending.add(self._pool.submit(run_chunk, model, seed, list(chunk), horizon, max_events))
+                self._pending.add(self._pool.submit(run_chunk, model, seed, list(chunk), horizon,
+                                                     max_events, engine))
 
         fill()
         while self._pending:
@@ -232,7 +237,8 @@ class DaskBackend(Backend):
         self._pending: set[Any] = set()
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
+            chunks: Sequence[Sequence[int]], max_events: float | None = None,
+            engine: str = "auto") -> Iterator[list[RunRecord]]:
         from dask.distributed import as_completed
 
         if not chunks:
@@ -245,7 +251,8 @@ class DaskBackend(Backend):
             chunk = next(todo, None)
             if chunk is None:
                 return None
-            fut = self._client.submit(run_chunk, shared, seed, list(chunk), horizon, max_events, pure=False)
+            fut = self._client.submit(run_chunk, shared, seed, list(chunk), horizon, max_events, engine,
+                                      pure=False)
             self._pending.add(fut)
             return fut
 
@@ -308,8 +315,9 @@ class _Borrowed(Backend):
         self.inner, self.name, self.workers = inner, inner.name, inner.workers
 
     def run(self, model: Model, seed: int, horizon: float | None,
-            chunks: Sequence[Sequence[int]], max_events: float | None = None) -> Iterator[list[RunRecord]]:
-        return self.inner.run(model, seed, horizon, chunks, max_events)
+            chunks: Sequence[Sequence[int]], max_events: float | None = None,
+            engine: str = "auto") -> Iterator[list[RunRecord]]:
+        return self.inner.run(model, seed, horizon, chunks, max_events, engine)
 
     def close(self) -> None:
         pass

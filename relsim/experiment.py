@@ -44,7 +44,8 @@ class _Timing:
 
 
 def _execute(model: Model, seed: int, horizon: float, indices: list[int],
-             backend: Backend, timing: _Timing, max_events: float | None = None) -> Iterator[list[RunRecord]]:
+             backend: Backend, timing: _Timing, max_events: float | None = None,
+             engine: str = "auto") -> Iterator[list[RunRecord]]:
     """Yield finished chunks covering ``indices`` (a timed pilot chunk first)."""
     if not indices:
         return
@@ -53,7 +54,7 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
         start, pilot = time.perf_counter(), []
         while len(pilot) < pilot_max and (not pilot or time.perf_counter() - start < PILOT_SECONDS):
             try:
-                pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon, max_events))
+                pilot.extend(run_chunk(model, seed, [indices[len(pilot)]], horizon, max_events, engine))
             except (BehaviourError, TooManyEvents) as exc:
                 exc.records = pilot + exc.records
                 raise
@@ -61,7 +62,7 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
         indices = indices[len(pilot):]
         yield pilot
     chunks = plan_chunks(indices, backend.workers, timing.seconds_per_run)
-    yield from backend.run(model, seed, horizon, chunks, max_events)
+    yield from backend.run(model, seed, horizon, chunks, max_events, engine)
 
 
 def run_replications(
@@ -72,12 +73,13 @@ def run_replications(
     jobs: int = 1,
     backend: str | Backend | None = None,
     on_chunk: Callable[[list[RunRecord]], None] | None = None,
+    engine: str = "auto",
 ) -> list[RunRecord]:
     """Run the given replication indices; returns ``(i, metrics, outages)`` sorted by i."""
     h = float(model.horizon if horizon is None else horizon)
     done: list[RunRecord] = []
     with use_backend(backend, jobs) as ex:
-        for chunk in _execute(model, seed, h, list(indices), ex, _Timing()):
+        for chunk in _execute(model, seed, h, list(indices), ex, _Timing(), engine=engine):
             done.extend(chunk)
             if on_chunk:
                 on_chunk(chunk)
@@ -100,6 +102,7 @@ def run(
     max_runs: int = DEFAULT_MAX_RUNS,
     progress: bool = False,
     max_events: int | None = DEFAULT_MAX_EVENTS,
+    engine: str = "auto",
 ) -> Results:
     """Run independent replications of ``model``.
 
@@ -180,6 +183,7 @@ def run(
     h = float(model.horizon if horizon is None else horizon)
     if h > MAX_DURATION:
         raise ValueError(f"horizon must be at most {MAX_DURATION:g} s (the limit on durations), got {horizon!r}")
+    _check_engine(model, engine)
     if max_events is not None:
         if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
             raise ValueError(f"max_events must be a whole number >= 1 or None, got {max_events!r}")
@@ -210,7 +214,7 @@ def run(
         with ex, bar:
             while True:
                 missing = [i for i in range(target) if i not in done]
-                for chunk in _execute(model, seed, h, missing, ex, timing, max_events):
+                for chunk in _execute(model, seed, h, missing, ex, timing, max_events, engine):
                     if store:
                         part = assemble(model, seed, h, chunk, __version__)
                         store.write(part.runs, part.outages, part.incident_table, part.page_table)
@@ -250,6 +254,20 @@ def run(
     if store:
         store.finish(target, {"stopping": stopping} if stopping else None)
     return results
+
+
+def _check_engine(model: Model, engine: str) -> None:
+    """Refuse an unknown engine, or ``lean`` for a model the lean engine does not run, before any work."""
+    from relsim.engine.simulation import ENGINES
+
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "lean":
+        from relsim.engine.lean import lean_plan
+
+        plan = lean_plan(model)
+        if isinstance(plan, str):
+            raise ValueError(f"the lean engine does not run model {model.name!r}: {plan}")
 
 
 def assemble(model: Model, seed: int, horizon: float,

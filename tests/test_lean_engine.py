@@ -269,3 +269,31 @@ def test_the_sequential_families_draw_a_block_in_two_pieces_as_in_one() -> None:
             rng = np.random.Generator(np.random.PCG64(seed))
             first = float(dist.sample(rng, None))
             assert [first, *dist.sample(rng, BLOCK - 1).tolist()] == whole, (name, seed)
+
+
+def test_run_and_the_cli_choose_the_engine_with_the_same_results(capsys) -> None:
+    from relsim.cli import main
+
+    path = str(ROOT / "models" / "pair-shared-crew.yaml")
+    tables = {}
+    for engine in ("auto", "simpy", "lean"):
+        runs = relsim.run(relsim.load(path), runs=30, seed=4, engine=engine).runs
+        tables[engine] = runs.to_dict("list")
+        assert main(["run", path, "--runs", "30", "--seed", "4", "--csv", "--engine", engine]) == 0
+        tables[f"cli-{engine}"] = capsys.readouterr().out
+    assert tables["auto"] == tables["simpy"] == tables["lean"]
+    assert tables["cli-auto"] == tables["cli-simpy"] == tables["cli-lean"]
+    with pytest.raises(ValueError, match="engine must be one of"):
+        relsim.run(relsim.load(path), runs=2, engine="fast")
+    other = str(ROOT / "models" / "quorum-partition.yaml")
+    with pytest.raises(ValueError, match="lean engine does not run model 'quorum-partition': the 'links' section"):
+        relsim.run(relsim.load(other), runs=2, engine="lean")
+    assert main(["run", other, "--runs", "2", "--engine", "lean"]) == 2
+    assert "--engine lean: the lean engine does not run" in capsys.readouterr().err
+
+
+def test_the_process_pool_gives_the_lean_engine_s_results() -> None:
+    model = relsim.load(random_model(7))
+    serial = relsim.run(model, runs=12, seed=2, engine="simpy").runs
+    pooled = relsim.run(model, runs=12, seed=2, jobs=2).runs
+    assert serial.equals(pooled)

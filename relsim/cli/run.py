@@ -40,6 +40,9 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--max-events", type=positive_int, default=None, metavar="N",
                    help="events one replication may take (default 5,000,000): a run estimated to need more "
                         "is refused before it starts, a replication that takes more stops the run")
+    r.add_argument("--engine", choices=("auto", "simpy", "lean"), default="auto",
+                   help="which engine runs the replications (default auto: the lean engine for the models it "
+                        "runs, SimPy for the rest; the results are the same on each)")
     r.set_defaults(handler=run)
 
 
@@ -61,6 +64,13 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"--scheduler needs the dask backend, not --backend {args.backend}")
     if args.max_runs is not None and not args.until:
         raise BadInput("--max-runs only bounds --until")
+    if args.engine == "lean":
+        from relsim.engine.lean import lean_plan
+
+        refused = lean_plan(model)
+        if isinstance(refused, str):
+            raise BadInput(f"--engine lean: the lean engine does not run {args.model} ({refused}); "
+                           "use --engine auto or simpy")
     rule = None
     if args.until:
         try:
@@ -74,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         results = run_model(model, runs=args.runs, seed=args.seed, horizon=args.horizon, jobs=args.jobs,
                             backend=args.backend, scheduler=args.scheduler, out=args.out, resume=args.resume,
-                            until=rule, max_runs=max_runs, progress=show_progress(args),
+                            until=rule, max_runs=max_runs, progress=show_progress(args), engine=args.engine,
                             **({"max_events": args.max_events} if args.max_events else {}))
     except BehaviourError as failed:
         # The run stopped cleanly: report the replications that finished before it.
