@@ -49,6 +49,16 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
     """Yield finished chunks covering ``indices`` (a timed pilot chunk first)."""
     if not indices:
         return
+    if engine == "batch":
+        # The batch engine simulates whole blocks of replications (relsim/engine/batch.py):
+        # one chunk per block, no pilot needed.
+        from relsim.engine.batch import BLOCK
+
+        blocks: dict[int, list[int]] = {}
+        for i in indices:
+            blocks.setdefault(i // BLOCK, []).append(i)
+        yield from backend.run(model, seed, horizon, list(blocks.values()), max_events, engine)
+        return
     if timing.seconds_per_run is None:
         pilot_max = max(1, len(indices) // 20)
         start, pilot = time.perf_counter(), []
@@ -268,6 +278,12 @@ def _check_engine(model: Model, engine: str) -> None:
         plan = lean_plan(model)
         if isinstance(plan, str):
             raise ValueError(f"the lean engine does not run model {model.name!r}: {plan}")
+    if engine == "batch":
+        from relsim.engine.batch import batch_refusal
+
+        reason = batch_refusal(model)
+        if reason is not None:
+            raise ValueError(f"the batch engine does not run model {model.name!r}: {reason}")
 
 
 def assemble(model: Model, seed: int, horizon: float,

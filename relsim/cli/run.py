@@ -40,9 +40,10 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--max-events", type=positive_int, default=None, metavar="N",
                    help="events one replication may take (default 5,000,000): a run estimated to need more "
                         "is refused before it starts, a replication that takes more stops the run")
-    r.add_argument("--engine", choices=("auto", "simpy", "lean"), default="auto",
+    r.add_argument("--engine", choices=("auto", "simpy", "lean", "batch"), default="auto",
                    help="which engine runs the replications (default auto: the lean engine for the models it "
-                        "runs, SimPy for the rest; the results are the same on each)")
+                        "runs, SimPy for the rest; the results are the same on each). batch: replications in "
+                        "lockstep with numpy, several times faster for simple models, equal in distribution only")
     r.set_defaults(handler=run)
 
 
@@ -71,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(refused, str):
             raise BadInput(f"--engine lean: the lean engine does not run {args.model} ({refused}); "
                            "use --engine auto or simpy")
+    if args.engine == "batch":
+        from relsim.engine.batch import batch_refusal
+
+        reason = batch_refusal(model)
+        if reason is not None:
+            raise BadInput(f"--engine batch: the batch engine does not run {args.model} ({reason}); "
+                           "use --engine auto")
     rule = None
     if args.until:
         try:

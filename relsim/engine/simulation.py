@@ -527,8 +527,10 @@ class Simulation:
 
 
 #: Which engine :func:`simulate` uses: "auto" (the lean engine for the models it
-#: runs, SimPy for the rest), "simpy" or "lean" (docs/architecture.md, "The lean engine").
-ENGINES = ("auto", "simpy", "lean")
+#: runs, SimPy for the rest), "simpy", "lean" (docs/architecture.md, "The lean engine"),
+#: or "batch" (replications in lockstep with numpy, equal in distribution only:
+#: relsim/engine/batch.py).
+ENGINES = ("auto", "simpy", "lean", "batch")
 
 
 def simulate(model: Model, seed: int, replication: int, horizon: float | None = None,
@@ -543,10 +545,16 @@ def simulate(model: Model, seed: int, replication: int, horizon: float | None = 
     that engine, which returns the same result bit for bit, faster; a trace
     or an ``on_piece`` observer always runs on SimPy. ``"simpy"`` forces the
     general engine; ``"lean"`` raises ``ValueError`` for a model the lean
-    engine does not run.
+    engine does not run. ``"batch"`` (:mod:`relsim.engine.batch`) runs the
+    replication's whole block of replications in lockstep and returns its
+    result: equal in distribution to the others, not equal for a seed.
     """
     if horizon is not None and (not math.isfinite(horizon) or horizon <= 0):
         raise ValueError(f"horizon must be a positive duration, got {horizon!r}")
+    if engine == "batch" and not trace and on_piece is None:
+        from relsim.engine.batch import simulate_batch
+
+        return simulate_batch(model, seed, replication, horizon, max_events)
     if engine != "simpy":
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
