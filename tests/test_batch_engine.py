@@ -120,6 +120,9 @@ def test_a_replication_depends_only_on_the_model_the_seed_and_its_index() -> Non
     ({"domains": {"z": {}}, "components": {"a": {"in": "z", **unit()}}}, "domains"),
     ({"components": {"a": {"failures": [*unit()["failures"], *unit()["failures"]]}}}, "more than one failure mode"),
     ({"components": {"a": unit("fixed(10h)")}}, "not continuous"),
+    ({"components": {"a": {"failures": [{"kind": "intermittent", "every": "exp(mean=10h)", "lasts": "exp(mean=1h)",
+                                          "down": "exp(mean=1m)", "up": "exp(mean=5m)"}]}}}, "intermittent"),
+    ({"components": {"a": {"failures": [{**unit()["failures"][0], "detect": "exp(mean=1h)"}]}}}, "latent"),
     ({"components": {"a": unit()}, "probe": {"interval": "1m"}}, "'probe'"),
 ])
 def test_what_the_batch_engine_refuses(model: dict, reason: str) -> None:

@@ -55,10 +55,21 @@ def _dist(rng: random.Random, mean: float) -> str:
 def _failures(rng: random.Random, up: float, down: float) -> list[dict]:
     out = []
     for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
-        if rng.random() < 0.6:
-            out.append({"kind": "permanent", "every": _dist(rng, up), "repair": _dist(rng, down)})
+        x = rng.random()
+        if x < 0.45:
+            spec = {"kind": "permanent", "every": _dist(rng, up), "repair": _dist(rng, down)}
+            if rng.random() < 0.25:
+                spec["detect"] = _dist(rng, down / 2)  # a latent fault, found after a while
+            if rng.random() < 0.15:
+                spec["destroys"] = "data"  # nothing to destroy without data: no effect
+        elif x < 0.8:
+            spec = {"kind": "transient", "every": _dist(rng, up), "lasts": _dist(rng, down / 3)}
         else:
-            out.append({"kind": "transient", "every": _dist(rng, up), "lasts": _dist(rng, down / 3)})
+            spec = {"kind": "intermittent", "every": _dist(rng, up), "lasts": _dist(rng, down),
+                    "down": _dist(rng, down / 10), "up": _dist(rng, down / 5)}
+        if spec["kind"] != "intermittent" and rng.random() < 0.15:
+            spec["growth"] = round(rng.uniform(0.3, 0.9), 2)  # each failure makes the next rarer
+        out.append(spec)
     return out
 
 
@@ -164,13 +175,10 @@ def test_auto_uses_the_lean_engine_and_a_trace_uses_simpy() -> None:
 
 
 @pytest.mark.parametrize("change, reason", [
-    ({"components": {"a": {"failures": [{"kind": "intermittent", "every": "exp(mean=10h)",
-                                          "lasts": "fixed(1h)", "down": "fixed(1m)", "up": "fixed(5m)"}]}}},
-     "intermittent"),
     ({"probe": {"interval": "1m"}}, "'probe'"),
     ({"services": {"s": {"replicas": ["a", "b"], "mode": "active-passive"}}}, "active-passive"),
-    ({"components": {"a": {"failures": [{"kind": "permanent", "every": "exp(mean=10h)",
-                                          "repair": "fixed(1h)", "detect": "fixed(5m)"}]}}}, "detect"),
+    ({"services": {"s": {"replicas": ["a", "b"], "overload": {"capacity": 1.5, "after": "1m",
+                                                                "lasts": "fixed(5m)"}}}}, "overload"),
 ])
 def test_what_the_lean_engine_leaves_to_simpy(change: dict, reason: str) -> None:
     base = {"name": "m", "components": {"a": {"failures": [{"kind": "permanent", "every": "exp(mean=10h)",

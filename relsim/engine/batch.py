@@ -18,9 +18,10 @@ backend, the workers or the chunking. Common random numbers between two
 variants hold only in distribution, so ``compare`` and ``sweep`` keep the
 default engines. What it accepts is :func:`batch_refusal`'s business: the
 lean engine's models (relsim/engine/lean.py) without domains, with at most
-one failure mode per element and continuous up-time distributions (no two
-events of a replication at the same instant, so the lockstep order does
-not matter).
+one failure mode per element, permanent or transient (no intermittent
+episodes, latent faults or reliability growth), and continuous up-time
+distributions (no two events of a replication at the same instant, so the
+lockstep order does not matter).
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def _refusal(model: Model) -> str | None:
         if len(clocks) > 1:
             return f"element {plan.names[e]!r} has more than one failure mode"
     for spec in plan.clock_specs:
+        if spec.kind == "intermittent" or getattr(spec, "detect", None) is not None \
+                or getattr(spec, "growth", None) is not None:
+            return "an intermittent failure, a latent fault (detect) or reliability growth"
         every = spec.every
         if isinstance(every, (Fixed, Empirical)) or every.var == 0 or not isinstance(every, Distribution):
             return f"an up-time that is not continuous ({every.spec()}): events could tie"

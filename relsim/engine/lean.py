@@ -1,8 +1,9 @@
 """The lean engine: the SimPy engine's replications, bit for bit, without SimPy.
 
 Most Monte Carlo batches run models made only of the classic parts —
-components (and domains) failing permanently or transiently, active-active
-and quorum services, FIFO repair crews. For those, the general engine's
+components (and domains) failing permanently, transiently or
+intermittently (latent faults and reliability growth included),
+active-active and quorum services, FIFO repair crews. For those, the general engine's
 machinery (a SimPy event per clock, an object per element and per clock
 built anew for each replication, a chain of method calls per state change)
 costs more than the model's own logic. This module runs such a model with
@@ -46,7 +47,7 @@ __all__ = ["LeanPlan", "lean_plan", "lean_refusal", "simulate_lean"]
 # What a listener does with a change of the node it listens to.
 _CHILD, _ACTIVE, _QUORUM, _DEP, _ENTRY = range(5)
 # Scheduled actions.
-_FIRE, _REPAIRED, _RECOVER = range(3)
+_FIRE, _REPAIRED, _RECOVER, _FOUND, _SPELL = range(5)
 #: Model sections the lean engine leaves to the SimPy engine when they are not empty.
 _OTHER_SECTIONS = (
     "links", "probe", "workload", "load_balancers", "dns", "behaviours", "alerts", "noise", "teams",
@@ -74,10 +75,8 @@ def lean_refusal(model: Model) -> str | None:
               *(("component", n, c.failures) for n, c in spec.components.items())]
     for kind, name, failures in owners:
         for f in failures:
-            if f.kind not in ("permanent", "transient"):
-                return f"{kind} {name!r} has an {f.kind} failure"
-            if f.destroys is not None or f.growth is not None or getattr(f, "detect", None) is not None:
-                return f"{kind} {name!r} has a failure with destroys, growth or detect"
+            if f.kind not in ("permanent", "transient", "intermittent"):
+                return f"{kind} {name!r} has a failure of kind {f.kind!r}"
     for name, svc in spec.services.items():
         if svc.mode == "active-passive":
             return f"service {name!r} is active-passive"
@@ -150,10 +149,14 @@ class LeanPlan:
                     self.clock_causes.append(clock.cause)
                     self.clock_transient.append(clock.kind == "transient")
                 self.element_clocks.append(tuple(ids))
-            #: Per clock and role ("every", then "repair" or "lasts"): how to draw (see _how_to_draw).
-            self.clock_every = [_how_to_draw(spec.every) for spec in self.clock_specs]
-            self.clock_second = [_how_to_draw(spec.lasts if t else spec.repair)
-                                 for spec, t in zip(self.clock_specs, self.clock_transient)]
+            self.clock_kind = [_KINDS[spec.kind] for spec in self.clock_specs]
+            self.clock_detect = [getattr(spec, "detect", None) is not None for spec in self.clock_specs]
+            self.clock_growth: list[float | None] = [getattr(spec, "growth", None) for spec in self.clock_specs]
+            #: Per role (ROLES) and clock: the distribution drawn (None: not one of the clock's roles)
+            #: and how to draw from it (see _how_to_draw).
+            self.role_dist = [[_role_dist(spec, role) for spec in self.clock_specs] for role in range(len(ROLES))]
+            self.role_how = [[_how_to_draw(d) if d is not None else None for d in dists]
+                             for dists in self.role_dist]
             # Services: replicas (node indices), dependencies, needs.
             self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
             self.service_deps = [tuple(index[id(d)] for d in s.deps) for s in services]
@@ -164,6 +167,26 @@ class LeanPlan:
             self.horizon = sim.horizon
         finally:
             sim._dismantle()
+
+
+#: The draws of a failure clock, each from its own buffer of the clock's stream: the up-time,
+#: the repair (permanent) or the episode's or outage's length (intermittent, transient), the
+#: delay until a latent fault is found, and an intermittent episode's down and up spells.
+ROLES = ("every", "second", "detect", "down", "up")
+_EVERY, _SECOND, _DETECT, _DOWN, _UP = range(len(ROLES))
+_KINDS = {"permanent": 0, "transient": 1, "intermittent": 2}
+_PERMANENT, _TRANSIENT, _INTERMITTENT = range(3)
+
+
+def _role_dist(spec: Any, role: int) -> Any:
+    """The distribution of one role of a failure spec (None if the spec has no such draw)."""
+    if role == _EVERY:
+        return spec.every
+    if role == _SECOND:
+        return spec.repair if spec.kind == "permanent" else spec.lasts
+    if role == _DETECT:
+        return getattr(spec, "detect", None)
+    return getattr(spec, ROLES[role], None) if spec.kind == "intermittent" else None
 
 
 def _how_to_draw(dist: Any) -> tuple[int, Any]:
@@ -252,28 +275,31 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     element_clocks = plan.element_clocks
     # clocks
     n_clocks = len(plan.clock_specs)
-    specs = plan.clock_specs
     causes = plan.clock_causes
-    transient = plan.clock_transient
+    clock_kind = plan.clock_kind
+    clock_detect = plan.clock_detect
+    clock_growth = plan.clock_growth
     clock_element = plan.clock_element
     pending = [0] * n_clocks  # the token of the clock's scheduled firing; 0: none
     due = [0.0] * n_clocks
     remaining: list[float | None] = [None] * n_clocks
+    scale = [1.0] * n_clocks  # reliability growth: up-times are multiplied by this once grown
+    grown = [False] * n_clocks
+    episode_end = [0.0] * n_clocks  # of an intermittent episode under way
     rngs = streams.generators(plan.clock_keys)
-    how_every = plan.clock_every
-    how_second = plan.clock_second
-    every_buf: list[list[float]] = [[] for _ in range(n_clocks)]
-    second_buf: list[list[float]] = [[] for _ in range(n_clocks)]
-    bufs = (every_buf, second_buf)
-    # A block of which only the first value was drawn: (buffers, sample) of the role owing
-    # the other BLOCK - 1, drawn before anything else draws from the clock's stream.
+    role_how = plan.role_how
+    # one buffer per clock for each role some clock has
+    bufs: list[Any] = [[[] for _ in range(n_clocks)] if any(x is not None for x in hows) else None
+                       for hows in role_how]
+    every_buf, second_buf = bufs[_EVERY], bufs[_SECOND]
+    # A block of which only the first value was drawn: (role, sample) of the role owing the
+    # other BLOCK - 1, drawn before anything else draws from the clock's stream.
     owed: list[Any] = [None] * n_clocks
     own: dict[tuple[int, int], Any] = {}  # samplers of user-registered families, made at first draw
 
     def draw(c: int, role: int) -> float:
-        """The next draw of clock ``c``'s every (role 0) or repair/lasts (role 1) distribution,
-        its role's buffer being empty."""
-        how, arg = (how_every if role == 0 else how_second)[c]
+        """The next draw of one role of clock ``c``, its role's buffer being empty."""
+        how, arg = role_how[role][c]
         if how == _CONSTANT:
             return arg
         debt = owed[c]
@@ -292,10 +318,14 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             return buf.pop()
         sampler = own.get((c, role))
         if sampler is None:
-            spec = specs[c]
-            dist = spec.every if role == 0 else (spec.lasts if transient[c] else spec.repair)
-            sampler = own[(c, role)] = dist.sampler(rngs[c])
+            sampler = own[(c, role)] = plan.role_dist[role][c].sampler(rngs[c])
         return sampler()
+
+    def up_time(c: int) -> float:
+        """Clock ``c``'s next up-time (stretched by reliability growth once it has grown)."""
+        buf = every_buf[c]
+        r = buf.pop() if buf else draw(c, _EVERY)
+        return r * scale[c] if grown[c] else r
 
     # services (node index n_el + k)
     n_up: list[int] = []
@@ -312,11 +342,16 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     eid = 0
     now = 0.0
     cause: tuple[str, int, str] | None = None
-    # the entry service
+    # the entry service and the outage under way
     entry = plan.entry
     last_t = 0.0
     outage_start = -1.0  # < 0: no outage under way
     outage_cause: tuple[str, int, str] = ("unknown", -1, "unknown")
+    detection = 0.0  # seconds of the outage while its root cause was a latent fault nobody knew of
+    restoring = 0.0  # the rest
+    phase_mark = 0.0
+    detected: float | None = None
+    latent: set[str] = set()  # elements with a latent fault not found yet
     outages = res.outages
     served = 0.0
     degraded = 0.0
@@ -327,8 +362,29 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     failures = 0
     by_kind: dict[str, int] = {}
 
+    def close_phase() -> None:
+        """Charge the time since the last mark to the outage's detection or restore phase."""
+        nonlocal detection, restoring, phase_mark
+        if latent and outage_cause[0] in latent:
+            detection += now - phase_mark
+        else:
+            restoring += now - phase_mark
+        phase_mark = now
+
+    def end_outage(censored: bool) -> None:
+        nonlocal downtime, outage_start
+        close_phase()
+        duration = now - outage_start
+        if duration != 0.0 or censored:
+            downtime += duration
+            name, spec, kind = outage_cause
+            outages.append(Outage(outage_start, now, duration, name, spec, kind, detection, 0.0, 0.0,
+                                  restoring, math.nan if detected is None else detected, False, 0, math.nan,
+                                  censored, kind in PLANNED_KINDS))
+        outage_start = -1.0
+
     def publish(node: int, new: float) -> None:
-        nonlocal served, degraded, last_t, outage_start, outage_cause, downtime
+        nonlocal served, degraded, last_t, outage_start, outage_cause, detection, restoring, phase_mark, detected
         old = s[node]
         if new == old:
             return
@@ -382,20 +438,15 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                 if old >= 1.0 and new < 1.0:
                     outage_start = now
                     outage_cause = cause or ("unknown", -1, "unknown")
+                    detection = restoring = 0.0
+                    phase_mark = now
+                    detected = None
                 elif old < 1.0 and new >= 1.0:
-                    duration = now - outage_start
-                    if duration != 0.0:
-                        downtime += duration
-                        name, spec, kind_ = outage_cause
-                        outages.append(Outage(outage_start, now, duration, name, spec, kind_, 0.0, 0.0, 0.0,
-                                              0.0 + (now - outage_start), math.nan, False, 0, math.nan,
-                                              False, kind_ in PLANNED_KINDS))
-                    outage_start = -1.0
+                    end_outage(False)
 
     # -- start: clocks in element order, then services children first -----------
     for c in range(n_clocks):
-        buf = every_buf[c]
-        r = buf.pop() if buf else draw(c, 0)
+        r = up_time(c)
         # resume(): due = now + delay; SimPy schedules at now + delay
         due[c] = r
         eid += 1
@@ -417,21 +468,16 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             b = min(1.0, u / needs[k])
         base.append(b)
         s[n_el + k] = b * f
-    if s[entry] < 1.0:  # the entry does not serve from the start
-        cause = (names[entry], -1, "load")
-        start_s = s[entry]
-        s[entry] = 1.0
-        # _entry_changed(path, 1.0, s) as the SimPy engine calls it: only the entry's own bookkeeping
+    if s[entry] < 1.0:  # the entry does not serve from the start: the SimPy engine's
+        # _entry_changed(path, 1.0, s), the entry's own bookkeeping only, at time 0
         outage_start = 0.0
-        outage_cause = cause
-        s[entry] = start_s
-        cause = None
+        outage_cause = (names[entry], -1, "load")
 
     limit = math.inf if max_events is None else int(max_events)
     processed = 0
 
     def request_repair(e: int) -> None:
-        nonlocal free, eid
+        nonlocal free
         if free is None or free > 0:
             if free is not None:
                 free -= 1
@@ -443,9 +489,55 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
         nonlocal eid
         c = failing[e]
         buf = second_buf[c]
-        r = buf.pop() if buf else draw(c, 1)
+        r = buf.pop() if buf else draw(c, _SECOND)
         eid += 1
         push(heap, (now + r, eid, _REPAIRED, e, 0))
+
+    def recover(e: int) -> None:
+        """A transient failure or an intermittent episode ends: back up, clocks resume."""
+        nonlocal cause, eid
+        c = failing[e]
+        failing[e] = -1
+        cause = causes[c]
+        up[e] = True
+        publish(e, 1.0 if parent_up[e] else 0.0)
+        cause = None
+        r = up_time(c)
+        due[c] = now + r
+        eid += 1
+        pending[c] = eid
+        push(heap, (now + r, eid, _FIRE, c, eid))
+        for o in element_clocks[e]:
+            rem = remaining[o]
+            if o != c and rem is not None:
+                remaining[o] = None
+                due[o] = now + rem
+                eid += 1
+                pending[o] = eid
+                push(heap, (now + rem, eid, _FIRE, o, eid))
+
+    def spell(e: int, c: int, down: bool) -> None:
+        """An intermittent episode's next spell (down or up), or its end."""
+        nonlocal cause, eid, failures
+        if now >= episode_end[c]:
+            recover(e)
+            return
+        cause = causes[c]
+        if down:
+            failures += 1
+            by_kind["intermittent"] = by_kind.get("intermittent", 0) + 1
+            up[e] = False
+            publish(e, 0.0)
+        else:
+            up[e] = True
+            publish(e, 1.0 if parent_up[e] else 0.0)
+        cause = None
+        role = _DOWN if down else _UP
+        buf = bufs[role][c]
+        length = buf.pop() if buf else draw(c, role)
+        end = min(now + length, episode_end[c])
+        eid += 1
+        push(heap, (now + (end - now), eid, _SPELL, e, 0 if down else 1))
 
     while heap and heap[0][0] < h:
         if processed >= limit:
@@ -467,16 +559,35 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                         remaining[o] = due[o] - now
                         pending[o] = 0
             cause = causes[c]
-            kind = cause[2]
+            kind = clock_kind[c]
+            if kind == _INTERMITTENT:
+                buf = second_buf[c]
+                episode_end[c] = now + (buf.pop() if buf else draw(c, _SECOND))
+                spell(e, c, True)
+                cause = None
+                continue
             failures += 1
-            by_kind[kind] = by_kind.get(kind, 0) + 1
+            by_kind[cause[2]] = by_kind.get(cause[2], 0) + 1
+            growth = clock_growth[c]
+            if growth is not None:  # the fix after this incident applies from the next up-time
+                scale[c] /= growth
+                grown[c] = True
             up[e] = False
             publish(e, 0.0)
-            if transient[c]:
+            if kind == _TRANSIENT:
                 buf = second_buf[c]
-                r = buf.pop() if buf else draw(c, 1)
+                r = buf.pop() if buf else draw(c, _SECOND)
                 eid += 1
                 push(heap, (now + r, eid, _RECOVER, e, 0))
+            elif clock_detect[c]:  # a latent fault: nobody knows until it is found
+                name = names[e]
+                if outage_start >= 0.0 and outage_cause[0] == name:
+                    close_phase()
+                latent.add(name)
+                buf = bufs[_DETECT][c]
+                r = buf.pop() if buf else draw(c, _DETECT)
+                eid += 1
+                push(heap, (now + r, eid, _FOUND, e, 0))
             else:
                 request_repair(e)
             cause = None
@@ -493,8 +604,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             publish(e, 1.0 if parent_up[e] else 0.0)
             cause = None
             for o in clocks:
-                buf = every_buf[o]
-                r = buf.pop() if buf else draw(o, 0)
+                r = up_time(o)
                 due[o] = now + r
                 eid += 1
                 pending[o] = eid
@@ -506,28 +616,21 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                     start_repair(nxt)
                 else:
                     free += 1
-        else:  # _RECOVER: a transient failure ends
+        elif action == _RECOVER:  # a transient failure ends
+            recover(arg)
+        elif action == _SPELL:
+            spell(arg, failing[arg], token == 1)
+        else:  # _FOUND: a latent fault is found; its repair is asked for
             e = arg
-            c = failing[e]
-            failing[e] = -1
-            cause = causes[c]
-            up[e] = True
-            publish(e, 1.0 if parent_up[e] else 0.0)
+            cause = causes[failing[e]]
+            name = names[e]
+            if outage_start >= 0.0 and outage_cause[0] == name:
+                close_phase()
+                if detected is None:
+                    detected = now - outage_start
+            latent.discard(name)
+            request_repair(e)
             cause = None
-            buf = every_buf[c]
-            r = buf.pop() if buf else draw(c, 0)
-            due[c] = now + r
-            eid += 1
-            pending[c] = eid
-            push(heap, (now + r, eid, _FIRE, c, eid))
-            for o in element_clocks[e]:
-                rem = remaining[o]
-                if o != c and rem is not None:
-                    remaining[o] = None
-                    due[o] = now + rem
-                    eid += 1
-                    pending[o] = eid
-                    push(heap, (now + rem, eid, _FIRE, o, eid))
 
     # -- the horizon ---------------------------------------------------------
     now = h
@@ -536,12 +639,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     if 0.0 < path_s < 1.0:
         degraded += now - last_t
     if outage_start >= 0.0:
-        duration = now - outage_start
-        downtime += duration
-        name, spec, kind_ = outage_cause
-        outages.append(Outage(outage_start, now, duration, name, spec, kind_, 0.0, 0.0, 0.0,
-                              0.0 + (now - outage_start), math.nan, False, 0, math.nan, True,
-                              kind_ in PLANNED_KINDS))
+        end_outage(True)
     res.downtime = downtime
     res.served_integral = served
     res.degraded_time = degraded
