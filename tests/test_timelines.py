@@ -14,7 +14,6 @@ Times are written in hours; the engine works in seconds.
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Any
 
 import pytest
