@@ -80,3 +80,172 @@ def test_blocks_of_replications_are_seeded_as_numpy_seeds_each():
         streams = Streams(9, rep, plan)
         for key in [*keys, f"late-{rep % 3}"]:  # a key the block did not know
             assert streams.generator(key).random() == numpy_generator(9, rep, key).random(), (rep, key)
+
+
+# -- the parts of relsim.engine.streams around the seeding (mutation tests) --------------------
+
+
+def test_key_words_are_the_blake2b_digest_in_little_endian_words():
+    import hashlib
+    import struct
+
+    for key in KEYS:
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+        assert key_words(key) == struct.unpack("<4I", digest)
+    assert key_words("a/0") != key_words("a/1")
+
+
+def test_a_negative_replication_is_refused_and_zero_is_a_seed():
+    with pytest.raises(ValueError, match="non-negative, got -3"):
+        Streams(1, -3, StreamPlan()).generator("a/0")
+    assert Streams(0, 0, StreamPlan()).generator("a/0").random() == numpy_generator(0, 0, "a/0").random()
+
+
+@pytest.mark.parametrize("dtype", [np.uint64, "uint64", np.dtype(np.uint64), "<u8"])
+def test_the_precomputed_state_is_what_pcg64_asks_for(dtype):
+    g = Streams(3, 4, StreamPlan()).generator("a/0")
+    seq = g.bit_generator.seed_seq
+    expected = np.random.SeedSequence(3, spawn_key=(4, *key_words("a/0"))).generate_state(4, np.uint64)
+    first = seq.generate_state(4, dtype)
+    assert first.tolist() == expected.tolist()
+    first[:] = 0  # a copy: the next request gets the state again
+    assert seq.generate_state(4, dtype).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("n_words, dtype", [(4, np.uint32), (4, None), (8, np.uint64), (3, np.uint64), (1, np.uint32)])
+def test_other_requests_of_the_seed_sequence_go_to_numpy(n_words, dtype):
+    seq = Streams(3, 4, StreamPlan()).generator("a/0").bit_generator.seed_seq
+    real = np.random.SeedSequence(3, spawn_key=(4, *key_words("a/0")))
+    if dtype is None:
+        assert seq.generate_state(n_words).tolist() == real.generate_state(n_words).tolist()
+        assert seq.generate_state(n_words).dtype == np.uint32
+    else:
+        got = seq.generate_state(n_words, dtype)
+        assert got.dtype == np.dtype(dtype)
+        assert got.tolist() == real.generate_state(n_words, dtype).tolist()
+
+
+def test_a_plan_is_kept_per_model_while_it_lives():
+    import gc
+
+    import relsim
+    from relsim.engine import streams as mod
+
+    model = relsim.load({"name": "m", "components": {"a": {}}, "services": {"s": {"replicas": ["a"]}}})
+    plan = mod.plan_for(model)
+    assert mod.plan_for(model) is plan
+    assert mod._PLANS[id(model)] is plan
+    other = relsim.load({"name": "m", "components": {"a": {}}, "services": {"s": {"replicas": ["a"]}}})
+    assert mod.plan_for(other) is not plan
+    key = id(model)
+    del model
+    gc.collect()
+    assert key not in mod._PLANS
+    # an owner that cannot be weakly referenced gets a plan of its own each time, none kept
+    before = dict(mod._PLANS)
+    first, second = mod.plan_for((1, 2)), mod.plan_for((1, 2))
+    assert isinstance(first, StreamPlan) and first is not second
+    assert mod._PLANS == before
+
+
+@pytest.mark.parametrize("n_keys", [1, 4, 63, 64, 65, 100, 4096, 5000])
+def test_a_plan_seeds_a_block_of_replications_asked_for_in_order(n_keys):
+    """min(BLOCK_REPLICATIONS, BLOCK_LANES // keys) replications at once, at least one; one when out of order."""
+    from relsim.engine.streams import BLOCK_LANES, BLOCK_REPLICATIONS
+
+    assert (BLOCK_LANES, BLOCK_REPLICATIONS) == (4096, 64)
+    plan = StreamPlan()
+    keys = [f"k{i}/0" for i in range(n_keys)]
+    for key in keys:
+        plan.add(key)
+    assert plan.words().shape == (n_keys, 4)
+    assert plan.words() is plan.words()  # kept until a key is added
+    block = max(1, min(64, 4096 // n_keys))
+    plan.states(5, 10)  # the first request: not known to be in order
+    assert plan._block[1] == 10 and len(plan._block[2]) == 1
+    states = plan.states(5, 11)  # in order: a block from 11
+    assert plan._block[0] == 5 and plan._block[1] == 11 and plan._block[2].shape == (block, n_keys, 4)
+    expected = seed_states(5, 11 + block - 1, plan.words())
+    assert plan.states(5, 11 + block - 1).tolist() == expected.tolist()  # from the block
+    assert plan._block[1] == 11
+    assert states[:3].tolist() == seed_states(5, 11, plan.words()[:3]).tolist()
+    plan.states(5, 11 + block)  # in order, past the block: the next block
+    assert plan._block[1] == 11 + block and len(plan._block[2]) == block
+    plan.states(6, 11 + block + 1)  # another seed: one replication, not in order
+    assert plan._block[:2] == (6, 11 + block + 1) and len(plan._block[2]) == 1
+    plan.states(6, 11 + block + 1)  # asked again: not the next one either
+    assert len(plan._block[2]) == 1
+
+
+def test_a_block_seeded_before_a_key_was_added_is_not_used_for_it():
+    plan = StreamPlan()
+    plan.add("a/0")
+    plan.states(2, 0)
+    plan.states(2, 1)  # a block from 1
+    assert len(plan._block[2]) == 64
+    plan.add("b/0")
+    assert plan.words().shape == (2, 4)
+    states = plan.states(2, 2)  # in the old block's range, but it lacks the new key
+    assert states.shape == (2, 4)
+    for row, key in zip(states, ["a/0", "b/0"]):
+        real = np.random.SeedSequence(2, spawn_key=(2, *key_words(key))).generate_state(4, np.uint64)
+        assert row.tolist() == real.tolist()
+    plan.add("a/0")  # known: nothing changes
+    assert plan.keys == ["a/0", "b/0"] and plan.index == {"a/0": 0, "b/0": 1}
+
+
+def test_replications_before_a_block_are_not_taken_from_it():
+    plan = StreamPlan()
+    plan.add("a/0")
+    plan.states(2, 9)
+    plan.states(2, 10)  # a block 10 .. 73
+    for rep in (9, 74, 10, 73):
+        got = plan.states(2, rep)
+        real = np.random.SeedSequence(2, spawn_key=(rep, *key_words("a/0"))).generate_state(4, np.uint64)
+        assert got[0].tolist() == real.tolist(), rep
+
+
+@pytest.mark.parametrize("with_plan", [False, True])
+def test_generators_are_the_generators_one_by_one(with_plan):
+    plan = StreamPlan() if with_plan else None
+    if plan is not None:
+        plan.add("b/0")
+        plan.add("c/0")
+    streams = Streams(8, 3, plan)
+    keys = ["a/0", "b/0", "new/0", "c/0", "a/0"]
+    gens = streams.generators(keys)
+    assert len(gens) == len(keys)
+    for key, g in zip(keys, gens):
+        assert g.bit_generator.state == numpy_generator(8, 3, key).bit_generator.state, key
+    assert streams.generators([]) == []
+    if plan is not None:
+        assert plan.keys == ["b/0", "c/0", "a/0", "new/0"]
+        again = Streams(8, 4, plan).generators(["new/0", "b/0"])  # learnt keys seeded with the block
+        assert [g.random() for g in again] == [numpy_generator(8, 4, k).random() for k in ["new/0", "b/0"]]
+
+
+def test_generators_with_a_fresh_plan_learn_every_key():
+    plan = StreamPlan()
+    keys = ["x/0", "y/0", "z/0"]
+    gens = Streams(1, 0, plan).generators(keys)
+    assert [g.random() for g in gens] == [numpy_generator(1, 0, k).random() for k in keys]
+    assert plan.keys == keys
+    gens = Streams(1, 1, plan).generators(keys)
+    assert [g.random() for g in gens] == [numpy_generator(1, 1, k).random() for k in keys]
+
+
+def test_samplers_and_uniforms_draw_the_stream_in_order():
+    from relsim.dists import Exponential, Fixed
+
+    streams = Streams(4, 2, StreamPlan())
+    fixed = streams.sampler(Fixed(7.5), "f/0")
+    assert [fixed(), fixed()] == [7.5, 7.5]
+    draws = streams.sampler(Exponential(10.0), "e/0")
+    expected = Exponential(10.0).sample(numpy_generator(4, 2, "e/0"), 150).tolist()
+    assert [draws() for _ in range(150)] == expected
+    shared = numpy_generator(4, 2, "e/0")
+    one = streams.sampler(Exponential(10.0), "ignored", rng=shared)
+    assert one() == expected[0]  # drew from the generator it was given
+    for block in (64, 5):
+        uniform = streams.uniform("u/0", block) if block != 64 else streams.uniform("u/0")
+        assert [uniform() for _ in range(150)] == numpy_generator(4, 2, "u/0").random(150).tolist()
