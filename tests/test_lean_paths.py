@@ -1,0 +1,280 @@
+"""What the lean engine refuses, and the paths of a replication the random models rarely take.
+
+tests/test_lean_engine.py compares the lean engine with the SimPy engine on
+random and bundled models; here each reason of ``lean_refusal`` is checked
+to refuse exactly the models it names (and the model without it is
+accepted), and hand-built models reach the event limit at every event,
+outages of zero length, outages censored at the horizon and user samplers,
+each compared with the SimPy engine field by field and with values worked
+out by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+
+import relsim
+from relsim.engine.lean import LeanPlan, lean_plan, lean_refusal
+from relsim.engine.simulation import simulate
+from relsim.errors import TooManyEvents
+
+ROOT = Path(__file__).resolve().parents[1]
+HOUR = 3600.0
+
+
+def _plain(result: object) -> dict:
+    out = dataclasses.asdict(result)
+    out["outages"] = [tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in o)
+                      for o in result.outages]
+    return out
+
+
+def same(model: relsim.Model, seed: int = 0, replication: int = 0, **kw: object):
+    """The lean engine's result, after checking it is the SimPy engine's."""
+    slow = simulate(model, seed, replication, engine="simpy", **kw)
+    fast = simulate(model, seed, replication, engine="lean", **kw)
+    assert _plain(fast) == _plain(slow)
+    return fast
+
+
+def base() -> dict:
+    return {"name": "m", "horizon": "100h",
+            "components": {"a": {"failures": [{"kind": "permanent", "every": "exp(mean=10h)",
+                                               "repair": "fixed(1h)"}]}, "b": {}},
+            "services": {"s": {"replicas": ["a", "b"]}}}
+
+
+def with_(**changes: object) -> relsim.Model:
+    raw = base()
+    raw.update(changes)
+    return relsim.load(raw)
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+def test_the_base_model_and_its_neighbours_are_accepted():
+    assert lean_refusal(relsim.load(base())) is None
+    accepted = [
+        with_(domains={"z": {"failures": [{"kind": "transient", "every": "exp(mean=10h)", "lasts": "fixed(1h)"}]}},
+              components={"a": {"in": "z"}, "b": {}}),
+        with_(services={"s": {"replicas": ["a", "b"], "mode": "quorum", "needs": 1}}),
+        with_(services={"s": {"replicas": ["a", "b"], "mode": "active-active", "needs": 2}}),
+    ]
+    for model in accepted:
+        assert lean_refusal(model) is None
+        assert isinstance(lean_plan(model), LeanPlan)
+
+
+def test_conditioned_models_are_refused():
+    model = relsim.load(base())
+    assert lean_refusal(model.conditioned(never_fails=["a"])) == "conditioned elements (importance measures)"
+    assert lean_refusal(model.conditioned()) == "conditioned elements (importance measures)"
+
+
+SECTIONS = ("links", "probe", "workload", "load_balancers", "dns", "behaviours", "alerts", "noise", "teams",
+            "observability", "severity", "incidents", "sessions", "operations", "latency", "sagas", "mesh",
+            "deployments", "spares", "costs", "phases", "schedule")
+
+
+def _section_values() -> dict[str, object]:
+    """Each section's value in a bundled model that has it (incidents: a policy of its own)."""
+    values: dict[str, object] = {"incidents": with_(incidents={"merge_within": "15m"}).spec.incidents}
+    for path in sorted((ROOT / "models").rglob("*.yaml")):
+        spec = relsim.load(path).spec
+        for section in SECTIONS:
+            if section not in values and getattr(spec, section):
+                values[section] = getattr(spec, section)
+    return values
+
+
+def test_each_other_section_is_refused_by_its_name():
+    from relsim.engine.lean import _OTHER_SECTIONS
+
+    assert _OTHER_SECTIONS == SECTIONS
+    values = _section_values()
+    assert set(values) == set(SECTIONS)
+    model = relsim.load(base())
+    for section in SECTIONS:
+        spec = model.spec.model_copy(update={section: values[section]})
+        assert lean_refusal(dataclasses.replace(model, spec=spec)) == f"the '{section}' section", section
+        empty = type(getattr(model.spec, section))() if getattr(model.spec, section) is not None else None
+        spec = model.spec.model_copy(update={section: empty})
+        assert lean_refusal(dataclasses.replace(model, spec=spec)) is None, section  # empty: no refusal
+
+
+def test_crew_travel_is_refused():
+    model = with_(domains={"remote": {"travel": "fixed(3h)"}, "near": {}},
+                  components={"a": {"in": "remote"}, "b": {"in": "near"}})
+    assert lean_refusal(model) == "domain 'remote' has crew travel"
+
+
+@pytest.mark.parametrize("extra", [{"maintenance": {"every": "180d", "lasts": "1d"}},
+                                   {"inspection": {"every": "90d", "lasts": "1h", "finds": "95%"}}])
+def test_maintenance_or_inspection_is_refused(extra):
+    raw = base()
+    raw["components"]["b"] = {"failures": [{"kind": "permanent", "every": "exp(mean=10h)", "repair": "fixed(1h)",
+                                            "silent": True}], **extra}
+    assert lean_refusal(relsim.load(raw)) == "component 'b' has maintenance or inspection"
+
+
+def test_active_passive_is_refused():
+    model = with_(services={"s": {"replicas": ["a", "b"], "mode": "active-passive"}})
+    assert lean_refusal(model) == "service 's' is active-passive"
+
+
+@pytest.mark.parametrize("service", [
+    {"replicas": ["a", "b"], "overload": {"capacity": 1.2, "after": "30s", "probability": "100%",
+                                          "lasts": "fixed(3m)"}},
+    {"replicas": ["a", "b"], "data": {"writes": "10/s"}},
+    {"replicas": ["a", "b"], "mode": "quorum", "election": "fixed(1s)"},
+])
+def test_overload_data_or_an_election_is_refused(service):
+    model = with_(services={"t": {"replicas": ["a"]}, "s": service}, entry="s")
+    assert lean_refusal(model) == "service 's' has overload, data or an election"
+
+
+def test_a_refused_model_runs_on_simpy_and_its_reason_is_kept():
+    model = with_(services={"s": {"replicas": ["a", "b"], "mode": "active-passive"}})
+    assert lean_plan(model) == "service 's' is active-passive"
+    assert lean_plan(model) is lean_plan(model)
+    with pytest.raises(ValueError, match="lean engine does not run model 'm': service 's' is active-passive"):
+        simulate(model, 0, 0, engine="lean")
+    accepted = relsim.load(base())
+    assert lean_plan(accepted) is lean_plan(accepted)
+
+
+# -- paths of a replication ----------------------------------------------------------------------
+
+def _model(components: dict, services: dict, horizon: str = "12h", **extra: object) -> relsim.Model:
+    return relsim.load({"name": "paths", "horizon": horizon, "components": components, "services": services,
+                        **extra})
+
+
+def perm(every: str, repair: str, **kw: object) -> dict:
+    return {"kind": "permanent", "every": every, "repair": repair, **kw}
+
+
+def test_an_outage_of_zero_length_is_not_an_outage():
+    """b fails at 10 h (scheduled first) and takes the last replica away; a's repair at 10 h brings it back."""
+    model = _model({"a": {"failures": [perm("fixed(5h)", "fixed(5h)")]},
+                    "b": {"failures": [perm("fixed(10h)", "fixed(1h)")]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 1}})
+    res = same(model)
+    assert res.outages == [] and res.downtime == 0.0
+    assert res.failures == 2 and res.failures_by_kind == {"permanent": 2}
+    assert res.served_integral == 12 * HOUR and res.degraded_time == 0.0
+
+
+def test_an_outage_under_way_at_the_horizon_is_censored():
+    model = _model({"a": {"failures": [perm("fixed(5h)", "fixed(100h)")]}, "b": {}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}})
+    res = same(model)
+    assert res.downtime == 7 * HOUR and res.served_integral == 5 * HOUR + 7 * HOUR * 0.5
+    assert res.degraded_time == 7 * HOUR
+    (o,) = res.outages
+    assert (o.start_s, o.end_s, o.duration_s, o.cause_element, o.cause_spec, o.cause_kind) == \
+        (5 * HOUR, 12 * HOUR, 7 * HOUR, "a", 0, "permanent")
+    assert o.censored and o.restore_s == 7 * HOUR and o.detection_s == 0.0 and math.isnan(o.detected_s)
+    # the same outage ended before the horizon is not censored (the next one, from 110 h, is)
+    first, second = same(model, horizon=200 * HOUR).outages
+    assert not first.censored and first.duration_s == 100 * HOUR and first.end_s == 105 * HOUR
+    assert second.censored and (second.start_s, second.duration_s) == (110 * HOUR, 90 * HOUR)
+    # an outage that would end exactly at the horizon is cut by it
+    (o,) = same(model, horizon=105 * HOUR).outages
+    assert o.censored and o.duration_s == 100 * HOUR
+
+
+def test_a_latent_fault_is_detection_then_restore():
+    model = _model({"a": {"failures": [perm("fixed(5h)", "fixed(1h)", detect="fixed(2h)")]}},
+                   {"s": {"replicas": ["a"]}})
+    res = same(model)
+    (o,) = res.outages
+    assert (o.start_s, o.end_s, o.detection_s, o.restore_s, o.detected_s, o.censored) == \
+        (5 * HOUR, 8 * HOUR, 2 * HOUR, 1 * HOUR, 2 * HOUR, False)
+    assert res.downtime == 3 * HOUR and res.failures == 1
+    # found after the horizon: all of it is detection, nobody detected it
+    (o,) = same(model, horizon=6 * HOUR).outages
+    assert (o.detection_s, o.restore_s, o.censored) == (1 * HOUR, 0.0, True) and math.isnan(o.detected_s)
+
+
+def test_a_latent_fault_behind_another_outage_and_a_crew():
+    """b's latent fault falls inside a's outage (a is the cause): only a's outage, restored, is charged."""
+    model = _model({"a": {"failures": [perm("fixed(2h)", "fixed(6h)")]},
+                    "b": {"failures": [perm("fixed(3h)", "fixed(1h)", detect="fixed(1h)")]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, repair_crews=1)
+    res = same(model)
+    # a: down 2 h .. 8 h; b: down at 3 h, found at 4 h, waits for the crew until 8 h, repaired at 9 h;
+    # a down again at 10 h, under repair past the horizon
+    first, second = res.outages
+    assert (first.start_s, first.end_s, first.cause_element, first.detection_s, first.restore_s) == \
+        (2 * HOUR, 9 * HOUR, "a", 0.0, 7 * HOUR)
+    assert math.isnan(first.detected_s) and not first.censored
+    assert (second.start_s, second.end_s, second.censored) == (10 * HOUR, 12 * HOUR, True)
+
+
+def test_reliability_growth_stretches_later_up_times():
+    model = _model({"a": {"failures": [perm("fixed(10h)", "fixed(1h)", growth=0.5)]}},
+                   {"s": {"replicas": ["a"]}}, horizon="100h")
+    res = same(model)
+    assert [(o.start_s / HOUR, o.end_s / HOUR) for o in res.outages] == [(10, 11), (31, 32), (72, 73)]
+
+
+def test_intermittent_episodes_of_down_and_up_spells():
+    model = _model({"a": {"failures": [{"kind": "intermittent", "every": "fixed(10h)", "lasts": "fixed(1h)",
+                                        "down": "fixed(10m)", "up": "fixed(20m)"}]}},
+                   {"s": {"replicas": ["a"]}}, horizon="100h")
+    res = same(model)
+    starts = [o.start_s / 60 for o in res.outages]
+    assert starts[:4] == [600, 630, 600 + 11 * 60, 630 + 11 * 60]
+    assert all(o.duration_s == 600 for o in res.outages) and len(res.outages) == 18
+    assert res.failures == 18 and res.failures_by_kind == {"intermittent": 18}
+    # an episode longer than its spells ends on its own length (the last spell is cut)
+    model = _model({"a": {"failures": [{"kind": "intermittent", "every": "fixed(10h)", "lasts": "fixed(25m)",
+                                        "down": "fixed(10m)", "up": "fixed(10m)"}]}},
+                   {"s": {"replicas": ["a"]}}, horizon="11h")
+    assert [(o.start_s / 60, o.end_s / 60) for o in same(model).outages] == [(600, 610), (620, 625)]
+
+
+def test_a_transient_failure_pauses_the_element_s_other_clocks():
+    model = _model({"a": {"failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(3h)"},
+                                       perm("fixed(4h)", "fixed(1h)")]}},
+                   {"s": {"replicas": ["a"]}}, horizon="20h")
+    res = same(model)
+    # down 2..5 (transient; the permanent clock pauses with 2 h left and resumes at 5 h, due at 7 h
+    # with the transient's next, which was scheduled first and fires first, pausing it with 0 s left);
+    # back at 10 h, when the permanent one fires at once (repaired at 11 h, both clocks restart)
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_kind) for o in res.outages] == \
+        [(2, 5, "transient"), (7, 10, "transient"), (10, 11, "permanent"), (13, 16, "transient"),
+         (18, 20, "transient")]
+    assert res.outages[-1].censored and res.failures_by_kind == {"transient": 4, "permanent": 1}
+
+
+@pytest.mark.parametrize("crews", [None, 1, 2])
+def test_the_event_limit_at_every_event(crews):
+    """Both engines stop at the same event with the same message, or finish with the same result."""
+    extra = {} if crews is None else {"repair_crews": crews}
+    model = _model({"a": {"failures": [perm("fixed(2h)", "fixed(3h)")]},
+                    "b": {"failures": [perm("fixed(3h)", "fixed(3h)"),
+                                       {"kind": "transient", "every": "fixed(5h)", "lasts": "fixed(1h)"}]},
+                    "c": {"failures": [perm("fixed(2h)", "fixed(1h)")]}},
+                   {"s": {"replicas": ["a", "b", "c"], "needs": 2}}, horizon="30h", **extra)
+    finished = None
+    for limit in range(0, 60):
+        outcome = []
+        for engine in ("simpy", "lean"):
+            try:
+                outcome.append(_plain(simulate(model, 0, 0, max_events=limit, engine=engine)))
+            except TooManyEvents as exc:
+                outcome.append(str(exc))
+        assert outcome[0] == outcome[1], limit
+        if finished is None and isinstance(outcome[0], dict):
+            finished = limit
+    assert finished is not None and finished > 20
+    with pytest.raises(TooManyEvents, match=r"replication 0 \(seed 0\) passed the limit of 0 events at t=0 s"):
+        simulate(model, 0, 0, max_events=0.5, engine="lean")
+    with pytest.raises(TooManyEvents, match=r"passed the limit of 3 events at t=10800 s"):
+        simulate(model, 0, 0, max_events=3.9, engine="lean")
