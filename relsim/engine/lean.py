@@ -77,9 +77,12 @@ def lean_refusal(model: Model) -> str | None:
         for f in failures:
             if f.kind not in ("permanent", "transient", "intermittent"):
                 return f"{kind} {name!r} has a failure of kind {f.kind!r}"
+    from relsim.engine.kinds import SERVICE_MODES
+    from relsim.engine.services import ActiveActive, Quorum
+
     for name, svc in spec.services.items():
-        if svc.mode == "active-passive":
-            return f"service {name!r} is active-passive"
+        if SERVICE_MODES[svc.mode] not in (ActiveActive, Quorum):  # the modes it runs, by their classes
+            return f"service {name!r} is {svc.mode}"
         if svc.overload is not None or svc.data is not None or svc.election is not None:
             return f"service {name!r} has overload, data or an election"
     return None
