@@ -18,7 +18,9 @@ CPU time of the loop only):
 * ``relsim simpy``: the same on the general SimPy engine (``engine="simpy"``),
   which returns the same results bit for bit;
 * ``relsim run``: ``relsim.run(model, runs=N)``: every replication's
-  metrics and outage records assembled into Results (no summary table).
+  metrics and outage records assembled into Results (no summary table);
+* ``relsim batch run``: the same with ``engine="batch"`` (blocks of 1,024
+  replications in lockstep with numpy; equal in distribution only).
 
 **Whole process**: ``benchmarks/whole_process.py`` (each program run as a
 fresh process: ``relsim run MODEL --runs N --jobs 1`` with its table of
@@ -84,8 +86,12 @@ def in_process(name: str, scale: float) -> None:
     def run(n: int) -> None:
         relsim.run(model, runs=n, seed=1)
 
+    def batch(n: int) -> None:
+        relsim.run(model, runs=n, seed=1, engine="batch")
+
     times = {"hand-written": _cpu(hand, n), "relsim simulate": _cpu(simulate("auto"), n),
-             "relsim simpy": _cpu(simulate("simpy"), n), "relsim run": _cpu(run, n)}
+             "relsim simpy": _cpu(simulate("simpy"), n), "relsim run": _cpu(run, n),
+             "relsim batch run": _cpu(batch, n)}
     base = times["hand-written"]
     for label, t in times.items():
         ratio = "" if label == "hand-written" else f"   {base / t:5.2f}"
