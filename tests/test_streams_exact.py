@@ -249,3 +249,21 @@ def test_samplers_and_uniforms_draw_the_stream_in_order():
     for block in (64, 5):
         uniform = streams.uniform("u/0", block) if block != 64 else streams.uniform("u/0")
         assert [uniform() for _ in range(150)] == numpy_generator(4, 2, "u/0").random(150).tolist()
+
+
+def test_generators_take_known_keys_from_the_block(monkeypatch):
+    """Only the first key (and keys the block lacks) go through generator(); the rest are seeded from the block."""
+    plan = StreamPlan()
+    keys = ["a/0", "b/0", "c/0"]
+    Streams(6, 0, plan).generators(keys)  # learns them
+    calls = []
+    real = Streams.generator
+    monkeypatch.setattr(Streams, "generator", lambda self, key: calls.append(key) or real(self, key))
+    streams = Streams(6, 1, plan)
+    gens = streams.generators([*keys, "d/0"])
+    assert calls == ["a/0", "d/0"]
+    for key, g in zip([*keys, "d/0"], gens):
+        real_ss = np.random.SeedSequence(6, spawn_key=(1, *key_words(key)))
+        assert g.bit_generator.state == numpy_generator(6, 1, key).bit_generator.state
+        # the seed sequence behind each knows its seed, replication and key (spawn, other sizes)
+        assert g.bit_generator.seed_seq.generate_state(2).tolist() == real_ss.generate_state(2).tolist(), key
