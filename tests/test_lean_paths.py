@@ -278,3 +278,14 @@ def test_the_event_limit_at_every_event(crews):
         simulate(model, 0, 0, max_events=0.5, engine="lean")
     with pytest.raises(TooManyEvents, match=r"passed the limit of 3 events at t=10800 s"):
         simulate(model, 0, 0, max_events=3.9, engine="lean")
+
+
+@pytest.mark.parametrize("point", ["normal(mean=10h, sd=0h)", "lognormal(mean=10h, sd=0h)"])
+def test_a_point_mass_normal_or_lognormal_draws_its_value(point):
+    """sd = 0: sample() gives the mean without drawing (np.full), so it is drawn in blocks, never one by one."""
+    model = _model({"a": {"failures": [perm(point, point)]},
+                    "b": {"failures": [{"kind": "transient", "every": point, "lasts": "exp(mean=1h)"}]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="100h")
+    res = same(model)
+    a = [(o.start_s / HOUR, o.end_s / HOUR) for o in res.outages if o.cause_element == "a"]
+    assert a == [(10, 20), (30, 40), (50, 60), (70, 80), (90, 100)]
