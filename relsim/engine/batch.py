@@ -26,6 +26,7 @@ lockstep order does not matter).
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import weakref
@@ -364,4 +365,4 @@ def simulate_batch(model: Model, seed: int, replication: int, horizon: float | N
         results = _run_block(model, st, seed, block, BLOCK, h, max_events)
         got = (key, weakref.ref(model), results)
         _CACHE.block = got
-    return got[2][int(replication) - block * BLOCK]
+    return copy.copy(got[2][int(replication) - block * BLOCK])  # the block's own stays as it was
