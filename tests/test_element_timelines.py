@@ -1,0 +1,154 @@
+"""Exact timelines of elements held down or timed for importance measures, and of clock corners.
+
+docs/importance.md: an element held down (``Model.conditioned(always_down=...)``)
+fails at time 0, takes no repair crew and never comes back; its failure
+clocks never fire. ``Model.conditioned(element_downtime=True)`` reports each
+element's own downtime, enclosing domains aside. The clock rules are those
+of docs/model-format.md §14.1. Times in hours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import relsim
+from relsim.units import HOUR
+
+
+def trans(every: str, lasts: str) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})"}
+
+
+def perm(every: str, repair: str) -> dict[str, Any]:
+    return {"kind": "permanent", "every": f"fixed({every})", "repair": f"fixed({repair})"}
+
+
+def run(m: relsim.Model) -> relsim.RunResult:
+    return relsim.simulate(m, seed=0, replication=0, trace=True)
+
+
+def steps(res: relsim.RunResult, service: str) -> list[tuple[float, float]]:
+    return [(round(e["t"] / HOUR, 9), e["s"]) for e in res.trace or []
+            if e["event"] == "service" and e["service"] == service]
+
+
+def events(res: relsim.RunResult, *kinds: str) -> list[tuple[float, str, Any]]:
+    return [(round(e["t"] / HOUR, 9), e["event"], e.get("element")) for e in res.trace or [] if e["event"] in kinds]
+
+
+def _pair() -> relsim.Model:
+    # s needs both a and b (s = up / 2). a fails for good every 1 h (repair
+    # 1 h); b is down 2-3 h (its next failure is after the horizon).
+    return relsim.load({"name": "pair", "horizon": "4h",
+                        "components": {"a": {"failures": [perm("1h", "1h")]}, "b": {"failures": [trans("2h", "3h")]}},
+                        "services": {"s": {"replicas": ["a", "b"], "needs": 2}}})
+
+
+def test_an_element_held_down_never_fails_again_nor_comes_back():
+    res = run(_pair().conditioned(always_down=["a"]))
+    # a is down from 0 to the horizon: its clock (due at 1 h) never fires,
+    # it takes no crew; only b fails.
+    assert steps(res, "s") == [(0.0, 0.5), (2.0, 0.0)]
+    assert events(res, "failed", "repaired", "recovered") == [(2.0, "failed", "b")]
+    assert res.failures == 1 and res.failures_by_kind == {"transient": 1}
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.censored) == (0.0, 4 * HOUR, True)
+    assert (out.cause_element, out.cause_kind) == ("a", "forced")
+
+
+def test_an_element_held_down_counts_its_whole_horizon_as_its_own_downtime():
+    res = run(_pair().conditioned(always_down=["a"], element_downtime=True))
+    assert res.element_downtime == {"a": 4 * HOUR, "b": 2 * HOUR}
+
+
+def test_own_downtime_leaves_out_the_enclosing_domain():
+    # z is down 4-4.5 h. a (in z) is down 2-3, 5-6 and from 8 h to the
+    # 8.4 h horizon; b (in z) 4.25-4.75 h, partly while z is down too; c is
+    # never down itself. Their own downtime: 2.4 h, 0.5 h, 0.
+    m = relsim.load({"name": "own", "horizon": "8.4h",
+                     "domains": {"z": {"kind": "zone", "failures": [trans("4h", "0.5h")]}},
+                     "components": {"a": {"in": "z", "failures": [trans("2h", "1h")]},
+                                    "b": {"in": "z", "failures": [trans("4.25h", "0.5h")]}, "c": {"in": "z"}},
+                     "services": {"s": {"replicas": ["a", "b", "c"]}}})
+    res = run(m.conditioned(element_downtime=True))
+    assert res.element_downtime == pytest.approx({"z": 0.5 * HOUR, "a": 2.4 * HOUR, "b": 0.5 * HOUR, "c": 0.0},
+                                                 abs=1e-6)
+    assert run(m).element_downtime is None  # kept only when asked for
+
+
+def test_an_element_held_down_as_a_cold_primary_fails_over():
+    # a (primary) is held down from 0: the cold standby b is promoted after
+    # its start-up and the failover time (10 + 5 min); a, no longer
+    # primary, is held idle like any cold standby.
+    m = relsim.load({"name": "cold", "horizon": "1h", "components": {"a": {"failures": [perm("2h", "1h")]}, "b": {}},
+                     "services": {"s": {"replicas": ["a", "b"], "mode": "active-passive", "standby": "cold",
+                                        "startup": "fixed(10m)", "failover": {"time": "fixed(5m)"}}}})
+    res = run(m.conditioned(always_down=["a"]))
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.cause_element, out.cause_kind) == (0.0, 15 * 60.0, "a", "forced")
+    assert res.failovers == 1
+
+
+def test_an_intermittent_episode_logs_its_spells_under_its_spec_index():
+    # Spec 1 of a: episodes from 2 h lasting 1 h, down 10 min, up 20 min;
+    # the second up spell is cut at the episode's end (3 h). Spec 0 is a
+    # transient failure 10 h in, after the horizon.
+    m = relsim.load({"name": "spells", "horizon": "4h",
+                     "components": {"a": {"failures": [trans("10h", "1h"), {
+                         "kind": "intermittent", "every": "fixed(2h)", "lasts": "fixed(1h)",
+                         "down": "fixed(10m)", "up": "fixed(20m)"}]}},
+                     "services": {"s": {"replicas": ["a"]}}})
+    res = run(m)
+    got = [(round(e["t"] / 60.0, 6), e["event"], e["element"], e["spec"]) for e in res.trace or []
+           if e["event"] in ("failed", "spell_up", "episode_end", "recovered")]
+    assert got == [(120.0, "failed", "a", 1), (130.0, "spell_up", "a", 1), (150.0, "failed", "a", 1),
+                   (160.0, "spell_up", "a", 1), (180.0, "episode_end", "a", 1), (180.0, "recovered", "a", 1)]
+
+
+def test_reliability_growth_stretches_each_next_up_time():
+    # docs/changes.md, "Reliability growth": every fixed(10h), lasts 1 h,
+    # growth 0.5: failures at 10, 10 + 1 + 20 = 31 and 31 + 1 + 40 = 72 h.
+    m = relsim.load({"name": "growth", "horizon": "100h",
+                     "components": {"a": {"failures": [{**trans("10h", "1h"), "growth": 0.5}]}},
+                     "services": {"s": {"replicas": ["a"]}}})
+    assert [t for t, kind, _ in events(run(m), "failed")] == [10.0, 31.0, 72.0]
+
+
+def _overload(extra: dict[str, Any]) -> relsim.RunResult:
+    """r1-r3 and r4 behind an overload watch (capacity 1.3, after 1 min, lasts 10 min); r4 is down from 1 h on."""
+    comps: dict[str, Any] = {"r1": {}, "r2": {}, "r3": {}, "r4": {"failures": [trans("1h", "100h")]}}
+    for name, failures in extra.items():
+        comps[name] = {"failures": failures}
+    return run(relsim.load({
+        "name": "cascade", "horizon": "2h", "components": comps,
+        "services": {"web": {"replicas": ["r1", "r2", "r3", "r4"], "needs": 1,
+                             "overload": {"capacity": 1.3, "after": "1m", "lasts": "fixed(10m)"}}}}))
+
+
+def test_an_overload_pauses_a_victim_s_clock_which_resumes_after():
+    # From 1 h three replicas carry 4/3 > 1.3: 1 min later all three fail for
+    # 10 min, come back together, and the cascade repeats every 11 min
+    # (overloads at 61, 72, 83, 94, 105 min). r1's own clock (64.5 min) runs
+    # only while it is up: 61 min, then 1 min in each cycle: it fails at 104.5 min.
+    res = _overload({"r1": [trans("64.5m", "100h")]})
+    overloads = [round(e["t"] / 60.0, 6) for e in res.trace or [] if e["event"] == "overload"]
+    assert overloads[:5] == [61.0, 72.0, 83.0, 94.0, 105.0]
+    own = [round(e["t"] / 60.0, 6) for e in res.trace or []
+           if e["event"] == "failed" and e["element"] == "r1" and e["kind"] == "transient"]
+    assert own == [104.5]
+
+
+def test_an_overload_spares_a_replica_between_the_spells_of_an_episode():
+    # r3 is in an intermittent episode from 30 min to 2 h 30 min (down 30 s,
+    # shorter than the overload's 1 min, then up 2 h): serving during the
+    # overload at 61 min, but its episode owns it, so only r1 and r2 fail;
+    # r3's spells go on as scheduled.
+    res = _overload({"r3": [{"kind": "intermittent", "every": "fixed(30m)", "lasts": "fixed(2h)",
+                             "down": "fixed(30s)", "up": "fixed(2h)"}]})
+    first = [e for e in res.trace or [] if e["event"] == "overload"][0]
+    assert (round(first["t"] / 60.0, 6), first["serving"]) == (61.0, 3)
+    hit = [(round(e["t"] / 60.0, 6), e["element"]) for e in res.trace or []
+           if e["event"] == "failed" and e["kind"] == "overload"]
+    assert hit[:2] == [(61.0, "r1"), (61.0, "r2")] and all(name != "r3" for _, name in hit)
