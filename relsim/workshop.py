@@ -14,6 +14,10 @@ testable:
   ``panel.exercise()`` drive the controls from code, exactly as a
   participant moving a slider would, which is how the tests check that
   every control re-runs and redraws.
+- :func:`compare`: :func:`relsim.compare` for a panel's ``draw``; it keeps
+  each variant's batch, so the file model a panel compares against runs
+  once, not on every move of a control, and a control moved back redraws
+  without re-running.
 - :func:`check_answer` and :func:`differences`: answer checks for the
   exercises, and the paired differences of a :func:`relsim.compare` as a
   readable table (in the metric's unit, with its 95 % interval).
@@ -30,6 +34,7 @@ import math
 import os
 import traceback
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +45,7 @@ __all__ = [
     "Verdict",
     "WhatIf",
     "check_answer",
+    "compare",
     "differences",
     "fast",
     "figure",
@@ -51,6 +57,10 @@ __all__ = [
 FAST_ENV = "RELSIM_FAST"
 
 _PANELS: weakref.WeakSet[WhatIf] = weakref.WeakSet()
+
+#: Batches :func:`compare` keeps, by (model contents, runs, seed, horizon), most recent last.
+_BATCHES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_BATCHES_KEPT = 32
 
 
 def fast() -> bool:
@@ -72,6 +82,47 @@ def runs(full: int, small: int | None = None) -> int:
     if not fast():
         return full
     return small if small is not None else max(20, full // 4)
+
+
+def compare(models: Mapping[str, Any], runs: int = 100, seed: int = 0, horizon: float | str | None = None) -> Any:
+    """:func:`relsim.compare` for a what-if panel: each variant's batch is run once and kept.
+
+    A panel's ``draw`` compares the file model with the participant's
+    variant on every move of a control; the file model's batch (and any
+    variant seen before, such as the settings a control is moved back to)
+    is the same each time: the same model, ``runs``, ``seed`` and
+    ``horizon`` give the same replications (common random numbers). This
+    keeps the last 32 batches by those four and runs only the new ones, so
+    a control redraws in about half the time. The returned
+    :class:`relsim.Comparison` shares kept :class:`relsim.Results` with
+    earlier ones; treat them as read-only.
+
+    Parameters
+    ----------
+    models : mapping of str to Model, path or dict
+        Variants by label; the first is the baseline.
+    runs, seed, horizon
+        As for :func:`relsim.compare`.
+    """
+    from relsim.compare import Comparison
+    from relsim.experiment import run
+    from relsim.model import Model, load
+    from relsim.store import model_hash
+
+    if len(models) < 2:
+        raise ValueError(f"compare needs at least two models, a baseline and a variant (got {len(models)})")
+    results = {}
+    for label, given in models.items():
+        model = given if isinstance(given, Model) else load(given)
+        key = (model_hash(model), repr(model.forcing), runs, seed, horizon)
+        if key in _BATCHES:
+            _BATCHES.move_to_end(key)
+        else:
+            _BATCHES[key] = run(model, runs=runs, seed=seed, horizon=horizon)
+            while len(_BATCHES) > _BATCHES_KEPT:
+                _BATCHES.popitem(last=False)
+        results[str(label)] = _BATCHES[key]
+    return Comparison(results)
 
 
 def figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (7.0, 3.2)) -> tuple[Figure, Any]:
@@ -240,6 +291,7 @@ class WhatIf:
         self.table: Any = None
         self.calls = 0
         self.error: str | None = None
+        self._shown: dict[str, Any] | None = None  # the figure as the notebook shows it (mime type to data)
         self._hold = False
         self.output = widgets.Output()
         for control in self.controls.values():
@@ -278,9 +330,13 @@ class WhatIf:
         self.error = None
         fig, table = out if isinstance(out, tuple) else (out, None)
         self.figure, self.table = fig, table
+        self._shown, metadata = _formatted(fig)
         with self.output:
             clear_output(wait=True)
-            display(fig)
+            if self._shown is not None:
+                display(self._shown, metadata=metadata, raw=True)  # the image rendered once, for both
+            else:
+                display(fig)
             if table is not None:
                 display(table)
 
@@ -310,7 +366,10 @@ class WhatIf:
     def fingerprint(self) -> str:
         """A digest of what the panel shows (the figure's pixels and the table's text)."""
         digest = hashlib.sha256()
-        if self.figure is not None:
+        if self._shown is not None and self.figure is not None:
+            image = self._shown["image/png"]  # what the notebook displayed: no second rendering
+            digest.update(image.encode() if isinstance(image, str) else image)
+        elif self.figure is not None:
             buf = io.BytesIO()
             self.figure.savefig(buf, format="png", dpi=50)
             digest.update(buf.getvalue())
@@ -361,6 +420,17 @@ class WhatIf:
 
     def __repr__(self) -> str:
         return f"WhatIf({self.title!r}, controls={self.values})"
+
+
+def _formatted(fig: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The figure as IPython's display would show it (with a PNG), rendered once; ``None`` outside a kernel."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or fig is None:
+        return None, {}
+    data, metadata = shell.display_formatter.format(fig)
+    return (data, metadata) if "image/png" in data else (None, {})
 
 
 def _other_values(control: Any) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
+import pandas as pd
 import pytest
 
 import relsim
@@ -77,6 +78,24 @@ def test_a_failing_draw_is_reported_not_swallowed():
         panel.set(x=4)
     (r,) = panel.exercise()
     assert "too big" in (r["error"] or "") or r["new"] == 0
+
+
+def test_compare_keeps_each_batch_and_equals_relsim_compare():
+    model = relsim.load(examples.path("workshop/01-availability"))
+    other = model.with_overrides({"horizon": "200d"})
+    direct = relsim.compare({"file model": model, "changed": other}, runs=8, seed=5, horizon="60d")
+    first = workshop.compare({"file model": model, "changed": other}, runs=8, seed=5, horizon="60d")
+    again = workshop.compare({"file model": relsim.load(examples.path("workshop/01-availability")),
+                              "changed": other}, runs=8, seed=5, horizon="60d")
+    assert first.labels == direct.labels == ["file model", "changed"]
+    for label in direct.labels:
+        pd.testing.assert_frame_equal(first.results[label].runs, direct.results[label].runs)
+        assert again.results[label] is first.results[label]  # the same model, runs, seed and horizon: kept
+    pd.testing.assert_frame_equal(first.differences(), direct.differences())
+    assert workshop.compare({"a": model, "b": other}, runs=8, seed=6, horizon="60d").results["a"] \
+        is not first.results["file model"]  # another seed is another batch
+    with pytest.raises(ValueError, match="two models"):
+        workshop.compare({"a": model}, runs=8)
 
 
 def test_the_workshop_models_are_examples_found_by_name():
