@@ -289,3 +289,70 @@ def test_a_point_mass_normal_or_lognormal_draws_its_value(point):
     res = same(model)
     a = [(o.start_s / HOUR, o.end_s / HOUR) for o in res.outages if o.cause_element == "a"]
     assert a == [(10, 20), (30, 40), (50, 60), (70, 80), (90, 100)]
+
+
+def test_a_replication_seeds_its_clocks_through_the_model_s_stream_plan():
+    from relsim.engine.streams import plan_for
+
+    model = _model({"a": {"failures": [perm("exp(mean=3h)", "exp(mean=1h)"),
+                                       {"kind": "transient", "every": "exp(mean=5h)", "lasts": "fixed(1h)"}]},
+                    "b": {"failures": [perm("exp(mean=4h)", "exp(mean=1h)")]}},
+                   {"s": {"replicas": ["a", "b"]}})
+    plan = plan_for(model)
+    assert plan.keys == []
+    simulate(model, 3, 0, engine="lean")
+    assert plan.keys == ["a/0", "a/1", "b/0"]  # learnt by the first replication, seeded together after
+    simulate(model, 3, 1, engine="lean")
+    assert plan._block is not None and plan._block[:2] == (3, 1)
+    assert same(model, 3, 2).failures > 0
+
+
+# A user family whose own sampler keeps a buffer: one sampler per clock and role, made once,
+# or the values left in its buffer would be lost.
+@relsim.distribution("lean_paths_buffered", params={"step": "positive_duration"},
+                     example="lean_paths_buffered(step=1h)")
+@dataclasses.dataclass(frozen=True, repr=False)
+class _Buffered(relsim.Distribution):
+    step: float
+
+    @property
+    def mean(self) -> float:
+        return 2.0 * self.step
+
+    @property
+    def var(self) -> float:
+        return self.step ** 2 / 3.0
+
+    def _cdf(self, x):
+        import numpy as np
+
+        return np.clip((np.asarray(x) / self.step - 1.0) / 2.0, 0.0, 1.0)
+
+    def _ppf(self, q):
+        return self.step * (1.0 + 2.0 * q)
+
+    def sample(self, rng, size):
+        return self.step * (1.0 + 2.0 * rng.random(size))
+
+    def sampler(self, rng, block: int = 64):
+        buf: list[float] = []
+
+        def draw() -> float:
+            if not buf:
+                buf.extend((self.step * (1.0 + 2.0 * rng.random(5)))[::-1].tolist())
+            return buf.pop()
+
+        return draw
+
+    def spec(self) -> str:
+        return f"lean_paths_buffered(step={self.step}s)"
+
+
+def test_a_user_sampler_with_a_buffer_is_made_once_per_clock_and_role():
+    model = _model({"a": {"failures": [perm("lean_paths_buffered(step=5h)", "lean_paths_buffered(step=1h)")]},
+                    "b": {"failures": [{"kind": "transient", "every": "lean_paths_buffered(step=7h)",
+                                        "lasts": "lean_paths_buffered(step=2h)"}]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="300h")
+    assert isinstance(lean_plan(model), LeanPlan)
+    res = same(model, 6, 1)
+    assert res.failures > 20  # each sampler is called well past its first buffer of 5
