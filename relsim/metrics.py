@@ -38,9 +38,9 @@ from relsim.evidence import (
 from relsim.incident_metrics import RATIOS, incident_metrics
 from relsim.intervals import (
     replication_bootstrap,
+    resampled_quantiles,
     sorted_with_owners,
     t_quantile,
-    weighted_quantile,
 )
 from relsim.metric_registry import METRICS, custom, names
 from relsim.request_metrics import request_metrics
@@ -211,9 +211,8 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
         return row
     sorted_x, sorted_owner = sorted_with_owners(durations_by_run, pooled)
 
-    def statistic(idx: np.ndarray) -> float:
-        counts = np.bincount(idx.astype(int), minlength=r)
-        return weighted_quantile(sorted_x, counts[sorted_owner].astype(float), q)
+    def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        return resampled_quantiles(sorted_x, sorted_owner, r, q, idx)
 
     boot = replication_bootstrap(statistic, r, np.random.default_rng([seed, 0xB0075]))  # reproducible
     lo, hi = boot.confidence_interval

@@ -30,6 +30,8 @@ from relsim.intervals import (
     paired_quantile_difference,
     paired_ratio_difference,
     ratio_ci,
+    resampled_quantiles,
+    sorted_with_owners,
     weighted_quantile,
 )
 
@@ -210,6 +212,23 @@ def test_weighted_quantile_inverts_the_weighted_cdf() -> None:
     y = np.sort(np.random.default_rng(2).exponential(1.0, 57))
     for q in (0.05, 0.5, 0.95):
         assert weighted_quantile(y, np.ones(57), q) == np.percentile(y, 100 * q, method="inverted_cdf")
+
+
+def test_resampled_quantiles_are_weighted_quantiles_row_by_row() -> None:
+    """The bootstrap's vectorised statistic: one weighted_quantile per resample, the same numbers."""
+    rng = np.random.default_rng(4)
+    n = 30
+    by_run = [np.round(rng.exponential(50.0, int(rng.poisson(2))), 0) for _ in range(n)]  # ties and empty runs
+    x, owner = sorted_with_owners(by_run, np.concatenate(by_run))
+    idx = rng.integers(0, n, size=(3, 70, n))  # any leading shape, one resample per row
+    idx[0, 0] = next(i for i, r in enumerate(by_run) if not len(r))  # a resample of one eventless run: NaN
+    for q in (0.05, 0.5, 0.95, 1.0):
+        got = resampled_quantiles(x, owner, n, q, idx)
+        assert got.shape == (3, 70)
+        want = [weighted_quantile(x, np.bincount(row, minlength=n)[owner].astype(float), q)
+                for row in idx.reshape(-1, n)]
+        np.testing.assert_array_equal(got.ravel(), want)
+    assert math.isnan(resampled_quantiles(x, owner, n, 0.5, idx)[0, 0])
 
 
 def test_paired_quantile_difference() -> None:
