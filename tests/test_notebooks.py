@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import pathlib
 import re
+import tempfile
 import time
 
 import nbformat
 import pytest
+from jupyter_client.blocking import BlockingKernelClient
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -43,6 +46,37 @@ print("PANELS:" + _json.dumps([{"title": _p.title, "report": _p.exercise()} for 
 """
 
 
+class _Client(NotebookClient):
+    """nbclient's client, sending what its Output widgets show back to the kernel on a connection of their own.
+
+    nbclient mirrors every output shown in an ``ipywidgets.Output`` (each
+    panel's figure and table) back to the kernel as a comm message on the
+    shell socket, while it is waiting on that very socket for the cell's
+    reply. A send on a ZeroMQ socket can consume the edge-triggered
+    readiness of a reply that has just arrived, and the wait then wakes only
+    at the cell timeout (300 s), kernel idle and client waiting, after which
+    the reply is found and the test passes late. Sending the widget messages
+    on a second shell connection leaves the socket the client waits on alone.
+    """
+
+    _widget_client: BlockingKernelClient | None = None
+
+    def on_comm_open_jupyter_widget(self, msg: dict) -> object:
+        widget = super().on_comm_open_jupyter_widget(msg)
+        if widget is not None and hasattr(widget, "kernel_client"):
+            if self._widget_client is None:
+                self._widget_client = BlockingKernelClient()
+                self._widget_client.load_connection_info(self.km.get_connection_info())
+                self._widget_client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            widget.kernel_client = self._widget_client
+        return widget
+
+    def close_widget_client(self) -> None:
+        if self._widget_client is not None:
+            self._widget_client.stop_channels()
+            self._widget_client = None
+
+
 def _number(path: pathlib.Path) -> int:
     return int(path.name.split("-", 1)[0])
 
@@ -58,11 +92,23 @@ def test_notebook_runs_and_its_controls_redraw(path: pathlib.Path, monkeypatch: 
     nb = nbformat.read(path, as_version=4)
     probe = nbformat.v4.new_code_cell(PROBE)
     nb.cells.append(probe)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - start
+    # The kernel talks over Unix sockets in a directory of its own, not TCP
+    # ports: jupyter_client picks a free port, releases it and lets the kernel
+    # bind it later, so two kernels started at once (pytest -n 2, or another
+    # test run on the machine) can end up on one port, and the client then
+    # waits for output that goes to the other one (jupyter/jupyter_client#487).
+    with tempfile.TemporaryDirectory(prefix="relsim-kernel-") as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = f"{sockets}/kernel"
+        client = _Client(nb, timeout=300, kernel_name="python3", config=config,
+                         resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        try:
+            client.execute()
+        finally:
+            client.close_widget_client()
+        elapsed = time.perf_counter() - start
     errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
