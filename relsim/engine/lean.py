@@ -89,7 +89,16 @@ def lean_refusal(model: Model) -> str | None:
 
 
 class LeanPlan:
-    """A model's structure for the lean engine, taken once from a replication the SimPy engine built."""
+    """A model's structure for the lean engine, taken once from a replication the SimPy engine built.
+
+    ``refusal`` says why the built replication holds something the lean
+    engine does not run (None: it runs it).
+    """
+
+    refusal: str | None = None
+
+    def _refuse(self, reason: str) -> None:
+        self.refusal = reason
 
     def __init__(self, model: Model):
         from relsim.engine.elements import Element
@@ -99,21 +108,21 @@ class LeanPlan:
         sim = Simulation(model, 0, 0)
         try:
             if sim.traffic is not None or sim.targets or sim.at_end or sim.after_finish or sim._probe is not None:
-                raise _NotLean("a part the lean engine does not run")
+                return self._refuse("a part the lean engine does not run")
             elements = sim.elements
             services = sim._start_order()
             if len(services) != len(sim.services):
-                raise _NotLean("a service outside the service graph")
+                return self._refuse("a service outside the service graph")
             nodes = [*elements, *services]
             index = {id(n): i for i, n in enumerate(nodes)}
             for el in elements:
                 if type(el) is not Element:
-                    raise _NotLean(f"element {el.name!r} of kind {type(el).__name__}")
+                    return self._refuse(f"element {el.name!r} of kind {type(el).__name__}")
             for svc in services:
                 if type(svc) not in (ActiveActive, Quorum):
-                    raise _NotLean(f"service {svc.name!r} of kind {type(svc).__name__}")
+                    return self._refuse(f"service {svc.name!r} of kind {type(svc).__name__}")
                 if getattr(svc, "overload", None) is not None or svc.data is not None:
-                    raise _NotLean(f"service {svc.name!r} has overload or data")
+                    return self._refuse(f"service {svc.name!r} has overload or data")
             kinds = {
                 Element._parent_changed: _CHILD,
                 ActiveActive.replica_changed: _ACTIVE,
@@ -128,9 +137,9 @@ class LeanPlan:
                     target = getattr(fn, "__self__", None)
                     kind = kinds.get(getattr(fn, "__func__", None))
                     if kind is None or (kind == _ENTRY) != (target is sim):
-                        raise _NotLean(f"a listener of {node.name!r} the lean engine does not know")
+                        return self._refuse(f"a listener of {node.name!r} the lean engine does not know")
                     if kind == _QUORUM and target.needs is None:
-                        raise _NotLean(f"quorum {target.name!r} without needs")
+                        return self._refuse(f"quorum {target.name!r} without needs")
                     out.append((kind, -1 if kind == _ENTRY else index[id(target)]))
                 self.listeners.append(tuple(out))
             self.n_elements = len(elements)
@@ -228,10 +237,6 @@ BLOCK = 64
 SEQUENTIAL = frozenset({"Exponential", "Weibull", "Lognormal", "Gamma", "Normal", "Uniform"})
 
 
-class _NotLean(Exception):
-    """The built replication holds something the lean engine does not run."""
-
-
 _PLANS: dict[int, LeanPlan | str] = {}
 _LOCK = threading.Lock()
 
@@ -243,10 +248,8 @@ def lean_plan(model: Model) -> LeanPlan | str:
         return got
     reason = lean_refusal(model)
     if reason is None:
-        try:
-            got = LeanPlan(model)
-        except _NotLean as exc:
-            got = str(exc)
+        plan = LeanPlan(model)
+        got = plan if plan.refusal is None else plan.refusal
     else:
         got = reason
     with _LOCK:
