@@ -27,7 +27,7 @@ from relsim.progress import Progress
 from relsim.results import Results
 from relsim.service_verdicts import objectives_of
 from relsim.stopping import StoppingRule
-from relsim.store import ResultStore
+from relsim.store import MemoryParts, ResultStore
 
 __all__ = ["Interrupted", "assemble", "run", "run_replications"]
 
@@ -203,16 +203,20 @@ def run(
 
     store = ResultStore.create(out, model, seed, h, runs, __version__, resume) if out is not None else None
     done: set[int] = store.done() if store else set()
-    kept: dict[int, RunRecord] = {}
+    # Finished chunks as compact tables, on disk with ``out`` or in memory: memory grows
+    # with the tables, not with per-replication records (relsim/store.py).
+    parts: ResultStore | MemoryParts = store if store is not None else MemoryParts()
+
+    def keep(records: list[RunRecord]) -> None:
+        part = assemble(model, seed, h, records, __version__)
+        parts.write(part.runs, part.outages, part.incident_table, part.page_table)
+        done.update(rec[0] for rec in records)
 
     def collect(wanted: Iterable[int]) -> Results:
         wanted = sorted(set(wanted) & done)
-        if store is None:
-            return assemble(model, seed, h, [kept[i] for i in wanted], __version__)
-        # Column-wise from disk: memory grows with the tables, not with records.
         empty = assemble(model, seed, h, [], __version__)
-        empty.runs, empty.outages = store.frames(wanted)
-        empty.incident_table, empty.page_table = store.incident_frames(wanted)
+        empty.runs, empty.outages = parts.frames(wanted)
+        empty.incident_table, empty.page_table = parts.incident_frames(wanted)
         return empty
 
     target = runs
@@ -225,12 +229,7 @@ def run(
             while True:
                 missing = [i for i in range(target) if i not in done]
                 for chunk in _execute(model, seed, h, missing, ex, timing, max_events, engine):
-                    if store:
-                        part = assemble(model, seed, h, chunk, __version__)
-                        store.write(part.runs, part.outages, part.incident_table, part.page_table)
-                    else:
-                        kept.update((rec[0], rec) for rec in chunk)
-                    done.update(rec[0] for rec in chunk)
+                    keep(chunk)
                     bar.update(len(chunk))
                 if rule is None:
                     break
@@ -246,12 +245,7 @@ def run(
         # max_events: the run stops, and what finished before is kept on
         # the exception (and on disk with ``out``).
         if exc.records:
-            if store:
-                part = assemble(model, seed, h, exc.records, __version__)
-                store.write(part.runs, part.outages, part.incident_table, part.page_table)
-            else:
-                kept.update((rec[0], rec) for rec in exc.records)
-            done.update(rec[0] for rec in exc.records)
+            keep(exc.records)
             exc.records = []
         exc.partial = collect(range(target))
         raise

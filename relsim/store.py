@@ -223,24 +223,8 @@ class ResultStore:
             if keep is not None and not _overlaps(keep, first, last):
                 continue
             runs_parts.append(pd.read_parquet(p))
-            o = pd.read_parquet(p.with_name(p.name.replace(".runs.", ".outages.")))
-            if len(o):
-                outage_parts.append(o)
-        if not runs_parts:
-            return pd.DataFrame(), _empty_outages()
-        runs = pd.concat(runs_parts, ignore_index=True)
-        if keep is not None:
-            runs = runs[runs["replication"].isin(keep)]
-        runs = (runs.drop_duplicates("replication").sort_values("replication", kind="stable")
-                .reset_index(drop=True).infer_objects())
-        if not outage_parts:
-            return runs, _empty_outages()
-        outages = pd.concat(outage_parts, ignore_index=True)
-        outages = outages[outages["replication"].isin(set(runs["replication"]))]
-        # Parts never overlap (a chunk is written once), so a stable sort by
-        # replication keeps each replication's outages in time order.
-        outages = outages.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects()
-        return runs, outages
+            outage_parts.append(pd.read_parquet(p.with_name(p.name.replace(".runs.", ".outages."))))
+        return combine_frames(runs_parts, outage_parts, keep)
 
     def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
         """The stored incidents and pages of the replications (``(None, None)`` if none were written)."""
@@ -253,19 +237,81 @@ class ResultStore:
                 path = p.with_name(p.name.replace(".runs.", f".{table}."))
                 if path.exists():
                     frames.append(pd.read_parquet(path))
-        if not found["incidents"]:
-            return None, None
-        out = []
-        for frames in found.values():
-            frame = pd.concat(frames, ignore_index=True)
-            if keep is not None:
-                frame = frame[frame["replication"].isin(keep)]
-            out.append(frame.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects())
-        return out[0], out[1]
+        return combine_incidents(found["incidents"], found["pages"], keep)
 
     def __repr__(self) -> str:
         m = self.manifest
         return f"<ResultStore {str(self.path)!r}: {m.get('model')!r}, seed={m.get('seed')}, runs={m.get('runs')}>"
+
+
+def combine_frames(runs_parts: list[pd.DataFrame], outage_parts: list[pd.DataFrame],
+                   keep: set[int] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``Results.runs`` and ``.outages`` from the tables of finished chunks, sorted by replication.
+
+    ``keep``: only these replications (None: all). The tables equal those
+    :meth:`Results.from_records` builds from the same replications.
+    """
+    outage_parts = [o for o in outage_parts if len(o)]
+    if not runs_parts:
+        return pd.DataFrame(), _empty_outages()
+    runs = pd.concat(runs_parts, ignore_index=True)
+    if keep is not None:
+        runs = runs[runs["replication"].isin(keep)]
+    runs = (runs.drop_duplicates("replication").sort_values("replication", kind="stable")
+            .reset_index(drop=True).infer_objects())
+    if not outage_parts:
+        return runs, _empty_outages()
+    outages = pd.concat(outage_parts, ignore_index=True)
+    outages = outages[outages["replication"].isin(set(runs["replication"]))]
+    # Parts never overlap (a chunk is written once), so a stable sort by
+    # replication keeps each replication's outages in time order.
+    outages = outages.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects()
+    return runs, outages
+
+
+def combine_incidents(incident_parts: list[pd.DataFrame], page_parts: list[pd.DataFrame],
+                      keep: set[int] | None) -> tuple[Any, Any]:
+    """``Results.incident_table`` and ``.page_table`` from finished chunks' (None, None without any)."""
+    if not incident_parts:
+        return None, None
+    out = []
+    for frames in (incident_parts, page_parts):
+        frame = pd.concat(frames, ignore_index=True)
+        if keep is not None:
+            frame = frame[frame["replication"].isin(keep)]
+        out.append(frame.sort_values("replication", kind="stable").reset_index(drop=True).infer_objects())
+    return out[0], out[1]
+
+
+class MemoryParts:
+    """Finished chunks kept in memory as compact tables, as a results directory keeps them on disk.
+
+    ``relsim.run`` without ``out`` keeps each chunk's ``Results`` tables
+    here rather than its per-replication records (a dict of metrics and a
+    list of outage tuples per replication, about 10x the memory), and
+    builds the final tables the way :meth:`ResultStore.frames` does.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[pd.DataFrame] = []
+        self.outages: list[pd.DataFrame] = []
+        self.incidents: list[pd.DataFrame] = []
+        self.pages: list[pd.DataFrame] = []
+
+    def write(self, runs: pd.DataFrame, outages: pd.DataFrame,
+              incidents: pd.DataFrame | None = None, pages: pd.DataFrame | None = None) -> None:
+        """Keep one finished chunk (the same arguments as :meth:`ResultStore.write`)."""
+        self.runs.append(runs)
+        self.outages.append(outages)
+        if incidents is not None:
+            self.incidents.append(incidents)
+            self.pages.append(pages if pages is not None else pd.DataFrame())
+
+    def frames(self, wanted: Iterable[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return combine_frames(self.runs, self.outages, None if wanted is None else set(wanted))
+
+    def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
+        return combine_incidents(self.incidents, self.pages, None if wanted is None else set(wanted))
 
 
 def _empty_outages() -> pd.DataFrame:
