@@ -356,3 +356,19 @@ def test_a_user_sampler_with_a_buffer_is_made_once_per_clock_and_role():
     assert isinstance(lean_plan(model), LeanPlan)
     res = same(model, 6, 1)
     assert res.failures > 20  # each sampler is called well past its first buffer of 5
+
+
+def test_an_outage_adds_up_each_of_its_detection_and_restore_phases():
+    """a's latent faults (found after 1 h, repaired in 1 h) recur while b's repair holds the outage open."""
+    model = _model({"a": {"failures": [perm("fixed(2h)", "fixed(1h)", detect="fixed(1h)")]},
+                    "b": {"failures": [perm("fixed(3h)", "fixed(10h)")]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="17h")
+    res = same(model)
+    # a: latent 2-3, repaired 4; latent 6-7, repaired 8; latent 10-11, repaired 12; b: down 3-13;
+    # a: latent 14-15, repaired 16, when b fails again (down to 26 h, past the horizon)
+    first, second = res.outages
+    assert (first.start_s, first.end_s, first.cause_element) == (2 * HOUR, 13 * HOUR, "a")
+    assert (first.detection_s, first.restore_s, first.detected_s) == (3 * HOUR, 8 * HOUR, 1 * HOUR)
+    assert (second.start_s, second.end_s, second.detection_s, second.restore_s, second.detected_s) == \
+        (14 * HOUR, 17 * HOUR, 1 * HOUR, 2 * HOUR, 1 * HOUR)
+    assert second.censored and not first.censored
