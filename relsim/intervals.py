@@ -29,7 +29,7 @@ from scipy import special
 from relsim.evidence import LEVEL, MIN_EVENTS, quantile_events_needed
 
 __all__ = ["mean_ci", "paired_differences", "paired_quantile_difference", "paired_ratio_difference", "ratio_ci",
-           "resampled_quantiles", "weighted_quantile"]
+           "resampled_quantiles", "weighted_quantile", "bootstrap_units", "BOOTSTRAP_UNITS"]
 
 
 
@@ -147,6 +147,27 @@ def resampled_quantiles(sorted_x: np.ndarray, owner: np.ndarray, n: int, q: floa
     return out.reshape(idx.shape[:-1])
 
 
+#: Above this many replications, the bootstrap of a pooled percentile resamples groups of
+#: consecutive replications instead (:func:`bootstrap_units`).
+BOOTSTRAP_UNITS = 1000
+
+
+def bootstrap_units(owner: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """The units a cluster bootstrap resamples: ``(unit of each event, number of units)``.
+
+    Up to :data:`BOOTSTRAP_UNITS` replications, each is a unit. Beyond, the
+    replications are cut into that many groups of consecutive ones
+    (replication ``i`` in group ``i * units // n``), which are independent
+    clusters too: the BCa jackknife then costs ``units`` evaluations over
+    the pooled events rather than ``n`` (with 20,000 replications and
+    34,000 outages, about 1 s instead of 35 s), and the interval still
+    rests on resampling whole replications.
+    """
+    if n <= BOOTSTRAP_UNITS:
+        return owner, n
+    return owner * BOOTSTRAP_UNITS // n, BOOTSTRAP_UNITS
+
+
 def replication_bootstrap(statistic: Any, n: int, rng: np.random.Generator) -> Any:
     """BCa bootstrap of ``statistic(indices)`` resampling ``n`` replications whole.
 
@@ -222,12 +243,14 @@ def paired_quantile_difference(by_run_a: list[np.ndarray], by_run_b: list[np.nda
     if n < 2 or events < quantile_events_needed(q):
         return row
     prepared = [sorted_with_owners(by_run, values) for by_run, values in zip((by_run_a, by_run_b), pooled)]
+    units = min(n, BOOTSTRAP_UNITS)  # replication i is in the same unit in both variants: pairs stay paired
+    prepared = [(x, bootstrap_units(o, n)[0]) for x, o in prepared]
 
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
         (xa, oa), (xb, ob) = prepared
-        return resampled_quantiles(xb, ob, n, q, idx) - resampled_quantiles(xa, oa, n, q, idx)
+        return resampled_quantiles(xb, ob, units, q, idx) - resampled_quantiles(xa, oa, units, q, idx)
 
-    boot = replication_bootstrap(statistic, n, np.random.default_rng([seed, 0xD1FF]))  # reproducible
+    boot = replication_bootstrap(statistic, units, np.random.default_rng([seed, 0xD1FF]))  # reproducible
     lo, hi = boot.confidence_interval
     if math.isfinite(lo) and math.isfinite(hi):
         row.update(se=float(boot.standard_error), ci_low=float(lo), ci_high=float(hi), established=True)

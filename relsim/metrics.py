@@ -37,6 +37,7 @@ from relsim.evidence import (
 )
 from relsim.incident_metrics import RATIOS, incident_metrics
 from relsim.intervals import (
+    bootstrap_units,
     replication_bootstrap,
     resampled_quantiles,
     sorted_with_owners,
@@ -193,7 +194,8 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
 
     The percentile's interval is a BCa bootstrap over replications
     (``scipy.stats.bootstrap``): replications are resampled whole, which
-    keeps the events of one replication together. A resample is a weighting
+    keeps the events of one replication together (beyond 1,000 of them, in
+    groups of consecutive replications: :func:`relsim.intervals.bootstrap_units`). A resample is a weighting
     of the pooled events by how often their replication was drawn, so each
     costs one pass over the sorted events. A maximum gets no interval
     (relsim.evidence).
@@ -210,11 +212,12 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
     if r < 2:
         return row
     sorted_x, sorted_owner = sorted_with_owners(durations_by_run, pooled)
+    sorted_owner, units = bootstrap_units(sorted_owner, r)  # groups of replications beyond 1,000
 
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
-        return resampled_quantiles(sorted_x, sorted_owner, r, q, idx)
+        return resampled_quantiles(sorted_x, sorted_owner, units, q, idx)
 
-    boot = replication_bootstrap(statistic, r, np.random.default_rng([seed, 0xB0075]))  # reproducible
+    boot = replication_bootstrap(statistic, units, np.random.default_rng([seed, 0xB0075]))  # reproducible
     lo, hi = boot.confidence_interval
     row.update(se=float(boot.standard_error), ci_low=float(lo), ci_high=float(hi))
     return row
