@@ -372,3 +372,16 @@ def test_an_outage_adds_up_each_of_its_detection_and_restore_phases():
     assert (second.start_s, second.end_s, second.detection_s, second.restore_s, second.detected_s) == \
         (14 * HOUR, 17 * HOUR, 1 * HOUR, 2 * HOUR, 1 * HOUR)
     assert second.censored and not first.censored
+
+
+def test_a_service_serves_the_product_of_its_dependencies():
+    """top depends on d1 (a and x, needs 2) and d2 (b): a down halves d1 and top; b down stops top."""
+    model = _model({"a": {"failures": [perm("fixed(2h)", "fixed(1h)")]},
+                    "b": {"failures": [perm("fixed(5h)", "fixed(2h)")]}, "x": {}, "c": {}},
+                   {"d1": {"replicas": ["a", "x"], "needs": 2}, "d2": {"replicas": ["b"]},
+                    "top": {"replicas": ["c"], "depends_on": ["d1", "d2"]}},
+                   horizon="8h", entry="top")
+    res = same(model)
+    # a: down 2-3 (top at 0.5), 5-6; b: down 5-7 (first at 5 h: scheduled first), top at 0
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == [(2, 3, "a"), (5, 7, "b")]
+    assert res.served_integral == (8 - 0.5 - 2) * HOUR and res.degraded_time == 1 * HOUR
