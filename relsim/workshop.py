@@ -291,7 +291,7 @@ class WhatIf:
         self.table: Any = None
         self.calls = 0
         self.error: str | None = None
-        self._shown: dict[str, Any] | None = None  # the figure as the notebook shows it (mime type to data)
+        self._png: bytes | None = None  # the figure as the panel shows it
         self._hold = False
         self.output = widgets.Output()
         for control in self.controls.values():
@@ -316,7 +316,7 @@ class WhatIf:
 
     def update(self) -> None:
         """Run ``draw`` with the controls' values and show what it returns."""
-        from IPython.display import clear_output, display
+        from IPython.display import Image, clear_output, display
 
         self.calls += 1
         try:
@@ -330,13 +330,11 @@ class WhatIf:
         self.error = None
         fig, table = out if isinstance(out, tuple) else (out, None)
         self.figure, self.table = fig, table
-        self._shown, metadata = _formatted(fig)
+        self._png = _png(fig)
         with self.output:
             clear_output(wait=True)
-            if self._shown is not None:
-                display(self._shown, metadata=metadata, raw=True)  # the image rendered once, for both
-            else:
-                display(fig)
+            if self._png is not None:
+                display(Image(data=self._png, format="png"))
             if table is not None:
                 display(table)
 
@@ -366,13 +364,8 @@ class WhatIf:
     def fingerprint(self) -> str:
         """A digest of what the panel shows (the figure's pixels and the table's text)."""
         digest = hashlib.sha256()
-        if self._shown is not None and self.figure is not None:
-            image = self._shown["image/png"]  # what the notebook displayed: no second rendering
-            digest.update(image.encode() if isinstance(image, str) else image)
-        elif self.figure is not None:
-            buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", dpi=50)
-            digest.update(buf.getvalue())
+        if self._png is not None:
+            digest.update(self._png)  # the image the panel showed: not drawn again
         digest.update(repr(self.table).encode())
         return digest.hexdigest()
 
@@ -422,15 +415,18 @@ class WhatIf:
         return f"WhatIf({self.title!r}, controls={self.values})"
 
 
-def _formatted(fig: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The figure as IPython's display would show it (with a PNG), rendered once; ``None`` outside a kernel."""
-    from IPython import get_ipython
+def _png(fig: Figure | None) -> bytes | None:
+    """``fig`` as PNG, drawn once at its own size and resolution.
 
-    shell = get_ipython()
-    if shell is None or fig is None:
-        return None, {}
-    data, metadata = shell.display_formatter.format(fig)
-    return (data, metadata) if "image/png" in data else (None, {})
+    The panels' figures (:func:`figure`) fit themselves to their size with
+    the constrained layout; IPython's default for showing a figure, a
+    "tight" bounding box, would draw each one twice to trim it.
+    """
+    if fig is None:
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 def _other_values(control: Any) -> list[Any]:
