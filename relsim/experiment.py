@@ -35,6 +35,9 @@ __all__ = ["Interrupted", "assemble", "run", "run_replications"]
 DEFAULT_MAX_RUNS = 100_000
 #: The pilot chunk, run in this process to time one replication, stops after this.
 PILOT_SECONDS = 0.03
+#: A run without ``out`` makes its records into tables every this many replications
+#: (relsim.store.MemoryParts): memory grows with the tables, not with the records.
+COMPACT_EVERY = 1000
 
 
 class _Timing:
@@ -60,6 +63,10 @@ def _execute(model: Model, seed: int, horizon: float, indices: list[int],
         yield from backend.run(model, seed, horizon, list(blocks.values()), max_events, engine)
         return
     if timing.seconds_per_run is None:
+        if engine in ("auto", "lean"):
+            from relsim.engine.lean import lean_plan
+
+            lean_plan(model)  # built once per model (and worker): not part of a replication's time
         pilot_max = max(1, len(indices) // 20)
         start, pilot = time.perf_counter(), []
         while len(pilot) < pilot_max and (not pilot or time.perf_counter() - start < PILOT_SECONDS):
@@ -207,12 +214,22 @@ def run(
     # with the tables, not with per-replication records (relsim/store.py).
     parts: ResultStore | MemoryParts = store if store is not None else MemoryParts()
 
+    pending: list[RunRecord] = []  # in memory: records not yet made into tables
+
+    def flush() -> None:
+        if pending:
+            part = assemble(model, seed, h, pending, __version__)
+            parts.write(part.runs, part.outages, part.incident_table, part.page_table)
+            pending.clear()
+
     def keep(records: list[RunRecord]) -> None:
-        part = assemble(model, seed, h, records, __version__)
-        parts.write(part.runs, part.outages, part.incident_table, part.page_table)
+        pending.extend(records)
+        if store is not None or len(pending) >= COMPACT_EVERY:  # on disk: each chunk as it finishes
+            flush()
         done.update(rec[0] for rec in records)
 
     def collect(wanted: Iterable[int]) -> Results:
+        flush()
         wanted = sorted(set(wanted) & done)
         empty = assemble(model, seed, h, [], __version__)
         empty.runs, empty.outages = parts.frames(wanted)
