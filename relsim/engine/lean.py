@@ -294,9 +294,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     episode_end = [0.0] * n_clocks  # of an intermittent episode under way
     rngs = streams.generators(plan.clock_keys)
     role_how = plan.role_how
-    # one buffer per clock for each role some clock has
-    bufs: list[Any] = [[[] for _ in range(n_clocks)] if any(x is not None for x in hows) else None
-                       for hows in role_how]
+    # per role some clock has, each clock's buffer of draws (None until its first block)
+    bufs: list[Any] = [[None] * n_clocks if any(x is not None for x in hows) else None for hows in role_how]
     every_buf, second_buf = bufs[_EVERY], bufs[_SECOND]
     # A block of which only the first value was drawn: (role, sample) of the role owing the
     # other BLOCK - 1, drawn before anything else draws from the clock's stream.
