@@ -1,8 +1,8 @@
 """The batch engine: many replications advanced in lockstep with numpy (``engine="batch"``).
 
-For the simplest and commonest Monte Carlo workload — components that fail
-and are repaired, k-of-n (active-active) and quorum services of them and of
-each other, FIFO repair crews — the time of a replication goes into Python
+For the simplest and commonest Monte Carlo workload — components in
+failure domains that fail and are repaired, k-of-n (active-active) and
+quorum services of them and of each other, FIFO repair crews — the time of a replication goes into Python
 calls per event. This engine runs a *block* of replications at once: every
 array holds one row per replication, and each step processes the next event
 of every replication together (the earliest pending event of each row),
@@ -17,10 +17,10 @@ simulated whole, from its own stream, so results do not depend on the
 backend, the workers or the chunking. Common random numbers between two
 variants hold only in distribution, so ``compare`` and ``sweep`` keep the
 default engines. What it accepts is :func:`batch_refusal`'s business: the
-lean engine's models (relsim/engine/lean.py) without domains, with at most
-one failure mode per element, permanent or transient (no intermittent
-episodes, latent faults or reliability growth), and continuous up-time
-distributions (no two events of a replication at the same instant, so the
+lean engine's models (relsim/engine/lean.py) whose failures are permanent
+or transient (no intermittent episodes, latent faults or reliability
+growth), domains and several failure modes per element included, with
+continuous up-time distributions (no two events of a replication at the same instant, so the
 lockstep order does not matter).
 """
 
@@ -71,11 +71,6 @@ def _refusal(model: Model) -> str | None:
     plan = lean_plan(model)
     if isinstance(plan, str):
         return plan
-    if model.domains:
-        return "domains (the batch engine runs components and services only)"
-    for e, clocks in enumerate(plan.element_clocks):
-        if len(clocks) > 1:
-            return f"element {plan.names[e]!r} has more than one failure mode"
     for spec in plan.clock_specs:
         if spec.kind == "intermittent" or getattr(spec, "detect", None) is not None \
                 or getattr(spec, "growth", None) is not None:
@@ -89,19 +84,45 @@ def _refusal(model: Model) -> str | None:
 class _Structure:
     """The arrays of a lean plan the batch engine reads."""
 
-    def __init__(self, plan: LeanPlan):
+    def __init__(self, model: Model, plan: LeanPlan):
         self.n_el = plan.n_elements
         self.n_nodes = len(plan.names)
         self.names = plan.names
-        clock_of = [clocks[0] if clocks else -1 for clocks in plan.element_clocks]
-        self.has_clock = np.array([c >= 0 for c in clock_of])
-        self.specs = [plan.clock_specs[c] if c >= 0 else None for c in clock_of]
-        self.transient = np.array([c >= 0 and plan.clock_transient[c] for c in clock_of])
-        self.causes = [plan.clock_causes[c] if c >= 0 else (n, -1, "unknown") for c, n in zip(clock_of, plan.names)]
-        # distinct distributions: up-times, and repair or lasts, each with the elements using it
-        self.every_groups = _groups([s.every if s is not None else None for s in self.specs])
-        self.second_groups = _groups([(s.lasts if t else s.repair) if s is not None else None
-                                      for s, t in zip(self.specs, self.transient)])
+        # Clocks (failure modes): columns 0 .. n_clk - 1 of the replications' event times; then
+        # one column that is always infinite (padding); then each element's end of repair or of
+        # transient failure (column end0 + e).
+        self.n_clk = n_clk = len(plan.clock_specs)
+        self.dummy = n_clk
+        self.end0 = n_clk + 1
+        self.clock_el = np.array(plan.clock_element, dtype=int)
+        self.clock_transient = np.array(plan.clock_transient, dtype=bool)
+        self.causes = list(plan.clock_causes)
+        self.every_groups = _groups([spec.every for spec in plan.clock_specs])
+        self.second_groups = _groups([spec.lasts if t else spec.repair
+                                      for spec, t in zip(plan.clock_specs, plan.clock_transient)])
+        modes = max([len(c) for c in plan.element_clocks] or [1]) or 1
+        self.el_clocks = np.full((self.n_el, modes), self.dummy)
+        for e, clocks in enumerate(plan.element_clocks):
+            self.el_clocks[e, :len(clocks)] = clocks
+        # Domains: an element serves while it and every domain around it are up. own has one
+        # extra column, always 1, that pads the lists of enclosing domains.
+        parents = {plan.names.index(n): plan.names.index(p) for n, p in model.domain_parents.items()
+                   if p is not None}
+        for name, comp in model.components.items():
+            if comp.domain is not None:
+                parents[plan.names.index(name)] = plan.names.index(comp.domain)
+        chains = []
+        for e in range(self.n_el):
+            chain, d = [], parents.get(e)
+            while d is not None:
+                chain.append(d)
+                d = parents.get(d)
+            chains.append(chain)
+        self.domains = any(chains)
+        depth = max([len(c) for c in chains] or [1]) or 1
+        self.ancestors = np.full((self.n_el, depth), self.n_el)
+        for e, chain in enumerate(chains):
+            self.ancestors[e, :len(chain)] = chain
         # Services by level (a service's level is one more than its replicas' and dependencies'),
         # each level evaluated for all its services at once: replica indices padded with the
         # index of an extra column that is always 0 (it adds nothing and is never "up").
@@ -146,7 +167,7 @@ class _Structure:
 
 
 def _groups(dists: list[Any]) -> list[tuple[Any, np.ndarray]]:
-    """Each distinct distribution with a boolean mask of the elements that use it."""
+    """Each distinct distribution with a boolean mask of the clocks that use it."""
     out: list[tuple[Any, np.ndarray]] = []
     for d in dict.fromkeys(x for x in dists if x is not None):
         out.append((d, np.array([x is not None and x == d for x in dists])))
@@ -154,7 +175,7 @@ def _groups(dists: list[Any]) -> list[tuple[Any, np.ndarray]]:
 
 
 def _draw(groups: list[tuple[Any, np.ndarray]], cols: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw for each element in ``cols`` from its own distribution, one call per distribution."""
+    """One draw for each clock in ``cols`` from its own distribution, one call per distribution."""
     out = np.empty(len(cols))
     for dist, mask in groups:
         chosen = mask[cols]
@@ -206,20 +227,30 @@ def _propagate(st: _Structure, S: np.ndarray, rows: np.ndarray, nodes: np.ndarra
 
 def _run_block(model: Model, st: _Structure, seed: int, block: int, n: int, horizon: float,
                max_events: float | None) -> list[Any]:
-    """Replications ``block * BLOCK`` .. ``+ n - 1``, simulated together; their RunResults."""
+    """Replications ``block * BLOCK`` .. ``+ n - 1``, simulated together; their RunResults.
+
+    The semantics are the engines' (docs/model-format.md §14): a failure mode's
+    clock runs while its element is up; when one mode fails the element, the
+    element's other clocks pause and keep what remained; a repair makes the
+    element as good as new (every clock restarts); a transient failure ends by
+    itself (its clock restarts, the others resume); a domain's failure hides
+    what it contains without stopping their clocks; FIFO crews.
+    """
     from relsim.engine.simulation import Outage, RunResult
 
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
         int(seed), spawn_key=(int(block), *key_words("relsim/batch")))))
-    n_el = st.n_el
+    n_el, n_clk, end0 = st.n_el, st.n_clk, st.end0
+    T = np.full((n, end0 + n_el), np.inf)  # next event of each clock (then padding, then ends)
+    remaining = np.full((n, end0), np.nan)  # paused clocks' remaining up-time
     status = np.zeros((n, n_el), dtype=np.int8)
-    next_t = np.full((n, n_el), np.inf)
+    failing = np.full((n, n_el), -1)
     waiting_since = np.full((n, n_el), np.inf)
+    own = np.ones((n, n_el + 1))  # each element's own state (and a padding column, always 1)
     everyone = np.arange(n)
-    cols0 = np.flatnonzero(st.has_clock)
-    if len(cols0):
-        first = _draw(st.every_groups, np.tile(cols0, n), rng).reshape(n, len(cols0))
-        next_t[:, cols0] = first
+    if n_clk:
+        all_clocks = np.arange(n_clk)
+        T[:, :n_clk] = _draw(st.every_groups, np.tile(all_clocks, n), rng).reshape(n, n_clk)
     S = np.ones((n, st.n_nodes + 2))
     S[:, st.pad] = 0.0  # the padding columns: always 0, always 1
     _evaluate(st, S, everyone)
@@ -254,9 +285,25 @@ def _run_block(model: Model, st: _Structure, seed: int, block: int, n: int, hori
             outages[r].append(Outage(start, end, duration, name, spec, kind, 0.0, 0.0, 0.0, duration, math.nan,
                                      False, 0, math.nan, censored, kind in PLANNED_KINDS))
 
+    def siblings(rows: np.ndarray, elements: np.ndarray, times: np.ndarray,
+                 but: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, clock, time) of every clock of each row's element (but ``but``), flattened."""
+        clocks = st.el_clocks[elements]
+        mask = clocks != st.dummy
+        if but is not None:
+            mask &= clocks != but[:, None]
+        shape = clocks.shape
+        return (np.broadcast_to(rows[:, None], shape)[mask], clocks[mask],
+                np.broadcast_to(times[:, None], shape)[mask])
+
+    def start_repairs(rows: np.ndarray, elements: np.ndarray, times: np.ndarray) -> None:
+        status[rows, elements] = _DOWN
+        waiting_since[rows, elements] = np.inf
+        T[rows, end0 + elements] = times + _draw(st.second_groups, failing[rows, elements], rng)
+
     while True:
-        idx = next_t.argmin(axis=1)
-        t = next_t[everyone, idx]
+        idx = T.argmin(axis=1)
+        t = T[everyone, idx]
         rows = np.flatnonzero(t < horizon)
         if not len(rows):
             break
@@ -271,52 +318,72 @@ def _run_block(model: Model, st: _Structure, seed: int, block: int, n: int, hori
         served[rows] += old * dt
         degraded[rows] += np.where((old > 0.0) & (old < 1.0), dt, 0.0)
         last_t[rows] = tt
-        state = status[rows, cols]
-        # failures
-        f = state == _UP
-        fr, fc, ft = rows[f], cols[f], tt[f]
+        fire = cols < n_clk
+        changed = np.where(fire, st.clock_el[np.minimum(cols, max(n_clk - 1, 0))], cols - end0)
+        # -- a failure mode's clock runs out: the element fails, its other clocks pause --------
+        fr, fc, ft = rows[fire], cols[fire], tt[fire]
+        fe = st.clock_el[fc]
+        r2, c2, t2 = siblings(fr, fe, ft, but=fc)
+        remaining[r2, c2] = T[r2, c2] - t2
+        T[r2, c2] = np.inf
+        T[fr, fc] = np.inf
+        failing[fr, fe] = fc
+        own[fr, fe] = 0.0
         failures[fr] += 1
-        S[fr, fc] = 0.0
-        lasting = st.transient[fc]
+        lasting = st.clock_transient[fc]
         transients[fr[lasting]] += 1
-        gets_crew = lasting | (True if free is None else free[fr] > 0)
+        if free is None:
+            start_repairs(fr, fe, ft)  # a transient failure's end, or a repair with unlimited crews
+        else:
+            crew = ~lasting & (free[fr] > 0)
+            free[fr[crew]] -= 1  # a row has one event per step: no double counting
+            now = lasting | crew
+            start_repairs(fr[now], fe[now], ft[now])
+            wait = ~now
+            status[fr[wait], fe[wait]] = _WAITING
+            waiting_since[fr[wait], fe[wait]] = ft[wait]
+        # -- a repair or a transient failure ends ------------------------------------------
+        d = ~fire
+        dr, de, dtt = rows[d], cols[d] - end0, tt[d]
+        dc = failing[dr, de]
+        failing[dr, de] = -1
+        own[dr, de] = 1.0
+        status[dr, de] = _UP
+        T[dr, end0 + de] = np.inf
+        repaired = ~st.clock_transient[dc]
+        # as good as new: every clock of a repaired element restarts
+        r2, c2, t2 = siblings(dr[repaired], de[repaired], dtt[repaired])
+        T[r2, c2] = t2 + _draw(st.every_groups, c2, rng)
+        remaining[r2, c2] = np.nan
+        # a transient failure's own clock restarts, the others resume
+        back = ~repaired
+        br, be, bt, bc = dr[back], de[back], dtt[back], dc[back]
+        T[br, bc] = bt + _draw(st.every_groups, bc, rng)
+        r2, c2, t2 = siblings(br, be, bt, but=bc)
+        T[r2, c2] = t2 + remaining[r2, c2]
+        remaining[r2, c2] = np.nan
         if free is not None:
-            taken = fr[gets_crew & ~lasting]
-            free[taken] -= 1  # a row fails one element per step: no double counting
-        start = gets_crew
-        status[fr[start], fc[start]] = _DOWN
-        next_t[fr[start], fc[start]] = ft[start] + _draw(st.second_groups, fc[start], rng)
-        wait = ~gets_crew
-        status[fr[wait], fc[wait]] = _WAITING
-        next_t[fr[wait], fc[wait]] = np.inf
-        waiting_since[fr[wait], fc[wait]] = ft[wait]
-        # repairs and recoveries that end
-        d = ~f
-        dr, dc, dtt = rows[d], cols[d], tt[d]
-        S[dr, dc] = 1.0
-        status[dr, dc] = _UP
-        waiting_since[dr, dc] = np.inf
-        next_t[dr, dc] = dtt + _draw(st.every_groups, dc, rng)
-        if free is not None:
-            crew_back = ~st.transient[dc]
-            cr, ct = dr[crew_back], dtt[crew_back]
+            cr, ct = dr[repaired], dtt[repaired]
             if len(cr):
                 w = waiting_since[cr]
                 j = w.argmin(axis=1)  # first come, first served
                 has = np.isfinite(w[np.arange(len(cr)), j])
-                nr, nc = cr[has], j[has]
-                status[nr, nc] = _DOWN
-                waiting_since[nr, nc] = np.inf
-                next_t[nr, nc] = ct[has] + _draw(st.second_groups, nc, rng)
+                start_repairs(cr[has], j[has], ct[has])
                 free[cr[~has]] += 1
-        if st.tree:
-            _propagate(st, S, rows, cols)
-        else:
+        # -- served shares -------------------------------------------------------------------
+        if st.domains:  # an element serves while it and every domain around it are up
+            S[rows, :n_el] = own[rows, :n_el] * own[rows[:, None, None], st.ancestors[None, :, :]].prod(axis=2)
             _evaluate(st, S, rows)
+        else:
+            S[rows, changed] = own[rows, changed]
+            if st.tree:
+                _propagate(st, S, rows, changed)
+            else:
+                _evaluate(st, S, rows)
         new = S[rows, entry]
         opened = (old >= 1.0) & (new < 1.0)
         outage_start[rows[opened]] = tt[opened]
-        outage_cause[rows[opened]] = cols[opened]
+        outage_cause[rows[opened]] = np.where(fire[opened], cols[opened], -1)
         ended = (old < 1.0) & (new >= 1.0)
         if ended.any():
             close(rows[ended], tt[ended], censored=False)
@@ -361,7 +428,7 @@ def simulate_batch(model: Model, seed: int, replication: int, horizon: float | N
     key = (id(model), int(seed), block, h, max_events)
     got = getattr(_CACHE, "block", None)
     if got is None or got[0] != key or got[1]() is not model:
-        st = _Structure(plan)
+        st = _Structure(model, plan)
         results = _run_block(model, st, seed, block, BLOCK, h, max_events)
         got = (key, weakref.ref(model), results)
         _CACHE.block = got
