@@ -395,7 +395,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             return
         s[node] = new
         for kind, t in listeners[node]:
-            if kind == _ACTIVE:
+            if kind == _ACTIVE or kind == _QUORUM:  # a replica changed: counts, then the mode's rule
                 k = t - n_el
                 if old == 1.0:
                     n_up[k] -= 1
@@ -405,28 +405,18 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                     n_up[k] += 1
                 elif new > 0.0:
                     partial[k][node] = new
-                p = partial[k]
-                u = n_up[k] + (sum(p.values()) if p else 0.0)
-                b = min(1.0, u / needs[k])
+                if kind == _QUORUM:
+                    b = 1.0 if n_up[k] >= needs[k] else 0.0
+                else:
+                    p = partial[k]
+                    u = n_up[k] + (sum(p.values()) if p else 0.0)
+                    b = min(1.0, u / needs[k])
                 base[k] = b
                 publish(t, b * dep_factor[k] * 1.0)
             elif kind == _CHILD:
                 pu = new == 1.0
                 parent_up[t] = pu
                 publish(t, 1.0 if (up[t] and pu) else 0.0)
-            elif kind == _QUORUM:
-                k = t - n_el
-                if old == 1.0:
-                    n_up[k] -= 1
-                elif old > 0.0:
-                    del partial[k][node]
-                if new == 1.0:
-                    n_up[k] += 1
-                elif new > 0.0:
-                    partial[k][node] = new
-                b = 1.0 if n_up[k] >= needs[k] else 0.0
-                base[k] = b
-                publish(t, b * dep_factor[k] * 1.0)
             elif kind == _DEP:
                 k = t - n_el
                 f = 1.0
