@@ -152,3 +152,122 @@ def test_an_overload_spares_a_replica_between_the_spells_of_an_episode():
     hit = [(round(e["t"] / 60.0, 6), e["element"]) for e in res.trace or []
            if e["event"] == "failed" and e["kind"] == "overload"]
     assert hit[:2] == [(61.0, "r1"), (61.0, "r2")] and all(name != "r3" for _, name in hit)
+
+
+def test_maintenance_of_a_domain_hands_over_the_primary_it_contains():
+    # Zone za (holding the primary p) is maintained once, at 1 d for 1 h,
+    # with drain: p hands over to b (in zb) first, a planned 5 s outage,
+    # no failover (docs/changes.md, "Scheduled events").
+    m = relsim.load({"name": "zone-patch", "horizon": "2d",
+                     "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}},
+                     "components": {"p": {"in": "za"}, "b": {"in": "zb"}},
+                     "services": {"store": {"mode": "active-passive", "replicas": ["p", "b"],
+                                            "failover": {"time": "fixed(30s)"}}},
+                     "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "1d", "targets": "za",
+                                            "lasts": "1h", "drain": True, "switchover": "fixed(5s)"}}})
+    res = run(m)
+    assert [(o.start_s / HOUR, o.duration_s, o.planned, o.needed_failover) for o in res.outages] == \
+        [(24.0, 5.0, True, False)]
+    assert res.failovers == 0
+    assert [(e["event"], e["primary"], e["candidate"]) for e in res.trace or [] if e["event"] == "switchover"] == \
+        [("switchover", "p", "b")]
+
+
+B2_RETURNS_AT_5H = {
+    "transient": trans("1h", "4h"),
+    "intermittent": {"kind": "intermittent", "every": "fixed(1h)", "lasts": "fixed(10h)", "down": "fixed(4h)",
+                     "up": "fixed(1h)"},
+}
+
+
+def _quorum_across_a_cut(b1: dict[str, Any], b2: dict[str, Any], cut_at: str,
+                         **extra: Any) -> relsim.RunResult:
+    """A quorum (needs 2, 10 s elections) of a0, a1 (zone a) and b0, b1, b2 (zone b); a~b cut from ``cut_at``."""
+    raw: dict[str, Any] = {
+        "name": "return", "horizon": "5.5h",
+        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
+        "links": {"ab": {"between": ["a", "b"], "failures": [trans(cut_at, "10h")]}},
+        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
+                       "b1": {"in": "b", "failures": [b1]}, "b2": {"in": "b", "failures": [b2]}},
+        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
+                           "election": "fixed(10s)"}},
+        "entry": "q"}
+    for key, value in extra.items():
+        raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
+    return run(relsim.load(raw))
+
+
+@pytest.mark.parametrize("kind", list(B2_RETURNS_AT_5H))
+def test_an_outage_opened_by_a_return_names_the_failure_it_ends(kind: str):
+    # b1 is down 1-4 h, b2 1-5 h (a recovery or an up spell ends it); a~b is
+    # cut from 2 h. a0 leads {a0, a1}. When b1 returns, {b0, b1} ties and
+    # the leader's group stays; when b2 returns at 5 h, {b0, b1, b2} is the
+    # largest: a0 is no longer in it, an election of 10 s. That outage is
+    # opened by b2's return: it names b2's failure (§14.6).
+    res = _quorum_across_a_cut(trans("1h", "3h"), B2_RETURNS_AT_5H[kind], "2h")
+    (out,) = res.outages
+    assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
+    assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", 0, kind)
+
+
+def test_an_outage_opened_by_a_queued_repair_names_the_failure_it_ends():
+    # One crew. x (another service's) fails for good at 2.9 h and takes the
+    # crew until 4.5 h; b2 fails for good at 3 h and waits: its 30 min repair
+    # starts when x's ends.
+    # b1 is down 3-4 h; a~b is cut from 3.5 h. As above, b2's return at 5 h
+    # makes {b0, b1, b2} the largest group: an election, named b2's failure.
+    res = _quorum_across_a_cut(trans("3h", "1h"), perm("3h", "30m"), "3.5h", repair_crews=1,
+                               components={"x": {"failures": [perm("2.9h", "1.6h")]}},
+                               services={"other": {"replicas": ["x"]}})
+    (out,) = res.outages
+    assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
+    assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", 0, "permanent")
+
+
+@pytest.mark.parametrize(("offline", "restores"), [(False, 1), (True, 0)])
+def test_a_data_disaster_destroys_offline_backups_inside_it_too(offline: bool, restores: int):
+    # eu (p, b and the backups) fails at 10 h with destroys: data (not
+    # online): offline copies inside it are lost as well. Backups in us
+    # (online) survive and restore; none survives in eu.
+    m = relsim.load({
+        "name": "disaster", "horizon": "20h",
+        "domains": {"eu": {"kind": "region", "failures": [{**perm("10h", "2h"), "destroys": "data"}]},
+                    "us": {"kind": "region"}},
+        "components": {"p": {"in": "eu"}, "b": {"in": "eu"}},
+        "services": {"db": {"replicas": ["p", "b"], "mode": "active-passive", "failover": {"time": "fixed(1m)"},
+                            "data": {"writes": "100/s", "restore": {"time": "fixed(1h)"},
+                                     "backups": [{"every": "4h", "in": "eu" if offline else "us",
+                                                  "offline": offline}]}}}})
+    res = run(m)
+    assert (res.restores, res.unrecoverable) == (restores, 1 - restores)
+
+
+def test_a_load_peak_after_an_unrelated_failure_names_the_load_balancer():
+    # x (outside the request path) fails for good at 6.5 h. At 7 h the rate
+    # rises to 150/s, above the 120/s the two web servers take: an outage
+    # caused by load, not by x (§14.6).
+    m = relsim.load({
+        "name": "peak", "horizon": "1d", "components": {"web": {"count": 2}, "x": {"failures": [perm("6.5h", "20h")]}},
+        "services": {"app": {"replicas": ["web"], "needs": 1}, "batch": {"replicas": ["x"]}},
+        "load_balancers": {"lb": {"service": "app", "capacity": "60/s"}}, "entry": "app",
+        "workload": {"rate": "100/s", "target": "lb", "profile": [0.5] * 7 + [1.5] * 10 + [0.5] * 7}})
+    res = run(m)
+    assert [(o.start_s / HOUR, o.cause_element, o.cause_spec, o.cause_kind) for o in res.outages] == \
+        [(7.0, "lb", -1, "load")]
+
+
+def test_an_outage_opened_by_a_return_from_overload_names_the_overload():
+    # b2 serves two services: the quorum q (as above: a0 leads {a0, a1})
+    # and web, an active-active service with an overload watch. b1 is down
+    # 1 h-4 h 55 min; a~b is cut from 2 h. w3 fails at 4 h 49 min: 1 min
+    # later web's other three replicas (b2 among them) fail for 10 min. b1's
+    # return at 4 h 55 min makes {b0, b1} tie; b2's return at 5 h makes
+    # {b0, b1, b2} the largest: an election that b2's overload failure set
+    # off (cause_spec -1, kind overload).
+    res = _quorum_across_a_cut(trans("1h", "235m"), trans("100h", "1h"), "2h", components={
+        "w1": {}, "w2": {}, "w3": {"failures": [trans("289m", "10h")]}}, services={
+        "web": {"replicas": ["b2", "w1", "w2", "w3"], "needs": 1,
+                "overload": {"capacity": 1.3, "after": "1m", "lasts": "fixed(10m)"}}})
+    (out,) = res.outages
+    assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
+    assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", -1, "overload")
