@@ -1,0 +1,383 @@
+"""Exact timelines for the corners of active-passive failover (docs/model-format.md §14.5).
+
+Complements tests/test_failover.py: the tallies of several active-passive
+services add up, and the trace fields of each step. Times in hours unless
+a name says s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import relsim
+from relsim.units import HOUR
+
+H = HOUR
+
+
+def perm(every: str, repair: str) -> dict[str, Any]:
+    return {"kind": "permanent", "every": f"fixed({every})", "repair": f"fixed({repair})"}
+
+
+def trans(every: str, lasts: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})", **kw}
+
+
+def run(m: relsim.Model) -> relsim.RunResult:
+    return relsim.simulate(m, seed=0, replication=0, trace=True)
+
+
+def pairs(n: int, p_fail: list[dict[str, Any]], b_fail: list[dict[str, Any]], horizon: str,
+          **service: Any) -> relsim.Model:
+    """``n`` identical active-passive pairs s1..sn (primary pK, standby bK) behind front (needs all)."""
+    comps: dict[str, Any] = {}
+    services: dict[str, Any] = {}
+    for k in range(1, n + 1):
+        comps[f"p{k}"] = {"failures": p_fail}
+        comps[f"b{k}"] = {"failures": b_fail}
+        services[f"s{k}"] = {"replicas": [f"p{k}", f"b{k}"], "mode": "active-passive", **service}
+    services["front"] = {"replicas": list(services), "needs": n}
+    return relsim.load({"name": "pairs", "horizon": horizon, "components": comps, "services": services,
+                        "entry": "front"})
+
+
+TALLIES = ("failovers", "failed_failovers", "false_failovers", "flaps", "suppressed", "false_suspicions",
+           "split_brains", "split_brain_time")
+
+SCENARIOS = {
+    # p fails at 10 h (-> b, after 1 min), b at 10.1 h: the second failover
+    # waits for min_interval, within the flap window (tests/test_failover.py)
+    "flap": (([perm("10h", "3m")], [perm("10.1h", "5h")], "11h"),
+             {"failover": {"time": "fixed(1m)", "min_interval": "30m"}}, ("failovers", "flaps")),
+    # every beat lost: a false suspicion at 3 s, a false failover, a split
+    # brain to the horizon
+    "false": (([], [], "16s"), {"detection": {"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                                "failover": {"time": "fixed(10s)"}},
+              ("false_suspicions", "false_failovers", "split_brains", "split_brain_time")),
+    # the promotion always fails
+    "failed": (([perm("10h", "5h")], [], "20h"), {"failover": {"time": "fixed(2m)", "success": "0%"}},
+               ("failed_failovers",)),
+}
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_the_tallies_of_several_active_passive_services_add_up(scenario: str):
+    (p_fail, b_fail, horizon), service, seen = SCENARIOS[scenario]
+    one, two = (run(pairs(n, p_fail, b_fail, horizon, **service)) for n in (1, 2))
+    assert all(getattr(one, name) > 0 for name in seen)
+    for name in TALLIES:
+        assert getattr(two, name) == pytest.approx(2 * getattr(one, name)), name
+    assert len(two.detection_delays) == 2 * len(one.detection_delays)
+    assert sorted(two.detection_delays) == pytest.approx(sorted(one.detection_delays * 2))
+
+
+# -- the audit log ----------------------------------------------------------------------------
+def pair(p_fail: list[dict[str, Any]], b_fail: list[dict[str, Any]], horizon: str, **service: Any) -> relsim.Model:
+    return relsim.load({"name": "pair", "horizon": horizon,
+                        "components": {"p": {"failures": p_fail}, "b": {"failures": b_fail}},
+                        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", **service}}})
+
+
+def audit(res: relsim.RunResult) -> list[tuple[float, dict[str, Any]]]:
+    """The service's trace events (not its s steps): (t in hours, the event without t and service)."""
+    return [(round(e["t"] / H, 9), {k: v for k, v in e.items() if k not in ("t", "service")})
+            for e in res.trace or [] if e.get("service") == "s" and e["event"] != "service"]
+
+
+def at(minutes: float) -> float:
+    """10 h plus ``minutes``, in hours."""
+    return round(10 + minutes / 60, 9)
+
+
+FAILED_AT_10 = [
+    (10.0, {"event": "primary_failed", "primary": "p", "silent": False}),
+    (10.0, {"event": "suspected", "primary": "p", "by": "instant", "primary_state": "down"}),
+    (10.0, {"event": "failover_decision", "trigger": "instant", "failed": "p", "primary_state": "down",
+            "candidates": {"b": "ok"}, "outcome": "promote b"}),
+]
+
+
+def test_a_failed_promotion_hands_over_to_an_operator():
+    # p fails for good at 10 h: b is promoted for 2 min, which fails
+    # (success 0 %); the operator takes 30 min and promotes b.
+    res = run(pair([perm("10h", "5h")], [], "20h",
+                   failover={"time": "fixed(2m)", "success": "0%", "fallback": "manual", "manual": "fixed(30m)"}))
+    assert audit(res) == FAILED_AT_10 + [
+        (10.0, {"event": "failover_started", "candidate": "b", "duration": 120.0}),
+        (at(2), {"event": "failover_failed", "candidate": "b", "reason": "promotion failed"}),
+        (at(2), {"event": "manual_recovery_started", "duration": 1800.0}),
+        (at(32), {"event": "failover_decision", "trigger": "manual", "failed": "p", "candidates": {"b": "ok"},
+                  "outcome": "promote b"}),
+        (at(32), {"event": "promoted", "primary": "b", "via": "failover"}),
+    ]
+    assert res.failovers == 1 and res.failed_failovers == 1
+
+
+def test_a_failed_promotion_without_an_operator_waits_for_the_repair():
+    res = run(pair([perm("10h", "5h")], [], "20h", failover={"time": "fixed(2m)", "success": "0%"}))
+    assert audit(res) == FAILED_AT_10 + [
+        (10.0, {"event": "failover_started", "candidate": "b", "duration": 120.0}),
+        (at(2), {"event": "failover_failed", "candidate": "b", "reason": "promotion failed"}),
+        (at(2), {"event": "waiting_for_restore"}),
+        (15.0, {"event": "promoted", "primary": "p", "via": "restored"}),
+    ]
+
+
+def test_failback_is_a_decision_of_its_own():
+    # p back at 15 h, healthy for failback_after (1 h): switched back at 16 h in 1 min.
+    res = run(pair([perm("10h", "5h")], [], "20h",
+                   failover={"time": "fixed(1m)", "failback": "auto", "failback_after": "1h"}))
+    assert audit(res) == FAILED_AT_10 + [
+        (10.0, {"event": "failover_started", "candidate": "b", "duration": 60.0}),
+        (at(1), {"event": "promoted", "primary": "b", "via": "failover"}),
+        (16.0, {"event": "failover_decision", "trigger": "failback", "failed": None, "candidates": {"p": "ok"},
+                "outcome": "switch back to p"}),
+        (round(16 + 1 / 60, 9), {"event": "promoted", "primary": "p", "via": "failback"}),
+    ]
+
+
+def test_a_repair_within_the_hold_cancels_the_decision():
+    res = run(pair([trans("10h", "30s")], [], "11h", failover={"time": "fixed(2m)", "hold": "1m"}))
+    assert audit(res) == [
+        (10.0, {"event": "primary_failed", "primary": "p", "silent": False}),
+        (10.0, {"event": "suspected", "primary": "p", "by": "instant", "primary_state": "down"}),
+        (round(10 + 30 / H, 9), {"event": "failover_cancelled", "primary": "p", "phase": "decision",
+                                 "reason": "primary recovered"}),
+    ]
+    assert res.detection_delays == [0.0]
+
+
+def test_a_standby_not_yet_readmitted_leaves_no_candidate():
+    # b is back at 9.9 h; readmit_after 30 min: not a candidate at 10 h. The
+    # service waits for p's repair at 11 h.
+    res = run(pair([perm("10h", "1h")], [trans("9h", "54m")], "12h",
+                   failover={"time": "fixed(1m)", "readmit_after": "30m"}))
+    assert audit(res) == FAILED_AT_10[:2] + [
+        (10.0, {"event": "failover_decision", "trigger": "instant", "failed": "p", "primary_state": "down",
+                "candidates": {"b": "not readmitted"}, "outcome": "no candidate"}),
+        (10.0, {"event": "waiting_for_restore"}),
+        (11.0, {"event": "promoted", "primary": "p", "via": "restored"}),
+    ]
+    assert res.failed_failovers == 1
+
+
+def _partitioned(**service: Any) -> relsim.RunResult:
+    # p (za) and b (zb); the controller in zb loses p 10-11 h (link down).
+    trans_link = trans("10h", "1h")
+    return run(relsim.load({
+        "name": "partition", "horizon": "12h",
+        "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}},
+        "links": {"za-zb": {"between": ["za", "zb"], "failures": [trans_link]}},
+        "components": {"p": {"in": "za"}, "b": {"in": "zb"}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "failover": {"time": "fixed(1m)"},
+                           "detection": {"heartbeat": {"period": "1s", "misses": 3}, "method": "beats",
+                                         "controller": "zb"}, **service}}}))
+
+
+def test_a_partition_splits_the_brain_until_the_link_heals():
+    # The controller suspects p d seconds later (its last beats 2-3 s
+    # before, the phase of the beats), promotes b 1 min after that; p serves
+    # on its side until it hears of its demotion when the link heals at 11 h.
+    res = _partitioned()
+    (d,) = res.detection_delays
+    assert 2.0 < d <= 3.0
+    t1, t2 = round(10 + d / H, 9), round(10 + (d + 60) / H, 9)
+    seen = {"event": "suspected", "primary": "p", "by": "heartbeat", "primary_state": "unreachable"}
+    assert audit(res) == [
+        (10.0, {"event": "primary_failed", "primary": "p", "silent": False}),
+        (t1, seen),
+        (t1, {"event": "failover_decision", "trigger": "heartbeat", "failed": "p", "primary_state": "unreachable",
+              "candidates": {"b": "ok"}, "outcome": "promote b"}),
+        (t1, {"event": "failover_started", "candidate": "b", "duration": 60.0}),
+        (t2, {"event": "split_brain", "primaries": ["p"], "reason": "old primary still serving"}),
+        (t2, {"event": "promoted", "primary": "b", "via": "failover"}),
+        (11.0, {"event": "split_brain_end", "demoted": "p", "reason": "demoted once reachable"}),
+    ]
+    assert res.split_brain_time == pytest.approx(H - d - 60)
+    assert (res.failovers, res.false_failovers, res.split_brains) == (1, 1, 1)
+
+
+def test_with_fencing_the_decision_waits_for_the_lease():
+    # p was last heard when the link failed (10 h): its 30 s lease expires at
+    # 10 h 30 s, when the decision is taken; b serves 1 min later.
+    res = _partitioned(fencing={"lease": "30s"})
+    (d,) = res.detection_delays
+    assert audit(res)[2:] == [
+        (round(10 + 30 / H, 9), {"event": "failover_decision", "trigger": "heartbeat", "failed": "p",
+                                 "primary_state": "unreachable", "candidates": {"b": "ok"}, "outcome": "promote b"}),
+        (round(10 + 30 / H, 9), {"event": "failover_started", "candidate": "b", "duration": 60.0}),
+        (round(10 + 90 / H, 9), {"event": "promoted", "primary": "b", "via": "failover"}),
+    ]
+    assert [o.duration_s for o in res.outages] == [pytest.approx(90.0)]
+    assert res.split_brains == 0 and res.split_brain_time == 0.0
+
+
+def test_a_false_suspicion_with_fencing_fences_the_live_primary():
+    # Every beat is lost: suspected at 3 s while alive; p's lease (5 s from
+    # its last beat at 0 s) expires at 5 s: fenced, then b is promoted in 10 s.
+    res = run(pair([], [], "16s", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                   failover={"time": "fixed(10s)"}, fencing={"lease": "5s"}))
+    s = 1 / H
+    assert audit(res) == [
+        (round(3 * s, 9), {"event": "suspected", "primary": "p", "by": "heartbeat", "primary_state": "alive"}),
+        (round(5 * s, 9), {"event": "fenced", "primary": "p", "reason": "lease expired"}),
+        (round(5 * s, 9), {"event": "failover_decision", "trigger": "heartbeat", "failed": "p", "primary_state": "alive",
+                           "candidates": {"b": "ok"}, "outcome": "promote b"}),
+        (round(5 * s, 9), {"event": "failover_started", "candidate": "b", "duration": 10.0}),
+        (round(15 * s, 9), {"event": "promoted", "primary": "b", "via": "failover"}),
+    ]
+    assert (res.false_suspicions, res.false_failovers, res.detection_delays) == (1, 1, [])
+
+
+# -- failback ----------------------------------------------------------------------------------
+def _failback(p_blip: str, b_fail: list[dict[str, Any]] | None = None) -> relsim.RunResult:
+    # p is down 10-15 h (b takes over in 1 min); a second failure mode of p,
+    # 10.5 h of up-time, fires at 15.5 h for ``p_blip``. failback_after 1 h.
+    return run(pair([trans("10h", "5h"), trans("10.5h", p_blip)], b_fail or [], "20h",
+                    failover={"time": "fixed(1m)", "failback": "auto", "failback_after": "1h"}))
+
+
+def failbacks(res: relsim.RunResult) -> list[float]:
+    return [round(e["t"] / H, 9) for e in res.trace or [] if e["event"] == "promoted" and e["via"] == "failback"]
+
+
+def test_failback_waits_until_the_preferred_replica_has_been_healthy_long_enough():
+    # p is back at 15 h: a failback is due at 16 h, but p is down again
+    # 15.5-15 h 40 min; healthy only since 15 h 40 min, it is switched back
+    # at 16 h 40 min (+ 1 min).
+    res = _failback("10m")
+    assert failbacks(res) == [round(16 + 41 / 60, 9)]
+    assert [(round(o.start_s / H, 9), o.cause_kind) for o in res.outages] == \
+        [(10.0, "transient"), (round(16 + 40 / 60, 9), "failback")]
+
+
+def test_failback_waits_for_the_preferred_replica_to_come_back():
+    # p is down 15.5-16.5 h: still down when the failback was due; switched
+    # back 1 h after its return, at 17.5 h (+ 1 min).
+    assert failbacks(_failback("1h")) == [round(17.5 + 1 / 60, 9)]
+
+
+def test_no_failback_once_the_preferred_replica_is_primary_again():
+    # b fails at 15.5 h: p (healthy since 15 h) takes over by failover; the
+    # failback due at 16 h has nothing to do.
+    res = _failback("10m", [trans("15.5h", "1h")])
+    assert failbacks(res) == []
+    assert [round(o.start_s / H, 9) for o in res.outages] == [10.0, 15.5]
+
+
+# -- lost beats --------------------------------------------------------------------------------
+def test_a_demoted_primary_hears_of_it_at_the_end_of_the_loss_episode():
+    # 60 % of the beats are lost: false suspicions promote the standby while
+    # the primary serves (no fencing). The demoted primary hears of it after
+    # a run of received beats: a whole number of 1 s periods, logged as demoted.
+    res = run(pair([], [], "1h", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "60%"}},
+                   failover={"time": "fixed(10s)"}))
+    starts = [e["t"] for e in res.trace or [] if e["event"] == "split_brain"]
+    ends = [(e["t"], e["reason"], e["demoted"]) for e in res.trace or [] if e["event"] == "split_brain_end"]
+    assert len(starts) > 1 and len(ends) >= len(starts) - 1
+    assert all(reason == "demoted" for _, reason, _ in ends)
+    assert all(demoted in ("p", "b") for _, _, demoted in ends)
+    spans = [end - start for start, (end, _, _) in zip(starts, ends)]
+    assert all(s > 0 and s == pytest.approx(round(s)) for s in spans)
+    assert res.split_brain_time == pytest.approx(sum(spans) + (res.horizon - starts[-1] if len(ends) < len(starts) else 0))
+
+
+# -- planned handover (drained maintenance) ---------------------------------------------------
+def _patched(switchover: str, targets: str = "p", p_fail: list[dict[str, Any]] | None = None,
+             b_fail: list[dict[str, Any]] | None = None, replicas: tuple[str, ...] = ("p", "b")) -> relsim.RunResult:
+    # One maintenance of ``targets`` at 1 d for 1 h, drained: the primary
+    # hands over to a standby outside the batch first.
+    comps: dict[str, Any] = {r: {} for r in replicas}
+    comps["p"] = {"failures": p_fail or []}
+    comps["b"] = {"failures": b_fail or []}
+    return run(relsim.load({
+        "name": "patch", "horizon": "2d", "components": comps,
+        "services": {"s": {"replicas": list(replicas), "mode": "active-passive", "failover": {"time": "fixed(30s)"}}},
+        "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "1d", "targets": targets,
+                               "lasts": "1h", "drain": True, "switchover": switchover}}}))
+
+
+def test_a_drained_maintenance_switches_over_first():
+    res = _patched("fixed(5s)")
+    assert [(t, e) for t, e in audit(res) if e["event"] in ("switchover", "promoted")] == [
+        (24.0, {"event": "switchover", "primary": "p", "candidate": "b", "duration": 5.0}),
+        (round(24 + 5 / H, 9), {"event": "promoted", "primary": "b", "via": "switchover"}),
+    ]
+    assert [(o.start_s / H, o.duration_s) for o in res.outages] == [(24.0, 5.0)]
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.5])
+def test_a_switchover_of_no_time_is_immediate(seconds: float):
+    # 0 s: b serves at once, s never drops; 0.5 s: a half-second outage.
+    res = _patched(f"fixed({seconds}s)")
+    assert [e["via"] for _, e in audit(res) if e["event"] == "promoted"] == ["switchover"]
+    assert [o.duration_s for o in res.outages] == ([] if seconds == 0.0 else [0.5])
+    assert [s for t, s in ((e["t"], e["s"]) for e in res.trace or [] if e["event"] == "service")] == \
+        ([] if seconds == 0.0 else [0.0, 1.0])
+
+
+def test_a_switchover_to_a_standby_that_fails_meanwhile_is_abandoned():
+    # b fails 2 s into the 5 s switchover (for 1 min): the switchover is
+    # abandoned and p, still primary, serves again; the maintenance then
+    # takes p down for 1 h while b is back: a real failover of 30 s.
+    res = _patched("fixed(5s)", b_fail=[trans("86402s", "1m")])
+    assert [(round(t * H, 3), e) for t, e in audit(res)
+            if e["event"] in ("switchover", "switchover_abandoned")] == [
+        (86400.0, {"event": "switchover", "primary": "p", "candidate": "b", "duration": 5.0}),
+        (86405.0, {"event": "switchover_abandoned", "candidate": "b"})]
+
+
+def test_no_switchover_when_every_standby_is_in_the_batch_or_down():
+    # The batch takes both replicas (targets s); then, targets p with b down.
+    both = _patched("fixed(5s)", targets="s")
+    down = _patched("fixed(5s)", b_fail=[trans("23h", "2h")])
+    for res in (both, down):
+        assert [e["event"] for e in res.trace or [] if e["event"].startswith("switchover")] == ["switchover_impossible"]
+
+
+# -- operators and failback under way ---------------------------------------------------------
+def test_the_operator_promotes_the_first_healthy_replica():
+    # p fails for good at 10 h; the promotion fails; c is down (9-11 h), so
+    # the operator (30 min later) promotes b, listed after it.
+    m = relsim.load({"name": "three", "horizon": "20h",
+                     "components": {"p": {"failures": [perm("10h", "5h")]}, "c": {"failures": [trans("9h", "2h")]},
+                                    "b": {}},
+                     "services": {"s": {"replicas": ["p", "c", "b"], "mode": "active-passive",
+                                        "failover": {"time": "fixed(2m)", "success": "0%", "fallback": "manual",
+                                                     "manual": "fixed(30m)"}}}})
+    res = run(m)
+    assert [(t, e["primary"], e["via"]) for t, e in audit(res) if e["event"] == "promoted"] == [(at(32), "b", "failover")]
+
+
+def test_with_no_healthy_replica_the_operator_waits_for_a_restore():
+    # p fails for good at 10 h (repair 1 h), b at 9 h (repair 2 h): no
+    # candidate, and none when the operator looks at 10.5 h; p's repair at
+    # 11 h restores service.
+    res = run(pair([perm("10h", "1h")], [perm("9h", "2h")], "12h",
+                   failover={"time": "fixed(2m)", "fallback": "manual", "manual": "fixed(30m)"}))
+    assert [(t, e["event"], e.get("outcome")) for t, e in audit(res) if e["event"] in ("failover_decision", "promoted")] == [
+        (10.0, "failover_decision", "no candidate"),
+        (10.5, "failover_decision", "no candidate: wait for a restore"),
+        (11.0, "promoted", None)]
+    assert [(o.start_s / H, o.end_s / H) for o in res.outages] == [(10.0, 11.0)]
+
+
+def test_a_failback_to_a_replica_that_fails_meanwhile_leaves_the_standby_serving():
+    # p is back at 15 h; the failback at 16 h takes 1 min, but p fails again
+    # 30 s into it (its second failure mode, paused while p was down: 10 h
+    # then 1 h 30 s of up-time): b serves on.
+    res = run(pair([trans("10h", "5h"), trans("39630s", "10m")], [], "17h",
+                   failover={"time": "fixed(1m)", "failback": "auto", "failback_after": "1h"}))
+    assert [(round(o.start_s), round(o.end_s)) for o in res.outages] == [(36000, 36060), (57600, 57660)]
+    assert [e["via"] for _, e in audit(res) if e["event"] == "promoted"] == ["failover"]
+
+
+def test_a_primary_that_really_fails_before_its_lease_expires_is_not_fenced():
+    # Every beat is lost; suspected at 3 s while alive; p really fails at 4 s
+    # (before its 5 s lease expires): nothing to fence, b is promoted.
+    res = run(pair([trans("4s", "1h")], [], "16s", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                   failover={"time": "fixed(10s)"}, fencing={"lease": "5s"}))
+    assert [e["event"] for _, e in audit(res)].count("fenced") == 0
+    assert [e["primary"] for _, e in audit(res) if e["event"] == "promoted"] == ["b"]
