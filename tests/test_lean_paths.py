@@ -385,3 +385,19 @@ def test_a_service_serves_the_product_of_its_dependencies():
     # a: down 2-3 (top at 0.5), 5-6; b: down 5-7 (first at 5 h: scheduled first), top at 0
     assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == [(2, 3, "a"), (5, 7, "b")]
     assert res.served_integral == (8 - 0.5 - 2) * HOUR and res.degraded_time == 1 * HOUR
+
+
+def test_the_plan_refuses_what_the_built_replication_holds_beyond_the_lean_engine():
+    """LeanPlan's own checks, behind lean_refusal: each says what it found in the built replication."""
+    def refusal(model: relsim.Model) -> str | None:
+        return LeanPlan(model).refusal
+
+    assert refusal(relsim.load(base())) is None
+    assert refusal(relsim.load(ROOT / "models" / "aa-three-zones.yaml")) == "a part the lean engine does not run"
+    assert refusal(relsim.load(ROOT / "models" / "cold-standby.yaml")) == "service 'app' of kind ActivePassive"
+    assert refusal(relsim.load(ROOT / "models" / "quorum-partition.yaml")) == \
+        "a listener of 'a~b' the lean engine does not know"
+    overload = {"capacity": 1.2, "after": "30s", "probability": "100%", "lasts": "fixed(3m)"}
+    for extra in ({"overload": overload}, {"data": {"writes": "10/s"}}):
+        model = with_(services={"s": {"replicas": ["a", "b"], **extra}})
+        assert refusal(model) == "service 's' has overload or data"
