@@ -281,6 +281,7 @@ def test_a_demoted_primary_hears_of_it_at_the_end_of_the_loss_episode():
     assert all(demoted in ("p", "b") for _, _, demoted in ends)
     spans = [end - start for start, (end, _, _) in zip(starts, ends)]
     assert all(s > 0 and s == pytest.approx(round(s)) for s in spans)
+    assert res.split_brains == len(starts)
     assert res.split_brain_time == pytest.approx(sum(spans) + (res.horizon - starts[-1] if len(ends) < len(starts) else 0))
 
 
@@ -381,3 +382,46 @@ def test_a_primary_that_really_fails_before_its_lease_expires_is_not_fenced():
                    failover={"time": "fixed(10s)"}, fencing={"lease": "5s"}))
     assert [e["event"] for _, e in audit(res)].count("fenced") == 0
     assert [e["primary"] for _, e in audit(res) if e["event"] == "promoted"] == ["b"]
+
+
+def test_a_false_suspicion_with_no_healthy_standby_is_abandoned():
+    # Every beat is lost and b is down: p is suspected at 3 s and fenced at
+    # 5 s (its lease), the decision finds no candidate: the failover is
+    # abandoned and p, unfenced, carries on at once (a dip of no length).
+    res = run(pair([], [trans("1s", "1h")], "10s", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                   failover={"time": "fixed(10s)"}, fencing={"lease": "5s"}))
+    assert [(round(t * H, 6), e) for t, e in audit(res)][1:] == [
+        (5.0, {"event": "fenced", "primary": "p", "reason": "lease expired"}),
+        (5.0, {"event": "failover_decision", "trigger": "heartbeat", "failed": "p", "primary_state": "alive",
+               "candidates": {"b": "down"}, "outcome": "no candidate"}),
+        (5.0, {"event": "failover_abandoned", "primary": "p", "reason": "no healthy standby"}),
+    ]
+    assert res.outages == [] and res.failed_failovers == 1
+
+
+def test_a_primary_back_before_the_operator_cancels_the_manual_recovery():
+    # p is down 10 h-10 h 10 min; the promotion fails at 10 h 2 min and the
+    # operator would take 30 min: p's return cancels that and it serves.
+    res = run(pair([trans("10h", "10m")], [], "11h",
+                   failover={"time": "fixed(2m)", "success": "0%", "fallback": "manual", "manual": "fixed(30m)"}))
+    assert [(t, e) for t, e in audit(res) if e["event"] in ("failover_cancelled", "promoted")] == [
+        (at(10), {"event": "failover_cancelled", "primary": "p", "phase": "manual", "reason": "primary recovered"})]
+    assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(10.0, at(10))]
+
+
+def test_a_demoted_cold_primary_is_held_idle_again():
+    # Cold standby b (start-up 1 min). The link cuts the controller (zb)
+    # from p 10-11 h: b is promoted, p serves on its side (split brain). When
+    # the link heals p hears of its demotion and, an idle cold standby now,
+    # runs no clock: its failure due after 12 h of up-time never comes.
+    res = run(relsim.load({
+        "name": "cold-split", "horizon": "20h",
+        "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}},
+        "links": {"ab": {"between": ["za", "zb"], "failures": [trans("10h", "1h")]}},
+        "components": {"p": {"in": "za", "failures": [trans("12h", "1h")]}, "b": {"in": "zb"}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "standby": "cold",
+                           "startup": "fixed(1m)", "failover": {"time": "fixed(1m)"},
+                           "detection": {"heartbeat": {"period": "1s", "misses": 3}, "method": "beats",
+                                         "controller": "zb"}}}}))
+    assert [e["reason"] for _, e in audit(res) if e["event"] == "split_brain_end"] == ["demoted once reachable"]
+    assert [e for e in res.trace or [] if e["event"] == "failed" and e["element"] == "p"] == []
