@@ -281,7 +281,7 @@ def test_a_demoted_primary_hears_of_it_at_the_end_of_the_loss_episode():
     assert all(demoted in ("p", "b") for _, _, demoted in ends)
     spans = [end - start for start, (end, _, _) in zip(starts, ends)]
     assert all(s > 0 and s == pytest.approx(round(s)) for s in spans)
-    assert res.split_brains == len(starts)
+    assert res.split_brains == res.false_failovers == len(starts)
     assert res.split_brain_time == pytest.approx(sum(spans) + (res.horizon - starts[-1] if len(ends) < len(starts) else 0))
 
 
@@ -425,3 +425,31 @@ def test_a_demoted_cold_primary_is_held_idle_again():
                                          "controller": "zb"}}}}))
     assert [e["reason"] for _, e in audit(res) if e["event"] == "split_brain_end"] == ["demoted once reachable"]
     assert [e for e in res.trace or [] if e["event"] == "failed" and e["element"] == "p"] == []
+
+
+@pytest.mark.parametrize(("b_fails_at", "flaps"), [("11h", 0), ("10.95h", 1)])
+def test_a_promotion_exactly_flap_window_after_the_previous_is_no_flap(b_fails_at: str, flaps: int):
+    # p is down 10-10.5 h: b takes over at 10 h 1 min. b fails at 11 h: p
+    # takes over at 11 h 1 min, exactly flap_window (1 h) later: no flap;
+    # 3 min earlier, a flap. success_decay restores success at each
+    # successful failover (a near-certain promotion here).
+    res = run(pair([trans("10h", "30m")], [trans(b_fails_at, "1h")], "12h",
+                   failover={"time": "fixed(1m)", "success_decay": "99.9999%"}))
+    assert (res.failovers, res.flaps) == (2, flaps)
+
+
+def test_a_false_suspicion_whose_promotion_fails_is_abandoned():
+    # Every beat is lost: p is suspected at 3 s while alive; the promotion
+    # (10 s) fails: abandoned, p carries on (still suspected: no new decision).
+    res = run(pair([], [], "30s", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                   failover={"time": "fixed(10s)", "success": "0%"}))
+    abandoned = [(round(t * H, 6), e["reason"]) for t, e in audit(res) if e["event"] == "failover_abandoned"]
+    assert abandoned == [(13.0, "promotion failed")]
+    assert res.failed_failovers == 1 and res.outages == [] and res.flaps == 0
+
+
+def test_every_failed_promotion_counts():
+    # p fails for good at 10 h and, repaired at 11 h, again at 21 h: both
+    # promotions fail (success 0 %).
+    res = run(pair([perm("10h", "1h")], [], "22h", failover={"time": "fixed(2m)", "success": "0%"}))
+    assert res.failed_failovers == 2 and res.failovers == 0
