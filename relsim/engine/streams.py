@@ -77,24 +77,6 @@ def _mix(x: int, y: int) -> int:
     return r ^ (r >> 16)
 
 
-@lru_cache(maxsize=64)
-def _prefix(seed: int, replication: int) -> tuple[tuple[int, ...], int]:
-    """The pool and hash constant after mixing the seed and replication words."""
-    run = _uint32_words(seed)
-    run += [0] * (_POOL - len(run))  # numpy pads the run entropy when there is a spawn key
-    entropy = run + _uint32_words(replication)
-    hc = [_INIT_A]
-    pool = [_hashmix(entropy[i], hc) for i in range(_POOL)]
-    for src in range(_POOL):
-        for dst in range(_POOL):
-            if src != dst:
-                pool[dst] = _mix(pool[dst], _hashmix(pool[src], hc))
-    for word in entropy[_POOL:]:
-        for dst in range(_POOL):
-            pool[dst] = _mix(pool[dst], _hashmix(word, hc))
-    return tuple(pool), hc[0]
-
-
 def seed_states(seed: int, replication: int, words: np.ndarray) -> np.ndarray:
     """``SeedSequence(seed, spawn_key=(replication, *w)).generate_state(4, uint64)`` per row ``w``.
 
@@ -108,25 +90,46 @@ def seed_states_many(seed: int, replications: list[int], words: np.ndarray) -> n
 
     One vectorised pass over every (replication, key) pair: a worker running
     consecutive replications of a model with many elements seeds a block of
-    them for about the cost of one.
+    them for about the cost of one. What precedes the replication's words
+    depends on the seed alone (:func:`_seed_prefix`); the replication's
+    words and then the keys' are mixed in for all lanes at once.
     """
     k = len(words)
     out = np.empty((len(replications), k, 4), dtype=np.uint64)
-    groups: dict[int, list[int]] = {}  # the hash constant after the prefix depends only on its length
-    prefixes = [_prefix(int(seed), int(r)) for r in replications]
-    for row, (_, hc) in enumerate(prefixes):
-        groups.setdefault(hc, []).append(row)
-    for hc, rows in groups.items():
-        pools = np.array([prefixes[r][0] for r in rows], dtype=np.uint32)  # (g, 4)
-        pool = np.repeat(pools.T, k, axis=1)  # (4, g * k): each replication's pool for each of its keys
+    pool0, hc0 = _seed_prefix(int(seed))
+    groups: dict[int, list[int]] = {}  # replications with as many 32-bit words: the same hash constants
+    rep_words = [_uint32_words(int(r)) for r in replications]
+    for row, w in enumerate(rep_words):
+        groups.setdefault(len(w), []).append(row)
+    for _, rows in groups.items():
+        pool = np.repeat(np.array(pool0, dtype=np.uint32)[:, None], len(rows), axis=1)  # (4, g)
+        pool, hc = _mix_words(pool, hc0, np.array([rep_words[r] for r in rows], dtype=np.uint32))
+        pool = np.repeat(pool, k, axis=1)  # (4, g * k): each replication's pool for each of its keys
         lanes = np.tile(words, (len(rows), 1))  # (g * k, 4)
-        states = _mix_keys(pool, hc, lanes)
-        out[rows] = states.reshape(len(rows), k, 4)
+        pool, _ = _mix_words(pool, hc, lanes)
+        out[rows] = _generate(pool).reshape(len(rows), k, 4)
     return out
 
 
-def _mix_keys(pool: np.ndarray, hc: int, words: np.ndarray) -> np.ndarray:
-    """Mix each lane's four key words into its pool and generate four uint64 words per lane."""
+@lru_cache(maxsize=64)
+def _seed_prefix(seed: int) -> tuple[tuple[int, ...], int]:
+    """The pool and hash constant after mixing the seed's words, before the replication's and the key's."""
+    run = _uint32_words(seed)
+    run += [0] * (_POOL - len(run))  # numpy pads the run entropy when there is a spawn key
+    hc = [_INIT_A]
+    pool = [_hashmix(run[i], hc) for i in range(_POOL)]
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                pool[dst] = _mix(pool[dst], _hashmix(pool[src], hc))
+    for word in run[_POOL:]:
+        for dst in range(_POOL):
+            pool[dst] = _mix(pool[dst], _hashmix(word, hc))
+    return tuple(pool), hc[0]
+
+
+def _mix_words(pool: np.ndarray, hc: int, words: np.ndarray) -> tuple[np.ndarray, int]:
+    """Mix each lane's words (a row of ``words``) into its pool (a column); returns the pool and hash constant."""
     with np.errstate(over="ignore"):
         for word in words.T:
             # The four hashmixes of one word (one per pool entry) use four consecutive constants.
@@ -140,6 +143,12 @@ def _mix_keys(pool: np.ndarray, hc: int, words: np.ndarray) -> np.ndarray:
             h ^= h >> np.uint32(16)
             pool = np.uint32(_MIX_L) * pool - np.uint32(_MIX_R) * h
             pool ^= pool >> np.uint32(16)
+    return pool, hc
+
+
+def _generate(pool: np.ndarray) -> np.ndarray:
+    """``generate_state(4, uint64)`` of each lane's pool: (lanes, 4) uint64."""
+    with np.errstate(over="ignore"):
         xor = []
         mul = []
         hb = _INIT_B
