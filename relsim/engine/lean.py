@@ -169,6 +169,7 @@ class LeanPlan:
             self.role_dist = [[_role_dist(spec, role) for spec in self.clock_specs] for role in range(len(ROLES))]
             self.role_how = [[_how_to_draw(d) if d is not None else None for d in dists]
                              for dists in self.role_dist]
+            self.role_used = [any(d is not None for d in dists) for dists in self.role_dist]
             # Services: replicas (node indices), dependencies, needs.
             self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
             self.service_deps = [tuple(index[id(d)] for d in s.deps) for s in services]
@@ -295,7 +296,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     rngs = streams.generators(plan.clock_keys)
     role_how = plan.role_how
     # per role some clock has, each clock's buffer of draws (None until its first block)
-    bufs: list[Any] = [[None] * n_clocks if any(x is not None for x in hows) else None for hows in role_how]
+    bufs: list[Any] = [[None] * n_clocks if used else None for used in plan.role_used]
     every_buf, second_buf = bufs[_EVERY], bufs[_SECOND]
     # A block of which only the first value was drawn: (role, sample) of the role owing the
     # other BLOCK - 1, drawn before anything else draws from the clock's stream.
