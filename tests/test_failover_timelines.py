@@ -468,3 +468,28 @@ def test_a_demoted_primary_that_never_hears_stays_split_to_the_horizon():
     res = run(m)
     assert [e["event"] for e in res.trace or [] if e["event"].startswith("split_brain")] == ["split_brain"]
     assert res.split_brain_time == pytest.approx(2.0)
+
+
+def test_a_standby_behind_since_before_the_crash_loses_everything_since():
+    # Async replication, lag 1 s. b is down 9.5-10.25 h, p crashes at 10 h;
+    # after a hold of 1 h b (back, but behind since 9.5 h) is promoted: the
+    # data lost spans from 9.5 h to the crash, 30 min (docs/data.md).
+    res = run(pair([perm("10h", "5h")], [trans("9.5h", "45m")], "12h",
+                   failover={"time": "fixed(1m)", "hold": "1h"}, data={"writes": "10/s", "lag": "fixed(1s)"}))
+    (loss,) = [e for e in res.trace or [] if e["event"] == "data_loss"]
+    assert (loss["cause"], loss["seconds"]) == ("failover", pytest.approx(1800.0))
+    assert [e["primary"] for _, e in audit(res) if e["event"] == "promoted"] == ["b"]
+
+
+def test_a_standby_whose_data_was_destroyed_is_no_candidate():
+    # zb (b's zone) fails 9-11 h and destroys the data there; p fails for
+    # good at 10 h: b's copy is gone, whatever its state: no candidate.
+    m = relsim.load({"name": "no-data", "horizon": "20h",
+                     "domains": {"za": {"kind": "zone"},
+                                 "zb": {"kind": "zone", "failures": [{**trans("9h", "2h"), "destroys": "data"}]}},
+                     "components": {"p": {"in": "za", "failures": [perm("10h", "5h")]}, "b": {"in": "zb"}},
+                     "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive",
+                                        "failover": {"time": "fixed(1m)"}, "data": {"writes": "10/s"}}}})
+    res = run(m)
+    decisions = [(t, e["candidates"], e["outcome"]) for t, e in audit(res) if e["event"] == "failover_decision"]
+    assert decisions[:1] == [(10.0, {"b": "no data"}, "no candidate")]
