@@ -249,8 +249,8 @@ def test_failback_waits_until_the_preferred_replica_has_been_healthy_long_enough
     # at 16 h 40 min (+ 1 min).
     res = _failback("10m")
     assert failbacks(res) == [round(16 + 41 / 60, 9)]
-    assert [(round(o.start_s / H, 9), o.cause_kind) for o in res.outages] == \
-        [(10.0, "transient"), (round(16 + 40 / 60, 9), "failback")]
+    assert [(round(o.start_s / H, 9), o.cause_kind, o.failover_s) for o in res.outages] == \
+        [(10.0, "transient", 60.0), (round(16 + 40 / 60, 9), "failback", 60.0)]
 
 
 def test_failback_waits_for_the_preferred_replica_to_come_back():
@@ -411,22 +411,25 @@ def test_a_primary_back_before_the_operator_cancels_the_manual_recovery():
     assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(10.0, at(10))]
 
 
-def test_a_demoted_cold_primary_is_held_idle_again():
-    # Cold standby b (start-up 1 min). The link cuts the controller (zb)
-    # from p 10-11 h: b is promoted, p serves on its side (split brain). When
-    # the link heals p hears of its demotion and, an idle cold standby now,
-    # runs no clock: its failure due after 12 h of up-time never comes.
+@pytest.mark.parametrize("standby", ["cold", "hot"])
+def test_a_demoted_cold_primary_is_held_idle_again(standby: str):
+    # Standby b (start-up 1 min). The link cuts the controller (zb) from p
+    # 10-11 h: b is promoted, p serves on its side (split brain). When the
+    # link heals p hears of its demotion and, an idle cold standby now, runs
+    # no clock: its failure due after 12 h of up-time never comes. A hot
+    # standby ages: it fails at 12 h.
     res = run(relsim.load({
         "name": "cold-split", "horizon": "20h",
         "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}},
         "links": {"ab": {"between": ["za", "zb"], "failures": [trans("10h", "1h")]}},
         "components": {"p": {"in": "za", "failures": [trans("12h", "1h")]}, "b": {"in": "zb"}},
-        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "standby": "cold",
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "standby": standby,
                            "startup": "fixed(1m)", "failover": {"time": "fixed(1m)"},
                            "detection": {"heartbeat": {"period": "1s", "misses": 3}, "method": "beats",
                                          "controller": "zb"}}}}))
     assert [e["reason"] for _, e in audit(res) if e["event"] == "split_brain_end"] == ["demoted once reachable"]
-    assert [e for e in res.trace or [] if e["event"] == "failed" and e["element"] == "p"] == []
+    failed = [e["t"] / H for e in res.trace or [] if e["event"] == "failed" and e["element"] == "p"]
+    assert failed == ([] if standby == "cold" else [12.0])
 
 
 @pytest.mark.parametrize(("b_fails_at", "flaps"), [("11h", 0), ("10.95h", 1)])
@@ -493,3 +496,11 @@ def test_a_standby_whose_data_was_destroyed_is_no_candidate():
     res = run(m)
     decisions = [(t, e["candidates"], e["outcome"]) for t, e in audit(res) if e["event"] == "failover_decision"]
     assert decisions[:1] == [(10.0, {"b": "no data"}, "no candidate")]
+
+
+def test_a_standby_healthy_since_the_start_is_readmitted():
+    # readmit_after 30 min: b, healthy from the start, counts as re-admitted
+    # when p fails at 10 h.
+    res = run(pair([perm("10h", "1h")], [], "12h", failover={"time": "fixed(1m)", "readmit_after": "30m"}))
+    decisions = [(t, e["candidates"]) for t, e in audit(res) if e["event"] == "failover_decision"]
+    assert decisions == [(10.0, {"b": "ok"})]
