@@ -504,3 +504,27 @@ def test_a_standby_healthy_since_the_start_is_readmitted():
     res = run(pair([perm("10h", "1h")], [], "12h", failover={"time": "fixed(1m)", "readmit_after": "30m"}))
     decisions = [(t, e["candidates"]) for t, e in audit(res) if e["event"] == "failover_decision"]
     assert decisions == [(10.0, {"b": "ok"})]
+
+
+def test_every_suspicion_that_ends_within_the_hold_is_suppressed():
+    # 30 % of the beats lost, hold 2 h (longer than the horizon): every
+    # suspicion ends (a beat heard) before any decision: suppressed.
+    res = run(pair([], [], "1h", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "30%"}},
+                   failover={"time": "fixed(10s)", "hold": "2h"}))
+    suppressed = [e for _, e in audit(res) if e["event"] == "failover_suppressed"]
+    assert len(suppressed) > 1 and res.suppressed == len(suppressed)
+    assert all(e == {"event": "failover_suppressed", "primary": "p", "reason": "suspicion ended during hold"}
+               for e in suppressed)
+
+
+def test_services_as_active_passive_replicas_fail_over():
+    # The primary is the service sa (component a, down for good at 10 h):
+    # the standby service sb takes over after 1 min.
+    res = run(relsim.load({"name": "ap-of-services", "horizon": "12h",
+                           "components": {"a": {"failures": [perm("10h", "5h")]}, "b": {}},
+                           "services": {"sa": {"replicas": ["a"]}, "sb": {"replicas": ["b"]},
+                                        "s": {"replicas": ["sa", "sb"], "mode": "active-passive",
+                                              "failover": {"time": "fixed(1m)"}}},
+                           "entry": "s"}))
+    assert [(o.start_s / H, o.duration_s) for o in res.outages] == [(10.0, 60.0)]
+    assert [e["primary"] for _, e in audit(res) if e["event"] == "promoted"] == ["sb"]
