@@ -300,3 +300,33 @@ def test_outage_duration_assumption_is_the_longest_mean_time_to_restore() -> Non
         raw = yaml.safe_load(f)
     raw["dns"]["provider"]["failures"][0]["lasts"] = "exp(mean=1000h)"
     assert outage_duration_assumption(relsim.load(raw)) == pytest.approx(1000 * HOUR)
+
+
+def test_paired_quantile_difference_rows_and_their_seed() -> None:
+    """Every row has the same keys; an interval is reproducible, its seed 0 by default, and has a finite SE."""
+    keys = {"mean", "se", "ci_low", "ci_high", "n", "events", "established"}
+    none = paired_quantile_difference([np.array([])] * 3, [np.array([1.0])] * 3, 0.5)
+    assert set(none) == keys and math.isnan(none["se"])
+    rng = np.random.default_rng(8)
+    a = [rng.exponential(10.0, rng.poisson(4)) for _ in range(30)]
+    b = [x * 1.5 + 1.0 for x in a]
+    row = paired_quantile_difference(a, b, 0.5)
+    assert set(row) == keys and row["established"]
+    assert isinstance(row["se"], float) and 0.0 < row["se"] < row["ci_high"] - row["ci_low"]
+    assert paired_quantile_difference(a, b, 0.5) == row == paired_quantile_difference(a, b, 0.5, seed=0)
+    assert paired_quantile_difference(a, b, 0.5, seed=1)["ci_low"] != row["ci_low"]
+
+
+def test_a_percentile_difference_is_established_from_exactly_the_events_it_needs() -> None:
+    need = quantile_events_needed(0.5)
+    a = [np.array([float(i + 1)]) for i in range(need)]  # one event per replication
+    b = [x * 2.0 for x in a]
+    assert paired_quantile_difference(a, b, 0.5)["established"]
+    assert not paired_quantile_difference(a[:-1], b[:-1], 0.5)["established"]
+
+
+def test_a_resample_of_one_event_has_that_event_as_every_quantile() -> None:
+    x, owner = np.array([5.0]), np.array([0])
+    for q in (0.05, 0.5, 1.0):
+        assert resampled_quantiles(x, owner, 2, q, np.array([[0, 1], [1, 1]])).tolist()[0] == 5.0
+    assert math.isnan(resampled_quantiles(x, owner, 2, 0.5, np.array([[1, 1]]))[0])
