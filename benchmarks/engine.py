@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -110,9 +111,11 @@ def main() -> None:
     for name in WORKLOADS:
         in_process(name, args.scale)
     if not args.in_process:
-        print("\nwhole process:")
-        sys.argv = [sys.argv[0], "--rounds", str(args.rounds), "--scale", str(args.scale)]
-        whole_process.main()
+        print("\nwhole process:", flush=True)
+        # From a fresh, small process: a child's peak memory (ru_maxrss) counts what it
+        # inherited at fork, so this one, grown by the runs above, would inflate it.
+        subprocess.run([sys.executable, str(HERE / "whole_process.py"), "--rounds", str(args.rounds),
+                        "--scale", str(args.scale)], check=True)
 
 
 if __name__ == "__main__":
