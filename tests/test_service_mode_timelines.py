@@ -347,3 +347,26 @@ def test_among_equal_groups_the_first_listed_member_leads():
     res = _zoned_quorum([("c", 4), ("a", 5), ("b", 4)], {"ac": ("a", "c", "2h"), "bc": ("b", "c", "2h")})
     assert elected(res) == [(after_election(2.0), "a0")]
     assert spans(res) == [(2.0, after_election(2.0))]
+
+
+def test_beyond_twelve_members_the_largest_group_is_found_where_growing_one_misses_it():
+    # Zones c (1), d (3), a (5), b (6), listed in that order: 15 members, a
+    # majority is 8; c0 leads. At 2 h a~c, b~d and c~d are cut: the groups
+    # that reach each other are a+b (11), a+d (8), b+c (7) and the single
+    # zones. The largest, a+b, does not hold c0: an election, won by a0 (a+b's
+    # first listed member). Growing a group from one member of each zone, in
+    # list order, finds a+d (8) at best and would elect d0.
+    res = _zoned_quorum([("c", 1), ("d", 3), ("a", 5), ("b", 6)],
+                        {"ac": ("a", "c", "2h"), "bd": ("b", "d", "2h"), "cd": ("c", "d", "2h")})
+    assert elected(res) == [(after_election(2.0), "a0")]
+    assert spans(res) == [(2.0, after_election(2.0))]
+
+
+def test_members_in_more_places_than_the_search_covers_are_grouped_greedily(monkeypatch):
+    # With the place search limited to 3 places, the same cut is grouped greedily: d+a (8).
+    from relsim.engine import services
+
+    monkeypatch.setattr(services, "MAX_PLACES", 3)
+    res = _zoned_quorum([("c", 1), ("d", 3), ("a", 5), ("b", 6)],
+                        {"ac": ("a", "c", "2h"), "bd": ("b", "d", "2h"), "cd": ("c", "d", "2h")})
+    assert elected(res) == [(after_election(2.0), "d0")]

@@ -22,7 +22,11 @@ from relsim.model.schema import Service
 if TYPE_CHECKING:
     from relsim.engine.simulation import RunResult, Simulation
 
-__all__ = ["ActiveActive", "Quorum", "ServiceNode", "build_services", "make_service"]
+__all__ = ["MAX_PLACES", "ActiveActive", "Quorum", "ServiceNode", "build_services", "make_service"]
+
+#: A quorum of more than 12 up members searches sets of the places they are in, up to this
+#: many places (4,095 sets); beyond, a greedy grouping that may miss the largest group.
+MAX_PLACES = 12
 
 
 class ServiceNode(Node):
@@ -213,7 +217,8 @@ class Quorum(_Counting):
 
         Among equally large sets, one holding the current leader is preferred
         (no needless election). Reachability need not be transitive, so this
-        searches the sets of up members, largest first: quorums are small.
+        searches the sets of up members, largest first, up to 12 of them, and
+        beyond that the sets of the places they are in (:meth:`_largest_by_place`).
         """
         up = [r for r in self.replicas if r.s == 1.0]
         net = self.sim.network
@@ -224,25 +229,8 @@ class Quorum(_Counting):
     def _largest_clique(self, up: list[Any], net: Any) -> list[Any]:
         from itertools import combinations
 
-        if len(up) > 12:  # beyond this, a greedy grouping keeps the cost bounded
-            # Grow a group from one member of each place and keep the largest
-            # (the leader's on a tie): seeded from the first member alone, a
-            # member cut off in a minority would hide the majority.
-            best: list[Any] = []
-            seeds: set[Any] = set()
-            for seed in up:
-                if seed.place in seeds:
-                    continue
-                seeds.add(seed.place)
-                places, group = {seed.place}, [seed]
-                for r in up:
-                    if r is not seed and (r.place in places
-                                          or all(net.reachable(p, r.place) for p in places)):
-                        places.add(r.place)
-                        group.append(r)
-                if len(group) > len(best) or (len(group) == len(best) and self.leader in group):
-                    best = group
-            return best
+        if len(up) > 12:  # beyond this, search sets of places rather than of members
+            return self._largest_by_place(up, net)
         for size in range(len(up), self.needs - 1, -1):
             best = None
             for combo in combinations(up, size):
@@ -253,6 +241,62 @@ class Quorum(_Counting):
             if best:
                 return best
         return []
+
+    def _largest_by_place(self, up: list[Any], net: Any) -> list[Any]:
+        """The largest group beyond 12 up members, searched over the places they are in.
+
+        Members in one place (the same chain of domains) reach the same
+        others, so a largest group is a union of whole places: the search
+        runs over sets of places (at most :data:`MAX_PLACES`), and gives what
+        the search over members gives: the largest group, the leader's among
+        equally large ones, else the one whose members come first in the list.
+        """
+        by_place: dict[Any, list[int]] = {}
+        for k, r in enumerate(up):
+            by_place.setdefault(r.place, []).append(k)
+        places = list(by_place)
+        if len(places) > MAX_PLACES or not all(net.reachable(p, p) for p in places):
+            return self._greedy(up, net)
+        n = len(places)
+        reach = [0] * n  # bit j of reach[i]: places i and j reach each other
+        for i in range(n):
+            for j in range(i + 1, n):
+                if net.reachable(places[i], places[j]):
+                    reach[i] |= 1 << j
+                    reach[j] |= 1 << i
+        best: tuple[int, bool, list[int]] | None = None
+        for mask in range(1, 1 << n):
+            if any(mask >> i & 1 and mask & ~reach[i] & ~(1 << i) for i in range(n)):
+                continue  # two of its places cannot reach each other
+            members = sorted(k for i in range(n) if mask >> i & 1 for k in by_place[places[i]])
+            key = (len(members), any(up[k] is self.leader for k in members))
+            if best is None or key > best[:2] or (key == best[:2] and members < best[2]):
+                best = (*key, members)
+        assert best is not None
+        return [up[k] for k in best[2]]
+
+    def _greedy(self, up: list[Any], net: Any) -> list[Any]:
+        """A large group of members that reach each other, grown from one member of each place.
+
+        For members spread over more than :data:`MAX_PLACES` places: it keeps
+        the cost bounded but may miss the largest group. Seeded from one
+        member alone, a member cut off in a minority would hide the majority.
+        """
+        best: list[Any] = []
+        seeds: set[Any] = set()
+        for seed in up:
+            if seed.place in seeds:
+                continue
+            seeds.add(seed.place)
+            places, group = {seed.place}, [seed]
+            for r in up:
+                if r is not seed and (r.place in places
+                                      or all(net.reachable(p, r.place) for p in places)):
+                    places.add(r.place)
+                    group.append(r)
+            if len(group) > len(best) or (len(group) == len(best) and self.leader in group):
+                best = group
+        return best
 
     def evaluate(self) -> float:
         if self.electing is not None or self.leader is None:
