@@ -113,6 +113,20 @@ def test_paired_ratio_difference_is_the_linearised_paired_interval() -> None:
     assert row["events"] == int(min(den_a.sum(), den_b.sum())) and row["established"] and row["n"] == 25
 
 
+def test_two_paired_replications_with_enough_events_have_an_interval() -> None:
+    """n = 2 is the smallest sample with a standard error: the interval uses t with 1 degree of freedom."""
+    num_a, den_a = np.array([30.0, 50.0]), np.array([10.0, 12.0])
+    num_b, den_b = np.array([42.0, 51.0]), np.array([10.0, 12.0])
+    row = paired_ratio_difference(num_a, den_a, num_b, den_b)
+    r_a, r_b = 80.0 / 22.0, 93.0 / 22.0
+    e = (num_b - r_b * den_b) / 11.0 - (num_a - r_a * den_a) / 11.0
+    se = abs(e[0] - e[1]) / 2.0  # sd (ddof 1) of two values / sqrt(2)
+    assert row["established"] and row["n"] == 2 and row["events"] == 22
+    assert row["mean"] == pytest.approx(r_b - r_a, rel=1e-12) and row["se"] == pytest.approx(se, rel=1e-12)
+    half = stats.t.ppf(0.975, 1) * se
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((r_b - r_a - half, r_b - r_a + half), rel=1e-12)
+
+
 def test_paired_ratio_difference_needs_events() -> None:
     den = np.array([1.0, 2.0, 0.0, 1.0, 0.0, 1.0, 2.0, 1.0, 1.0])  # 9 events
     num = den * 2.0
