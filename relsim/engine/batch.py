@@ -47,30 +47,32 @@ BLOCK = 1024
 _UP, _WAITING, _DOWN = 0, 1, 2
 
 
-_REFUSALS: dict[int, tuple[Any, str | None]] = {}
+#: Per lean plan (so kept while its model lives): the batch engine's structure, or why it has none.
+_STRUCTURES: weakref.WeakKeyDictionary[LeanPlan, Any] = weakref.WeakKeyDictionary()
 
 
-def batch_refusal(model: Model) -> str | None:
-    """Why the batch engine does not run ``model`` (None: it does); remembered while the model lives."""
-    got = _REFUSALS.get(id(model))
-    if got is not None and got[0]() is model:
-        return got[1]
-    reason = _refusal(model)
-    try:
-        _REFUSALS[id(model)] = (weakref.ref(model), reason)
-        weakref.finalize(model, _REFUSALS.pop, id(model), None)
-    except TypeError:
-        pass
-    return reason
-
-
-def _refusal(model: Model) -> str | None:
-    from relsim.dists import Distribution, Fixed
-    from relsim.dists.families import Empirical
-
+def _structure(model: Model) -> _Structure | str:
+    """The model's batch structure, built once, or the reason the batch engine does not run it."""
     plan = lean_plan(model)
     if isinstance(plan, str):
         return plan
+    got = _STRUCTURES.get(plan)
+    if got is None:
+        reason = _refusal(plan)
+        got = _STRUCTURES[plan] = reason if reason is not None else _Structure(model, plan)
+    return got
+
+
+def batch_refusal(model: Model) -> str | None:
+    """Why the batch engine does not run ``model`` (None: it does)."""
+    got = _structure(model)
+    return got if isinstance(got, str) else None
+
+
+def _refusal(plan: LeanPlan) -> str | None:
+    from relsim.dists import Distribution, Fixed
+    from relsim.dists.families import Empirical
+
     for spec in plan.clock_specs:
         if spec.kind == "intermittent" or getattr(spec, "detect", None) is not None \
                 or getattr(spec, "growth", None) is not None:
@@ -144,6 +146,7 @@ class _Structure:
                                 np.array([plan.service_quorum[k] for k in ks]), deps))
         self.entry = plan.entry
         self.crews = plan.crews
+        self.horizon = plan.horizon
         # When every node is watched by at most one service (a tree, the common case), a change
         # re-evaluates only the services above the changed element (_propagate).
         self.ones = self.n_nodes + 1  # and one more, always 1 (a missing dependency multiplies by 1)
@@ -418,17 +421,14 @@ def simulate_batch(model: Model, seed: int, replication: int, horizon: float | N
 
     Raises ``ValueError`` for a model the batch engine does not run.
     """
-    reason = batch_refusal(model)
-    if reason is not None:
-        raise ValueError(f"the batch engine does not run model {model.name!r}: {reason}")
-    plan = lean_plan(model)
-    assert not isinstance(plan, str)
-    h = float(plan.horizon if horizon is None else horizon)
+    st = _structure(model)
+    if isinstance(st, str):
+        raise ValueError(f"the batch engine does not run model {model.name!r}: {st}")
+    h = float(st.horizon if horizon is None else horizon)
     block = int(replication) // BLOCK
     key = (id(model), int(seed), block, h, max_events)
     got = getattr(_CACHE, "block", None)
     if got is None or got[0] != key or got[1]() is not model:
-        st = _Structure(model, plan)
         results = _run_block(model, st, seed, block, BLOCK, h, max_events)
         got = (key, weakref.ref(model), results)
         _CACHE.block = got
