@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from relsim.engine.lean import LeanPlan, lean_plan
+from relsim.engine.lean import ROLES, LeanPlan, lean_plan
 from relsim.engine.planned import PLANNED_KINDS
 from relsim.engine.streams import key_words
 from relsim.errors import TooManyEvents
@@ -97,11 +97,11 @@ class _Structure:
         self.dummy = n_clk
         self.end0 = n_clk + 1
         self.clock_el = np.array(plan.clock_element, dtype=int)
-        self.clock_transient = np.array(plan.clock_transient, dtype=bool)
+        self.clock_transient = np.array([spec.kind == "transient" for spec in plan.clock_specs], dtype=bool)
         self.causes = list(plan.clock_causes)
-        self.every_groups = _groups([spec.every for spec in plan.clock_specs])
-        self.second_groups = _groups([spec.lasts if t else spec.repair
-                                      for spec, t in zip(plan.clock_specs, plan.clock_transient)])
+        # the up-time, and the repair (permanent) or the outage's length (transient), as the lean plan has them
+        self.every_groups = _groups(plan.role_dist[ROLES.index("every")])
+        self.second_groups = _groups(plan.role_dist[ROLES.index("second")])
         modes = max([len(c) for c in plan.element_clocks] or [1]) or 1
         self.el_clocks = np.full((self.n_el, modes), self.dummy)
         for e, clocks in enumerate(plan.element_clocks):

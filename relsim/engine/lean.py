@@ -150,7 +150,6 @@ class LeanPlan:
             self.clock_specs: list[Any] = []
             self.clock_keys: list[str] = []
             self.clock_causes: list[tuple[str, int, str]] = []
-            self.clock_transient: list[bool] = []
             for e, el in enumerate(elements):
                 ids = []
                 for clock in el.clocks:
@@ -159,7 +158,6 @@ class LeanPlan:
                     self.clock_specs.append(clock.spec)
                     self.clock_keys.append(clock.key)
                     self.clock_causes.append(clock.cause)
-                    self.clock_transient.append(clock.kind == "transient")
                 self.element_clocks.append(tuple(ids))
             self.clock_kind = [_KINDS[spec.kind] for spec in self.clock_specs]
             self.clock_detect = [getattr(spec, "detect", None) is not None for spec in self.clock_specs]
