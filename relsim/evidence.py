@@ -27,7 +27,7 @@ or none at all, and a note that says why:
 * pooled percentiles (``outage_p95``, ``rto_p99``...): established when at
   least :data:`TAIL_EVENTS` events are expected beyond the percentile
   (n · (1 − q) ≥ 5: 100 outages for a 95th percentile); their interval is a
-  BCa bootstrap over replications (``scipy.stats.bootstrap``) [3]_;
+  BCa bootstrap over replications (:func:`relsim.intervals.replication_bootstrap`) [3]_;
 * maxima (``outage_max``...): never a confidence interval — no finite
   sample bounds a maximum from above; the observed value is reported alone.
 

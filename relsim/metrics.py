@@ -193,7 +193,7 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
     """A percentile (``q``) or the maximum (``q=None``) of all events pooled over replications.
 
     The percentile's interval is a BCa bootstrap over replications
-    (``scipy.stats.bootstrap``): replications are resampled whole, which
+    (:func:`relsim.intervals.replication_bootstrap`): replications are resampled whole, which
     keeps the events of one replication together (beyond 1,000 of them, in
     groups of consecutive replications: :func:`relsim.intervals.bootstrap_units`). A resample is a weighting
     of the pooled events by how often their replication was drawn, so each
