@@ -122,3 +122,19 @@ def test_find_cycle_reports_what_networkx_reported():
         except nx.NetworkXNoCycle:
             expected = []
         assert find_cycle(graph) == expected, graph
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_sizes_blas_threads_unless_the_user_did(given, expected):
+    """``relsim`` runs BLAS single-threaded (relsim.cli.BLAS_THREADS) before numpy loads, unless told otherwise."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                               "MKL_NUM_THREADS")}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = ("import os\nfrom relsim.cli import main\nmain(['check', 'models/pair-shared-crew.yaml'])\n"
+            "import numpy\nprint(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
+                         check=True).stdout.split()
+    assert out[-2:] == [expected, "1"]
