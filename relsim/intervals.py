@@ -118,6 +118,8 @@ def sorted_with_owners(by_run: list[np.ndarray], pooled: np.ndarray) -> tuple[np
 
 #: Largest resamples × events matrix :func:`resampled_quantiles` builds at once (16 MB of floats).
 _CELLS = 2_000_000
+#: Below this bound on a resample's total weight, :func:`resampled_quantiles` sums weights in int32.
+_INT32_TOTALS = 2**31
 
 
 def resampled_quantiles(sorted_x: np.ndarray, owner: np.ndarray, n: int, q: float, idx: np.ndarray) -> np.ndarray:
@@ -134,14 +136,18 @@ def resampled_quantiles(sorted_x: np.ndarray, owner: np.ndarray, n: int, q: floa
     rows = idx.reshape(-1, idx.shape[-1])
     out = np.empty(len(rows))
     step = max(1, _CELLS // max(len(sorted_x), n, 1))
+    # whole weights: int32 is exact while a resample's total (at most n draws × the events) fits, and faster
+    whole = np.int32 if n * len(sorted_x) < _INT32_TOTALS else np.int64
     for start in range(0, len(rows), step):
         part = rows[start:start + step]
         b = len(part)
         counts = np.bincount((part + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n)
-        cum = np.cumsum(counts[:, owner].astype(float), axis=1)
+        cum = np.cumsum(counts.astype(whole)[:, owner], axis=1, dtype=whole)
         total = cum[:, -1]
-        # searchsorted(cum, q * total, side="left") row by row: how many cumulative weights fall below
-        pos = np.minimum((cum < (q * total)[:, None]).sum(axis=1), len(sorted_x) - 1)
+        # searchsorted(cum, q * total, side="left") row by row: how many cumulative weights fall
+        # below q * total, that is (whole weights) below its ceiling
+        below = np.ceil(q * total.astype(float)).astype(whole)
+        pos = np.minimum((cum < below[:, None]).sum(axis=1), len(sorted_x) - 1)
         out[start:start + b] = np.where(total > 0, sorted_x[pos], math.nan)
     return out.reshape(idx.shape[:-1])
 

@@ -253,7 +253,11 @@ def family_events(runs: pd.DataFrame, outages: pd.DataFrame, prefix: str) -> tup
         chosen = outages[mask.to_numpy()]
     reps = runs["replication"].to_numpy()
     per = chosen.groupby("replication")[column].agg(["sum", "count"]).reindex(reps, fill_value=0)
-    groups = {i: g[column].to_numpy(float) for i, g in chosen.groupby("replication")}
+    # each replication's values in table order: one stable sort, not a Python step per group
+    owner = chosen["replication"].to_numpy()
+    order = np.argsort(owner, kind="stable")
+    firsts, starts = np.unique(owner[order], return_index=True)
+    groups = dict(zip(firsts.tolist(), np.split(chosen[column].to_numpy(float)[order], starts[1:])))
     empty = np.array([], dtype=float)
     return per["sum"].to_numpy(float), per["count"].to_numpy(float), [groups.get(i, empty) for i in reps]
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from relsim import intervals
 from relsim.evidence import (
     MIN_EVENTS,
     binomial_interval,
@@ -228,8 +229,10 @@ def test_weighted_quantile_inverts_the_weighted_cdf() -> None:
         assert weighted_quantile(y, np.ones(57), q) == np.percentile(y, 100 * q, method="inverted_cdf")
 
 
-def test_resampled_quantiles_are_weighted_quantiles_row_by_row() -> None:
+@pytest.mark.parametrize("int32_totals", [2**31, 0])  # whole weights summed in int32, and in int64
+def test_resampled_quantiles_are_weighted_quantiles_row_by_row(monkeypatch, int32_totals) -> None:
     """The bootstrap's vectorised statistic: one weighted_quantile per resample, the same numbers."""
+    monkeypatch.setattr(intervals, "_INT32_TOTALS", int32_totals)
     rng = np.random.default_rng(4)
     n = 30
     by_run = [np.round(rng.exponential(50.0, int(rng.poisson(2))), 0) for _ in range(n)]  # ties and empty runs
