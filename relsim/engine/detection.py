@@ -40,6 +40,7 @@ References
 
 from __future__ import annotations
 
+import heapq
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +181,10 @@ class SampledDetector(_Detector):
         if self.suspected:
             self.pending = None  # already suspected: no clear will come from a dead node
             return
+        if self.p >= 1.0:
+            # Every beat is lost: the suspicion already scheduled, ``k_down``
+            # beats after the controller last heard the primary, comes anyway.
+            return
         if silent and not self.sees_silent:
             self.pending = None  # never noticed: gray failure
             return
@@ -223,6 +228,7 @@ class BeatDetector(_Detector):
         self.misses = 0
         self.passes = 0
         self.deadline: Any = None
+        self.arrivals: list[float] = []  # when the beats in flight arrive (a heap)
         self.last_heard = 0.0
         phase = self.rng.random() * self.period
         self.next_beat = phase
@@ -285,8 +291,10 @@ class BeatDetector(_Detector):
         ev.callbacks.append(lambda _e: self._received())
         # URGENT: a beat arriving at the very instant of the deadline counts.
         self.sim.env.schedule(ev, URGENT, delay)
+        heapq.heappush(self.arrivals, self.sim.env.now + delay)
 
     def _received(self) -> None:
+        heapq.heappop(self.arrivals)  # arrivals come in time order: this one is the earliest
         self._heard(self.sim.env.now)
         self._clear()
 
@@ -303,8 +311,15 @@ class BeatDetector(_Detector):
             self.deadline = ev
 
     def _deadline(self, ev: Any) -> None:
-        if ev is self.deadline:
-            self._suspect()
+        if ev is not self.deadline:
+            return
+        # A beat due at the deadline counts. The beat grid and the deadline are
+        # sums of periods and latencies rounded differently: a beat due within
+        # rounding error after the deadline is due at it (else a suspicion of
+        # no length would be counted).
+        if self.arrivals and self.arrivals[0] <= self.sim.env.now + 1e-9 * self.period:
+            return
+        self._suspect()
 
     # health check
     def _check_passed(self) -> None:

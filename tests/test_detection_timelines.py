@@ -1,0 +1,227 @@
+"""Exact timelines of failure detection (relsim/engine/detection.py, docs/model-format.md ``detection``).
+
+Complements tests/test_detection_methods.py (which compares the two methods'
+distributions): here every assertion is exact or a bound no draw can cross.
+
+* ``sampled`` false suspicions start a whole number of beats (checks) after
+  the controller last heard the primary, at least ``misses`` (``unhealthy``)
+  of them, and end a whole number of beats later, at least ``healthy`` of
+  them (1 for heartbeats).
+* A detection delay is ``(misses - 1 + U) * period + latency`` (health check:
+  ``(unhealthy - 1 + U) * interval + timeout``), U in [0, 1), less up to
+  ``misses - 1`` lost beats when beats are lost.
+* ``beats`` detects on the beat (check) grid, whose phase is drawn once: every
+  failure at the same phase of the grid is detected after the same delay.
+
+Suspicions never lead to a promotion here (``hold: 1h``) unless a test says
+otherwise; a false suspicion ends with ``failover_suppressed``. Times in s.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import relsim
+
+
+def trans(every: str, lasts: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})", **kw}
+
+
+def pair(detection: dict[str, Any], failures: list[dict[str, Any]], horizon: str, hold: str = "1h") -> relsim.Model:
+    return relsim.load({"name": "det", "horizon": horizon, "components": {"p": {"failures": failures}, "b": {}},
+                        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive",
+                                           "failover": {"hold": hold}, "detection": detection}}})
+
+
+def run(m: relsim.Model, seed: int = 0) -> relsim.RunResult:
+    return relsim.simulate(m, seed=seed, replication=0, trace=True)
+
+
+def events(res: relsim.RunResult, *kinds: str) -> list[tuple[float, str]]:
+    return [(e["t"], e["event"]) for e in res.trace or [] if e.get("service") == "s" and e["event"] in kinds]
+
+
+def suspicions(res: relsim.RunResult) -> list[tuple[float, float]]:
+    """(start, end) of each false suspicion, from ``suspected`` to ``failover_suppressed``."""
+    ev = events(res, "suspected", "failover_suppressed")
+    starts = [t for t, k in ev if k == "suspected"]
+    ends = [t for t, k in ev if k == "failover_suppressed"]
+    assert [k for _, k in ev] == (["suspected", "failover_suppressed"] * len(starts))[:len(ev)]
+    return list(zip(starts, ends))  # a suspicion still open at the horizon is left out
+
+
+def whole(x: float, unit: float) -> int:
+    """``x / unit``, which must be a whole number."""
+    n = round(x / unit)
+    assert x == pytest.approx(n * unit, abs=1e-9), (x, unit)
+    return n
+
+
+HB = {"heartbeat": {"period": "1s", "misses": 2, "loss": "30%"}}
+HC = {"health_check": {"interval": "10s", "unhealthy": 2, "healthy": 3, "timeout": "2s", "loss": "30%"}}
+
+
+# -- sampled: false suspicions --------------------------------------------------------------------
+@pytest.mark.parametrize(("detection", "period", "k_down", "k_up", "by"), [
+    (HB, 1.0, 2, 1, "heartbeat"), (HC, 10.0, 2, 3, "health_check")])
+def test_sampled_false_suspicions_start_and_end_on_whole_beats(detection, period, k_down, k_up, by):
+    res = run(pair(detection, [], "2h"))
+    spans = suspicions(res)
+    assert len(spans) in (res.false_suspicions, res.false_suspicions - 1) and len(spans) > 10
+    assert {e["by"] for e in res.trace or [] if e["event"] == "suspected"} == {by}
+    heard = 0.0  # watched at 0; heard again at the end of each suspicion
+    gaps, lengths = [], []
+    for start, end in spans:
+        gaps.append(whole(start - heard, period))
+        lengths.append(whole(end - start, period))
+        heard = end
+    assert min(gaps) >= k_down and min(lengths) >= k_up
+    # with loss 30 %, some runs are the shortest possible
+    assert min(gaps) == k_down and min(lengths) == k_up
+    assert res.detection_delays == []
+
+
+@pytest.mark.parametrize(("detection", "first"), [
+    ({"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}, 3.0),
+    ({"health_check": {"interval": "10s", "unhealthy": 2, "loss": "100%"}}, 20.0)])
+def test_sampled_every_beat_lost_suspects_after_misses_periods_for_good(detection, first):
+    res = run(pair(detection, [], "1h"))
+    assert events(res, "suspected", "failover_suppressed") == [(first, "suspected")]
+    assert res.false_suspicions == 1
+
+
+def test_without_loss_there_is_no_false_suspicion():
+    res = run(pair({"heartbeat": {"period": "1s", "misses": 1}}, [], "1h"))
+    assert res.false_suspicions == 0 and events(res, "suspected") == []
+
+
+@pytest.mark.parametrize("method", ["sampled", "beats"])
+def test_every_beat_lost_and_a_failure_before_the_deadline_is_detected_at_the_deadline(method):
+    # Every beat is lost: the controller, which heard the primary at 0, suspects
+    # it at 3 s whatever happens meanwhile. The primary fails at 1 s: that
+    # suspicion is a true one, 2 s after the failure.
+    res = run(pair({"method": method, "heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}},
+                   [trans("1s", "1h")], "5s", hold="0s"))
+    assert events(res, "suspected") == [(3.0, "suspected")]
+    assert res.detection_delays == pytest.approx([2.0])
+    assert res.false_suspicions == 0
+    (out,) = res.outages
+    assert (out.start_s, out.detection_s, out.end_s) == pytest.approx((1.0, 2.0, 3.0))
+
+
+# -- sampled: detection delays ------------------------------------------------------------------
+FAILING = [trans("10m", "2m")]  # down 2 min every 12 min: 10 detections in 2 h
+
+
+@pytest.mark.parametrize(("detection", "lo", "hi"), [
+    ({"heartbeat": {"period": "1s", "misses": 3}}, 2.0, 3.0),
+    ({"heartbeat": {"period": "1s", "misses": 3, "latency": "fixed(250ms)"}}, 2.25, 3.25),
+    ({"heartbeat": {"period": "100ms", "misses": 1}}, 0.0, 0.1),
+    # a varying latency: the latest arrival of the beats in flight, within its range
+    ({"heartbeat": {"period": "1s", "misses": 3, "latency": "uniform(1s, 2.5s)"}}, 3.0, 5.5),
+    ({"health_check": {"interval": "10s", "unhealthy": 3, "timeout": "2s"}}, 22.0, 32.0),
+    ({"health_check": {"interval": "10s", "unhealthy": 1, "timeout": "500ms"}}, 0.5, 10.5),
+    # lost beats just before the failure shorten the delay, by up to misses - 1 beats
+    ({"heartbeat": {"period": "1s", "misses": 3, "loss": "60%", "latency": "fixed(250ms)"}}, 0.25, 3.25),
+])
+def test_sampled_detection_delays_stay_within_their_bounds(detection, lo, hi):
+    res = run(pair(detection, FAILING, "2h"))
+    delays = res.detection_delays
+    assert len(delays) == 10
+    assert all(lo <= d < hi for d in delays), delays
+    assert len(set(delays)) == 10  # U is drawn at every failure
+    assert [out.detected_s for out in res.outages] == pytest.approx(delays)
+
+
+def test_sampled_lost_beats_before_the_failure_shorten_the_delay_below_its_lossless_bound():
+    # 60 % loss, misses 3: the last one or two beats before the failure are
+    # lost in 24 % + 36 % of failures; those delays are below (misses - 1) periods
+    res = run(pair({"heartbeat": {"period": "1s", "misses": 3, "loss": "60%"}}, FAILING, "2h"))
+    assert min(res.detection_delays) < 2.0
+
+
+@pytest.mark.parametrize(("detection", "detected"), [
+    ({"heartbeat": {"period": "1s", "misses": 3}}, False),  # the process keeps beating
+    ({"health_check": {"interval": "10s", "unhealthy": 2}}, False),  # shallow: it answers
+    ({"health_check": {"interval": "10s", "unhealthy": 2, "deep": True}}, True),
+])
+@pytest.mark.parametrize("method", ["sampled", "beats"])
+def test_a_silent_failure_is_seen_only_by_deep_checks(detection, detected, method):
+    res = run(pair({"method": method, **detection}, [trans("10m", "1h", silent=True)], "30m", hold="0s"))
+    (out,) = res.outages
+    assert out.start_s == 600.0
+    if detected:  # and promoted b at once
+        (d,) = res.detection_delays
+        assert 12.0 <= d < 22.0  # (unhealthy - 1 + U) * interval + timeout (default 2 s)
+        assert out.end_s == pytest.approx(600.0 + d)
+    else:
+        assert out.end_s == 1800.0 and out.censored
+        assert res.detection_delays == [] and math.isnan(out.detected_s)
+        assert events(res, "suspected") == []
+
+
+# -- beats: every beat an event -------------------------------------------------------------------
+def test_beats_health_checks_detect_on_the_check_grid():
+    # Checks every 10 s at a phase drawn once; failures at 600 s and 1320 s, a
+    # whole number of intervals apart: the same delay, (unhealthy - 1) intervals
+    # plus the timeout plus the phase of the grid.
+    res = run(pair({"method": "beats", "health_check": {"interval": "10s", "unhealthy": 3, "timeout": "2s"}},
+                   FAILING, "30m"))
+    d1, d2 = res.detection_delays
+    assert d1 == pytest.approx(d2)
+    assert 22.0 <= d1 < 32.0
+
+
+def test_beats_heartbeats_detect_misses_periods_after_the_last_beat_received():
+    res = run(pair({"method": "beats", "heartbeat": {"period": "1s", "misses": 3, "latency": "fixed(250ms)"}},
+                   FAILING, "30m"))
+    d1, d2 = res.detection_delays
+    assert d1 == pytest.approx(d2)
+    # the last beat before the failure was sent at most one period before it
+    assert 2.25 < d1 <= 3.25
+
+
+@pytest.mark.parametrize(("detection", "period", "k_up", "offset"), [
+    # a beat heard ends the suspicion; the suspicion starts misses periods after a beat arrived
+    ({"heartbeat": {"period": "1s", "misses": 2, "loss": "30%", "latency": "fixed(300ms)"}}, 1.0, 1, 0.0),
+    # healthy passed checks end it; it starts a timeout after a check was sent
+    (HC, 10.0, 3, 2.0)])
+def test_beats_false_suspicions_last_whole_periods(detection, period, k_up, offset):
+    res = run(pair({"method": "beats", **detection}, [], "1h"))
+    spans = suspicions(res)
+    assert len(spans) in (res.false_suspicions, res.false_suspicions - 1) and len(spans) > 5
+    lengths = [whole(end - start + offset, period) for start, end in spans]
+    assert min(lengths) == k_up
+    # all on one grid: the same phase for every start
+    phases = {round((start - spans[0][0]) % period, 6) % period for start, _ in spans}
+    assert phases <= {0.0, round(period, 6)}
+
+
+def test_beats_in_flight_at_the_start_arrive_as_they_would_have():
+    # Latency 5 s, beats every 1 s, misses 2: the first beat sent after 0
+    # arrives after 5 s, long after the 2 s deadline. Beats sent before 0 are
+    # in flight and keep the controller hearing the primary: no suspicion.
+    res = run(pair({"method": "beats", "heartbeat": {"period": "1s", "misses": 2, "latency": "fixed(5s)"}},
+                   [], "1h"))
+    assert res.false_suspicions == 0 and events(res, "suspected") == []
+
+
+def test_beats_heartbeats_after_a_failover_watch_the_new_primary():
+    # p fails at 600 s and is promoted away from (b); b then fails at 1000 s
+    # and is detected too, by the same detector watching the new primary.
+    m = relsim.load({"name": "det", "horizon": "30m",
+                     "components": {"p": {"failures": [trans("10m", "1h")]}, "b": {"failures": [trans("1000s", "1h")]},
+                                    "c": {}},
+                     "services": {"s": {"replicas": ["p", "b", "c"], "mode": "active-passive",
+                                        "detection": {"method": "beats",
+                                                      "heartbeat": {"period": "1s", "misses": 3}}}}})
+    res = run(m)
+    promoted = [(e["t"], e["primary"]) for e in res.trace or [] if e["event"] == "promoted"]
+    assert [p for _, p in promoted] == ["b", "c"]
+    assert len(res.detection_delays) == 2
+    assert all(2.0 < d <= 3.0 for d in res.detection_delays)
+    assert res.false_suspicions == 0
