@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from relsim.dists._numpy import deferred_numpy, is_array
 from relsim.dists.base import (
@@ -226,16 +226,26 @@ class Lognormal(Distribution):
     def __post_init__(self) -> None:
         object.__setattr__(self, "mean", _positive_seconds(self.mean, "Lognormal mean"))
         object.__setattr__(self, "sd", _seconds(self.sd, "Lognormal sd"))
+        self._derive()
+
+    def _derive(self) -> None:
+        """``mu`` and ``sigma``, worked out once: every draw uses them (private, not fields)."""
+        object.__setattr__(self, "_sigma", math.sqrt(math.log1p((self.sd / self.mean) ** 2)))
+        object.__setattr__(self, "_mu", math.log(self.mean) - 0.5 * math.log1p((self.sd / self.mean) ** 2))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # pickles leave private attributes out (Distribution.__getstate__)
+        self._derive()
 
     @property
     def sigma(self) -> float:
         """Standard deviation of ``log X``."""
-        return math.sqrt(math.log1p((self.sd / self.mean) ** 2))
+        return self._sigma
 
     @property
     def mu(self) -> float:
         """Mean of ``log X``."""
-        return math.log(self.mean) - 0.5 * math.log1p((self.sd / self.mean) ** 2)
+        return self._mu
 
     @property
     def var(self) -> float:
@@ -262,7 +272,7 @@ class Lognormal(Distribution):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.sd == 0:
             return np.full(size, self.mean)
-        return rng.lognormal(self.mu, self.sigma, size)
+        return rng.lognormal(self._mu, self._sigma, size)
 
     def spec(self) -> str:
         return f"lognormal(mean={_exact(self.mean)}, sd={_exact(self.sd)})"

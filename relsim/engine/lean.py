@@ -176,8 +176,42 @@ class LeanPlan:
             self.entry = index[id(sim.entry)]
             self.crews = model.spec.repair_crews
             self.horizon = sim.horizon
+            self.start = _start_state(self)
         finally:
             sim._dismantle()
+
+
+def _start_state(plan: LeanPlan) -> tuple[list[float], list[int], list[dict[int, float]], list[float], list[float]]:
+    """Every node's state at time 0, the same in every replication: (s, n_up, partial, dep_factor, base).
+
+    Elements start up; services are worked out children first, as the
+    SimPy engine's ``start`` does: each one's replicas up, partial shares,
+    product of dependencies and own share.
+    """
+    n_el = plan.n_elements
+    needs, quorum, deps = plan.service_needs, plan.service_quorum, plan.service_deps
+    s = [1.0] * len(plan.names)
+    n_up: list[int] = []
+    partial: list[dict[int, float]] = []
+    dep_factor: list[float] = []
+    base: list[float] = []
+    for k in range(len(needs)):
+        reps = plan.service_replicas[k]
+        n_up.append(sum(1 for r in reps if s[r] == 1.0))
+        partial.append({r: s[r] for r in reps if 0.0 < s[r] < 1.0})
+        f = 1.0
+        for d in deps[k]:
+            f *= s[d]
+        dep_factor.append(f)
+        if quorum[k]:
+            b = 1.0 if n_up[k] >= needs[k] else 0.0
+        else:
+            p = partial[k]
+            u = n_up[k] + (sum(p.values()) if p else 0.0)
+            b = min(1.0, u / needs[k])
+        base.append(b)
+        s[n_el + k] = b * f
+    return s, n_up, partial, dep_factor, base
 
 
 #: The draws of a failure clock, each from its own buffer of the clock's stream: the up-time,
@@ -271,8 +305,6 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     n_el = plan.n_elements
     listeners = plan.listeners
     names = plan.names
-    n_nodes = len(names)
-    s = [1.0] * n_nodes
     # elements
     up = [True] * n_el
     parent_up = [True] * n_el
@@ -332,12 +364,13 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
         return r * scale[c] if grown[c] else r
 
     # services (node index n_el + k)
-    n_up: list[int] = []
-    partial: list[dict[int, float]] = []
-    base: list[float] = []
-    dep_factor: list[float] = []
+    s0, n_up0, partial0, dep_factor0, base0 = plan.start
+    s = s0[:]
+    n_up = n_up0[:]
+    partial = [dict(p) for p in partial0]
+    base = base0[:]
+    dep_factor = dep_factor0[:]
     needs = plan.service_needs
-    quorum = plan.service_quorum
     deps = plan.service_deps
     # queue
     heap: list[tuple[float, int, int, int, int]] = []
@@ -446,22 +479,6 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
         eid += 1
         pending[c] = eid
         push(heap, (0.0 + r, eid, _FIRE, c, eid))
-    for k in range(len(needs)):
-        reps = plan.service_replicas[k]
-        n_up.append(sum(1 for r in reps if s[r] == 1.0))
-        partial.append({r: s[r] for r in reps if 0.0 < s[r] < 1.0})
-        f = 1.0
-        for d in deps[k]:
-            f *= s[d]
-        dep_factor.append(f)
-        if quorum[k]:
-            b = 1.0 if n_up[k] >= needs[k] else 0.0
-        else:
-            p = partial[k]
-            u = n_up[k] + (sum(p.values()) if p else 0.0)
-            b = min(1.0, u / needs[k])
-        base.append(b)
-        s[n_el + k] = b * f
     if s[entry] < 1.0:  # the entry does not serve from the start: the SimPy engine's
         # _entry_changed(path, 1.0, s), the entry's own bookkeeping only, at time 0
         outage_start = 0.0

@@ -108,6 +108,7 @@ def seed_states_many(seed: int, replications: list[int], words: np.ndarray) -> n
         lanes = np.tile(words, (len(rows), 1))  # (g * k, 4)
         pool, _ = _mix_words(pool, hc, lanes)
         out[rows] = _generate(pool).reshape(len(rows), k, 4)
+    out.flags.writeable = False  # rows are handed to generators as they are (_Seeded.generate_state)
     return out
 
 
@@ -179,7 +180,7 @@ class _Seeded(ISpawnableSeedSequence):
 
     def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
         if n_words == 4 and (dtype is np.uint64 or np.dtype(dtype) == np.uint64):
-            return self._state.copy()
+            return self._state  # read-only (seed_states_many), so it needs no copy
         return self._real().generate_state(n_words, dtype)
 
     def spawn(self, n_children: int) -> list[np.random.SeedSequence]:
