@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 import relsim
+from relsim.engine.detection import beats_until_run
 
 
 def trans(every: str, lasts: str, **kw: Any) -> dict[str, Any]:
@@ -225,3 +227,92 @@ def test_beats_heartbeats_after_a_failover_watch_the_new_primary():
     assert len(res.detection_delays) == 2
     assert all(2.0 < d <= 3.0 for d in res.detection_delays)
     assert res.false_suspicions == 0
+
+
+def test_sampled_false_suspicions_go_on_after_a_real_failure():
+    # p is down 600-720 s (detected, not promoted): once it serves again the
+    # controller hears it and lost beats raise false suspicions as before.
+    res = run(pair(HB, [trans("10m", "2m")], "21m"))
+    (d,) = res.detection_delays
+    assert 0.0 <= d < 2.0
+    late = [t for t, k in events(res, "suspected") if t > 720.0]
+    assert late and res.false_suspicions >= len(late)
+    assert min(late) - 720.0 >= 2.0  # misses beats after it was heard again
+
+
+@pytest.mark.parametrize(("detection", "period", "k_down", "offset", "horizon"), [
+    ({"heartbeat": {"period": "1s", "misses": 2, "loss": "30%", "latency": "fixed(300ms)"}}, 1.0, 2, 0.0, "1h"),
+    (HC, 10.0, 2, 2.0, "8h")])
+def test_beats_a_new_false_suspicion_needs_misses_beats_after_the_last_one_heard(detection, period, k_down, offset,
+                                                                                 horizon):
+    res = run(pair({"method": "beats", **detection}, [], horizon))
+    spans = suspicions(res)
+    gaps = [whole(nxt - end - offset, period) for (_, end), (nxt, _) in zip(spans, spans[1:])]
+    assert min(gaps) == k_down
+
+
+# -- distributions no bound pins down (four standard errors) ----------------------------------------
+def within_4se(x: list[float], mean: float) -> None:
+    a = np.asarray(x, float)
+    se = a.std(ddof=1) / math.sqrt(a.size)
+    assert abs(a.mean() - mean) < 4 * se, (a.mean(), mean, se)
+
+
+@pytest.mark.parametrize(("k", "q"), [(3, 0.5), (1, 0.3), (4, 0.9)])
+def test_beats_until_run_has_the_mean_of_a_success_run(k, q):
+    # Feller XIII.7: trials until k events in a row, E = (1 - q^k) / ((1 - q) q^k)
+    rng = np.random.default_rng(11)
+    draws = [beats_until_run(rng, k, q) for _ in range(20_000)]
+    assert min(draws) == k and all(float(d).is_integer() for d in draws)
+    within_4se(draws, (1 - q**k) / ((1 - q) * q**k))
+
+
+def test_beats_until_run_edges():
+    rng = np.random.default_rng(0)
+    assert beats_until_run(rng, 3, 0.0) == math.inf
+    assert beats_until_run(rng, 3, 1.0) == 3.0
+
+
+def test_beats_until_run_far_beyond_1e12_attempts_is_normal_with_the_attempts_moments():
+    # q^k = 1e-14: N ~ exp(q^k) failed attempts of L + 1 trials each, L on 0..k-1
+    # with P(L = j) proportional to q^j (1 - q); the sum is normal with N times
+    # their mean and variance.
+    k, q = 7, 0.01
+    j = np.arange(k)
+    pl = q**j * (1 - q)
+    pl /= pl.sum()
+    mean = float(pl @ (j + 1))
+    var = float(pl @ (j + 1) ** 2) - mean**2
+    for seed in range(5):
+        rng, ref = np.random.default_rng(seed), np.random.default_rng(seed)
+        n = ref.exponential(1e14)
+        expected = k + n * mean + math.sqrt(n * var) * ref.standard_normal()
+        assert beats_until_run(rng, k, q) == pytest.approx(expected, rel=1e-13)
+
+
+def _pair_failing(detection: dict[str, Any], horizon: str) -> relsim.Model:
+    return pair(detection, [trans("2m", "10s")], horizon)  # a failure every 130 s
+
+
+def test_sampled_lost_beats_before_the_failure_have_the_truncated_geometric_mean():
+    # misses 3, loss 20 %: J lost beats just before the failure, P(J = j) ~ 0.2^j
+    # on 0..2; delay = (2 - J + U) * period + latency
+    res = run(_pair_failing({"heartbeat": {"period": "1s", "misses": 3, "loss": "20%", "latency": "fixed(250ms)"}},
+                            "2.5d"))
+    w = 0.2 ** np.arange(3)
+    ej = float(w @ np.arange(3) / w.sum())
+    assert len(res.detection_delays) > 1500
+    within_4se(res.detection_delays, 2 - ej + 0.5 + 0.25)
+
+
+def test_sampled_varying_latency_waits_for_the_latest_beat_in_flight():
+    # period 100 ms, misses 21, latency uniform(0, 2 s): beats sent up to 20
+    # periods before the last one may arrive after it; the deadline runs from
+    # the latest arrival, max over m = 0..20 of (L_m - 0.1 m).
+    res = run(_pair_failing({"heartbeat": {"period": "100ms", "misses": 21, "latency": "uniform(0s, 2s)"}}, "2.5d"))
+    t = np.linspace(0.0, 2.0, 200_001)
+    cdf = np.prod([np.clip((t + 0.1 * m) / 2.0, 0.0, 1.0) for m in range(21)], axis=0)
+    latest = float(np.sum(1.0 - cdf[:-1]) * (t[1] - t[0]))  # E[max] = integral of (1 - F)
+    assert latest > 1.5  # the last beat's own latency alone averages 1 s
+    assert len(res.detection_delays) > 1500
+    within_4se(res.detection_delays, 2.05 + latest)
