@@ -1,0 +1,343 @@
+"""Exact timelines of data protection (relsim/engine/replication.py, docs/data.md).
+
+Complements tests/test_data.py. Durations are ``fixed(...)``, so the seconds of
+data lost (``rpo_s``, the ``seconds`` of a ``data_loss`` event), the events and
+the outages are exact; the writes lost are Poisson counts, checked within four
+standard deviations of their mean (``sqrt(mean)``), or exactly 0 where nothing
+can be lost. Times in hours unless a name says s.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import relsim
+
+H = 3600.0
+
+
+def perm(every: str, repair: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "permanent", "every": f"fixed({every})", "repair": f"fixed({repair})", **kw}
+
+
+def trans(every: str, lasts: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})", **kw}
+
+
+def db(data: dict[str, Any], fails: dict[str, list[dict[str, Any]]] | None = None, horizon: str = "20h",
+       replicas: tuple[str, ...] = ("p", "b"), places: dict[str, str] | None = None,
+       domains: dict[str, Any] | None = None, **service: Any) -> relsim.Model:
+    """An active-passive service db on ``replicas`` (the first is the primary), failover 1 min."""
+    fails = fails or {}
+    comps: dict[str, Any] = {r: {"failures": fails.get(r, [])} for r in replicas}
+    for r, d in (places or {}).items():
+        comps[r]["in"] = d
+    raw: dict[str, Any] = {"name": "db", "horizon": horizon, "components": comps,
+                           "services": {"db": {"replicas": list(replicas), "mode": "active-passive",
+                                               "failover": {"time": "fixed(1m)"},
+                                               "data": {"writes": "100/s", **data}, **service}}}
+    if domains:
+        raw["domains"] = domains
+    return relsim.load(raw)
+
+
+def run(m: relsim.Model, seed: int = 0) -> relsim.RunResult:
+    return relsim.simulate(m, seed=seed, replication=0, trace=True)
+
+
+def events(res: relsim.RunResult, *names: str) -> list[tuple[float, dict[str, Any]]]:
+    return [(round(e["t"] / H, 9), {k: v for k, v in e.items() if k not in ("t", "service")})
+            for e in res.trace or [] if e["event"] in names]
+
+
+def losses(res: relsim.RunResult) -> list[tuple[float, str, float]]:
+    """(t, cause, seconds) of every data_loss event."""
+    return [(t, e["cause"], e["seconds"]) for t, e in events(res, "data_loss")]
+
+
+def at(hours: float, minutes: float = 0.0) -> float:
+    return round(hours + minutes / 60, 9)
+
+
+PROMOTED = at(10, 1)  # p crashes at 10 h; b serves after the 1 min failover
+
+
+def poisson_close(n: int, mean: float) -> bool:
+    return abs(n - mean) < 4 * math.sqrt(mean)
+
+
+# -- what a failover loses -----------------------------------------------------------------------
+def test_async_shared_lag_loses_the_writes_of_the_last_lag():
+    res = run(db({"lag": "fixed(3s)"}, {"p": [perm("10h", "1h")]}))
+    assert losses(res) == [(PROMOTED, "failover", 3.0)]
+    (out,) = res.outages
+    assert out.rpo_s == 3.0 and poisson_close(out.writes_lost, 300)
+    assert res.writes_lost == out.writes_lost and res.data_loss_events == 1
+
+
+def test_per_write_lag_loses_each_write_younger_than_its_own_lag():
+    # lag uniform(0, 2 s): a write of age a is lost with P(lag > a) = 1 - a/2;
+    # the count is Poisson(rate x E[lag]) = 10 000/s x 1 s; the oldest lost
+    # write is nearly 2 s old.
+    res = run(db({"writes": "10000/s", "lag": "uniform(0s, 2s)", "lag_model": "per-write"},
+                 {"p": [perm("10h", "1h")]}))
+    (out,) = res.outages
+    assert poisson_close(out.writes_lost, 10_000)
+    ((t, cause, seconds),) = losses(res)
+    assert cause == "failover" and seconds == out.rpo_s
+    assert 1.9 < seconds <= 2.0
+
+
+def test_per_write_with_a_fixed_lag_is_the_shared_model():
+    res = run(db({"lag": "fixed(3s)", "lag_model": "per-write"}, {"p": [perm("10h", "1h")]}))
+    assert losses(res) == [(PROMOTED, "failover", 3.0)]
+
+
+def test_no_writes_no_loss():
+    res = run(db({"writes": "0/s", "lag": "fixed(3s)", "lag_model": "per-write"}, {"p": [perm("10h", "1h")]}))
+    assert res.writes_lost == 0 and res.data_loss_events == 0
+    assert losses(res) == [(PROMOTED, "failover", 3.0)]  # the window is still reported
+
+
+def test_per_write_with_no_writes_loses_nothing_and_reports_no_window():
+    res = run(db({"writes": "0/s", "lag": "uniform(0s, 2s)", "lag_model": "per-write"}, {"p": [perm("10h", "1h")]}))
+    assert losses(res) == [(PROMOTED, "failover", 0.0)] and res.writes_lost == 0
+
+
+@pytest.mark.parametrize(("mode", "extra", "lost"), [
+    ("sync", {}, 0.0),
+    ("semi-sync", {"acks": 2}, 0.0),  # both standbys up at 10 h
+    ("async", {}, 3.0)])
+def test_what_a_failover_loses_with_every_standby_up(mode, extra, lost):
+    res = run(db({"replication": mode, "lag": "fixed(3s)", **extra}, {"p": [perm("10h", "1h")]},
+                 replicas=("p", "b", "c")))
+    assert losses(res) == [(PROMOTED, "failover", lost)]
+    (out,) = res.outages
+    assert out.rpo_s == lost and (out.writes_lost == 0) == (lost == 0)
+
+
+def test_semi_sync_short_of_acks_degrades_to_async_and_loses_the_lag():
+    # acks 2: c down 9-11 h leaves one standby; p crashes at 10 h
+    res = run(db({"replication": "semi-sync", "acks": 2, "lag": "fixed(3s)"},
+                 {"p": [perm("10h", "1h")], "c": [perm("9h", "2h")]}, replicas=("p", "b", "c"), horizon="10.5h"))
+    assert [(t, e["event"]) for t, e in events(res, "replication_degraded", "replication_restored")][0] == (
+        9.0, "replication_degraded")
+    assert losses(res) == [(PROMOTED, "failover", 3.0)]
+
+
+def test_a_crash_while_writes_are_blocked_loses_nothing():
+    # sync, block: b down 10-12 h blocks writes; p crashes at 11 h, b is
+    # promoted when back at 12 h: it missed nothing, no write was taken.
+    res = run(db({"replication": "sync", "on_sync_unavailable": "block", "lag": "fixed(2s)"},
+                 {"p": [perm("11h", "3h")], "b": [perm("10h", "2h")]}))
+    assert [(t, e["event"]) for t, e in events(res, "writes_blocked", "writes_unblocked")] == [
+        (10.0, "writes_blocked"), (11.0, "writes_unblocked"), (12.0, "writes_blocked"), (14.0, "writes_unblocked")]
+    assert losses(res) == [(12.0, "failover", 0.0)] and res.writes_lost == 0
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.cause_element, out.rpo_s) == (10 * H, 14 * H, "b", 0.0)
+
+
+def test_a_standby_behind_since_before_the_crash_also_misses_what_came_since():
+    # degrade: b down 10-12 h; p crashes at 11 h; b promoted at 12 h misses
+    # the hour since it fell behind (the lag of 2 s included)
+    res = run(db({"replication": "sync", "lag": "fixed(2s)"}, {"p": [perm("11h", "3h")], "b": [perm("10h", "2h")]}))
+    assert losses(res) == [(12.0, "failover", 3600.0)]
+    (out,) = res.outages
+    assert poisson_close(out.writes_lost, 360_000)
+
+
+def test_the_write_latency_is_the_rtt_while_replication_is_synchronous():
+    # degraded 10-12 h of 20 h: the rtt is added 18 h of 20
+    res = run(db({"replication": "sync", "rtt": "2ms"}, {"b": [perm("10h", "2h")]}))
+    assert res.write_latency == pytest.approx(0.002 * 18 / 20)
+    res = run(db({"replication": "async", "rtt": "2ms"}, {"b": [perm("10h", "2h")]}))
+    assert res.write_latency == 0.0
+
+
+def test_max_lag_equal_to_the_staleness_is_not_too_stale():
+    res = run(db({"lag": "fixed(1s)", "max_lag": "1s"}, {"p": [perm("10h", "1h")]}))
+    assert losses(res) == [(PROMOTED, "failover", 1.0)]
+
+
+def test_the_daily_profile_scales_the_rate_by_the_hour():
+    # no writes between 10:00 and 11:00: a crash at 10:30 loses none of its 3 s
+    profile = [1.0] * 24
+    profile[9], profile[10] = 2.0, 0.0
+    res = run(db({"lag": "fixed(3s)", "profile": profile}, {"p": [perm("10.5h", "1h")]}))
+    assert losses(res) == [(at(10.5, 1), "failover", 3.0)] and res.writes_lost == 0
+    # at 9:30 the rate is twice 10 000/s; on day 2, at 33:30, too
+    res = run(db({"writes": "10000/s", "lag": "fixed(3s)", "profile": profile}, {"p": [perm("9.5h", "1h")]}))
+    assert poisson_close(res.writes_lost, 60_000)
+    res = run(db({"writes": "10000/s", "lag": "fixed(3s)", "profile": profile}, {"p": [perm("33.5h", "1h")]},
+                 horizon="34h"))
+    assert poisson_close(res.writes_lost, 60_000)
+
+
+# -- a crashed primary that resumes from its own disk ---------------------------------------------
+@pytest.mark.parametrize(("wal", "bound"), [
+    ({"fsync": "interval", "interval": "10s"}, 10.0),
+    ({"fsync": "none", "flush": "5s"}, 5.0),
+    ({"fsync": "none"}, 30.0)])
+def test_a_resumed_primary_loses_its_unflushed_writes(wal, bound):
+    # p down 30 s every hour, back before the 1 min failover: 19 crashes in 20 h
+    res = run(db({"wal": wal, "lag": "fixed(1s)"}, {"p": [trans("1h", "30s")]}))
+    lost = losses(res)
+    assert len(lost) == 19 and {c for _, c, _ in lost} == {"crash"}
+    seconds = [s for _, _, s in lost]
+    assert all(0 <= s < bound for s in seconds) and max(seconds) > bound / 2
+    assert res.outages[0].rpo_s == seconds[0]
+
+
+@pytest.mark.parametrize("data", [
+    {"wal": {"fsync": "every-write"}},
+    {},  # default: every write flushed
+    {"wal": {"fsync": "interval", "interval": "10s"}, "replication": "sync"},  # re-synced from the standby
+])
+def test_a_resumed_primary_with_nothing_unflushed_loses_nothing(data):
+    res = run(db({"lag": "fixed(1s)", **data}, {"p": [trans("1h", "30s")]}))
+    assert losses(res) == [] and res.writes_lost == 0
+    assert all(math.isnan(o.rpo_s) for o in res.outages)
+
+
+def test_a_primary_whose_disk_was_destroyed_resumes_without_what_it_had_not_replicated():
+    # p's zone loses its data for 30 s: p is back before the failover and
+    # resumes without the writes not yet on b (the lag)
+    zones = {"za": {"kind": "zone", "failures": [trans("10h", "30s", destroys="data")]}, "zb": {"kind": "zone"}}
+    res = run(db({"lag": "fixed(2s)"}, places={"p": "za", "b": "zb"}, domains=zones, horizon="11h"))
+    assert [(t, e["replicas"]) for t, e in events(res, "data_destroyed")] == [(10.0, ["p"])]
+    assert losses(res) == [(at(10, 0.5), "crash", 2.0)]
+
+
+# -- multi-primary conflicts ------------------------------------------------------------------------
+def test_conflicts_follow_the_occupancy_of_both_sides():
+    # a (eu), b (eu), c (us); the link fails 10-11 h: eu takes 2/3 of the
+    # 36 000 writes, us 1/3, over 100 000 keys
+    m = relsim.load({
+        "name": "mp", "horizon": "20h",
+        "domains": {"eu": {"kind": "region"}, "us": {"kind": "region"}},
+        "links": {"atl": {"between": ["eu", "us"], "failures": [trans("10h", "1h")]}},
+        "components": {"a": {"in": "eu"}, "b": {"in": "eu"}, "c": {"in": "us"}},
+        "services": {"kv": {"replicas": ["a", "b", "c"], "mode": "active-active",
+                            "data": {"writes": "10/s", "keys": 100_000, "conflicts": "lww"}}}})
+    res = run(m)
+    (split,) = [e for _, e in events(res, "multi_primary_split")]
+    assert split["sides"] == [2, 1]
+    t = 1 - np.exp(-np.array([24_000, 12_000]) / 100_000)
+    expected = 100_000 * t[0] * t[1]  # keys written on both sides
+    assert poisson_close(res.conflicts, expected) and res.writes_lost == res.conflicts
+    ((_, e),) = events(res, "conflicts")
+    assert e["keys"] == res.conflicts
+    ((_, cause, seconds),) = losses(res)
+    assert (cause, seconds) == ("conflict", H)
+
+
+def test_a_partition_open_at_the_horizon_is_reconciled_at_the_horizon():
+    m = relsim.load({
+        "name": "mp", "horizon": "11h",
+        "domains": {"eu": {"kind": "region"}, "us": {"kind": "region"}},
+        "links": {"atl": {"between": ["eu", "us"], "failures": [trans("10h", "5h")]}},
+        "components": {"a": {"in": "eu"}, "c": {"in": "us"}},
+        "services": {"kv": {"replicas": ["a", "c"], "mode": "active-active",
+                            "data": {"writes": "10/s", "keys": 100_000, "conflicts": "version-vectors"}}}})
+    res = run(m)
+    expected = 100_000 * (1 - math.exp(-18_000 / 100_000)) ** 2
+    assert poisson_close(res.conflicts, expected) and res.writes_lost == 0
+
+
+# -- corruption, backups, restores, rebuilds ------------------------------------------------------
+def _corrupt(horizon: str = "13.5h", **data: Any) -> relsim.Model:
+    return db({"corruption": {"every": "fixed(10h)", "scrub": "12h", "repair": "fixed(1h)"},
+               "backups": [{"every": "4h"}], "restore": {"time": "fixed(1h)"}, **data}, horizon=horizon)
+
+
+def test_corruption_of_every_copy_is_restored_from_the_last_backup_before_it():
+    # both replicas corrupt at 10 h; the 12 h scrub finds no good copy; the
+    # newest backup taken before the corruption started at 8 h
+    res = run(_corrupt())
+    assert [(t, e["event"]) for t, e in events(res, "corrupted", "corruption_unrecoverable", "restore_started",
+                                                "restored")] == [
+        (10.0, "corrupted"), (10.0, "corrupted"), (12.0, "corruption_unrecoverable"), (12.0, "restore_started"),
+        (13.0, "restored")]
+    ((_, start),) = events(res, "restore_started")
+    assert start["backup_taken"] == 8 * H
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.cause_kind, out.rpo_s) == (12 * H, 13 * H, "data-loss", 2 * H)
+    assert poisson_close(out.writes_lost, 100 * 2 * H)
+    assert res.unrecoverable == 1 and res.restores == 1 and res.restore_times == [H]
+
+
+def test_with_checksums_corruption_is_found_at_the_scrub_and_repaired_from_a_good_copy():
+    # corruption about monthly per replica, scrubs daily: each is found at the
+    # next scrub (a whole number of days) and re-copied in 1 h from the other
+    m = db({"corruption": {"every": "exp(mean=30d)", "checksums": True, "scrub": "1d", "repair": "fixed(1h)"}},
+           horizon="1y")
+    res = run(m)
+    found = events(res, "corruption_found")
+    assert len(found) > 10
+    assert all(t % 24 == 0 and e["repair"] == H for t, e in found)
+    assert {len(e["replicas"]) for _, e in events(res, "corrupted")} == {1}
+
+
+@pytest.mark.parametrize(("retention", "restored"), [("4h", True), ("3h", False)])
+def test_a_backup_past_its_retention_at_the_restore_is_not_used(retention, restored):
+    # everything destroyed at 10 h, back at 12 h: the 8 h backup is 4 h old then
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"backups": [{"every": "4h", "retention": retention}], "restore": {"time": "fixed(1h)"},
+                  "rebuild": "fixed(30m)"}, places={"p": "z", "b": "z"}, domains=zones, horizon="14h"))
+    if restored:
+        assert losses(res) == [(13.0, "restore", 2 * H)] and res.restores == 1 and res.unrecoverable == 0
+    else:
+        ((_, e),) = events(res, "restore_impossible")
+        assert e["reason"] == "no backup"
+        assert losses(res) == [(12.0, "unrecoverable", 10 * H)] and res.unrecoverable == 1
+        assert [t for t, _ in events(res, "rebuilt")] == [12.5]
+
+
+def test_a_backup_still_being_taken_at_the_loss_is_not_used():
+    # every 4 h, takes 3 h: the 8 h backup completes at 11 h, after the 10 h
+    # loss; the 4 h one (complete at 7 h) is restored: 6 h of data lost
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"backups": [{"every": "4h", "takes": "3h"}], "restore": {"time": "fixed(1h)"}},
+                 places={"p": "z", "b": "z"}, domains=zones, horizon="14h"))
+    ((_, e),) = events(res, "restore_started")
+    assert e["backup_taken"] == 4 * H
+    assert losses(res) == [(13.0, "restore", 6 * H)]
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    ({}, "no restore configured"),
+    ({"restore": {"time": "fixed(1h)"}}, "no backup")])
+def test_without_a_usable_backup_the_data_is_rebuilt_empty(data, reason):
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"rebuild": "fixed(30m)", **data}, places={"p": "z", "b": "z"}, domains=zones, horizon="14h"))
+    ((_, e),) = events(res, "restore_impossible")
+    assert e["reason"] == reason
+    # everything since the data set started (0) up to the loss (10 h)
+    assert losses(res) == [(12.0, "unrecoverable", 10 * H)] and res.unrecoverable == 1
+    assert [(t, e["duration"]) for t, e in events(res, "rebuild_started")] == [(12.0, 1800.0)]
+    (out,) = res.outages
+    assert (out.start_s, out.end_s) == (10 * H, 12.5 * H)
+
+
+def test_a_second_loss_counts_from_the_rebuild():
+    # losses at 10 h and 22 h (the zone's clock runs again from its repair at
+    # 12 h; back at 24 h), rebuilt at 12.5 h: the second loses what was
+    # written since 12.5 h
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"rebuild": "fixed(30m)"}, places={"p": "z", "b": "z"}, domains=zones, horizon="35h"))
+    assert losses(res) == [(12.0, "unrecoverable", 10 * H), (24.0, "unrecoverable", 9.5 * H)]
+    assert res.unrecoverable == 2
+
+
+def test_a_wiped_standby_that_is_back_copies_the_data_again():
+    # zb (b) loses its data at 5 h, back at 6 h: b copies from p. p fails at
+    # 10 h: b is a candidate with data.
+    zones = {"za": {"kind": "zone"}, "zb": {"kind": "zone", "failures": [perm("5h", "1h", destroys="data")]}}
+    res = run(db({"lag": "fixed(1s)"}, {"p": [perm("10h", "1h")]}, places={"p": "za", "b": "zb"}, domains=zones,
+                 horizon="11h"))
+    ((_, d),) = events(res, "failover_decision")
+    assert d["candidates"] == {"b": "ok"} and d["outcome"] == "promote b"
