@@ -341,3 +341,21 @@ def test_a_wiped_standby_that_is_back_copies_the_data_again():
                  horizon="11h"))
     ((_, d),) = events(res, "failover_decision")
     assert d["candidates"] == {"b": "ok"} and d["outcome"] == "promote b"
+
+
+@pytest.mark.parametrize(("mode", "seconds"), [("async", 2.0), ("sync", 0.0)])
+def test_a_false_failover_strands_the_unreplicated_writes_on_the_live_primary(mode, seconds):
+    # every beat lost: p is suspected at 3 s while serving and b promoted at
+    # 13 s; p's writes not yet on b (async: the last 2 s) are discarded
+    res = run(db({"replication": mode, "lag": "fixed(2s)"}, horizon="15s", failover={"time": "fixed(10s)"},
+                 detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}))
+    assert [(e["t"], e["cause"], e["seconds"]) for e in res.trace or [] if e["event"] == "data_loss"] == [
+        (13.0, "failover", seconds)]
+    assert res.false_failovers == 1
+    assert poisson_close(res.writes_lost, 200) if seconds else res.writes_lost == 0
+
+
+def test_a_failure_of_the_primary_itself_that_destroys_its_data_fails_over_to_the_standby():
+    res = run(db({"lag": "fixed(2s)"}, {"p": [perm("10h", "1h", destroys="data")]}, horizon="11h"))
+    assert [(t, e["replicas"]) for t, e in events(res, "data_destroyed")] == [(10.0, ["p"])]
+    assert losses(res) == [(PROMOTED, "failover", 2.0)] and res.unrecoverable == 0
