@@ -219,7 +219,7 @@ def run(
     def flush() -> None:
         if pending:
             part = assemble(model, seed, h, pending, __version__)
-            parts.write(part.runs, part.outages, part.incident_table, part.page_table)
+            parts.write_results(part)
             pending.clear()
 
     def keep(records: list[RunRecord]) -> None:
@@ -251,7 +251,7 @@ def run(
                 if rule is None:
                     break
                 so_far = collect(range(target))
-                measured = rule.measure(so_far.runs, so_far.outages, seed)
+                measured = rule.measure(*so_far.tables(), seed)
                 if rule.met(measured) or target >= max_runs:
                     stopping = rule.report(measured, target, max_runs)
                     break

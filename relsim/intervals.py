@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from relsim.evidence import LEVEL, MIN_EVENTS, quantile_events_needed
@@ -46,7 +45,7 @@ _t = t_quantile
 
 def mean_ci(values: Iterable[float]) -> dict[str, float]:
     """Mean, standard error and 95 % Student-t interval of i.i.d. values (NaNs dropped)."""
-    x = np.asarray(list(values) if not isinstance(values, np.ndarray | pd.Series) else values, dtype=float)
+    x = np.asarray(values if hasattr(values, "__array__") else list(values), dtype=float)
     x = x[~np.isnan(x)]
     n = len(x)
     if n == 0:
@@ -69,7 +68,7 @@ def ratio_ci(num: np.ndarray, den: np.ndarray) -> dict[str, float]:
     return {"mean": ratio, "se": se, "ci_low": ratio - half, "ci_high": ratio + half, "n": n}
 
 
-def paired_differences(base: pd.DataFrame, other: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
+def paired_differences(base: Any, other: Any, metrics: Iterable[str]) -> Any:
     """``other − base`` per metric from per-replication rows matched on ``replication``.
 
     Returns one row per metric: mean, se, ci_low, ci_high, n (replications
@@ -78,6 +77,8 @@ def paired_differences(base: pd.DataFrame, other: pd.DataFrame, metrics: Iterabl
     otherwise the interval is left out, NaN) and ``significant`` (an
     established interval excludes 0).
     """
+    import pandas as pd
+
     joined = base.merge(other, on="replication", how="inner", suffixes=("_a", "_b"))
     rows = {}
     for m in metrics:

@@ -24,10 +24,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from relsim.application_metrics import application_metrics
 from relsim.change_metrics import change_metrics, change_share_columns
+from relsim.columns import Columns, as_columns, length
 from relsim.engine.simulation import RunResult
 from relsim.evidence import (
     MIN_EVENTS,
@@ -49,7 +49,7 @@ from relsim.units import YEAR, format_duration
 from relsim.upkeep_metrics import RATIOS as UPKEEP_RATIOS
 from relsim.upkeep_metrics import upkeep_metrics
 
-__all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise"]
+__all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise", "summary_rows"]
 
 #: Metrics computed per replication, in reporting order (from the registry).
 PER_RUN = names("replication")
@@ -235,34 +235,48 @@ FAMILIES: dict[str, tuple[str, str | None, tuple[int, ...]]] = {
 }
 
 
-def family_events(runs: pd.DataFrame, outages: pd.DataFrame, prefix: str) -> tuple[np.ndarray, np.ndarray,
-                                                                                   list[np.ndarray]] | None:
+def family_events(runs: Any, outages: Any, prefix: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None:
     """Per replication (in ``runs`` order): the sum and count of a family's values, and the values.
 
+    ``runs`` and ``outages`` are tables (:mod:`relsim.columns`, or DataFrames).
     ``None`` when the outages table lacks what the family needs.
     """
+    runs, outages = as_columns(runs), as_columns(outages)
     column, select, _ = FAMILIES[prefix]
-    if column not in outages:
+    if column not in outages or (select is not None and select not in outages):
         return None
-    chosen = outages
+    owner = np.asarray(outages["replication"]) if "replication" in outages else np.empty(0, dtype=np.int64)
+    values = np.asarray(outages[column], dtype=float)
     if select is not None:
-        if select not in outages:
-            return None
-        mask = outages[select]
-        mask = mask.astype(bool) if select == "needed_failover" else mask.notna()
-        chosen = outages[mask.to_numpy()]
-    reps = runs["replication"].to_numpy()
-    per = chosen.groupby("replication")[column].agg(["sum", "count"]).reindex(reps, fill_value=0)
+        flags = outages[select]
+        chosen = flags.astype(bool) if select == "needed_failover" else _known(flags)
+        owner, values = owner[chosen], values[chosen]
+    reps = np.asarray(runs["replication"]) if "replication" in runs else np.empty(0, dtype=np.int64)
+    # each outage's row of runs (outages of replications not in runs are left out)
+    order = np.argsort(reps, kind="stable")
+    at = np.minimum(np.searchsorted(reps[order], owner), max(len(reps) - 1, 0))
+    known = reps[order][at] == owner if len(reps) else np.zeros(len(owner), dtype=bool)
+    row, values = order[at[known]], values[known]
+    counts = np.bincount(row, minlength=len(reps)).astype(float)
+    sums = np.bincount(row, weights=values, minlength=len(reps))
     # each replication's values in table order: one stable sort, not a Python step per group
-    owner = chosen["replication"].to_numpy()
-    order = np.argsort(owner, kind="stable")
-    firsts, starts = np.unique(owner[order], return_index=True)
-    groups = dict(zip(firsts.tolist(), np.split(chosen[column].to_numpy(float)[order], starts[1:])))
-    empty = np.array([], dtype=float)
-    return per["sum"].to_numpy(float), per["count"].to_numpy(float), [groups.get(i, empty) for i in reps]
+    by_row = np.argsort(row, kind="stable")
+    bounds = np.searchsorted(row[by_row], np.arange(len(reps) + 1))
+    ordered = values[by_row]
+    return sums, counts, [ordered[bounds[k]:bounds[k + 1]] for k in range(len(reps))]
 
 
-def _family_rows(runs: pd.DataFrame, outages: pd.DataFrame, seed: int) -> dict[str, dict[str, float]]:
+def _known(values: np.ndarray) -> np.ndarray:
+    """Which values are present (not NaN, not None): pandas' ``notna`` of a column."""
+    if values.dtype.kind == "f":
+        return ~np.isnan(values)
+    if values.dtype.kind == "O":
+        return np.array([v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values],
+                        dtype=bool)
+    return np.ones(len(values), dtype=bool)
+
+
+def _family_rows(runs: Columns, outages: Columns, seed: int) -> dict[str, dict[str, float]]:
     """Mean (ratio of totals), pooled percentiles and maximum of each outage family."""
     rows: dict[str, dict[str, float]] = {}
     for prefix, (_, _, quantiles) in FAMILIES.items():
@@ -280,9 +294,23 @@ def _family_rows(runs: pd.DataFrame, outages: pd.DataFrame, seed: int) -> dict[s
     return rows
 
 
-def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
-              metrics: Iterable[str] | None = None, duration_assumption: float | None = None) -> pd.DataFrame:
-    """Summary table: one row per metric, columns mean, se, ci_low, ci_high, p05, p50, p95, n, unit.
+def summarise(runs: Any, outages: Any, seed: int = 0,
+              metrics: Iterable[str] | None = None, duration_assumption: float | None = None) -> Any:
+    """:func:`summary_rows` as a DataFrame, indexed by metric, with the columns :data:`SUMMARY_COLUMNS`."""
+    import pandas as pd
+
+    table = pd.DataFrame.from_dict(summary_rows(runs, outages, seed, metrics, duration_assumption),
+                                   orient="index", columns=SUMMARY_COLUMNS)
+    table.index.name = "metric"
+    return table
+
+
+def summary_rows(runs: Any, outages: Any, seed: int = 0, metrics: Iterable[str] | None = None,
+                 duration_assumption: float | None = None) -> dict[str, dict[str, Any]]:
+    """The summary: one row (a dict) per metric, keys mean, se, ci_low, ci_high, p05, p50, p95, n, unit.
+
+    ``runs`` (one row per replication) and ``outages`` are tables: columns
+    (:mod:`relsim.columns`) or DataFrames.
 
     Rows follow the registry's order (:data:`relsim.metric_registry.METRICS`).
     ``metrics`` names the metrics that apply to the model
@@ -299,43 +327,41 @@ def summarise(runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0,
     on the mean outage duration used for availability and downtime when
     few outages were seen (:func:`relsim.evidence.outage_duration_assumption`).
     """
+    runs, outages = as_columns(runs), as_columns(outages)
     wanted = set(METRICS if metrics is None else metrics)
     rows: dict[str, dict[str, float]] = {}
     for name in names("replication"):  # not PER_RUN: plugins may have added metrics since import
         if name in runs and name in wanted:
-            rows[name] = _row(runs[name].to_numpy())
+            rows[name] = _row(np.asarray(runs[name]))
     rows.update(_family_rows(runs, outages, seed))
-    if "restores" in runs and runs["restores"].sum() > 0:
-        rows["restore_rto"] = _ratio_row(runs["restore_time_s"].to_numpy(), runs["restores"].to_numpy())
+    if "restores" in runs and np.sum(runs["restores"]) > 0:
+        rows["restore_rto"] = _ratio_row(runs["restore_time_s"], runs["restores"])
     num, den, caused = change_share_columns()
-    if num in runs and runs[den].sum() > 0:  # share of downtime caused by changes; n = those outages
-        rows["change_downtime_share"] = _ratio_row(runs[num].to_numpy(), runs[den].to_numpy())
-        rows["change_downtime_share"]["n"] = int(runs[caused].sum())
+    if num in runs and np.sum(runs[den]) > 0:  # share of downtime caused by changes; n = those outages
+        rows["change_downtime_share"] = _ratio_row(runs[num], runs[den])
+        rows["change_downtime_share"]["n"] = int(np.sum(runs[caused]))
     for name, (num, den) in UPKEEP_RATIOS.items():  # spares, inspections (relsim/upkeep_metrics.py)
         if den in runs:
-            rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))
+            rows[name] = _ratio_row(runs[num], runs[den])
     for name, (num, den) in RATIOS.items():  # alerting and incidents (relsim/incident_metrics.py)
         if den in runs:  # a row even with no events (n = 0): the metric applies, it was not seen
-            rows[name] = _ratio_row(runs[num].to_numpy(float), runs[den].to_numpy(float))
+            rows[name] = _ratio_row(runs[num], runs[den])
     unknown = set(rows) - set(METRICS)
     assert not unknown, f"metrics missing from relsim.metric_registry: {sorted(unknown)}"
     evidence = _Evidence(runs, outages, duration_assumption)
-    ordered = {name: evidence.judge(name, _clip(rows[name], name)) | {"unit": METRICS[name].unit}
-               for name in METRICS if name in rows and name in wanted}
-    table = pd.DataFrame.from_dict(ordered, orient="index", columns=SUMMARY_COLUMNS)
-    table.index.name = "metric"
-    return table
+    return {name: evidence.judge(name, _clip(rows[name], name)) | {"unit": METRICS[name].unit}
+            for name in METRICS if name in rows and name in wanted}
 
 
 class _Evidence:
     """Counts what each summary row rests on and replaces intervals that overclaim."""
 
-    def __init__(self, runs: pd.DataFrame, outages: pd.DataFrame, duration_assumption: float | None):
+    def __init__(self, runs: Columns, outages: Columns, duration_assumption: float | None):
         self.runs = runs
-        self.replications = len(runs)
-        self.exposure = float(runs["horizon_s"].sum()) if "horizon_s" in runs else math.nan
-        self.outages = int(runs["outages"].sum()) if "outages" in runs else 0
-        longest = float(outages["duration_s"].max()) if len(outages) else 0.0
+        self.replications = length(runs)
+        self.exposure = float(np.sum(runs["horizon_s"])) if "horizon_s" in runs else math.nan
+        self.outages = int(np.sum(runs["outages"])) if "outages" in runs else 0
+        longest = float(np.max(np.asarray(outages["duration_s"], dtype=float))) if length(outages) else 0.0
         self.duration = None if duration_assumption is None else max(float(duration_assumption), longest)
 
     def judge(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +402,7 @@ class _Evidence:
         return k, False, note + f"; one-sided bound {assumption}"
 
     def _count(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
-        values = self.runs[name].to_numpy(float) * self.runs["horizon_s"].to_numpy(float) / YEAR
+        values = np.asarray(self.runs[name], dtype=float) * np.asarray(self.runs["horizon_s"], dtype=float) / YEAR
         k = int(round(float(np.nansum(values))))
         if k >= MIN_EVENTS and self.replications > 1:
             return k, True, ""
@@ -385,7 +411,7 @@ class _Evidence:
         return k, False, self._few(k, "events") + "; exact Poisson interval"
 
     def _episodes(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
-        values = self.runs[name].to_numpy(float)
+        values = np.asarray(self.runs[name], dtype=float)
         quiet = 1.0 if METRICS[name].unit == "fraction" else 0.0
         k = int(np.sum(~np.isnan(values) & (values != quiet)))
         if k >= MIN_EVENTS:
@@ -401,7 +427,7 @@ class _Evidence:
         return n, False, f"not established: {n} replications (fewer than {MIN_EVENTS}); no interval"
 
     def _bernoulli(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
-        values = self.runs[name].to_numpy(float)
+        values = np.asarray(self.runs[name], dtype=float)
         values = values[~np.isnan(values)]
         k = int(np.sum(values > 0))
         row["ci_low"], row["ci_high"] = binomial_interval(k, len(values))

@@ -1,26 +1,33 @@
-"""Results of many replications as pandas DataFrames with provenance."""
+"""Results of many replications: per-replication rows and outages with provenance.
+
+A run keeps its tables as columns (:mod:`relsim.columns`) and summarises
+them without pandas; ``Results.runs`` and ``Results.outages`` are pandas
+DataFrames made from them on first use.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from relsim import columns as cols
 from relsim.engine import OUTAGE_FIELDS
 from relsim.engine.response import PAGE_FIELDS
 from relsim.evidence import MIN_EVENTS
 from relsim.incident_metrics import RECORD_KEYS, incident_frames
-from relsim.metrics import summarise
+from relsim.metrics import SUMMARY_COLUMNS, summary_rows
 from relsim.service_verdicts import service_verdicts
 
 __all__ = ["Results"]
 
+#: The provenance columns of ``Results.runs``, before the metrics.
+RUN_HEAD = ("model", "seed", "replication", "horizon_s")
+#: The columns of ``Results.outages``.
+OUTAGE_COLUMNS = ("model", "seed", "replication", *OUTAGE_FIELDS)
 
-@dataclass
+
 class Results:
     """What :func:`relsim.run` returns.
 
@@ -34,6 +41,8 @@ class Results:
         ``end_s``, ``duration_s``, root cause (``cause_element``,
         ``cause_spec``, ``cause_kind``), phase durations (``detection_s``,
         ``failover_s``, ``restore_s``) and ``censored`` (cut by the horizon).
+    n_runs : int
+        The number of replications (``len(runs)``, without making the DataFrame).
     stopping : dict or None
         With a stopping rule (``run(..., until=...)``): the rule, whether it
         was met, the replications used and the half-width reached.
@@ -45,22 +54,62 @@ class Results:
         The metrics that apply to the model
         (:func:`relsim.metric_registry.applicable`); the summary holds only
         these. ``None``: every metric with data.
+
+    ``runs`` and ``outages`` may be given (and set) as DataFrames or as
+    columns (:mod:`relsim.columns`).
     """
 
-    model: str
-    seed: int
-    horizon: float
-    runs: pd.DataFrame
-    outages: pd.DataFrame
-    objectives: dict[str, Any] = field(default_factory=dict)
-    version: str = ""
-    stopping: dict[str, Any] | None = None
-    metrics: tuple[str, ...] | None = None
-    assumptions: dict[str, Any] = field(default_factory=dict)
-    #: Incident response and pages with alerts or teams (relsim/incident_metrics.py).
-    incident_table: pd.DataFrame | None = field(default=None, repr=False)
-    page_table: pd.DataFrame | None = field(default=None, repr=False)
-    _summary: pd.DataFrame | None = field(default=None, repr=False)
+    def __init__(self, model: str, seed: int, horizon: float, runs: Any, outages: Any,
+                 objectives: dict[str, Any] | None = None, version: str = "",
+                 stopping: dict[str, Any] | None = None, metrics: tuple[str, ...] | None = None,
+                 assumptions: dict[str, Any] | None = None, incident_table: Any = None,
+                 page_table: Any = None):
+        self.model = model
+        self.seed = seed
+        self.horizon = horizon
+        self.objectives: dict[str, Any] = dict(objectives or {})
+        self.version = version
+        self.stopping = stopping
+        self.metrics = metrics
+        self.assumptions: dict[str, Any] = dict(assumptions or {})
+        #: Incident response and pages with alerts or teams (relsim/incident_metrics.py).
+        self.incident_table = incident_table
+        self.page_table = page_table
+        self._summary: dict[str, dict[str, Any]] | None = None
+        self.runs = runs
+        self.outages = outages
+
+    @property
+    def runs(self) -> Any:
+        if self._runs_frame is None:
+            self._runs_frame = cols.to_frame(self._runs)
+        return self._runs_frame
+
+    @runs.setter
+    def runs(self, table: Any) -> None:
+        self._runs_frame = table if hasattr(table, "columns") else None
+        self._runs = cols.as_columns(table)
+        self._summary = None
+
+    @property
+    def outages(self) -> Any:
+        if self._outages_frame is None:
+            self._outages_frame = cols.to_frame(self._outages, OUTAGE_COLUMNS)
+        return self._outages_frame
+
+    @outages.setter
+    def outages(self, table: Any) -> None:
+        self._outages_frame = table if hasattr(table, "columns") else None
+        self._outages = cols.as_columns(table)
+        self._summary = None
+
+    @property
+    def n_runs(self) -> int:
+        return cols.length(self._runs)
+
+    def tables(self) -> tuple[cols.Columns, cols.Columns]:
+        """``runs`` and ``outages`` as columns (:mod:`relsim.columns`), as the summary reads them."""
+        return self._runs, self._outages
 
     @classmethod
     def from_records(cls, model: str, seed: int, horizon: float,
@@ -72,9 +121,9 @@ class Results:
         rows = [{"model": model, "seed": seed, "replication": i, "horizon_s": horizon,
                  **{k: v for k, v in m.items() if k not in RECORD_KEYS}} for i, m, _ in records]
         incident_table, page_table = incident_frames(model, seed, records)
-        runs = pd.DataFrame(rows)
+        runs = cols.from_rows(rows)
         outage_rows = [(model, seed, i, *o) for i, _, outs in records for o in outs]
-        outages = pd.DataFrame(outage_rows, columns=["model", "seed", "replication", *OUTAGE_FIELDS])
+        outages = cols.from_tuples(outage_rows, OUTAGE_COLUMNS)
         return cls(model, seed, horizon, runs, outages, dict(objectives or {}), version,
                    metrics=None if metrics is None else tuple(metrics), assumptions=dict(assumptions or {}),
                    incident_table=incident_table, page_table=page_table)
@@ -99,17 +148,25 @@ class Results:
                    assumptions=dict(m.get("assumptions") or {}),
                    incident_table=incident_table, page_table=page_table)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per metric that applies.
+    def summary_rows(self) -> dict[str, dict[str, Any]]:
+        """:meth:`summary` as ``{metric: {column: value}}``, made without pandas."""
+        if self._summary is None:
+            self._summary = summary_rows(self._runs, self._outages, self.seed, self.metrics,
+                                         self.assumptions.get("outage_duration_s"))
+        return self._summary
+
+    def summary(self) -> Any:
+        """One row per metric that applies (a DataFrame indexed by metric).
 
         Columns: mean, se, ci_low, ci_high, p05, p50, p95, n, ``events`` (what
         the interval rests on), ``established`` (enough of them for it),
         ``note`` (why not, and which interval stands in) and unit.
         """
-        if self._summary is None:
-            self._summary = summarise(self.runs, self.outages, self.seed, self.metrics,
-                                      self.assumptions.get("outage_duration_s"))
-        return self._summary
+        import pandas as pd
+
+        table = pd.DataFrame.from_dict(self.summary_rows(), orient="index", columns=SUMMARY_COLUMNS)
+        table.index.name = "metric"
+        return table
 
     @property
     def plot(self) -> Any:
@@ -121,12 +178,12 @@ class Results:
 
     def __getitem__(self, metric: str) -> float:
         """The mean of ``metric``: ``results["availability"]``."""
-        return float(self.summary().loc[metric, "mean"])
+        return float(self.summary_rows()[metric]["mean"])
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``relsim run --json`` (docs/model-format.md §16)."""
         metrics = {}
-        for name, row in self.summary().iterrows():
+        for name, row in self.summary_rows().items():
             metrics[str(name)] = {
                 "mean": _num(row["mean"]),
                 "se": _num(row["se"]),
@@ -142,7 +199,7 @@ class Results:
             }
         doc: dict[str, Any] = {
             "model": self.model,
-            "runs": len(self.runs),
+            "runs": self.n_runs,
             "seed": self.seed,
             "horizon_s": self.horizon,
             "version": self.version,
@@ -167,18 +224,18 @@ class Results:
         :data:`relsim.evidence.MIN_EVENTS` of them, else not established.
         """
         out: dict[str, Any] = {}
-        s = self.summary()
+        s = self.summary_rows()
         target = self.objectives.get("availability")
         if target is not None:
             # With a workload users see requests: the objective is judged on
             # the share of requests served, whatever objectives.outage_below
             # calls an outage (docs/model-format.md §12).
-            measure = "request_success" if "request_success" in s.index else "availability"
+            measure = "request_success" if "request_success" in s else "availability"
             if self.objectives.get("planned_counts") is False and measure == "availability" \
-                    and "unplanned_availability" in s.index:
+                    and "unplanned_availability" in s:
                 measure = "unplanned_availability"  # planned work does not count (docs/changes.md)
-            row = s.loc[measure]
-            verdict, reason = _availability_verdict(row, target, len(self.runs), self.horizon)
+            row = s[measure]
+            verdict, reason = _availability_verdict(row, target, self.n_runs, self.horizon)
             out["availability"] = {
                 "target": target,
                 "measure": measure,
@@ -189,10 +246,13 @@ class Results:
                 "reason": reason,
                 "met": verdict == "met",
             }
-        inc = self.incidents()
+        inc = None
         for name, column, flag in (("rto", "duration_s", "rto_met"), ("rpo", "rpo_s", "rpo_met")):
             target = self.objectives.get(name)
-            if target is None or flag not in inc:
+            if target is None:
+                continue
+            inc = self.incidents() if inc is None else inc
+            if flag not in inc:
                 continue
             judged = inc[inc[flag].notna()]
             n = len(judged)
@@ -217,10 +277,10 @@ class Results:
             }
         services = self.objectives.get("services")
         if services:  # services with their own objectives (relsim/service_verdicts.py)
-            out["services"] = service_verdicts(self.runs, services, self.horizon, _availability_verdict)
+            out["services"] = service_verdicts(self._runs, services, self.horizon, _availability_verdict)
         return out
 
-    def incidents(self) -> pd.DataFrame:
+    def incidents(self) -> Any:
         """The outages with, where objectives apply, ``rto_met`` and ``rpo_met`` per incident.
 
         RTO is judged on outages that needed a failover or restore, RPO on
@@ -240,14 +300,17 @@ class Results:
             out = out.merge(extra, on=["replication", "start_s"], how="left")
         return out
 
-    def pages(self) -> pd.DataFrame:
+    def pages(self) -> Any:
         """One row per page of the alert rules (models with ``alerts:``; empty otherwise)."""
         if self.page_table is None:
+            import pandas as pd
+
             return pd.DataFrame(columns=["model", "seed", "replication", *PAGE_FIELDS])
         return self.page_table.copy()
 
     def __repr__(self) -> str:
-        return f"<Results {self.model!r}: {len(self.runs)} runs, seed={self.seed}, {len(self.outages)} outages>"
+        return (f"<Results {self.model!r}: {self.n_runs} runs, seed={self.seed}, "
+                f"{cols.length(self._outages)} outages>")
 
 
 def _availability_verdict(row: Any, target: float, runs: int, horizon: float) -> tuple[str, str]:

@@ -18,8 +18,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
+from relsim.columns import as_columns, length
 from relsim.evidence import MIN_EVENTS
 from relsim.intervals import t_quantile
 
@@ -42,11 +43,11 @@ def objectives_of(model: Any) -> dict[str, Any]:
     return objectives
 
 
-def _availability(runs: pd.DataFrame, name: str) -> dict[str, Any]:
+def _availability(runs: Any, name: str) -> dict[str, Any]:
     col = f"service:{name}:availability"
-    x = runs[col].to_numpy(float) if col in runs else []
+    x = np.asarray(runs[col], dtype=float) if col in runs else np.empty(0)
     n = len(x)
-    events = int(runs[f"service:{name}:outages"].sum()) if f"service:{name}:outages" in runs else 0
+    events = int(np.sum(runs[f"service:{name}:outages"])) if f"service:{name}:outages" in runs else 0
     mean = float(x.mean()) if n else math.nan
     se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     half = t_quantile(n, 0.95) * se if n > 1 else math.nan  # stats.t.ppf(0.975, n - 1), without importing scipy.stats
@@ -60,13 +61,13 @@ def _availability(runs: pd.DataFrame, name: str) -> dict[str, Any]:
             "note": note}
 
 
-def _per_outage(runs: pd.DataFrame, name: str, what: str, target: float) -> dict[str, Any] | None:
+def _per_outage(runs: Any, name: str, what: str, target: float) -> dict[str, Any] | None:
     key = f"service:{name}:{what}_"
     if key + "judged" not in runs:
         return None
-    n = int(runs[key + "judged"].sum())
-    missed = int(runs[key + "missed"].sum())
-    worst = float(runs[key + "worst"].max()) if n else math.nan
+    n = int(np.sum(runs[key + "judged"]))
+    missed = int(np.sum(runs[key + "missed"]))
+    worst = float(np.max(np.asarray(runs[key + "worst"], dtype=float))) if n else math.nan
     if missed:
         verdict, reason = "not met", f"{missed} of {n} exceeded it"
     elif n >= MIN_EVENTS:
@@ -79,21 +80,23 @@ def _per_outage(runs: pd.DataFrame, name: str, what: str, target: float) -> dict
             "met": verdict == "met"}
 
 
-def service_verdicts(runs: pd.DataFrame, services: dict[str, Any], horizon: float,
+def service_verdicts(runs: Any, services: dict[str, Any], horizon: float,
                      availability_verdict: Callable[[Any, float, int, float], tuple[str, str]]
                      ) -> dict[str, dict[str, Any]]:
     """``{service: {"tier": t, "availability": {...}, "rto": {...}, "rpo": {...}}}``, verdicts as the entry's.
 
     ``services`` maps each watched service to its targets and tier (what
-    :func:`relsim.experiment.assemble` stores in ``Results.objectives``).
+    :func:`relsim.experiment.assemble` stores in ``Results.objectives``);
+    ``runs`` is the per-replication table (columns or a DataFrame).
     """
+    runs = as_columns(runs)
     out: dict[str, dict[str, Any]] = {}
     for name, spec in services.items():
         entry: dict[str, Any] = {"tier": spec.get("tier")}
         target = spec.get("availability")
         if target is not None:
             row = _availability(runs, name)
-            verdict, reason = availability_verdict(row, target, len(runs), horizon)
+            verdict, reason = availability_verdict(row, target, length(runs), horizon)
             entry["availability"] = {
                 "target": target, "mean": None if math.isnan(row["mean"]) else row["mean"],
                 "ci95": [None if math.isnan(v) else v for v in (row["ci_low"], row["ci_high"])],

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from relsim.columns import as_columns, length
 from relsim.intervals import t_quantile
 from relsim.metric_registry import METRICS as REGISTRY
 from relsim.metric_registry import names
-from relsim.metrics import summarise
+from relsim.metrics import summary_rows
 from relsim.units import parse_duration
 
 __all__ = ["StoppingRule"]
@@ -80,14 +80,18 @@ class StoppingRule:
     def __str__(self) -> str:
         return f"{self.metric} {self.kind}<{self.target:g}"
 
-    def measure(self, runs: pd.DataFrame, outages: pd.DataFrame, seed: int = 0) -> dict[str, float]:
-        """Mean, standard error, 95 % half-width and the value the rule compares."""
+    def measure(self, runs: Any, outages: Any, seed: int = 0) -> dict[str, float]:
+        """Mean, standard error, 95 % half-width and the value the rule compares.
+
+        ``runs`` and ``outages`` are tables: columns (:mod:`relsim.columns`) or DataFrames.
+        """
+        runs, outages = as_columns(runs), as_columns(outages)
         if self.metric in _POOLED:
-            table = summarise(runs, outages, seed)
-            row = table.loc[self.metric] if self.metric in table.index else {"mean": math.nan, "se": math.nan}
-            mean, se, n = float(row["mean"]), float(row["se"]), len(runs)
+            table = summary_rows(runs, outages, seed)
+            row = table.get(self.metric, {"mean": math.nan, "se": math.nan})
+            mean, se, n = float(row["mean"]), float(row["se"]), length(runs)
         else:
-            values = runs[self.metric].to_numpy(dtype=float) if self.metric in runs else np.array([])
+            values = np.asarray(runs[self.metric], dtype=float) if self.metric in runs else np.array([])
             values = values[~np.isnan(values)]
             n = len(values)
             mean = float(values.mean()) if n else math.nan

@@ -29,10 +29,11 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
+from relsim import columns as cols
 from relsim.engine import OUTAGE_FIELDS
 from relsim.errors import StoreMismatch
 from relsim.evidence import outage_duration_assumption
@@ -40,11 +41,15 @@ from relsim.metric_registry import applicable
 from relsim.model import Model
 from relsim.service_verdicts import objectives_of
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["FORMAT", "ResultStore", "StoreMismatch", "model_hash"]
 
 FORMAT = "relsim-results/1"
 MANIFEST = "manifest.json"
 PROVENANCE = ("model", "seed", "replication", "horizon_s")
+OUTAGE_COLUMNS = ("model", "seed", "replication", *OUTAGE_FIELDS)
 _PART = re.compile(r"^(\d{8})-(\d{8})\.runs\.parquet$")
 
 def model_hash(model: Model) -> str:
@@ -167,6 +172,10 @@ class ResultStore:
         _write_atomic(self.path / MANIFEST, lambda tmp: Path(tmp).write_text(text + "\n"))
 
     # -- writing -----------------------------------------------------------
+    def write_results(self, part: Any) -> None:
+        """Write one finished chunk, a :class:`relsim.Results` (its tables, incidents and pages)."""
+        self.write(part.runs, part.outages, part.incident_table, part.page_table)
+
     def write(self, frames_runs: pd.DataFrame, frames_outages: pd.DataFrame,
               incidents: pd.DataFrame | None = None, pages: pd.DataFrame | None = None) -> None:
         """Write one finished chunk (its rows of ``Results.runs`` and ``.outages``).
@@ -204,6 +213,8 @@ class ResultStore:
 
     def done(self) -> set[int]:
         """Replication indices whose chunk is on disk."""
+        import pandas as pd
+
         out: set[int] = set()
         for _, _, p in self._part_files():
             out.update(int(i) for i in pd.read_parquet(p, columns=["replication"])["replication"])
@@ -217,6 +228,8 @@ class ResultStore:
         equal those :meth:`Results.from_records` builds from the same
         replications (dtypes included).
         """
+        import pandas as pd
+
         keep = None if wanted is None else set(wanted)
         runs_parts, outage_parts = [], []
         for first, last, p in self._part_files():
@@ -228,6 +241,8 @@ class ResultStore:
 
     def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
         """The stored incidents and pages of the replications (``(None, None)`` if none were written)."""
+        import pandas as pd
+
         keep = None if wanted is None else set(wanted)
         found: dict[str, list[pd.DataFrame]] = {"incidents": [], "pages": []}
         for first, last, p in self._part_files():
@@ -251,6 +266,8 @@ def combine_frames(runs_parts: list[pd.DataFrame], outage_parts: list[pd.DataFra
     ``keep``: only these replications (None: all). The tables equal those
     :meth:`Results.from_records` builds from the same replications.
     """
+    import pandas as pd
+
     outage_parts = [o for o in outage_parts if len(o)]
     if not runs_parts:
         return pd.DataFrame(), _empty_outages()
@@ -274,6 +291,8 @@ def combine_incidents(incident_parts: list[pd.DataFrame], page_parts: list[pd.Da
     """``Results.incident_table`` and ``.page_table`` from finished chunks' (None, None without any)."""
     if not incident_parts:
         return None, None
+    import pandas as pd
+
     out = []
     for frames in (incident_parts, page_parts):
         frame = pd.concat(frames, ignore_index=True)
@@ -286,35 +305,59 @@ def combine_incidents(incident_parts: list[pd.DataFrame], page_parts: list[pd.Da
 class MemoryParts:
     """Finished chunks kept in memory as compact tables, as a results directory keeps them on disk.
 
-    ``relsim.run`` without ``out`` keeps each chunk's ``Results`` tables
-    here rather than its per-replication records (a dict of metrics and a
-    list of outage tuples per replication, about 10x the memory), and
-    builds the final tables the way :meth:`ResultStore.frames` does.
+    ``relsim.run`` without ``out`` keeps each chunk's tables here as
+    columns (:mod:`relsim.columns`) rather than its per-replication records
+    (a dict of metrics and a list of outage tuples per replication, about
+    10x the memory), and builds the final tables the way
+    :meth:`ResultStore.frames` does, without pandas.
     """
 
     def __init__(self) -> None:
-        self.runs: list[pd.DataFrame] = []
-        self.outages: list[pd.DataFrame] = []
-        self.incidents: list[pd.DataFrame] = []
-        self.pages: list[pd.DataFrame] = []
+        self.runs: list[cols.Columns] = []
+        self.outages: list[cols.Columns] = []
+        self.incidents: list[Any] = []
+        self.pages: list[Any] = []
 
-    def write(self, runs: pd.DataFrame, outages: pd.DataFrame,
-              incidents: pd.DataFrame | None = None, pages: pd.DataFrame | None = None) -> None:
-        """Keep one finished chunk (the same arguments as :meth:`ResultStore.write`)."""
+    def write_results(self, part: Any) -> None:
+        """Keep one finished chunk, a :class:`relsim.Results` (see :meth:`ResultStore.write_results`)."""
+        runs, outages = part.tables()
         self.runs.append(runs)
         self.outages.append(outages)
-        if incidents is not None:
-            self.incidents.append(incidents)
-            self.pages.append(pages if pages is not None else pd.DataFrame())
+        if part.incident_table is not None:
+            self.incidents.append(part.incident_table)
+            self.pages.append(part.page_table)
 
-    def frames(self, wanted: Iterable[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return combine_frames(self.runs, self.outages, None if wanted is None else set(wanted))
+    def frames(self, wanted: Iterable[int] | None = None) -> tuple[cols.Columns, cols.Columns]:
+        """The runs and outages tables (columns) of the kept replications, sorted by replication."""
+        return combine_columns(self.runs, self.outages, None if wanted is None else set(wanted))
 
     def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
         return combine_incidents(self.incidents, self.pages, None if wanted is None else set(wanted))
 
 
+def combine_columns(runs_parts: list[cols.Columns], outage_parts: list[cols.Columns],
+                    keep: set[int] | None) -> tuple[cols.Columns, cols.Columns]:
+    """:func:`combine_frames` on columns: the same rows in the same order, without pandas."""
+    runs = cols.concat(runs_parts)
+    if not runs:
+        return {}, cols.from_tuples([], OUTAGE_COLUMNS)
+    reps = np.asarray(runs["replication"])
+    rows = np.arange(len(reps)) if keep is None else np.flatnonzero(np.isin(reps, list(keep)))
+    _, first = np.unique(reps[rows], return_index=True)  # each replication once (its first row), sorted
+    runs = cols.select(runs, rows[first])
+    outages = cols.concat([o for o in outage_parts if cols.length(o)])
+    if not outages:
+        return runs, cols.from_tuples([], OUTAGE_COLUMNS)
+    owner = np.asarray(outages["replication"])
+    rows = np.flatnonzero(np.isin(owner, runs["replication"]))
+    # Parts never overlap (a chunk is written once), so a stable sort by
+    # replication keeps each replication's outages in time order.
+    return runs, cols.select(outages, rows[np.argsort(owner[rows], kind="stable")])
+
+
 def _empty_outages() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([], columns=["model", "seed", "replication", *OUTAGE_FIELDS])
 
 

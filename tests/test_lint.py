@@ -51,7 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dists", ("relsim.dists",)),
     ("model", ("relsim.model", "relsim.examples", "relsim.behaviours")),
     ("engine", ("relsim.engine",)),
-    ("statistics", ("relsim.metric_registry", "relsim.metrics", "relsim.request_metrics", "relsim.application_metrics", "relsim.application_formulas", "relsim.change_metrics", "relsim.change_formulas",
+    ("statistics", ("relsim.metric_registry", "relsim.columns", "relsim.metrics", "relsim.request_metrics", "relsim.application_metrics", "relsim.application_formulas", "relsim.change_metrics", "relsim.change_formulas",
                     "relsim.intervals", "relsim.evidence", "relsim.results", "relsim.experiment", "relsim.backends",
                     "relsim.store", "relsim.stopping", "relsim.progress", "relsim.compare",
                     "relsim.sweep", "relsim.sensitivity", "relsim.attribution", "relsim.analytic",

@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
     except BehaviourError as failed:
         # The run stopped cleanly: report the replications that finished before it.
         print(f"relsim: {failed}", file=sys.stderr)
-        if failed.partial is not None and len(failed.partial.runs):
-            print(f"relsim: {len(failed.partial.runs)} replications finished before it; their summary follows",
+        if failed.partial is not None and failed.partial.n_runs:
+            print(f"relsim: {failed.partial.n_runs} replications finished before it; their summary follows",
                   file=sys.stderr)
             print_results(args, model, failed.partial)
         return EXIT_BAD_INPUT
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             print(f"relsim: finished replications are saved in {args.out}; add --resume to complete the run",
                   file=sys.stderr)
-        if len(stop.partial.runs):
+        if stop.partial.n_runs:
             print_results(args, model, stop.partial)
         return EXIT_INTERRUPTED
     print_results(args, model, results)

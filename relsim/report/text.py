@@ -41,24 +41,24 @@ def results_table(model: Any, results: Any, exact: dict[str, tuple[str, str]] | 
     exact : dict, optional
         Per metric, the ``exact`` and ``|z|`` cells (``relsim run --exact``).
     """
-    s = results.summary()
+    s = results.summary_rows()
+    runs = results.n_runs
     lines = [
-        f"model {model.name!r}: {plural(len(results.runs), 'replication')} of "
+        f"model {model.name!r}: {plural(runs, 'replication')} of "
         f"{format_horizon(results.horizon)}, seed {results.seed}, {measured(model)}",
         "",
     ]
     header = ("metric", "mean", "95% CI", "p05", "p50", "p95", "based on") + (("exact", "|z|") if exact else ())
     body = []
     notes: dict[str, list[str]] = {}
-    for name, row in s.iterrows():
-        name = str(name)
+    for name, row in s.items():
         ci = format_ci(name, row["ci_low"], row["ci_high"])
         if "established" in row and not row["established"] and METRICS[name].evidence != "maximum":
             ci += " *"
             notes.setdefault(str(row["note"]), []).append(name)
         body.append((name, format_value(name, row["mean"]), ci,
                      format_value(name, row["p05"]), format_value(name, row["p50"]), format_value(name, row["p95"]),
-                     based_on(name, row, len(results.runs)))
+                     based_on(name, row, runs))
                     + (exact.get(name, ("-", "-")) if exact else ()))
     lines.append(text_table(header, body))
     if notes:
