@@ -316,3 +316,16 @@ def test_sampled_varying_latency_waits_for_the_latest_beat_in_flight():
     assert latest > 1.5  # the last beat's own latency alone averages 1 s
     assert len(res.detection_delays) > 1500
     within_4se(res.detection_delays, 2.05 + latest)
+
+
+def test_a_false_suspicion_with_fencing_counts_the_lease_from_the_last_beat_heard():
+    # period 2 s, misses 3, every beat lost: suspected at 6 s while alive; the
+    # controller last heard p misses x period = 6 s earlier, at 0 s, so its
+    # 8 s lease expires at 8 s: fenced, then b is promoted in 10 s.
+    m = relsim.load({"name": "det", "horizon": "20s", "components": {"p": {}, "b": {}},
+                     "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive",
+                                        "failover": {"time": "fixed(10s)"}, "fencing": {"lease": "8s"},
+                                        "detection": {"heartbeat": {"period": "2s", "misses": 3, "loss": "100%"}}}}})
+    res = run(m)
+    assert [(t, k) for t, k in events(res, "suspected", "fenced", "failover_started", "promoted")] == [
+        (6.0, "suspected"), (8.0, "fenced"), (8.0, "failover_started"), (18.0, "promoted")]
