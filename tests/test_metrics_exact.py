@@ -1,0 +1,233 @@
+"""The summary's arithmetic (relsim/metrics.py) on tables of known content, worked out by hand.
+
+Each statistic of a summary row is checked against its definition written
+out here (a mean and its Student-t interval, a ratio of totals with its
+delta-method SE, numpy's linear percentiles, the BCa bootstrap of
+scipy.stats.bootstrap), and each step that picks data (a family's outages
+and which replication they belong to, the windows an SLO is judged on, what
+an interval rests on) against a small table whose answer is known.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from relsim import metrics
+from relsim.evidence import MIN_EVENTS, binomial_interval, poisson_interval
+from relsim.intervals import resampled_quantiles, sorted_with_owners
+from relsim.metrics import _known, _pooled_row, _ratio_row, _row, family_events, slo_windows_met, summary_rows
+from relsim.units import YEAR
+
+STATS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n"]
+
+
+def same(row: dict, want: dict) -> None:
+    assert set(row) == set(want), (sorted(row), sorted(want))
+    for key, value in want.items():
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(row[key]), key
+        else:
+            assert row[key] == pytest.approx(value, rel=1e-13, abs=1e-15), key
+            assert type(row[key]) is not bool
+
+
+# --------------------------------------------------------------------------
+# _row: mean, SE, Student-t interval and percentiles over replications
+
+
+def test_row_is_mean_se_t_interval_and_linear_percentiles() -> None:
+    row = _row(np.array([7.0, 1.0, math.nan, 11.0, 2.0, 4.0]))
+    # 1 2 4 7 11: mean 5, squared deviations 16 9 1 4 36 -> variance 66/4, SE sqrt(16.5/5)
+    se = math.sqrt(16.5 / 5)
+    half = stats.t.ppf(0.975, 4) * se
+    # linear percentiles: position 0.05*4 = 0.2 -> 1.2; 0.5*4 = 2 -> 4; 0.95*4 = 3.8 -> 7 + 0.8*4
+    same(row, {"mean": 5.0, "se": se, "ci_low": 5.0 - half, "ci_high": 5.0 + half,
+               "p05": 1.2, "p50": 4.0, "p95": 10.2, "n": 5})
+    assert row["n"] == 5 and isinstance(row["n"], int)
+
+
+def test_row_of_one_value_and_of_none() -> None:
+    same(_row(np.array([3.0, math.nan])), {"mean": 3.0, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+                                           "p05": 3.0, "p50": 3.0, "p95": 3.0, "n": 1})
+    same(_row(np.array([math.nan])), dict.fromkeys(STATS, math.nan) | {"n": 0})
+    same(_row(np.array([], dtype=float)), dict.fromkeys(STATS, math.nan) | {"n": 0})
+    # two values: t on one degree of freedom (12.706...)
+    row = _row(np.array([1, 3]))  # integers are read as floats
+    se = math.sqrt(2.0 / 2)
+    same(row, {"mean": 2.0, "se": se, "ci_low": 2.0 - stats.t.ppf(0.975, 1) * se,
+               "ci_high": 2.0 + stats.t.ppf(0.975, 1) * se, "p05": 1.1, "p50": 2.0, "p95": 2.9, "n": 2})
+
+
+# --------------------------------------------------------------------------
+# _ratio_row: ratio of totals, delta-method SE
+
+
+def test_ratio_row_is_the_ratio_of_totals_with_the_delta_method_se() -> None:
+    row = _ratio_row(np.array([3.0, 0.0, 5.0]), np.array([1.0, 1.0, 2.0]))
+    # ratio 8/4 = 2; residuals 3-2, 0-2, 5-4 = 1 -2 1: variance 6/2 = 3; SE sqrt(3/3) / mean(den) 4/3 = 0.75
+    half = stats.t.ppf(0.975, 2) * 0.75
+    # per replication: 3, 0, 2.5 -> sorted 0 2.5 3: p05 at 0.1 -> 0.25, p50 2.5, p95 at 1.9 -> 2.95
+    same(row, {"mean": 2.0, "se": 0.75, "ci_low": 2.0 - half, "ci_high": 2.0 + half,
+               "p05": 0.25, "p50": 2.5, "p95": 2.95, "n": 4})
+    assert isinstance(row["n"], int)
+
+
+def test_ratio_row_leaves_replications_without_events_out_of_the_percentiles_only() -> None:
+    row = _ratio_row(np.array([3.0, 2.0, 5.0]), np.array([1.0, 0.0, 2.0]))
+    # ratio 10/3; residuals 3-10/3, 2, 5-20/3 -> -1/3, 2, -5/3 (mean 0): variance (1/9+4+25/9)/2 = 31/9
+    se = math.sqrt(31 / 9 / 3) / 1.0
+    half = stats.t.ppf(0.975, 2) * se
+    # per replication (den > 0 only): 3 and 2.5 -> p05 2.975, p50 2.75, p95 2.525
+    same(row, {"mean": 10 / 3, "se": se, "ci_low": 10 / 3 - half, "ci_high": 10 / 3 + half,
+               "p05": 2.525, "p50": 2.75, "p95": 2.975, "n": 3})
+
+
+def test_ratio_row_edges() -> None:
+    same(_ratio_row(np.array([]), np.array([])), dict.fromkeys(STATS, math.nan) | {"n": 0})
+    same(_ratio_row(np.array([0.0, 0.0]), np.array([0.0, 0.0])), dict.fromkeys(STATS, math.nan) | {"n": 0})
+    same(_ratio_row(np.array([6.0]), np.array([4.0])),
+         {"mean": 1.5, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+          "p05": 1.5, "p50": 1.5, "p95": 1.5, "n": 4})
+
+
+# --------------------------------------------------------------------------
+# _pooled_row: pooled percentile with a BCa bootstrap over replications, or the maximum
+
+
+def scipy_bca(by_run: list[np.ndarray], q: float, seed: int):
+    pooled = np.concatenate(by_run)
+    x, owner = sorted_with_owners(by_run, pooled)
+    n = len(by_run)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return stats.bootstrap((np.arange(n),), lambda idx, axis=-1: resampled_quantiles(x, owner, n, q, idx),
+                               n_resamples=999, vectorized=True, method="BCa", confidence_level=0.95,
+                               rng=np.random.default_rng([seed, 0xB0075]), batch=64)
+
+
+def test_pooled_percentile_and_its_bootstrap_over_replications() -> None:
+    rng = np.random.default_rng(3)
+    by_run = [rng.exponential(10.0, k) for k in (3, 1, 4, 2, 5, 2, 3, 1, 2, 4)]
+    row = _pooled_row(by_run, 0.5, seed=9)
+    pooled = np.concatenate(by_run)
+    boot = scipy_bca(by_run, 0.5, 9)
+    lo, hi = boot.confidence_interval
+    assert row["mean"] == np.percentile(pooled, 50)
+    assert row["n"] == 27 and set(row) == set(STATS)
+    assert row["se"] == pytest.approx(boot.standard_error, rel=1e-12)
+    assert row["ci_low"] == pytest.approx(lo, rel=1e-12) and row["ci_high"] == pytest.approx(hi, rel=1e-12)
+    assert math.isnan(row["p05"]) and math.isnan(row["p50"]) and math.isnan(row["p95"])
+    assert _pooled_row(by_run, 0.5, seed=10)["se"] != row["se"]  # the seed is used
+
+
+def test_pooled_maximum_one_replication_and_no_events() -> None:
+    by_run = [np.array([4.0, 9.0]), np.array([1.0])]
+    same(_pooled_row(by_run, None, 0), dict.fromkeys(STATS, math.nan) | {"mean": 9.0, "n": 3})
+    # one replication: the percentile, no interval (2, 4, 8, 10: 0.9 at 2.7 -> 8 + 0.7*2)
+    same(_pooled_row([np.array([10.0, 2.0, 8.0, 4.0])], 0.9, 0), dict.fromkeys(STATS, math.nan) | {"mean": 9.4, "n": 4})
+    same(_pooled_row([], 0.5, 0), dict.fromkeys(STATS, math.nan) | {"n": 0})
+    same(_pooled_row([np.array([])], None, 0), dict.fromkeys(STATS, math.nan) | {"n": 0})
+
+
+# --------------------------------------------------------------------------
+# family_events and _known: which outages a family counts, per replication of runs
+
+
+def outages_table() -> dict[str, np.ndarray]:
+    rpo = np.empty(7, dtype=object)
+    rpo[:] = [1.5, None, 4.0, math.nan, 2.0, None, 8.0]
+    return {
+        "replication": np.array([3, 1, 3, 7, 2, 3, 1]),  # 7 is not in runs
+        "duration_s": np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0]),
+        "detected_s": np.array([1.0, math.nan, 3.0, 4.0, math.nan, 6.0, 7.0]),
+        "needed_failover": np.array([True, False, True, True, False, False, True]),
+        "rpo_s": rpo,
+    }
+
+
+RUNS = {"replication": np.array([3, 1, 2, 5])}  # not sorted; 5 had no outage
+
+
+@pytest.mark.parametrize(("prefix", "sums", "counts", "values"), [
+    ("outage", [100.0, 90.0, 50.0, 0.0], [3, 2, 1, 0], [[10.0, 30.0, 60.0], [20.0, 70.0], [50.0], []]),
+    ("mttd", [10.0, 7.0, 0.0, 0.0], [3, 1, 0, 0], [[1.0, 3.0, 6.0], [7.0], [], []]),
+    ("rto", [40.0, 70.0, 0.0, 0.0], [2, 1, 0, 0], [[10.0, 30.0], [70.0], [], []]),
+    ("rpo", [5.5, 8.0, 2.0, 0.0], [2, 1, 1, 0], [[1.5, 4.0], [8.0], [2.0], []]),
+])
+def test_family_events_per_replication_of_runs(prefix, sums, counts, values) -> None:
+    got_sums, got_counts, got_values = family_events(RUNS, outages_table(), prefix)
+    assert got_sums.tolist() == sums
+    assert got_counts.tolist() == counts and got_counts.dtype == float
+    assert [v.tolist() for v in got_values] == values
+
+
+def test_family_events_from_dataframes_and_missing_columns() -> None:
+    import pandas as pd
+
+    got = family_events(pd.DataFrame(RUNS), pd.DataFrame(outages_table()), "rpo")
+    assert got[0].tolist() == [5.5, 8.0, 2.0, 0.0]
+    table = outages_table()
+    del table["rpo_s"]
+    assert family_events(RUNS, table, "rpo") is None
+    assert family_events(RUNS, {"replication": table["replication"]}, "outage") is None
+    # runs without any replication: nothing is kept
+    sums, counts, values = family_events({"replication": np.array([], dtype=np.int64)}, outages_table(), "outage")
+    assert sums.tolist() == [] and counts.tolist() == [] and values == []
+    # one replication in runs: the outages of the others are left out
+    sums, counts, values = family_events({"replication": np.array([2])}, outages_table(), "outage")
+    assert sums.tolist() == [50.0] and counts.tolist() == [1.0] and [v.tolist() for v in values] == [[50.0]]
+    # the largest replication of runs keeps its outages; one beyond it is left out
+    sums, counts, values = family_events({"replication": np.array([1, 3])}, outages_table(), "rto")
+    assert sums.tolist() == [70.0, 40.0] and counts.tolist() == [1.0, 2.0]
+
+
+def test_known_is_pandas_notna() -> None:
+    import pandas as pd
+
+    mixed = np.empty(5, dtype=object)
+    mixed[:] = [None, math.nan, 0.0, "x", 2]
+    for values in (np.array([1.0, math.nan, 0.0]), mixed, np.array([0, 3]), np.array([False, True])):
+        assert _known(values).tolist() == pd.notna(values).tolist()
+        assert _known(values).dtype == bool
+
+
+# --------------------------------------------------------------------------
+# slo_windows_met
+
+
+def outage(start: float, end: float, planned: bool = False) -> SimpleNamespace:
+    return SimpleNamespace(start_s=start, end_s=end, planned=planned)
+
+
+def test_slo_windows_are_whole_windows_judged_on_their_own_downtime() -> None:
+    # windows of 10 s over 35 s: three whole windows, the last 5 s are not judged
+    outs = [outage(8.0, 12.0),  # 2 s in window 0 (availability 0.8: meets 0.8 exactly), 2 s in window 1
+            outage(15.0, 17.0, planned=True),  # window 1: 4 s down with it (0.6), 2 s without (0.8)
+            outage(20.0, 20.0),  # no length
+            outage(29.0, 40.0)]  # 1 s in window 2, the rest beyond the windows
+    res = SimpleNamespace(horizon=35.0, outages=outs)
+    assert slo_windows_met(res, 0.8, 10.0) == pytest.approx(2 / 3, rel=1e-15)
+    assert slo_windows_met(res, 0.8, 10.0, planned=False) == 1.0
+    assert slo_windows_met(res, 0.81, 10.0, planned=False) == pytest.approx(1 / 3, rel=1e-15)
+    assert slo_windows_met(res, 0.9, 10.0) == pytest.approx(1 / 3, rel=1e-15)
+    assert isinstance(slo_windows_met(res, 0.8, 10.0), float)
+
+
+def test_slo_windows_edges() -> None:
+    assert slo_windows_met(SimpleNamespace(horizon=9.0, outages=[]), 0.9, 10.0) is None
+    assert slo_windows_met(SimpleNamespace(horizon=10.0, outages=[]), 0.9, 10.0) == 1.0
+    # an outage spanning three windows counts in each of them
+    res = SimpleNamespace(horizon=40.0, outages=[outage(5.0, 31.0)])
+    # windows: 5 s, 10 s, 10 s, 1 s down
+    assert slo_windows_met(res, 0.5, 10.0) == 0.5
+    assert slo_windows_met(res, 0.9, 10.0) == 0.25
+    # an outage starting in the last whole window and lasting past the horizon
+    res = SimpleNamespace(horizon=30.0, outages=[outage(25.0, 1e9)])
+    assert slo_windows_met(res, 0.5, 10.0) == 1.0  # 5 s of window 2
+    assert slo_windows_met(res, 0.6, 10.0) == pytest.approx(2 / 3, rel=1e-15)
