@@ -136,3 +136,89 @@ def test_relsim_run_imports_neither_pandas_nor_scipy_stats(path: str) -> None:
             "print([m for m in ('pandas', 'scipy.stats', 'pyarrow') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+# --------------------------------------------------------------------------
+# the column functions one by one, on tables of known content
+
+
+def test_each_kind_of_column_is_typed_as_pandas_types_it() -> None:
+    rows = [{"i": 1, "ni": np.int64(5), "f": 2.5, "if": 1, "b": True, "nb": np.bool_(True), "s": "x",
+             "fi": 3, "bi": True, "bs": False, "gap_i": 4, "gap_b": True, "gap_f": 0.5, "gap_s": "y"},
+            {"i": 2, "ni": np.int32(6), "f": np.float32(0.5), "if": 1.5, "b": False, "nb": np.bool_(False),
+             "s": "z", "fi": np.float64(3.5), "bi": 1, "bs": "t"}]
+    got = cols.from_rows(rows)
+    want = pd.DataFrame(rows)
+    pd.testing.assert_frame_equal(cols.to_frame(got), want)
+    assert got["i"].dtype == np.int64 and got["b"].dtype == bool and got["gap_i"].dtype == float
+    assert got["gap_b"].dtype == object and got["gap_b"][0] is True and math.isnan(got["gap_b"][1])
+    assert got["bi"].dtype == object and got["gap_s"].dtype == object
+    assert list(got) == list(want.columns)
+
+
+def test_from_tuples_names_the_columns_and_types_them() -> None:
+    got = cols.from_tuples([(1, "a", 0.5, False), (2, "b", 1.0, True)], ["n", "s", "x", "flag"])
+    assert list(got) == ["n", "s", "x", "flag"]
+    assert got["n"].dtype == np.int64 and got["n"].tolist() == [1, 2]
+    assert got["s"].dtype == object and got["s"].tolist() == ["a", "b"]
+    assert got["x"].dtype == float and got["flag"].dtype == bool and got["flag"].tolist() == [False, True]
+    empty = cols.from_tuples([], ["a", "b"])
+    assert list(empty) == ["a", "b"] and all(v.dtype == object and len(v) == 0 for v in empty.values())
+
+
+def test_length_of_columns_and_frames() -> None:
+    assert cols.length({"a": np.arange(3), "b": np.zeros(3)}) == 3
+    assert cols.length({}) == 0
+    assert cols.length({"a": np.array([])}) == 0
+    assert cols.length(pd.DataFrame({"a": [1, 2]})) == 2
+    assert cols.length(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 3, 4]})) == 4
+
+
+def test_concat_is_pandas_concat() -> None:
+    a = cols.from_rows([{"i": 1, "f": 0.5, "b": True, "s": "x"}, {"i": 2, "f": 1.5, "b": False, "s": "y"}])
+    b = cols.from_rows([{"i": 3, "f": 2, "b": True, "s": "z", "extra": 7}])
+    c = cols.from_rows([{"i": 4.5, "b": True, "s": 2.0}])
+    for parts in ([a, b], [b, a], [a, c], [a, b, c], [c, a, {}], [a]):
+        got = cols.concat(parts)
+        want = pd.concat([cols.to_frame(p) for p in parts if p], ignore_index=True)
+        pd.testing.assert_frame_equal(cols.to_frame(got), want)
+    got = cols.concat([a, b])
+    assert got["extra"].dtype == float and np.isnan(got["extra"][:2]).all() and got["extra"][2] == 7.0
+    assert got["b"].dtype == bool and got["i"].dtype == np.int64
+    assert cols.concat([a, c])["s"].dtype == object  # text and numbers: objects, as pandas
+    assert cols.concat([a, c])["i"].dtype == float
+    mixed = cols.concat([{"b": np.array([True])}, {"b": np.array([2])}])  # pandas 2's objects (pandas 3: int64)
+    assert mixed["b"].dtype == object and mixed["b"].tolist() == [True, 2]
+    assert cols.concat([]) == {} and cols.concat([{}, {}]) == {}
+
+
+def test_concat_skips_parts_without_rows() -> None:
+    empty = cols.from_tuples([], ["x", "y"])  # object columns of no rows
+    full = {"x": np.array([1.5, 2.5]), "y": np.array([1, 2])}
+    for parts in ([empty, full], [full, empty], [empty, full, empty]):
+        got = cols.concat(parts)
+        assert got["x"].dtype == float and got["x"].tolist() == [1.5, 2.5]
+        assert got["y"].dtype == np.int64 and got["y"].tolist() == [1, 2]
+    got = cols.concat([empty, empty])
+    assert list(got) == ["x", "y"] and all(len(v) == 0 for v in got.values())
+    got = cols.concat([{"x": np.array([], dtype=float)}, {"x": np.array([], dtype=np.int64)}])
+    assert got["x"].dtype == float and len(got["x"]) == 0  # the first part's type when none has rows
+
+
+def test_select_and_as_columns() -> None:
+    table = {"a": np.array([1, 2, 3]), "b": np.array(["x", "y", "z"], dtype=object)}
+    got = cols.select(table, np.array([True, False, True]))
+    assert got["a"].tolist() == [1, 3] and got["b"].tolist() == ["x", "z"]
+    got = cols.select(table, np.array([2, 0]))
+    assert got["a"].tolist() == [3, 1] and got["b"].tolist() == ["z", "x"]
+    assert cols.as_columns(table) is table
+    frame = pd.DataFrame({0: [1.0, 2.0], "b": [True, False]})
+    got = cols.as_columns(frame)
+    assert list(got) == ["0", "b"] and got["0"].tolist() == [1.0, 2.0] and got["b"].dtype == bool
+
+
+def test_to_frame_of_an_empty_table_has_the_names_given() -> None:
+    assert list(cols.to_frame({}, ["a", "b"]).columns) == ["a", "b"]
+    assert list(cols.to_frame({}).columns) == [] and len(cols.to_frame({})) == 0
+    frame = cols.to_frame({"a": np.array([1, 2]), "b": np.array([0.5, 1.5])}, ["ignored"])
+    assert list(frame.columns) == ["a", "b"] and frame["a"].tolist() == [1, 2]
