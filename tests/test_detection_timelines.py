@@ -305,17 +305,22 @@ def test_sampled_lost_beats_before_the_failure_have_the_truncated_geometric_mean
     within_4se(res.detection_delays, 2 - ej + 0.5 + 0.25)
 
 
-def test_sampled_varying_latency_waits_for_the_latest_beat_in_flight():
-    # period 100 ms, misses 21, latency uniform(0, 2 s): beats sent up to 20
-    # periods before the last one may arrive after it; the deadline runs from
-    # the latest arrival, max over m = 0..20 of (L_m - 0.1 m).
-    res = run(_pair_failing({"heartbeat": {"period": "100ms", "misses": 21, "latency": "uniform(0s, 2s)"}}, "2.5d"))
+@pytest.mark.parametrize(("period", "misses", "horizon", "floor"), [
+    # beats sent up to 20 periods before the last one may arrive after it
+    (0.1, 21, "2.5d", 1.5),
+    # up to 2: max(L0, L1 - 1 s, L2 - 2 s), on average 1.0417 s
+    (1.0, 3, "30d", 1.04)])
+def test_sampled_varying_latency_waits_for_the_latest_beat_in_flight(period, misses, horizon, floor):
+    # latency uniform(0, 2 s), which varies by (misses - 1) periods: the
+    # deadline runs from the latest arrival, max over m of (L_m - m x period).
+    res = run(_pair_failing({"heartbeat": {"period": f"{period}s", "misses": misses,
+                                           "latency": "uniform(0s, 2s)"}}, horizon))
     t = np.linspace(0.0, 2.0, 200_001)
-    cdf = np.prod([np.clip((t + 0.1 * m) / 2.0, 0.0, 1.0) for m in range(21)], axis=0)
+    cdf = np.prod([np.clip((t + period * m) / 2.0, 0.0, 1.0) for m in range(misses)], axis=0)
     latest = float(np.sum(1.0 - cdf[:-1]) * (t[1] - t[0]))  # E[max] = integral of (1 - F)
-    assert latest > 1.5  # the last beat's own latency alone averages 1 s
+    assert latest > floor  # the last beat's own latency alone averages 1 s
     assert len(res.detection_delays) > 1500
-    within_4se(res.detection_delays, 2.05 + latest)
+    within_4se(res.detection_delays, (misses - 0.5) * period + latest)
 
 
 def test_a_false_suspicion_with_fencing_counts_the_lease_from_the_last_beat_heard():
