@@ -231,3 +231,149 @@ def test_slo_windows_edges() -> None:
     res = SimpleNamespace(horizon=30.0, outages=[outage(25.0, 1e9)])
     assert slo_windows_met(res, 0.5, 10.0) == 1.0  # 5 s of window 2
     assert slo_windows_met(res, 0.6, 10.0) == pytest.approx(2 / 3, rel=1e-15)
+
+
+# --------------------------------------------------------------------------
+# summary_rows and _Evidence: what each interval rests on, on a table of known content
+
+
+def few_tables() -> tuple[dict, dict]:
+    """Three half-year replications with two outages (100 s in replication 0, 50 s in 2)."""
+    runs = {
+        "replication": np.array([0, 1, 2]),
+        "horizon_s": np.full(3, YEAR / 2),
+        "outages": np.array([1, 0, 1]),
+        "availability": np.array([0.99, 1.0, 0.995]),
+        "downtime_per_year": np.array([100.0, 0.0, 50.0]),
+        "outages_per_year": np.array([2.0, 0.0, 2.0]),
+        "failures_per_year": np.array([4.0, 2.0, 0.0]),  # 2 + 1 + 0 failures
+        "degraded_per_year": np.array([0.0, 5.0, math.nan]),  # not zero in 1 replication
+        "write_latency_added": np.array([0.1, 0.2, 0.3]),
+        "p_data_loss": np.array([1.0, 0.0, 0.0]),
+    }
+    rpo = np.empty(2, dtype=object)
+    rpo[:] = [None, math.nan]
+    outages = {"replication": np.array([0, 2]), "duration_s": np.array([100.0, 50.0]),
+               "detected_s": np.array([math.nan, 20.0]), "needed_failover": np.array([False, True]), "rpo_s": rpo}
+    return runs, outages
+
+
+def few(k: int, what: str) -> str:
+    return f"not established: {k} {what} in 3 replications (fewer than {MIN_EVENTS})"
+
+
+def test_a_summary_of_few_events_says_what_each_interval_rests_on() -> None:
+    runs, outages = few_tables()
+    got = summary_rows(runs, outages, seed=0, duration_assumption=3600.0)
+    assert list(got) == ["availability", "downtime_per_year", "outages_per_year", "failures_per_year",
+                         "degraded_per_year", "p_data_loss", "write_latency_added", "mean_outage", "outage_p95",
+                         "outage_max", "mttd", "rto_mean", "rto_p50", "rto_p95", "rto_p99", "rto_max"]
+    lam_lo, lam_hi = poisson_interval(2, 1.5 * YEAR)
+    bound = lam_hi * 3600.0  # the stated mean duration (longer than the longest outage seen)
+    one_sided = "; one-sided bound if outages last at most 1 h on average"
+
+    def check(name, events, established, note, ci, mean=None, unit=None):
+        row = got[name]
+        assert row["events"] == events and type(row["events"]) is int, name
+        assert row["established"] is established, name
+        assert row["note"] == note, name
+        for key, want in zip(("ci_low", "ci_high"), ci):
+            if math.isnan(want):
+                assert math.isnan(row[key]), (name, key)
+            else:
+                assert row[key] == pytest.approx(want, rel=1e-12, abs=1e-300), (name, key)
+        if mean is not None:
+            assert row["mean"] == pytest.approx(mean, rel=1e-12), name
+        assert row["unit"] == (unit or metrics.METRICS[name].unit)
+
+    nan = (math.nan, math.nan)
+    check("availability", 2, False, few(2, "outages") + one_sided, (1.0 - bound, 1.0), mean=(0.99 + 1 + 0.995) / 3,
+          unit="fraction")
+    check("downtime_per_year", 2, False, few(2, "outages") + one_sided, (0.0, bound * YEAR), mean=50.0)
+    check("outages_per_year", 2, False, few(2, "outages") + "; exact Poisson interval",
+          (lam_lo * YEAR, lam_hi * YEAR), mean=4 / 3)
+    lo, hi = poisson_interval(3, 1.5 * YEAR)
+    check("failures_per_year", 3, False, few(3, "events") + "; exact Poisson interval", (lo * YEAR, hi * YEAR),
+          mean=2.0)
+    check("degraded_per_year", 1, False,
+          f"not established: not zero in 1 of 3 replications (fewer than {MIN_EVENTS}); no interval", nan)
+    check("p_data_loss", 1, True, "exact Clopper-Pearson interval", binomial_interval(1, 3), mean=1 / 3)
+    check("write_latency_added", 3, False, f"not established: 3 replications (fewer than {MIN_EVENTS}); no interval",
+          nan, mean=0.2)
+    check("mean_outage", 2, False, few(2, "outages") + "; no interval", nan, mean=75.0)
+    check("outage_p95", 2, False, "not established: 2 events, a 95th percentile needs 100 (5 beyond it); no interval",
+          nan, mean=97.5)
+    check("outage_max", 2, False, "the largest observed value: a maximum has no confidence interval", nan,
+          mean=100.0)
+    check("mttd", 1, False, few(1, "events") + "; no interval", nan, mean=20.0)
+    check("rto_mean", 1, False, few(1, "outages") + "; no interval", nan, mean=50.0)
+    check("rto_p50", 1, False, "not established: 1 events, a 50th percentile needs 10 (5 beyond it); no interval",
+          nan, mean=50.0)
+    check("rto_p99", 1, False, "not established: 1 events, a 99th percentile needs 500 (5 beyond it); no interval",
+          nan, mean=50.0)
+    assert got["rto_max"]["mean"] == 50.0 and got["outage_max"]["n"] == 2
+
+
+def test_few_outages_without_a_stated_duration_get_no_interval() -> None:
+    runs, outages = few_tables()
+    got = summary_rows(runs, outages, seed=0)
+    for name in ("availability", "downtime_per_year"):
+        assert math.isnan(got[name]["ci_low"]) and math.isnan(got[name]["ci_high"])
+        assert got[name]["note"] == few(2, "outages") + "; no interval"
+    assert got["outages_per_year"]["note"] == few(2, "outages") + "; exact Poisson interval"
+    # the longest outage seen, when longer than the duration stated, bounds the mean instead
+    got = summary_rows(runs, outages, seed=0, duration_assumption=60.0)
+    bound = poisson_interval(2, 1.5 * YEAR)[1] * 100.0
+    assert got["downtime_per_year"]["ci_high"] == pytest.approx(bound * YEAR, rel=1e-12)
+    assert got["downtime_per_year"]["note"].endswith("; one-sided bound if outages last at most 1.67 min on average")
+    # metrics: only those named
+    assert list(summary_rows(runs, outages, metrics=["availability", "mttd"])) == ["availability", "mttd"]
+
+
+def test_a_summary_of_enough_events_keeps_the_large_sample_intervals_clipped_to_the_range() -> None:
+    n = 12
+    runs = {"replication": np.arange(n), "horizon_s": np.full(n, YEAR), "outages": np.full(n, 1),
+            "availability": np.array([1.0] * 11 + [0.5]), "downtime_per_year": np.array([0.0] * 11 + [600.0]),
+            "failures_per_year": np.full(n, 1.0), "write_latency_added": np.arange(n, dtype=float)}
+    outages = {"replication": np.arange(n), "duration_s": np.arange(1.0, n + 1.0)}
+    got = summary_rows(runs, outages, seed=0)
+    for name in ("availability", "downtime_per_year", "failures_per_year", "write_latency_added", "mean_outage"):
+        assert got[name]["established"] is True and got[name]["note"] == "", name
+    assert got["failures_per_year"]["events"] == 12 and got["mean_outage"]["events"] == 12
+    want = _row(runs["availability"])
+    assert want["ci_high"] > 1.0
+    assert got["availability"]["ci_high"] == 1.0 and got["availability"]["ci_low"] == want["ci_low"]
+    want = _row(runs["downtime_per_year"])
+    assert want["ci_low"] < 0.0
+    assert got["downtime_per_year"]["ci_low"] == 0.0 and got["downtime_per_year"]["ci_high"] == want["ci_high"]
+    assert got["write_latency_added"]["ci_low"] == _row(runs["write_latency_added"])["ci_low"]
+    assert got["mean_outage"]["mean"] == 6.5 and got["mean_outage"]["se"] == _ratio_row(
+        np.arange(1.0, n + 1.0), np.ones(n))["se"]
+
+
+def test_a_percentile_of_tied_values_has_enough_events_but_no_interval() -> None:
+    n = 20
+    runs = {"replication": np.arange(n), "horizon_s": np.full(n, YEAR), "outages": np.full(n, 6)}
+    outages = {"replication": np.repeat(np.arange(n), 6), "duration_s": np.full(6 * n, 30.0)}
+    row = summary_rows(runs, outages, seed=0)["outage_p95"]
+    assert row["events"] == 120 and row["established"] is False and math.isnan(row["ci_low"])
+    assert row["note"] == ("not established: 120 events, but the resampled percentiles do not vary "
+                           "(tied values around it); no interval")
+
+
+def test_ratio_metrics_of_the_runs_table() -> None:
+    runs = {"replication": np.arange(3), "restores": np.array([1, 0, 3]), "restore_time_s": np.array([10.0, 0, 50]),
+            "change_downtime_s": np.array([5.0, 0.0, 1.0]), "downtime_s": np.array([10.0, 0.0, 2.0]),
+            "change_outages": np.array([1, 0, 2]),
+            "spare_stockouts": np.array([0.0, 0.0, 0.0]), "spare_demands": np.array([0.0, 0.0, 0.0]),
+            "pages_real": np.array([1.0, 2.0, 0.0]), "pages": np.array([2.0, 2.0, 0.0])}
+    got = summary_rows(runs, {"replication": np.array([], dtype=np.int64), "duration_s": np.array([])})
+    assert got["restore_rto"]["mean"] == 15.0 and got["restore_rto"]["n"] == 4
+    assert got["change_downtime_share"]["mean"] == 0.5 and got["change_downtime_share"]["n"] == 3
+    assert got["change_downtime_share"]["events"] == 3
+    assert math.isnan(got["spare_stockout_fraction"]["mean"]) and got["spare_stockout_fraction"]["n"] == 0
+    assert got["alert_precision"]["mean"] == 0.75 and got["alert_precision"]["n"] == 4
+    assert "mttr" not in got and "fault_exposure_mean" not in got
+    quiet = dict(runs, restores=np.zeros(3, dtype=int), downtime_s=np.zeros(3))
+    got = summary_rows(quiet, {"replication": np.array([], dtype=np.int64), "duration_s": np.array([])})
+    assert "restore_rto" not in got and "change_downtime_share" not in got
