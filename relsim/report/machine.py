@@ -29,7 +29,7 @@ def summary_csv(results: Any) -> str:
     """The summary as CSV: one row per metric with provenance (``relsim run --csv``)."""
     table = results.summary().reset_index()
     table.insert(0, "model", results.model)
-    table["seed"], table["runs"], table["horizon_s"] = results.seed, len(results.runs), results.horizon
+    table["seed"], table["runs"], table["horizon_s"] = results.seed, results.n_runs, results.horizon
     return table.to_csv(index=False)
 
 
