@@ -377,3 +377,55 @@ def test_ratio_metrics_of_the_runs_table() -> None:
     quiet = dict(runs, restores=np.zeros(3, dtype=int), downtime_s=np.zeros(3))
     got = summary_rows(quiet, {"replication": np.array([], dtype=np.int64), "duration_s": np.array([])})
     assert "restore_rto" not in got and "change_downtime_share" not in got
+
+
+# --------------------------------------------------------------------------
+# replication_metrics: one replication's row from its tallies
+
+
+def test_replication_metrics_of_known_tallies() -> None:
+    from relsim.engine import Outage, RunResult
+
+    h = YEAR / 4  # every count per year is 4 times the count
+    outs = [Outage(10.0, 40.0, 30.0, "a", 0, "crash", 0, 0, 0, 30.0, math.nan, False, 0, math.nan, False, False),
+            Outage(100.0, 300.0, 200.0, "a", -1, "maintenance", 0, 0, 0, 200.0, math.nan, False, 0, math.nan, False,
+                   True)]
+    res = RunResult(replication=3, seed=1, horizon=h, downtime=230.0, served_integral=h - 100.0, failures=5,
+                    failovers=6, failed_failovers=7, false_failovers=8, flaps=9, suppressed=10, false_suspicions=11,
+                    split_brains=12, split_brain_time=13.0, elections=14, degraded_time=15.0, writes_lost=16,
+                    data_loss_events=17, conflicts=18, unrecoverable=19, restores=20, restore_times=[1.5, 2.5],
+                    write_latency=0.25, events=21, outages=outs)
+    row = metrics.replication_metrics(res)
+    assert row == {
+        "availability": 1.0 - 230.0 / h, "served_fraction": (h - 100.0) / h, "downtime_per_year": 920.0,
+        "outages_per_year": 8.0, "failures_per_year": 20.0, "failovers_per_year": 24.0,
+        "false_failovers_per_year": 32.0, "failed_failovers_per_year": 28.0, "flaps_per_year": 36.0,
+        "suppressed_per_year": 40.0, "false_suspicions_per_year": 44.0, "false_suspicions": 11,
+        "split_brains_per_year": 48.0, "split_brain_per_year": 52.0, "degraded_per_year": 60.0,
+        "elections_per_year": 56.0, "writes_lost_per_year": 64.0, "data_loss_events_per_year": 68.0,
+        "p_data_loss": 1.0, "conflicts_per_year": 72.0, "unrecoverable_per_year": 76.0, "restores_per_year": 80.0,
+        "write_latency_added": 0.25, "writes_lost": 16, "restore_time_s": 4.0, "restores": 20, "downtime_s": 230.0,
+        "outages": 2, "failures": 5, "failovers": 6, "failed_failovers": 7, "events": 21,
+    }
+    assert list(row) == list(metrics.replication_metrics(res))  # the order is the reporting order
+    assert metrics.replication_metrics(RunResult(replication=0, seed=1, horizon=h))["p_data_loss"] == 0.0
+    # planned work: planned downtime and the availability without it
+    res.planned = {"chaos_skipped": 2.0, "drills_failed": 3.0}
+    row = metrics.replication_metrics(res)
+    assert row["planned_downtime_per_year"] == 800.0
+    assert row["unplanned_availability"] == 1.0 - 30.0 / h
+    assert row["chaos_skipped_per_year"] == 8.0 and row["failed_drills_per_year"] == 12.0
+    res.planned = {}
+    row = metrics.replication_metrics(res)
+    assert row["chaos_skipped_per_year"] == 0.0 and row["failed_drills_per_year"] == 0.0
+    # an availability objective: the share of whole windows that met it
+    objectives = SimpleNamespace(availability=0.9999, slo_window=h / 2, planned_counts=True)
+    assert metrics.replication_metrics(res, objectives)["slo_met"] == 1.0
+    objectives = SimpleNamespace(availability=0.99999, slo_window=h / 2, planned_counts=True)
+    assert metrics.replication_metrics(res, objectives)["slo_met"] == 0.5  # 230 s in the first window (39.4 s)
+    objectives = SimpleNamespace(availability=0.99999, slo_window=h / 2, planned_counts=False)
+    assert metrics.replication_metrics(res, objectives)["slo_met"] == 1.0  # 30 s unplanned
+    objectives = SimpleNamespace(availability=0.99999, slo_window=h / 2)  # planned outages count by default
+    assert metrics.replication_metrics(res, objectives)["slo_met"] == 0.5
+    assert "slo_met" not in metrics.replication_metrics(res, SimpleNamespace(availability=0.9, slo_window=2 * h))
+    assert "slo_met" not in metrics.replication_metrics(res, SimpleNamespace(availability=None, slo_window=h))
