@@ -255,8 +255,11 @@ def test_failback_waits_until_the_preferred_replica_has_been_healthy_long_enough
 
 def test_failback_waits_for_the_preferred_replica_to_come_back():
     # p is down 15.5-16.5 h: still down when the failback was due; switched
-    # back 1 h after its return, at 17.5 h (+ 1 min).
-    assert failbacks(_failback("1h")) == [round(17.5 + 1 / 60, 9)]
+    # back 1 h after its return, at 17.5 h (+ 1 min). No failback is tried
+    # while it is down (no outage at 16 h).
+    res = _failback("1h")
+    assert failbacks(res) == [round(17.5 + 1 / 60, 9)]
+    assert [(o.start_s / H, o.cause_kind) for o in res.outages] == [(10.0, "transient"), (17.5, "failback")]
 
 
 def test_no_failback_once_the_preferred_replica_is_primary_again():
@@ -528,3 +531,207 @@ def test_services_as_active_passive_replicas_fail_over():
                            "entry": "s"}))
     assert [(o.start_s / H, o.duration_s) for o in res.outages] == [(10.0, 60.0)]
     assert [e["primary"] for _, e in audit(res) if e["event"] == "promoted"] == ["sb"]
+
+
+# -- survivors of mutation testing: exact timelines ---------------------------------------------
+def _zoned(links: dict[str, Any], comps: dict[str, Any], replicas: list[str], horizon: str,
+           **service: Any) -> relsim.RunResult:
+    """Components in zones za, zb, zc joined by ``links``; service s over ``replicas``."""
+    return run(relsim.load({
+        "name": "zoned", "horizon": horizon,
+        "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}, "zc": {"kind": "zone"}},
+        "links": links, "components": comps,
+        "services": {"s": {"replicas": replicas, "mode": "active-passive", **service}}}))
+
+
+BEATS = {"heartbeat": {"period": "1s", "misses": 3}, "method": "beats"}
+
+
+def test_a_standby_changing_during_a_partition_split_brain_ends_nothing():
+    # As in _partitioned, with a third replica c (zb) down 10.5 h for 1 min:
+    # the split brain still ends when the link heals at 11 h, not before.
+    res = _zoned({"za-zb": {"between": ["za", "zb"], "failures": [trans("10h", "1h")]}},
+                 {"p": {"in": "za"}, "b": {"in": "zb"}, "c": {"in": "zb", "failures": [trans("10.5h", "1m")]}},
+                 ["p", "b", "c"], "12h", failover={"time": "fixed(1m)"}, detection={**BEATS, "controller": "zb"})
+    (d,) = res.detection_delays
+    assert [(t, e["demoted"], e["reason"]) for t, e in audit(res) if e["event"] == "split_brain_end"] == [
+        (11.0, "p", "demoted once reachable")]
+    assert res.split_brain_time == pytest.approx(H - d - 60)
+
+
+def test_a_second_partition_split_brain_ends_when_its_link_heals_too():
+    # The controller (zc) loses p (za) 10-11 h: b is promoted, p serves on
+    # its side until 11 h. Then it loses b (zb) 15-16 h: p is promoted, b
+    # serves on its side until 16 h. Two split brains, each ended on healing.
+    res = _zoned({"za-zc": {"between": ["za", "zc"], "failures": [trans("10h", "1h")]},
+                  "zb-zc": {"between": ["zb", "zc"], "failures": [trans("15h", "1h")]}},
+                 {"p": {"in": "za"}, "b": {"in": "zb"}}, ["p", "b"], "17h",
+                 failover={"time": "fixed(1m)"}, detection={**BEATS, "controller": "zc"})
+    d1, d2 = res.detection_delays
+    assert [(t, e["demoted"], e["reason"]) for t, e in audit(res) if e["event"] == "split_brain_end"] == [
+        (11.0, "p", "demoted once reachable"), (16.0, "b", "demoted once reachable")]
+    assert (res.split_brains, res.false_failovers) == (2, 2)
+    assert res.split_brain_time == pytest.approx(2 * (H - 60) - d1 - d2)
+
+
+def test_a_partition_elsewhere_does_not_restart_the_healthy_time_of_the_preferred_replica():
+    # As test_failback_is_a_decision_of_its_own, with a link between two
+    # other zones down 15.5 h for 1 min: p, healthy since 15 h, is still
+    # switched back at 16 h (+ 1 min).
+    res = _zoned({"zb-zc": {"between": ["zb", "zc"], "failures": [trans("15.5h", "1m")]}},
+                 {"p": {"in": "za", "failures": [trans("10h", "5h")]}, "b": {"in": "za"}}, ["p", "b"], "20h",
+                 failover={"time": "fixed(1m)", "failback": "auto", "failback_after": "1h"})
+    assert failbacks(res) == [round(16 + 1 / 60, 9)]
+
+
+def test_a_partition_while_waiting_for_a_restore_promotes_nothing():
+    # The promotion fails at 10 h 2 min; a link between other zones fails
+    # at 10.5 h: p, still down, is not promoted; its repair at 11 h is.
+    res = _zoned({"zb-zc": {"between": ["zb", "zc"], "failures": [trans("10.5h", "1m")]}},
+                 {"p": {"in": "za", "failures": [perm("10h", "1h")]}, "b": {"in": "za"}}, ["p", "b"], "12h",
+                 failover={"time": "fixed(2m)", "success": "0%"})
+    assert [(t, e["primary"], e["via"]) for t, e in audit(res) if e["event"] == "promoted"] == [(11.0, "p", "restored")]
+    assert [(o.start_s / H, o.end_s / H) for o in res.outages] == [(10.0, 11.0)]
+
+
+def test_a_failed_promotion_with_fallback_repair_ignores_the_manual_time():
+    # fallback: repair, though a manual time is given: no operator, the
+    # service waits for p's repair at 15 h.
+    res = run(pair([perm("10h", "5h")], [], "20h", failover={"time": "fixed(2m)", "success": "0%",
+                                                               "fallback": "repair", "manual": "fixed(30m)"}))
+    assert audit(res)[3:] == [
+        (10.0, {"event": "failover_started", "candidate": "b", "duration": 120.0}),
+        (at(2), {"event": "failover_failed", "candidate": "b", "reason": "promotion failed"}),
+        (at(2), {"event": "waiting_for_restore"}),
+        (15.0, {"event": "promoted", "primary": "p", "via": "restored"}),
+    ]
+    assert [(o.start_s / H, o.end_s / H) for o in res.outages] == [(10.0, 15.0)]
+
+
+LOST = {"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}
+
+
+def test_no_switchover_during_a_decision_on_a_false_suspicion():
+    # Every beat is lost: p is suspected at 3 s, the hold (1 h) runs. A
+    # drained maintenance of p at 10 s finds a failover under way: no
+    # switchover; p goes down for 1 min (the decision goes on).
+    res = run(relsim.load({
+        "name": "patch", "horizon": "2m", "components": {"p": {}, "b": {}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "detection": LOST,
+                           "failover": {"time": "fixed(30s)", "hold": "1h"}}},
+        "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "10s", "targets": "p",
+                               "lasts": "1m", "drain": True, "switchover": "fixed(5s)"}}}))
+    assert [e["event"] for e in res.trace or [] if e["event"].startswith("switchover")] == ["switchover_impossible"]
+    assert [e for _, e in audit(res) if e["event"] == "promoted"] == []
+    assert [(o.start_s, o.end_s) for o in res.outages] == [(10.0, 70.0)]
+
+
+def test_a_lease_of_an_ended_suspicion_fences_nothing():
+    # Every beat is lost; lease 10 s. p is suspected at 3 s (its lease,
+    # from 0 s, would expire at 10 s); a maintenance takes p down 5-6 s: its
+    # return cancels the decision. Suspected again at 9 s, last heard at
+    # 6 s: fenced at 16 s, not by the old lease at 10 s; b serves at 26 s.
+    res = run(relsim.load({
+        "name": "lease", "horizon": "30s", "components": {"p": {}, "b": {}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "detection": LOST,
+                           "failover": {"time": "fixed(10s)"}, "fencing": {"lease": "10s"}}},
+        "schedule": {"blip": {"kind": "maintenance", "every": "7d", "start": "5s", "targets": "p", "lasts": "1s"}}}))
+    assert [(e["t"], e["event"]) for e in res.trace or []
+            if e["event"] in ("suspected", "fenced", "failover_cancelled", "promoted")] == [
+        (3.0, "suspected"), (6.0, "failover_cancelled"), (9.0, "suspected"), (16.0, "fenced"), (26.0, "promoted"),
+        (29.0, "suspected")]  # b, the new primary, is suspected 3 s after it serves
+    assert [(o.start_s, o.end_s, o.cause_kind) for o in res.outages] == [(5.0, 6.0, "maintenance"),
+                                                                         (16.0, 26.0, "fencing")]
+
+
+def test_a_silent_failure_during_a_partition_goes_unnoticed():
+    # p hangs (silent) at 10 h for 10 min while the link from its zone
+    # (and the controller's) to zc, where nothing runs, is down (9-11 h):
+    # beats still come, nothing is detected, the outage lasts the whole
+    # 10 min; b is never promoted.
+    res = _zoned({"za-zc": {"between": ["za", "zc"], "failures": [trans("9h", "2h")]}},
+                 {"p": {"in": "za", "failures": [trans("10h", "10m", silent=True)]}, "b": {"in": "za"}},
+                 ["p", "b"], "12h", failover={"time": "fixed(1m)"},
+                 detection={"heartbeat": {"period": "1s", "misses": 3}, "controller": "za"})
+    assert audit(res) == [(10.0, {"event": "primary_failed", "primary": "p", "silent": True}),
+                          (at(10), {"event": "failover_cancelled", "primary": "p", "phase": "detection",
+                                    "reason": "primary recovered"})]
+    assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(10.0, at(10))]
+
+
+def test_an_unreachable_standby_is_no_candidate():
+    # The controller (zc) cannot reach b (zb) 9-11 h; p (za) fails for good
+    # at 10 h: b is "unreachable", no candidate; b is promoted when the link
+    # heals at 11 h.
+    res = _zoned({"zb-zc": {"between": ["zb", "zc"], "failures": [trans("9h", "2h")]}},
+                 {"p": {"in": "za", "failures": [perm("10h", "5h")]}, "b": {"in": "zb"}}, ["p", "b"], "12h",
+                 failover={"time": "fixed(1m)"}, detection={"heartbeat": {"period": "1s", "misses": 3},
+                                                            "controller": "zc"})
+    decisions = [(e["candidates"], e["outcome"]) for _, e in audit(res) if e["event"] == "failover_decision"]
+    assert decisions == [({"b": "unreachable"}, "no candidate")]
+    assert [(t, e["primary"], e["via"]) for t, e in audit(res) if e["event"] == "promoted"] == [(11.0, "b", "restored")]
+
+
+@pytest.mark.parametrize(("standby", "state"), [("hot", "not readmitted"), ("cold", "ok")])
+def test_only_a_warm_or_hot_standby_back_for_less_than_its_state_transfer_is_not_readmitted(standby: str, state: str):
+    # b's zone fails at 9 h 54 min for 1 min; the state takes 20 min to copy
+    # (12 GB at 10 MB/s). When p fails at 10 h, a hot b, back for 5 min,
+    # has not caught up; a cold b copies the state during its promotion
+    # instead, so it is a candidate.
+    res = run(relsim.load({
+        "name": "transfer", "horizon": "12h",
+        "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone", "failures": [trans("9.9h", "1m")]}},
+        "components": {"p": {"in": "za", "failures": [perm("10h", "1h")]}, "b": {"in": "zb"}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "standby": standby,
+                           "startup": "fixed(1m)", "state": {"size": "12GB", "bandwidth": "10MB/s"}, "failover": {"time": "fixed(1m)"}}}}))
+    decisions = [(t, e["candidates"]) for t, e in audit(res) if e["event"] == "failover_decision"]
+    assert decisions == [(10.0, {"b": state})]
+
+
+def test_a_failback_falls_due_during_a_failover_and_waits():
+    # p is down 10-15 h (b takes over after the 2 min hold and 1 min); b
+    # fails at 15.99 h: the failback due at 16 h finds a decision under way
+    # and does nothing; the decision (hold 2 min) promotes p by failover.
+    res = run(pair([trans("10h", "5h")], [trans("15.99h", "1h")], "17h",
+                   failover={"time": "fixed(1m)", "hold": "2m", "failback": "auto", "failback_after": "1h"}))
+    t = round((15.99 * H + 180) / H, 9)
+    assert [(t, e["primary"], e["via"]) for t, e in audit(res) if e["event"] == "promoted"] == [
+        (at(3), "b", "failover"), (t, "p", "failover")]
+    assert res.failovers == 2
+
+
+def test_three_failovers_within_the_flap_window_are_two_flaps():
+    # p, b and c fail for good at 10, 10.5 and 11 h: b, c then d take over
+    # 1 min later each, 30 min apart: the second and third are flaps.
+    m = relsim.load({"name": "flaps", "horizon": "12h",
+                     "components": {"p": {"failures": [perm("10h", "5h")]}, "b": {"failures": [perm("10.5h", "5h")]},
+                                    "c": {"failures": [perm("11h", "5h")]}, "d": {}},
+                     "services": {"s": {"replicas": ["p", "b", "c", "d"], "mode": "active-passive",
+                                        "failover": {"time": "fixed(1m)"}}}})
+    res = run(m)
+    assert [(t, e["primary"]) for t, e in audit(res) if e["event"] == "promoted"] == [
+        (at(1), "b"), (at(31), "c"), (at(61), "d")]
+    assert (res.failovers, res.flaps) == (3, 2)
+
+
+def test_the_crashed_primary_restored_after_the_operator_found_no_one_resumes_from_its_disk():
+    # As test_with_no_healthy_replica_the_operator_waits_for_a_restore, with
+    # asynchronous replication: p, back at 11 h, serves from its own disk
+    # (no WAL: nothing lost); b, back at 12 h, is no new primary.
+    res = run(pair([perm("10h", "1h")], [perm("9h", "3h")], "12.5h",
+                   failover={"time": "fixed(2m)", "fallback": "manual", "manual": "fixed(30m)"},
+                   data={"writes": "10/s", "lag": "fixed(1s)"}))
+    assert [(t, e["primary"], e["via"]) for t, e in audit(res) if e["event"] == "promoted"] == [(11.0, "p", "restored")]
+    assert [e for e in res.trace or [] if e["event"] == "data_loss"] == []
+
+
+def test_a_demoted_primary_hears_of_it_at_the_end_of_its_own_loss_episode():
+    # 60 % of the beats lost, min_interval 1 h: one false failover in the
+    # hour (the next one is damped). Its split brain ends when the demoted
+    # primary hears of it, a whole number of 2 s periods later.
+    res = run(pair([], [], "1h", detection={"heartbeat": {"period": "2s", "misses": 3, "loss": "60%"}},
+                   failover={"time": "fixed(10s)", "min_interval": "1h"}))
+    (start,) = [e["t"] for e in res.trace or [] if e["event"] == "split_brain"]
+    ((end, reason),) = [(e["t"], e["reason"]) for e in res.trace or [] if e["event"] == "split_brain_end"]
+    assert reason == "demoted" and end > start and (end - start) / 2 == pytest.approx(round((end - start) / 2))
+    assert (res.false_failovers, res.split_brains, res.split_brain_time) == (1, 1, pytest.approx(end - start))
