@@ -335,6 +335,30 @@ def test_a_switchover_to_a_standby_that_fails_meanwhile_is_abandoned():
         (86405.0, {"event": "switchover_abandoned", "candidate": "b"})]
 
 
+@pytest.mark.parametrize("detection", [None, {"heartbeat": {"period": "1s", "misses": 3}}])
+def test_a_primary_failing_during_an_abandoned_switchover_fails_over_then(detection: Any):
+    # The 5 min switchover to b starts at 1 d; p fails 1 min into it (for
+    # 2 h), b 2 min into it (for 10 min): the switchover is abandoned at
+    # 1 d 5 min and p's failover, held off meanwhile, starts: no candidate,
+    # the service waits for a restore and b, back at 1 d 12 min, serves.
+    # (It used to stay down until p's repair at 1 d 2 h 1 min.)
+    service = {"replicas": ["p", "b"], "mode": "active-passive", "failover": {"time": "fixed(30s)"}}
+    if detection is not None:
+        service["detection"] = detection
+    res = run(relsim.load({
+        "name": "patch", "horizon": "2d",
+        "components": {"p": {"failures": [trans("86460s", "2h")]}, "b": {"failures": [trans("86520s", "10m")]}},
+        "services": {"s": service},
+        "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "1d", "targets": "p",
+                               "lasts": "1h", "drain": True, "switchover": "fixed(5m)"}}}))
+    assert [(e["t"], e["event"], e.get("outcome")) for e in res.trace or []
+            if e["event"] in ("switchover_abandoned", "failover_decision", "promoted")] == [
+        (86700.0, "switchover_abandoned", None), (86700.0, "failover_decision", "no candidate"),
+        (87120.0, "promoted", None)]
+    assert [(o.start_s, o.end_s) for o in res.outages] == [(86400.0, 87120.0)]
+    assert res.detection_delays == [240.0]
+
+
 def test_no_switchover_when_every_standby_is_in_the_batch_or_down():
     # The batch takes both replicas (targets s); then, targets p with b down.
     both = _patched("fixed(5s)", targets="s")

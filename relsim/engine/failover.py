@@ -147,6 +147,13 @@ class ActivePassive(ServiceNode):
                     self.switching = False
                     self._stop_process()
                     sim.log("switchover_abandoned", service=self.name, candidate=candidate.name)
+                    if self.primary_down:
+                        # The primary failed during the switchover, which held its
+                        # failover off: that failover starts now.
+                        self._phase("detection")
+                        det = self.detector
+                        if det is None or det.suspected:
+                            self.suspect("instant" if det is None else det.kind)
                 self._update()
             done.succeed()
 
