@@ -229,9 +229,22 @@ class Lognormal(Distribution):
         self._derive()
 
     def _derive(self) -> None:
-        """``mu`` and ``sigma``, worked out once: every draw uses them (private, not fields)."""
-        object.__setattr__(self, "_sigma", math.sqrt(math.log1p((self.sd / self.mean) ** 2)))
-        object.__setattr__(self, "_mu", math.log(self.mean) - 0.5 * math.log1p((self.sd / self.mean) ** 2))
+        """``mu`` and ``sigma``, worked out once: every draw uses them (private, not fields).
+
+        Values too large for them (refused by the model check's limit on
+        durations) leave them unset: the properties then raise as they are read.
+        """
+        try:
+            mu, sigma = self._log_params()
+        except OverflowError:
+            mu = sigma = None
+        object.__setattr__(self, "_mu", mu)
+        object.__setattr__(self, "_sigma", sigma)
+
+    def _log_params(self) -> tuple[float, float]:
+        """``(mu, sigma)`` of ``log X`` from the mean and sd."""
+        v = math.log1p((self.sd / self.mean) ** 2)
+        return math.log(self.mean) - 0.5 * v, math.sqrt(v)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)  # pickles leave private attributes out (Distribution.__getstate__)
@@ -240,12 +253,12 @@ class Lognormal(Distribution):
     @property
     def sigma(self) -> float:
         """Standard deviation of ``log X``."""
-        return self._sigma
+        return self._log_params()[1] if self._sigma is None else self._sigma
 
     @property
     def mu(self) -> float:
         """Mean of ``log X``."""
-        return self._mu
+        return self._log_params()[0] if self._mu is None else self._mu
 
     @property
     def var(self) -> float:
@@ -272,7 +285,7 @@ class Lognormal(Distribution):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         if self.sd == 0:
             return np.full(size, self.mean)
-        return rng.lognormal(self._mu, self._sigma, size)
+        return rng.lognormal(self.mu, self.sigma, size)
 
     def spec(self) -> str:
         return f"lognormal(mean={_exact(self.mean)}, sd={_exact(self.sd)})"
