@@ -759,3 +759,32 @@ def test_a_demoted_primary_hears_of_it_at_the_end_of_its_own_loss_episode():
     ((end, reason),) = [(e["t"], e["reason"]) for e in res.trace or [] if e["event"] == "split_brain_end"]
     assert reason == "demoted" and end > start and (end - start) / 2 == pytest.approx(round((end - start) / 2))
     assert (res.false_failovers, res.split_brains, res.split_brain_time) == (1, 1, pytest.approx(end - start))
+
+
+def test_a_single_replica_has_no_standby_and_no_failed_failover():
+    # An active-passive service of p alone: its failure at 10 h finds no
+    # standby (not a failed failover); it waits for p's repair at 11 h.
+    res = run(relsim.load({"name": "alone", "horizon": "12h", "components": {"p": {"failures": [perm("10h", "1h")]}},
+                           "services": {"s": {"replicas": ["p"], "mode": "active-passive",
+                                              "failover": {"time": "fixed(1m)"}}}}))
+    assert audit(res) == FAILED_AT_10[:2] + [
+        (10.0, {"event": "failover_decision", "trigger": "instant", "failed": "p", "primary_state": "down",
+                "candidates": {}, "outcome": "no standby"}),
+        (10.0, {"event": "waiting_for_restore"}),
+        (11.0, {"event": "promoted", "primary": "p", "via": "restored"}),
+    ]
+    assert (res.failovers, res.failed_failovers) == (0, 0)
+
+
+def test_a_failback_overdue_when_a_decision_is_cancelled_starts_at_once():
+    # As test_a_failback_falls_due_during_a_failover_and_waits, but b is
+    # back 1 min after its failure (16 h 24 s), within the hold: the decision
+    # is cancelled and the failback, overdue since 16 h, starts at once;
+    # p serves again 1 min later.
+    res = run(pair([trans("10h", "5h")], [trans("15.99h", "1m")], "17h",
+                   failover={"time": "fixed(1m)", "hold": "2m", "failback": "auto", "failback_after": "1h"}))
+    back = 15.99 * H + 60
+    assert [(e["t"], e["event"]) for e in res.trace or [] if e.get("service") == "s" and e["event"] in (
+        "failover_cancelled", "failover_decision", "promoted") and e["t"] > 15 * H] == [
+        (back, "failover_cancelled"), (back, "failover_decision"), (back + 60, "promoted")]
+    assert failbacks(res) == [round((back + 60) / H, 9)]
