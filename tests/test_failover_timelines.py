@@ -788,3 +788,52 @@ def test_a_failback_overdue_when_a_decision_is_cancelled_starts_at_once():
         "failover_cancelled", "failover_decision", "promoted") and e["t"] > 15 * H] == [
         (back, "failover_cancelled"), (back, "failover_decision"), (back + 60, "promoted")]
     assert failbacks(res) == [round((back + 60) / H, 9)]
+
+
+def test_heartbeats_of_the_process_hide_its_silent_failure():
+    # p hangs (silent) at 10 h for 10 min; the controller counts beats
+    # (method beats), which the hung process still sends: nothing is
+    # detected, the outage lasts the whole 10 min.
+    res = run(pair([trans("10h", "10m", silent=True)], [], "12h", failover={"time": "fixed(1m)"},
+                   detection={"heartbeat": {"period": "1s", "misses": 3}, "method": "beats"}))
+    assert [e["event"] for _, e in audit(res)] == ["primary_failed", "failover_cancelled"]
+    assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(10.0, at(10))]
+
+
+def test_a_primary_failing_during_a_switchover_leaves_it_to_finish():
+    # p fails 1 min into the 5 min switchover to b (healthy): no failover
+    # starts meanwhile; b is primary by switchover at 1 d 5 min.
+    res = _patched("fixed(5m)", p_fail=[trans("86460s", "2h")])
+    assert [(e["t"], e["event"], e.get("via")) for e in res.trace or []
+            if e["event"] in ("suspected", "failover_decision", "promoted")] == [(86700.0, "promoted", "switchover")]
+    assert [(o.start_s, o.end_s) for o in res.outages] == [(86400.0, 86700.0)]
+    assert res.failovers == 0
+
+
+def test_a_lease_shorter_than_the_detection_window_fences_at_the_suspicion():
+    # Every beat is lost: suspected at 3 s; the lease (2 s from the last
+    # beat at 0 s) has already expired: fenced at 3 s, b serves at 13 s.
+    res = run(pair([], [], "14s", detection=LOST, failover={"time": "fixed(10s)"}, fencing={"lease": "2s"}))
+    assert [(e["t"], e["event"]) for e in res.trace or [] if e["event"] in ("suspected", "fenced", "promoted")] == [
+        (3.0, "suspected"), (3.0, "fenced"), (13.0, "promoted")]
+    assert [(o.start_s, o.end_s, o.cause_kind) for o in res.outages] == [(3.0, 13.0, "fencing")]
+
+
+def test_every_decision_without_a_candidate_counts_as_a_failed_failover():
+    # p fails at 10 h (repair 1 h) and 21 h; b is down 9-11.5 h and from
+    # 20.5 h: two decisions without a candidate.
+    res = run(pair([perm("10h", "1h")], [perm("9h", "2.5h")], "22.5h", failover={"time": "fixed(1m)"}))
+    assert [(t, e["outcome"]) for t, e in audit(res) if e["event"] == "failover_decision"] == [
+        (10.0, "no candidate"), (21.0, "no candidate")]
+    assert (res.failovers, res.failed_failovers) == (0, 2)
+
+
+def test_a_false_suspicion_of_a_single_replica_is_abandoned_for_want_of_a_standby():
+    # p alone, every beat lost: suspected at 3 s, no standby: abandoned.
+    res = run(relsim.load({"name": "alone", "horizon": "5s", "components": {"p": {}},
+                           "services": {"s": {"replicas": ["p"], "mode": "active-passive", "detection": LOST,
+                                              "failover": {"time": "fixed(1m)"}}}}))
+    assert [(e["t"], e["event"], e.get("reason")) for e in res.trace or []
+            if e["event"] in ("failover_decision", "failover_abandoned")] == [
+        (3.0, "failover_decision", None), (3.0, "failover_abandoned", "no standby")]
+    assert (res.false_suspicions, res.failed_failovers, res.outages) == (1, 0, [])
