@@ -334,3 +334,18 @@ def test_a_false_suspicion_with_fencing_counts_the_lease_from_the_last_beat_hear
     res = run(m)
     assert [(t, k) for t, k in events(res, "suspected", "fenced", "failover_started", "promoted")] == [
         (6.0, "suspected"), (8.0, "fenced"), (8.0, "failover_started"), (18.0, "promoted")]
+
+
+@pytest.mark.parametrize(("detection", "base", "period"), [
+    ({"health_check": {"interval": "10s", "unhealthy": 3, "timeout": "2s"}}, 22.0, 10.0),
+    ({"heartbeat": {"period": "2s", "misses": 3}}, 4.0, 2.0)])
+def test_beats_the_grid_phase_is_uniform_over_a_whole_period(detection, base, period):
+    # A failure at 600 s, a whole number of periods: the delay is base plus the
+    # phase of the beat grid, drawn once per replication over [0, period).
+    phases = []
+    for seed in range(20):
+        res = run(pair({"method": "beats", **detection}, [trans("10m", "1m")], "11m"), seed=seed)
+        (d,) = res.detection_delays
+        phases.append(d - base)
+    assert all(0.0 <= x <= period for x in phases)
+    assert max(phases) > period / 2 and min(phases) < period / 2
