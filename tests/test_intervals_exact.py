@@ -75,6 +75,12 @@ def test_mean_ci_edges() -> None:
     assert math.isnan(one["se"]) and math.isnan(one["ci_low"]) and math.isnan(one["ci_high"])
     two = mean_ci([1.0, 3.0])  # se = 1, t(0.975, 1) = 12.706
     assert two["se"] == pytest.approx(1.0) and two["ci_high"] == pytest.approx(2.0 + 12.7062047, rel=1e-7)
+    # any iterable: a generator is read once, as a list
+    gen = mean_ci(v for v in [1.0, 3.0])
+    assert gen["n"] == 2 and gen["se"] == pytest.approx(1.0, rel=1e-15)
+    # missing values of an object column (None) are dropped like NaN
+    na = mean_ci(np.array([1, None, 3], dtype=object))
+    assert na["n"] == 2 and na["mean"] == 2.0 and na["se"] == pytest.approx(1.0, rel=1e-15)
 
 
 # --------------------------------------------------------------------------
@@ -97,6 +103,16 @@ def test_ratio_ci_edges() -> None:
     assert all(math.isnan(zero[k]) for k in ("mean", "se", "ci_low", "ci_high")) and zero["n"] == 2
     one = ratio_ci(np.array([3.0]), np.array([1.0]))  # a denominator of 1 is a ratio, not "no data"
     assert one["mean"] == 3.0 and math.isnan(one["se"]) and math.isnan(one["ci_low"])
+    # two replications: ratio 8/3, residuals 3 - 8/3 = 1/3 and 5 - 16/3 = -1/3 (variance 2/9),
+    # SE sqrt(2/9 / 2) / mean(den) 1.5 = 2/9, t on 1 degree of freedom
+    two = ratio_ci(np.array([3.0, 5.0]), np.array([1.0, 2.0]))
+    assert two["mean"] == pytest.approx(8 / 3, rel=1e-15) and two["se"] == pytest.approx(2 / 9, rel=1e-14)
+    assert (two["ci_low"], two["ci_high"]) == pytest.approx(t_interval(8 / 3, 2 / 9, 2), rel=1e-12)
+    # a missing value of an object column (None) is a NaN, not an error
+    na = ratio_ci(np.array([3, None], dtype=object), np.array([1, 2]))
+    assert math.isnan(na["mean"]) and na["n"] == 2
+    na = ratio_ci(np.array([3.0, 5.0]), np.array([1, None], dtype=object))
+    assert math.isnan(na["mean"]) and na["n"] == 2
 
 
 def test_paired_ratio_difference_is_the_linearised_paired_interval() -> None:
