@@ -837,3 +837,17 @@ def test_a_false_suspicion_of_a_single_replica_is_abandoned_for_want_of_a_standb
             if e["event"] in ("failover_decision", "failover_abandoned")] == [
         (3.0, "failover_decision", None), (3.0, "failover_abandoned", "no standby")]
     assert (res.false_suspicions, res.failed_failovers, res.outages) == (1, 0, [])
+
+
+def test_a_standby_failing_during_an_abandoned_failback_fails_over_then():
+    # As test_a_failback_to_a_replica_that_fails_meanwhile_leaves_the_standby_serving,
+    # and b, the primary, fails 20 s into the failback (for 1 h): the
+    # failback is abandoned at 16 h 1 min, b's failover, held off meanwhile,
+    # starts: no candidate (p is down until 16 h 10 min 30 s), p is then
+    # restored. (It used to stay down until b's return at 17 h 20 s.)
+    res = run(pair([trans("10h", "5h"), trans("39630s", "10m")], [trans("57620s", "1h")], "18h",
+                   failover={"time": "fixed(1m)", "failback": "auto", "failback_after": "1h"}))
+    assert [(round(o.start_s), round(o.end_s)) for o in res.outages] == [(36000, 36060), (57600, 58230)]
+    assert [(e["t"], e["event"], e.get("outcome") or e.get("via")) for e in res.trace or []
+            if e.get("service") == "s" and e["event"] in ("failover_decision", "promoted") and e["t"] > 16 * H] == [
+        (57660.0, "failover_decision", "no candidate"), (58230.0, "promoted", "restored")]

@@ -147,13 +147,7 @@ class ActivePassive(ServiceNode):
                     self.switching = False
                     self._stop_process()
                     sim.log("switchover_abandoned", service=self.name, candidate=candidate.name)
-                    if self.primary_down:
-                        # The primary failed during the switchover, which held its
-                        # failover off: that failover starts now.
-                        self._phase("detection")
-                        det = self.detector
-                        if det is None or det.suspected:
-                            self.suspect("instant" if det is None else det.kind)
+                    self._failover_held_off()
                 self._update()
             done.succeed()
 
@@ -562,7 +556,17 @@ class ActivePassive(ServiceNode):
         else:
             self.switching = False
             self._stop_process()
+            self._failover_held_off()
         self._update()
+
+    def _failover_held_off(self) -> None:
+        """After a switchover or failback that did not complete: a primary that
+        failed meanwhile (no failover starts during either) fails over now."""
+        if self.primary_down:
+            self._phase("detection")
+            det = self.detector
+            if det is None or det.suspected:
+                self.suspect("instant" if det is None else det.kind)
 
 
 def _hold(node: Any) -> None:
