@@ -203,6 +203,11 @@ def test_concat_skips_parts_without_rows() -> None:
     assert list(got) == ["x", "y"] and all(len(v) == 0 for v in got.values())
     got = cols.concat([{"x": np.array([], dtype=float)}, {"x": np.array([], dtype=np.int64)}])
     assert got["x"].dtype == float and len(got["x"]) == 0  # the first part's type when none has rows
+    got = cols.concat([{"x": np.array([], dtype=float)}, {"x": np.array([], dtype=object)}])
+    assert got["x"].dtype == float and len(got["x"]) == 0
+    part = {"x": np.array([1.5]), "s": np.array(["a"], dtype=object)}
+    got = cols.concat([part])  # one part: its own arrays
+    assert got["x"] is part["x"] and got["s"] is part["s"]
 
 
 def test_select_and_as_columns() -> None:

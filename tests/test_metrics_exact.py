@@ -429,3 +429,42 @@ def test_replication_metrics_of_known_tallies() -> None:
     assert metrics.replication_metrics(res, objectives)["slo_met"] == 0.5
     assert "slo_met" not in metrics.replication_metrics(res, SimpleNamespace(availability=0.9, slo_window=2 * h))
     assert "slo_met" not in metrics.replication_metrics(res, SimpleNamespace(availability=None, slo_window=h))
+
+
+def test_summarise_is_summary_rows_as_a_frame() -> None:
+    n = 20
+    rng = np.random.default_rng(4)
+    runs = {"replication": np.arange(n), "horizon_s": np.full(n, YEAR), "outages": np.full(n, 6),
+            "availability": 1.0 - rng.uniform(0, 1e-4, n), "write_latency_added": rng.uniform(0, 1, n)}
+    outages = {"replication": np.repeat(np.arange(n), 6), "duration_s": rng.exponential(60.0, 6 * n)}
+    table = metrics.summarise(runs, outages)  # the default seed is 0
+    rows = summary_rows(runs, outages, 0)
+    assert list(table.columns) == metrics.SUMMARY_COLUMNS and table.index.name == "metric"
+    assert list(table.index) == list(rows)
+    assert table.loc["outage_p95", "ci_low"] == rows["outage_p95"]["ci_low"]
+    assert table.loc["outage_p95", "se"] == rows["outage_p95"]["se"] != summary_rows(runs, outages, 1)[
+        "outage_p95"]["se"]
+    runs["outages"] = np.zeros(n, dtype=int)  # few outages: the stated duration bounds availability
+    table = metrics.summarise(runs, outages, 3, metrics=["availability", "mean_outage"], duration_assumption=600.0)
+    rows = summary_rows(runs, outages, 3, ["availability", "mean_outage"], 600.0)
+    assert list(table.index) == ["availability", "mean_outage"]
+    assert table.loc["availability", "ci_low"] == rows["availability"]["ci_low"]
+    assert "at most 10 min" in table.loc["availability", "note"]
+
+
+def test_evidence_thresholds_at_exactly_min_events() -> None:
+    runs = {"replication": np.arange(MIN_EVENTS), "horizon_s": np.full(MIN_EVENTS, YEAR),
+            "write_latency_added": np.arange(MIN_EVENTS, dtype=float)}
+    row = summary_rows(runs, {})["write_latency_added"]
+    assert row["established"] is True and row["events"] == MIN_EVENTS and row["note"] == ""
+    runs = {k: v[:-1] for k, v in runs.items()}
+    assert summary_rows(runs, {})["write_latency_added"]["established"] is False
+
+
+def test_p_data_loss_of_one_replication_and_of_none() -> None:
+    one = summary_rows({"replication": np.array([0]), "p_data_loss": np.array([1.0])}, {})["p_data_loss"]
+    assert one["established"] is True and one["events"] == 1
+    assert (one["ci_low"], one["ci_high"]) == binomial_interval(1, 1)
+    none = summary_rows({"replication": np.array([0, 1]), "p_data_loss": np.array([math.nan, math.nan])},
+                        {})["p_data_loss"]
+    assert none["established"] is False and none["events"] == 0 and math.isnan(none["ci_low"])
