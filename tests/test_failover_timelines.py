@@ -851,3 +851,34 @@ def test_a_standby_failing_during_an_abandoned_failback_fails_over_then():
     assert [(e["t"], e["event"], e.get("outcome") or e.get("via")) for e in res.trace or []
             if e.get("service") == "s" and e["event"] in ("failover_decision", "promoted") and e["t"] > 16 * H] == [
         (57660.0, "failover_decision", "no candidate"), (58230.0, "promoted", "restored")]
+
+
+def test_the_phases_of_two_services_failing_over_at_once_are_kept_apart():
+    # p1 fails at 10 h, p2 30 s later; each standby serves 1 min after: the
+    # front (needs both) is down 10 h - 10 h 1 min 30 s, all of it in a
+    # failover phase (s2's last 30 s included, after s1's ended).
+    res = run(relsim.load({
+        "name": "two", "horizon": "11h",
+        "components": {"p1": {"failures": [perm("10h", "5h")]}, "b1": {},
+                       "p2": {"failures": [perm("36030s", "5h")]}, "b2": {}},
+        "services": {"s1": {"replicas": ["p1", "b1"], "mode": "active-passive", "failover": {"time": "fixed(1m)"}},
+                     "s2": {"replicas": ["p2", "b2"], "mode": "active-passive", "failover": {"time": "fixed(1m)"}},
+                     "front": {"replicas": ["s1", "s2"], "needs": 2}},
+        "entry": "front"}))
+    assert [(o.start_s, o.end_s, o.failover_s, o.detection_s + o.decision_s + o.restore_s) for o in res.outages] == [
+        (36000.0, 36090.0, 90.0, 0.0)]
+
+
+def test_an_active_passive_service_is_down_while_a_dependency_is():
+    # s (p, b) depends on dep (component d, down 5 h for 10 min): s is down
+    # then, with no failover (its primary is fine), and stays down when its
+    # standby b fails meanwhile (5 h 5 min, for 1 min).
+    res = run(relsim.load({"name": "dep", "horizon": "6h",
+                           "components": {"p": {}, "b": {"failures": [trans("305m", "1m")]},
+                                          "d": {"failures": [trans("5h", "10m")]}},
+                           "services": {"dep": {"replicas": ["d"]},
+                                        "s": {"replicas": ["p", "b"], "mode": "active-passive",
+                                              "failover": {"time": "fixed(1m)"}, "depends_on": ["dep"]}},
+                           "entry": "s"}))
+    assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(5.0, round(5 + 10 / 60, 9))]
+    assert audit(res) == [] and res.failovers == 0
