@@ -450,6 +450,9 @@ def test_summarise_is_summary_rows_as_a_frame() -> None:
     assert list(table.index) == ["availability", "mean_outage"]
     assert table.loc["availability", "ci_low"] == rows["availability"]["ci_low"]
     assert "at most 10 min" in table.loc["availability", "note"]
+    # no metric at all: still the summary's columns
+    empty = metrics.summarise({"replication": np.array([], dtype=np.int64)}, {})
+    assert list(empty.columns) == metrics.SUMMARY_COLUMNS and len(empty) == 0 and empty.index.name == "metric"
 
 
 def test_evidence_thresholds_at_exactly_min_events() -> None:
