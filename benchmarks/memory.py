@@ -9,8 +9,8 @@ API, serial backend) and reports that process's peak resident set size
   column to return ``Results``;
 * ``load only``: just ``Results.load`` of that directory in a fresh
   process, i.e. the cost of holding the final tables themselves;
-* ``in memory``: no ``--out``, every replication's raw record kept until the
-  end.
+* ``in memory``: no ``--out``; finished chunks kept as numpy columns
+  (relsim/columns.py), the final tables made from them.
 
 If ``--out`` tracks ``load only``, streaming itself is flat and what grows is
 the final tables (a few hundred bytes per replication).

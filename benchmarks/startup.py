@@ -65,6 +65,7 @@ def cases() -> list[Case]:
         Case(f"python -m relsim check {MODEL}", (PY, "-m", "relsim", "check", MODEL), 0.5),
         Case("relsim.load(model)", (PY, "-c", f"import relsim; relsim.load({MODEL!r})")),
         Case("relsim.run(model, runs=2)", (PY, "-c", tiny_run)),
+        Case(f"relsim run {MODEL} --runs 2", (relsim, "run", MODEL, "--runs", "2")),
     ]
 
 
