@@ -882,3 +882,21 @@ def test_an_active_passive_service_is_down_while_a_dependency_is():
                            "entry": "s"}))
     assert [(o.start_s / H, round(o.end_s / H, 9)) for o in res.outages] == [(5.0, round(5 + 10 / 60, 9))]
     assert audit(res) == [] and res.failovers == 0
+
+
+def test_a_service_primary_back_within_the_hold_loses_no_unflushed_writes():
+    # The primary is the service sa (component a, down 10 h for 10 min),
+    # with asynchronous replication and a WAL flushed every second; sa is
+    # back within the hold (1 h): a service has no disk of its own that
+    # crashed, so nothing is lost (a component would lose its unflushed writes).
+    res = run(relsim.load({"name": "ap-of-services-data", "horizon": "12h",
+                           "components": {"a": {"failures": [trans("10h", "10m")]}, "b": {}},
+                           "services": {"sa": {"replicas": ["a"]}, "sb": {"replicas": ["b"]},
+                                        "s": {"replicas": ["sa", "sb"], "mode": "active-passive",
+                                              "failover": {"time": "fixed(1m)", "hold": "1h"},
+                                              "data": {"writes": "1000/s", "lag": "fixed(1s)",
+                                                       "wal": {"fsync": "interval", "interval": "1s"}}}},
+                           "entry": "s"}))
+    assert [e["event"] for _, e in audit(res)] == ["primary_failed", "suspected", "failover_cancelled"]
+    assert [e for e in res.trace or [] if e["event"] == "data_loss"] == []
+    assert [(o.start_s / H, o.duration_s, o.writes_lost) for o in res.outages] == [(10.0, 600.0, 0)]
