@@ -900,3 +900,20 @@ def test_a_service_primary_back_within_the_hold_loses_no_unflushed_writes():
     assert [e["event"] for _, e in audit(res)] == ["primary_failed", "suspected", "failover_cancelled"]
     assert [e for e in res.trace or [] if e["event"] == "data_loss"] == []
     assert [(o.start_s / H, o.duration_s, o.writes_lost) for o in res.outages] == [(10.0, 600.0, 0)]
+
+
+def test_a_standby_healthy_since_the_start_is_readmitted_however_long_readmit_after():
+    # readmit_after 6 h, p fails at 4 h: b, healthy from the start, counts
+    # as re-admitted already.
+    res = run(pair([perm("4h", "1h")], [], "6h", failover={"time": "fixed(1m)", "readmit_after": "6h"}))
+    assert [(t, e["candidates"]) for t, e in audit(res) if e["event"] == "failover_decision"] == [(4.0, {"b": "ok"})]
+
+
+def test_the_suppressions_of_several_services_add_up():
+    # Two pairs, 30 % of the beats lost, hold 2 h: every suspicion of
+    # either is suppressed; the result counts those of both.
+    res = run(pairs(2, [], [], "1h", detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "30%"}},
+                    failover={"time": "fixed(10s)", "hold": "2h"}))
+    per = [sum(1 for e in res.trace or [] if e["event"] == "failover_suppressed" and e["service"] == s)
+           for s in ("s1", "s2")]
+    assert min(per) > 0 and res.suppressed == sum(per)
