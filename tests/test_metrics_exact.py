@@ -243,16 +243,19 @@ def few_tables() -> tuple[dict, dict]:
         "replication": np.array([0, 1, 2]),
         "horizon_s": np.full(3, YEAR / 2),
         "outages": np.array([1, 0, 1]),
-        "availability": np.array([0.99, 1.0, 0.995]),
-        "downtime_per_year": np.array([100.0, 0.0, 50.0]),
+        "availability": np.array([0.99, 0.991, 0.992]),  # its own interval stays below 1
+        "downtime_per_year": np.array([100.0, 110.0, 105.0]),  # and this one above 0
+        "slo_met": np.array([1.0, 1.0, 0.5]),
+        "cost_downtime_per_year": np.array([3.0, 0.0, 4.0]),
+        "request_success": np.array([1.0, 0.99, 0.98]),  # not 1 in 2 replications
         "outages_per_year": np.array([2.0, 0.0, 2.0]),
         "failures_per_year": np.array([4.0, 2.0, 0.0]),  # 2 + 1 + 0 failures
-        "degraded_per_year": np.array([0.0, 5.0, math.nan]),  # not zero in 1 replication
+        "degraded_per_year": np.array([5.0, 7.0, math.nan]),  # not zero in 2 replications
         "write_latency_added": np.array([0.1, 0.2, 0.3]),
         "p_data_loss": np.array([1.0, 0.0, 0.0]),
     }
     rpo = np.empty(2, dtype=object)
-    rpo[:] = [None, math.nan]
+    rpo[:] = [None, 12.0]
     outages = {"replication": np.array([0, 2]), "duration_s": np.array([100.0, 50.0]),
                "detected_s": np.array([math.nan, 20.0]), "needed_failover": np.array([False, True]), "rpo_s": rpo}
     return runs, outages
@@ -265,9 +268,11 @@ def few(k: int, what: str) -> str:
 def test_a_summary_of_few_events_says_what_each_interval_rests_on() -> None:
     runs, outages = few_tables()
     got = summary_rows(runs, outages, seed=0, duration_assumption=3600.0)
-    assert list(got) == ["availability", "downtime_per_year", "outages_per_year", "failures_per_year",
-                         "degraded_per_year", "p_data_loss", "write_latency_added", "mean_outage", "outage_p95",
-                         "outage_max", "mttd", "rto_mean", "rto_p50", "rto_p95", "rto_p99", "rto_max"]
+    assert set(got) == {"availability", "downtime_per_year", "outages_per_year", "failures_per_year",
+                        "degraded_per_year", "p_data_loss", "write_latency_added", "mean_outage", "outage_p95",
+                        "outage_max", "mttd", "rto_mean", "rto_p50", "rto_p95", "rto_p99", "rto_max", "slo_met",
+                        "cost_downtime_per_year", "request_success", "rpo_mean", "rpo_p95", "rpo_max"}
+    assert list(got) == [name for name in metrics.METRICS if name in got]  # the registry's order
     lam_lo, lam_hi = poisson_interval(2, 1.5 * YEAR)
     bound = lam_hi * 3600.0  # the stated mean duration (longer than the longest outage seen)
     one_sided = "; one-sided bound if outages last at most 1 h on average"
@@ -287,16 +292,24 @@ def test_a_summary_of_few_events_says_what_each_interval_rests_on() -> None:
         assert row["unit"] == (unit or metrics.METRICS[name].unit)
 
     nan = (math.nan, math.nan)
-    check("availability", 2, False, few(2, "outages") + one_sided, (1.0 - bound, 1.0), mean=(0.99 + 1 + 0.995) / 3,
+    for row in got.values():
+        assert isinstance(row["ci_low"], float) and isinstance(row["ci_high"], float)
+    check("availability", 2, False, few(2, "outages") + one_sided, (1.0 - bound, 1.0), mean=0.991,
           unit="fraction")
-    check("downtime_per_year", 2, False, few(2, "outages") + one_sided, (0.0, bound * YEAR), mean=50.0)
+    check("downtime_per_year", 2, False, few(2, "outages") + one_sided, (0.0, bound * YEAR), mean=105.0)
+    # other metrics judged on outages: no interval even with the stated duration (slo_met is a fraction too)
+    check("slo_met", 2, False, few(2, "outages") + "; no interval", nan, mean=2.5 / 3)
+    check("cost_downtime_per_year", 2, False, few(2, "outages") + "; no interval", nan, mean=7 / 3)
+    check("request_success", 2, False,
+          f"not established: not zero in 2 of 3 replications (fewer than {MIN_EVENTS}); no interval", nan)
+    check("rpo_mean", 1, False, few(1, "outages") + "; no interval", nan, mean=12.0)
     check("outages_per_year", 2, False, few(2, "outages") + "; exact Poisson interval",
           (lam_lo * YEAR, lam_hi * YEAR), mean=4 / 3)
     lo, hi = poisson_interval(3, 1.5 * YEAR)
     check("failures_per_year", 3, False, few(3, "events") + "; exact Poisson interval", (lo * YEAR, hi * YEAR),
           mean=2.0)
-    check("degraded_per_year", 1, False,
-          f"not established: not zero in 1 of 3 replications (fewer than {MIN_EVENTS}); no interval", nan)
+    check("degraded_per_year", 2, False,
+          f"not established: not zero in 2 of 3 replications (fewer than {MIN_EVENTS}); no interval", nan)
     check("p_data_loss", 1, True, "exact Clopper-Pearson interval", binomial_interval(1, 3), mean=1 / 3)
     check("write_latency_added", 3, False, f"not established: 3 replications (fewer than {MIN_EVENTS}); no interval",
           nan, mean=0.2)
@@ -320,6 +333,7 @@ def test_few_outages_without_a_stated_duration_get_no_interval() -> None:
     for name in ("availability", "downtime_per_year"):
         assert math.isnan(got[name]["ci_low"]) and math.isnan(got[name]["ci_high"])
         assert got[name]["note"] == few(2, "outages") + "; no interval"
+        assert got[name]["established"] is False
     assert got["outages_per_year"]["note"] == few(2, "outages") + "; exact Poisson interval"
     # the longest outage seen, when longer than the duration stated, bounds the mean instead
     got = summary_rows(runs, outages, seed=0, duration_assumption=60.0)
@@ -471,3 +485,161 @@ def test_p_data_loss_of_one_replication_and_of_none() -> None:
     none = summary_rows({"replication": np.array([0, 1]), "p_data_loss": np.array([math.nan, math.nan])},
                         {})["p_data_loss"]
     assert none["established"] is False and none["events"] == 0 and math.isnan(none["ci_low"])
+
+
+def tables_of(per_rep: list[list[float]], **columns) -> tuple[dict, dict]:
+    """Runs of len(per_rep) one-year replications and their outages (durations; every one a failover)."""
+    n = len(per_rep)
+    runs = {"replication": np.arange(n), "horizon_s": np.full(n, YEAR),
+            "outages": np.array([len(x) for x in per_rep])} | {k: np.asarray(v, dtype=float) for k, v in columns.items()}
+    durations = np.array([d for x in per_rep for d in x], dtype=float)
+    outages = {"replication": np.repeat(np.arange(n), [len(x) for x in per_rep]), "duration_s": durations,
+               "needed_failover": np.ones(len(durations), dtype=bool)}
+    return runs, outages
+
+
+@pytest.mark.parametrize("reps", [1, 2])
+def test_outages_are_enough_from_exactly_min_events_in_two_replications(reps: int) -> None:
+    per_rep = [[float(10 + i) for i in range(5)], [float(20 + i) for i in range(5)]] if reps == 2 else \
+        [[float(10 + i) for i in range(MIN_EVENTS)]]
+    runs, outages = tables_of(per_rep, availability=[0.99, 0.98][:reps], failures_per_year=[5.0, 5.0][:reps],
+                              degraded_per_year=[1.0] * reps)
+    got = summary_rows(runs, outages)
+    assert got["availability"]["events"] == MIN_EVENTS
+    assert got["availability"]["established"] is (reps == 2)
+    assert got["failures_per_year"]["events"] == 5 * reps
+    assert got["mean_outage"]["events"] == MIN_EVENTS and got["mean_outage"]["established"] is True
+    assert got["mean_outage"]["note"] == ""
+
+
+def test_counts_and_episodes_are_enough_from_exactly_min_events() -> None:
+    n = MIN_EVENTS
+    runs, outages = tables_of([[60.0]] * n, failures_per_year=[1.0] * n, degraded_per_year=[3.0] * n,
+                              request_success=[0.5] * n)
+    got = summary_rows(runs, outages)
+    for name in ("failures_per_year", "degraded_per_year", "request_success", "availability"
+                 if "availability" in got else "failures_per_year"):
+        assert got[name]["events"] == MIN_EVENTS and got[name]["established"] is True and got[name]["note"] == "", name
+    runs, outages = tables_of([[60.0]] * (n - 1), failures_per_year=[1.0] * (n - 1))
+    assert summary_rows(runs, outages)["failures_per_year"]["established"] is False
+    # ten failures in one replication are not enough: one replication has no spread
+    runs, outages = tables_of([[60.0]], failures_per_year=[10.0])
+    row = summary_rows(runs, outages)["failures_per_year"]
+    assert row["events"] == 10 and row["established"] is False and row["note"].endswith("; exact Poisson interval")
+
+
+def test_one_outage_is_an_outage_and_no_outages_column_is_none() -> None:
+    runs, outages = tables_of([[60.0], []], availability=[0.99, 1.0])
+    assert summary_rows(runs, outages)["availability"]["note"] == (
+        f"not established: 1 outage in 2 replications (fewer than {MIN_EVENTS}); no interval")
+    del runs["outages"]
+    assert summary_rows(runs, outages)["availability"]["note"].startswith("not established: 0 outages in 2 ")
+    # no outages at all and a stated mean duration under a second: the bound rests on it alone
+    runs, outages = tables_of([[], []], downtime_per_year=[0.0, 0.0])
+    row = summary_rows(runs, outages, duration_assumption=0.5)["downtime_per_year"]
+    assert row["ci_high"] == pytest.approx(poisson_interval(0, 2 * YEAR)[1] * 0.5 * YEAR, rel=1e-12)
+
+
+def test_percentiles_are_enough_from_exactly_the_events_they_need() -> None:
+    per_rep = [[float(10 * i + 1), float(10 * i + 7)] for i in range(5)]  # 10 distinct failover durations
+    row = summary_rows(*tables_of(per_rep))["rto_p50"]
+    assert row["events"] == 10 and row["established"] is True and row["note"] == ""
+    assert not math.isnan(row["ci_low"])
+    tied = summary_rows(*tables_of([[30.0, 30.0]] * 5))["rto_p50"]
+    assert tied["events"] == 10 and tied["established"] is False
+    assert tied["note"] == ("not established: 10 events, but the resampled percentiles do not vary "
+                            "(tied values around it); no interval")
+
+
+def test_families_without_detections_still_give_the_others_and_no_outages_a_mean_outage_row() -> None:
+    runs, outages = tables_of([[60.0], [30.0]])
+    outages["detected_s"] = np.full(2, math.nan)
+    got = summary_rows(runs, outages)
+    assert "mttd" not in got and got["rto_mean"]["mean"] == 45.0 and got["rto_max"]["mean"] == 60.0
+    got = summary_rows(*tables_of([[], []]))
+    assert got["mean_outage"]["n"] == 0 and math.isnan(got["mean_outage"]["mean"])
+    assert "rto_mean" not in got and got["outage_max"]["n"] == 0 and got["outage_p95"]["n"] == 0
+
+
+def test_pooled_percentile_of_two_replications_has_a_bootstrap_interval() -> None:
+    by_run = [np.array([1.0, 4.0, 9.0]), np.array([2.0, 3.0])]
+    row = _pooled_row(by_run, 0.5, seed=2)
+    boot = scipy_bca(by_run, 0.5, 2)
+    assert row["se"] == pytest.approx(boot.standard_error, rel=1e-12)
+
+
+def test_ratio_row_of_two_replications_fractional_denominators_and_none() -> None:
+    row = _ratio_row(np.array([3.0, 5.0]), np.array([1.0, 2.0]))
+    assert row["se"] == pytest.approx(2 / 9, rel=1e-14) and row["n"] == 3
+    row = _ratio_row(np.array([1.0, 3.0]), np.array([0.5, 2.0]))  # per replication 2 and 1.5
+    assert (row["p05"], row["p95"]) == pytest.approx((1.525, 1.975), rel=1e-14)
+    row = _ratio_row(np.array([1.0, 2.0]), np.array([0.0, 0.0]))  # no denominator: no ratio, not infinity
+    assert math.isnan(row["mean"]) and row["n"] == 0
+    assert math.isnan(_ratio_row(np.array([3, None], dtype=object), np.array([1, 2]))["mean"])
+    assert _row(np.array([1.0, None, 3.0], dtype=object))["n"] == 2
+
+
+def test_family_events_without_replication_columns_and_in_table_order() -> None:
+    got = family_events({"replication": np.array([0, 1])}, {"duration_s": np.array([])}, "outage")
+    assert got[0].tolist() == [0.0, 0.0] and [v.tolist() for v in got[2]] == [[], []]
+    got = family_events({}, outages_table(), "outage")
+    assert got[0].tolist() == [] and got[2] == []
+    # many outages, replications interleaved: each replication's values in table order
+    rng = np.random.default_rng(8)
+    owner = rng.integers(0, 3, 200)
+    values = np.arange(200, dtype=float)
+    got = family_events({"replication": np.array([2, 0, 1])}, {"replication": owner, "duration_s": values}, "outage")
+    for k, rep in enumerate([2, 0, 1]):
+        assert got[2][k].tolist() == values[owner == rep].tolist()
+
+
+def test_restores_and_change_share_from_a_single_event() -> None:
+    runs = {"replication": np.arange(2), "restores": np.array([1, 0]), "restore_time_s": np.array([40.0, 0.0]),
+            "change_downtime_s": np.array([0.5, 0.0]), "downtime_s": np.array([1.0, 0.0]),
+            "change_outages": np.array([1, 0])}
+    got = summary_rows(runs, {"replication": np.array([], dtype=np.int64), "duration_s": np.array([])})
+    assert got["restore_rto"]["mean"] == 40.0 and got["change_downtime_share"]["mean"] == 0.5
+    assert summary_rows(runs, {}) == summary_rows(runs, {}, 0)
+
+
+def test_slo_windows_edges_of_long_horizons_short_windows_and_skipped_outages() -> None:
+    # twelve 30-day windows: 360 days less 1e-9 s rounds to 360 days, the last window is still the last
+    month = 30 * 86400.0
+    res = SimpleNamespace(horizon=12 * month, outages=[outage(12 * month - 3600.0, 13 * month)])
+    assert slo_windows_met(res, 0.999, month) == pytest.approx(11 / 12, rel=1e-15)
+    # windows of one second: an outage running past the horizon counts in the last one
+    res = SimpleNamespace(horizon=3.0, outages=[outage(2.5, 5.0)])
+    assert slo_windows_met(res, 0.9, 1.0) == pytest.approx(2 / 3, rel=1e-15)
+    # a planned outage left out does not end the count of the outages after it
+    res = SimpleNamespace(horizon=30.0, outages=[outage(1.0, 2.0, planned=True), outage(25.0, 27.0)])
+    assert slo_windows_met(res, 0.95, 10.0, planned=False) == pytest.approx(2 / 3, rel=1e-15)
+
+
+def test_replication_metrics_adds_each_sections_metrics(monkeypatch) -> None:
+    from relsim.engine import RunResult
+
+    seen = {}
+
+    def recorder(name):
+        def record(*args):
+            seen[name] = args
+            return {f"{name}_metric": 1.0}
+        return record
+
+    for name in ("request_metrics", "application_metrics", "change_metrics", "incident_metrics", "upkeep_metrics"):
+        monkeypatch.setattr(metrics, name, recorder(name))
+    tally = SimpleNamespace(name="tally_rate", compute=lambda tallies, h: tallies["x"] / h, applies="behaviour:kind")
+    other = SimpleNamespace(name="other_rate", compute=lambda tallies, h: 1.0, applies="behaviour:else")
+    declared = SimpleNamespace(name="declared", compute=None, applies="behaviour:kind")
+    monkeypatch.setattr(metrics, "custom", lambda: [tally, other, declared])
+    res = RunResult(replication=0, seed=1, horizon=100.0, requests={}, app={}, changes={}, incidents=[], upkeep={},
+                    tallies={"x": 50.0}, behaviour_kinds=("kind",))
+    objectives = SimpleNamespace(availability=None)
+    row = metrics.replication_metrics(res, objectives)
+    for name in ("request_metrics", "application_metrics", "change_metrics", "incident_metrics", "upkeep_metrics"):
+        assert row[f"{name}_metric"] == 1.0 and seen[name][0] is res, name
+    assert seen["request_metrics"] == (res, objectives)
+    assert row["tally_rate"] == 0.5 and "other_rate" not in row and "declared" not in row
+    plain = metrics.replication_metrics(RunResult(replication=0, seed=1, horizon=100.0, writes_lost=1))
+    assert plain["p_data_loss"] == 1.0
+    assert not any(k.endswith("_metric") or k == "tally_rate" for k in plain)
