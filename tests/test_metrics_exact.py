@@ -456,6 +456,8 @@ def test_summarise_is_summary_rows_as_a_frame() -> None:
     assert list(table.columns) == metrics.SUMMARY_COLUMNS and table.index.name == "metric"
     assert list(table.index) == list(rows)
     assert table.loc["outage_p95", "ci_low"] == rows["outage_p95"]["ci_low"]
+    assert summary_rows(runs, outages)["outage_p95"]["se"] == rows["outage_p95"]["se"]  # summary_rows' seed is 0
+    assert rows["outage_p95"]["established"] is True and rows["outage_p95"]["note"] == ""
     assert table.loc["outage_p95", "se"] == rows["outage_p95"]["se"] != summary_rows(runs, outages, 1)[
         "outage_p95"]["se"]
     runs["outages"] = np.zeros(n, dtype=int)  # few outages: the stated duration bounds availability
@@ -508,6 +510,7 @@ def test_outages_are_enough_from_exactly_min_events_in_two_replications(reps: in
     assert got["availability"]["events"] == MIN_EVENTS
     assert got["availability"]["established"] is (reps == 2)
     assert got["failures_per_year"]["events"] == 5 * reps
+    assert got["failures_per_year"]["established"] is (reps == 2)
     assert got["mean_outage"]["events"] == MIN_EVENTS and got["mean_outage"]["established"] is True
     assert got["mean_outage"]["note"] == ""
 
@@ -599,7 +602,9 @@ def test_restores_and_change_share_from_a_single_event() -> None:
             "change_outages": np.array([1, 0])}
     got = summary_rows(runs, {"replication": np.array([], dtype=np.int64), "duration_s": np.array([])})
     assert got["restore_rto"]["mean"] == 40.0 and got["change_downtime_share"]["mean"] == 0.5
-    assert summary_rows(runs, {}) == summary_rows(runs, {}, 0)
+    # a runs column named like a metric that is not per replication is not summarised as one
+    got = summary_rows(dict(runs, mttr=np.array([5.0, 6.0]), mttd=np.array([1.0, 2.0])), {})
+    assert "mttr" not in got and "mttd" not in got
 
 
 def test_slo_windows_edges_of_long_horizons_short_windows_and_skipped_outages() -> None:
