@@ -140,3 +140,24 @@ def test_a_summary_does_not_import_scipy_stats() -> None:
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("values", [np.array([1.0, 3.0]), np.random.default_rng(12).exponential(2.0, 30)])
+def test_a_statistic_that_reads_its_axis_is_given_the_last_one(values: np.ndarray) -> None:
+    """The documented call: ``statistic(indices, axis=-1)``, one resample per row (two replications: a = 0)."""
+
+    def statistic(idx: np.ndarray, *, axis: int) -> np.ndarray:
+        assert axis == -1 and np.ndim(idx) in (1, 2)
+        return values[idx].mean(axis=axis)
+
+    got = check(statistic, len(values), seed=21)
+    assert not math.isnan(got.low) and got.low < values.mean() < got.high
+
+
+def test_weights_summing_to_exactly_2_to_the_31_are_counted_in_int64() -> None:
+    """1,024 draws of a unit holding 2^21 events: the resample's total weight is 2^31, past int32."""
+    events = 2**21
+    x = np.arange(events, dtype=float)
+    got = resampled_quantiles(x, np.zeros(events, dtype=np.int64), 1024, 0.5, np.zeros((1, 1024), dtype=np.int64))
+    # every event weighs 1024: the median is the 2^20-th event (position 2^20 - 1)
+    assert got.tolist() == [float(2**20 - 1)]
