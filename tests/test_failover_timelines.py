@@ -917,3 +917,12 @@ def test_the_suppressions_of_several_services_add_up():
     per = [sum(1 for e in res.trace or [] if e["event"] == "failover_suppressed" and e["service"] == s)
            for s in ("s1", "s2")]
     assert min(per) > 0 and res.suppressed == sum(per)
+
+
+@pytest.mark.parametrize(("standby", "duration"), [("hot", 60.0), ("warm", 360.0)])
+def test_only_a_standby_that_is_not_hot_starts_up_during_its_promotion(standby: str, duration: float):
+    # startup 5 min, failover.time 1 min: a hot standby already runs.
+    res = run(pair([perm("10h", "5h")], [], "11h", standby=standby, startup="fixed(5m)",
+                   failover={"time": "fixed(1m)"}))
+    assert [e["duration"] for _, e in audit(res) if e["event"] == "failover_started"] == [duration]
+    assert [o.duration_s for o in res.outages] == [duration]
