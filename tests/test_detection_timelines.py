@@ -204,10 +204,11 @@ def test_beats_false_suspicions_last_whole_periods(detection, period, k_up, offs
 
 
 def test_beats_in_flight_at_the_start_arrive_as_they_would_have():
-    # Latency 5 s, beats every 1 s, misses 2: the first beat sent after 0
-    # arrives after 5 s, long after the 2 s deadline. Beats sent before 0 are
-    # in flight and keep the controller hearing the primary: no suspicion.
-    res = run(pair({"method": "beats", "heartbeat": {"period": "1s", "misses": 2, "latency": "fixed(5s)"}},
+    # Latency 10 s, beats every 2 s, misses 2: the first beat sent after 0
+    # arrives after 10 s, long after the 4 s deadline. Beats sent before 0
+    # (every 2 s) are in flight and keep the controller hearing the primary:
+    # no suspicion.
+    res = run(pair({"method": "beats", "heartbeat": {"period": "2s", "misses": 2, "latency": "fixed(10s)"}},
                    [], "1h"))
     assert res.false_suspicions == 0 and events(res, "suspected") == []
 
@@ -349,3 +350,13 @@ def test_beats_the_grid_phase_is_uniform_over_a_whole_period(detection, base, pe
         phases.append(d - base)
     assert all(0.0 <= x <= period for x in phases)
     assert max(phases) > period / 2 and min(phases) < period / 2
+
+
+def test_beats_health_checks_count_failed_checks_from_the_start():
+    # every check fails: the first suspicion needs unhealthy failed checks
+    # after the start, the first at the grid's phase in [0, 10 s), each
+    # failing after the 2 s timeout
+    res = run(pair({"method": "beats", "health_check": {"interval": "10s", "unhealthy": 3, "timeout": "2s",
+                                                        "loss": "100%"}}, [], "1m"))
+    ((t, _),) = events(res, "suspected")
+    assert 22.0 <= t < 32.0
