@@ -21,7 +21,15 @@ from scipy import stats
 from relsim import metrics
 from relsim.evidence import MIN_EVENTS, binomial_interval, poisson_interval
 from relsim.intervals import resampled_quantiles, sorted_with_owners
-from relsim.metrics import _known, _pooled_row, _ratio_row, _row, family_events, slo_windows_met, summary_rows
+from relsim.metrics import (
+    _known,
+    _pooled_row,
+    _ratio_row,
+    _row,
+    family_events,
+    slo_windows_met,
+    summary_rows,
+)
 from relsim.units import YEAR
 
 STATS = ["mean", "se", "ci_low", "ci_high", "p05", "p50", "p95", "n"]
