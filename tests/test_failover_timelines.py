@@ -351,10 +351,11 @@ def test_a_primary_failing_during_an_abandoned_switchover_fails_over_then(detect
         "services": {"s": service},
         "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "1d", "targets": "p",
                                "lasts": "1h", "drain": True, "switchover": "fixed(5m)"}}}))
-    assert [(e["t"], e["event"], e.get("outcome")) for e in res.trace or []
+    assert [(e["t"], e["event"], e.get("outcome"), e.get("trigger")) for e in res.trace or []
             if e["event"] in ("switchover_abandoned", "failover_decision", "promoted")] == [
-        (86700.0, "switchover_abandoned", None), (86700.0, "failover_decision", "no candidate"),
-        (87120.0, "promoted", None)]
+        (86700.0, "switchover_abandoned", None, None),
+        (86700.0, "failover_decision", "no candidate", "instant" if detection is None else "heartbeat"),
+        (87120.0, "promoted", None, None)]
     assert [(o.start_s, o.end_s) for o in res.outages] == [(86400.0, 87120.0)]
     assert res.detection_delays == [240.0]
 
@@ -926,3 +927,22 @@ def test_only_a_standby_that_is_not_hot_starts_up_during_its_promotion(standby: 
                    failover={"time": "fixed(1m)"}))
     assert [e["duration"] for _, e in audit(res) if e["event"] == "failover_started"] == [duration]
     assert [o.duration_s for o in res.outages] == [duration]
+
+
+def test_a_primary_failing_just_before_an_abandoned_switchover_ends_is_in_detection_then():
+    # As test_a_primary_failing_during_an_abandoned_switchover_fails_over_then
+    # with heartbeats, but p fails 1 s before the switchover ends: the
+    # controller suspects it d (2-3 s) after its failure; from the end of
+    # the switchover until then the outage is in its detection phase.
+    res = run(relsim.load({
+        "name": "patch", "horizon": "2d",
+        "components": {"p": {"failures": [trans("86699s", "2h")]}, "b": {"failures": [trans("86520s", "10m")]}},
+        "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive", "failover": {"time": "fixed(30s)"},
+                           "detection": {"heartbeat": {"period": "1s", "misses": 3}}}},
+        "schedule": {"patch": {"kind": "maintenance", "every": "7d", "start": "1d", "targets": "p",
+                               "lasts": "1h", "drain": True, "switchover": "fixed(5m)"}}}))
+    (d,) = res.detection_delays
+    assert 2.0 <= d <= 3.0
+    assert [(e["t"], e["event"]) for e in res.trace or [] if e["event"] in ("suspected", "promoted")] == [
+        (pytest.approx(86699.0 + d), "suspected"), (87120.0, "promoted")]
+    assert [(o.start_s, o.end_s, o.detection_s) for o in res.outages] == [(86400.0, 87120.0, pytest.approx(d - 1.0))]
