@@ -360,3 +360,15 @@ def test_beats_health_checks_count_failed_checks_from_the_start():
                                                         "loss": "100%"}}, [], "1m"))
     ((t, _),) = events(res, "suspected")
     assert 22.0 <= t < 32.0
+
+
+def test_beats_in_flight_from_a_new_primary_arrive_as_they_would_have():
+    # As at the start, after a failover: b has beaten every 2 s all along, its
+    # beats take 10 s, so some are in flight when it is promoted and keep the
+    # controller hearing it; p's failure at 600 s is detected after 12-14 s.
+    res = run(pair({"method": "beats", "heartbeat": {"period": "2s", "misses": 2, "latency": "fixed(10s)"}},
+                   [trans("10m", "1h")], "20m", hold="0s"))
+    (d,) = res.detection_delays
+    assert 12.0 < d <= 14.0
+    assert [e["primary"] for e in res.trace or [] if e["event"] == "promoted"] == ["b"]
+    assert res.false_suspicions == 0 and len(events(res, "suspected")) == 1
