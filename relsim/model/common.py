@@ -205,9 +205,12 @@ def _cycle_moves(*parts: tuple[str, Distribution | None]) -> None:
 class _Frozen(BaseModel):
     # No inf or nan anywhere, and no plain number beyond MAX_NUMBER: every
     # value the engine multiplies must stay finite (docs/model-format.md §15).
+    # defer_build: a class's validator is built when first used, not at import;
+    # a model file's validation builds what its top level reaches, once
+    # (import relsim.model 0.43 -> 0.24 s).
     model_config = ConfigDict(
         extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True,
-        allow_inf_nan=False,
+        allow_inf_nan=False, defer_build=True,
     )
 
     @field_validator("*", mode="after")
