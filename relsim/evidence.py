@@ -68,11 +68,13 @@ def poisson_interval(k: int, exposure: float, level: float = LEVEL) -> tuple[flo
     """
     if exposure <= 0:
         return (math.nan, math.nan)
-    from scipy import stats  # on first use: relsim check and the text tables import this module
+    # chi2.ppf(p, 2k) / 2 is the gamma(k) quantile: scipy.special's, without importing
+    # scipy.stats (~0.7 s) on first use (relsim check and the text tables import this module)
+    from scipy import special
 
     alpha = 1.0 - level
-    lo = float(stats.chi2.ppf(alpha / 2, 2 * k) / 2) if k > 0 else 0.0
-    hi = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+    lo = float(special.gammaincinv(k, alpha / 2)) if k > 0 else 0.0
+    hi = float(special.gammaincinv(k + 1, 1 - alpha / 2))
     return (lo / exposure, hi / exposure)
 
 
@@ -80,11 +82,11 @@ def binomial_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, floa
     """Exact (Clopper–Pearson) interval of a probability from ``k`` successes in ``n`` trials."""
     if n <= 0:
         return (math.nan, math.nan)
-    from scipy import stats
+    from scipy import special  # beta quantiles, without importing scipy.stats
 
     alpha = 1.0 - level
-    lo = float(stats.beta.ppf(alpha / 2, k, n - k + 1)) if k > 0 else 0.0
-    hi = float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k)) if k < n else 1.0
+    lo = float(special.betaincinv(k, n - k + 1, alpha / 2)) if k > 0 else 0.0
+    hi = float(special.betaincinv(k + 1, n - k, 1 - alpha / 2)) if k < n else 1.0
     return (lo, hi)
 
 

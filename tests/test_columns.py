@@ -129,10 +129,12 @@ def test_results_made_from_dataframes_summarise_the_same() -> None:
     assert again.n_runs == results.n_runs == 30
 
 
-@pytest.mark.parametrize("path", ["models/pair-shared-crew.yaml", "benchmarks/models/bm100.yaml"])
-def test_relsim_run_imports_neither_pandas_nor_scipy_stats(path: str) -> None:
+@pytest.mark.parametrize(("path", "runs"), [("models/pair-shared-crew.yaml", 30),
+                                           ("benchmarks/models/bm100.yaml", 30),
+                                           ("models/web-three-zones.yaml", 2)])  # few outages: exact intervals
+def test_relsim_run_imports_neither_pandas_nor_scipy_stats(path: str, runs: int) -> None:
     code = ("import sys\nfrom relsim.cli import main\n"
-            f"main(['run', {path!r}, '--runs', '30'])\n"
+            f"main(['run', {path!r}, '--runs', '{runs}'])\n"
             "print([m for m in ('pandas', 'scipy.stats', 'pyarrow') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

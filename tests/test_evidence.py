@@ -243,3 +243,20 @@ def test_a_percentile_of_tied_values_says_why_it_has_no_interval():
     assert row["events"] > 1000 and row["mean"] == 600.0
     assert not row["established"]
     assert "do not vary" in row["note"] and "needs" not in row["note"]
+
+
+def test_exact_intervals_are_scipy_stats_quantiles_to_rounding() -> None:
+    """poisson_interval and binomial_interval use scipy.special's gamma and beta quantiles directly
+    (a run then never imports scipy.stats); they are scipy.stats' chi2 and beta quantiles."""
+    for k in [*range(0, 60), 100, 999, 10_000]:
+        lo, hi = poisson_interval(k, 2.0)
+        want_lo = stats.chi2.ppf(0.025, 2 * k) / 2 / 2.0 if k else 0.0
+        want_hi = stats.chi2.ppf(0.975, 2 * k + 2) / 2 / 2.0
+        assert lo == pytest.approx(want_lo, rel=1e-12, abs=0.0) and hi == pytest.approx(want_hi, rel=1e-12)
+    for n in (1, 2, 3, 10, 57, 1000, 40_000):
+        for k in sorted({0, 1, 2, n // 3, n // 2, n - 1, n} & set(range(n + 1))):
+            lo, hi = binomial_interval(k, n)
+            want_lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
+            want_hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+            assert lo == pytest.approx(want_lo, rel=1e-12, abs=0.0), (k, n)
+            assert hi == pytest.approx(want_hi, rel=1e-12), (k, n)
