@@ -49,7 +49,8 @@ from relsim.units import YEAR, format_duration
 from relsim.upkeep_metrics import RATIOS as UPKEEP_RATIOS
 from relsim.upkeep_metrics import upkeep_metrics
 
-__all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise", "summary_rows"]
+__all__ = ["PER_RUN", "SUMMARY_COLUMNS", "replication_metrics", "slo_windows_met", "summarise", "summary_frame",
+           "summary_rows"]
 
 #: Metrics computed per replication, in reporting order (from the registry).
 PER_RUN = names("replication")
@@ -296,11 +297,15 @@ def _family_rows(runs: Columns, outages: Columns, seed: int) -> dict[str, dict[s
 
 def summarise(runs: Any, outages: Any, seed: int = 0,
               metrics: Iterable[str] | None = None, duration_assumption: float | None = None) -> Any:
-    """:func:`summary_rows` as a DataFrame, indexed by metric, with the columns :data:`SUMMARY_COLUMNS`."""
+    """:func:`summary_rows` as a DataFrame (:func:`summary_frame`)."""
+    return summary_frame(summary_rows(runs, outages, seed, metrics, duration_assumption))
+
+
+def summary_frame(rows: dict[str, dict[str, Any]]) -> Any:
+    """Summary rows as a DataFrame, indexed by metric, with the columns :data:`SUMMARY_COLUMNS`."""
     import pandas as pd
 
-    table = pd.DataFrame.from_dict(summary_rows(runs, outages, seed, metrics, duration_assumption),
-                                   orient="index", columns=SUMMARY_COLUMNS)
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
     table.index.name = "metric"
     return table
 

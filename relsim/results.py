@@ -13,19 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from relsim import columns as cols
-from relsim.engine import OUTAGE_FIELDS
 from relsim.engine.response import PAGE_FIELDS
 from relsim.evidence import MIN_EVENTS
 from relsim.incident_metrics import RECORD_KEYS, incident_frames
-from relsim.metrics import SUMMARY_COLUMNS, summary_rows
+from relsim.metrics import summary_frame, summary_rows
 from relsim.service_verdicts import service_verdicts
+from relsim.store import OUTAGE_COLUMNS
 
 __all__ = ["Results"]
 
-#: The provenance columns of ``Results.runs``, before the metrics.
-RUN_HEAD = ("model", "seed", "replication", "horizon_s")
-#: The columns of ``Results.outages``.
-OUTAGE_COLUMNS = ("model", "seed", "replication", *OUTAGE_FIELDS)
 
 
 class Results:
@@ -162,11 +158,7 @@ class Results:
         the interval rests on), ``established`` (enough of them for it),
         ``note`` (why not, and which interval stands in) and unit.
         """
-        import pandas as pd
-
-        table = pd.DataFrame.from_dict(self.summary_rows(), orient="index", columns=SUMMARY_COLUMNS)
-        table.index.name = "metric"
-        return table
+        return summary_frame(self.summary_rows())
 
     @property
     def plot(self) -> Any:

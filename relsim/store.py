@@ -358,7 +358,7 @@ def combine_columns(runs_parts: list[cols.Columns], outage_parts: list[cols.Colu
 def _empty_outages() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([], columns=["model", "seed", "replication", *OUTAGE_FIELDS])
+    return pd.DataFrame([], columns=list(OUTAGE_COLUMNS))
 
 
 def _overlaps(keep: set[int], first: int, last: int) -> bool:
