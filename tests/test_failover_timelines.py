@@ -946,3 +946,38 @@ def test_a_primary_failing_just_before_an_abandoned_switchover_ends_is_in_detect
     assert [(e["t"], e["event"]) for e in res.trace or [] if e["event"] in ("suspected", "promoted")] == [
         (pytest.approx(86699.0 + d), "suspected"), (87120.0, "promoted")]
     assert [(o.start_s, o.end_s, o.detection_s) for o in res.outages] == [(86400.0, 87120.0, pytest.approx(d - 1.0))]
+
+
+def test_process_decay_counts_from_the_start_of_the_run():
+    # success 50 %, halved per month of no drill or failover, counted from
+    # t = 0: 50 % at the start, exactly 25 % one month (YEAR / 12) later.
+    from relsim.engine.failover import MONTH
+    from relsim.engine.simulation import Simulation
+
+    m = pair([], [], f"{MONTH:g}s", failover={"success": "50%", "success_decay": "50%"})
+    sim = Simulation(m, 0, 0)
+    s = sim.service_nodes["s"]
+    assert s.success() == 0.5
+    sim.run()
+    assert sim.env.now == MONTH
+    assert s.success() == 0.25
+
+
+def test_a_beat_heard_while_the_primary_is_still_down_does_not_end_the_failover():
+    # p (za) hangs (silent) 10-11 h: its process still beats, nothing is
+    # suspected. The link from za to the controller (zc) is down 10 h 10 min
+    # to 10 h 20 min: the beats stop and p is suspected d (2-3 s) after the
+    # link failed. When the link heals p's beats are heard again, but p is
+    # still down: the decision (hold 30 min) goes on and b is promoted.
+    res = _zoned({"za-zc": {"between": ["za", "zc"], "failures": [trans("36600s", "10m")]}},
+                 {"p": {"in": "za", "failures": [trans("10h", "1h", silent=True)]}, "b": {"in": "zc"}},
+                 ["p", "b"], "12h", failover={"time": "fixed(1m)", "hold": "30m"},
+                 detection={**BEATS, "controller": "zc"})
+    (d,) = res.detection_delays
+    assert 602.0 < d <= 603.0
+    t1 = 36000.0 + d
+    assert [(round(t * H, 6), e["event"]) for t, e in audit(res)] == [
+        (36000.0, "primary_failed"), (pytest.approx(t1), "suspected"), (pytest.approx(t1 + 1800), "failover_decision"),
+        (pytest.approx(t1 + 1800), "failover_started"), (pytest.approx(t1 + 1860), "promoted")]
+    assert res.suppressed == 0 and res.false_suspicions == 0
+    assert [(o.start_s, o.end_s) for o in res.outages] == [(36000.0, pytest.approx(t1 + 1860))]
