@@ -17,12 +17,13 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
+import statistics
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy import special
 
 from relsim.evidence import LEVEL, MIN_EVENTS, quantile_events_needed
 
@@ -31,13 +32,83 @@ __all__ = ["mean_ci", "paired_differences", "paired_quantile_difference", "paire
 
 
 
+#: From this many degrees of freedom on, :func:`t_quantile` is the Cornish–Fisher
+#: expansion alone: its first omitted term is below 1e-15 of the quantile there
+#: at the level 0.95, and 1e-12 at 0.9999.
+EXPANSION_DF = 1000
+
+_NORMAL = statistics.NormalDist()
+
+
+@functools.lru_cache(maxsize=512)
 def t_quantile(n: int, level: float = LEVEL) -> float:
     """The two-sided Student t quantile for a mean of ``n`` values (NaN for n < 2).
 
-    ``scipy.special.stdtrit`` is what ``scipy.stats.t.ppf`` evaluates; calling
-    it directly spares a run the import of ``scipy.stats`` (about 0.5 s).
+    What ``scipy.stats.t.ppf(0.5 + level / 2, n - 1)`` (``scipy.special.stdtrit``)
+    gives, to 4e-14 relative at the level 0.95 and 2e-12 at 0.9999
+    (``tests/test_t_quantile.py`` holds it to ``stdtrit`` over every n to
+    1,200 and up to 10^8), without importing ``scipy.special``, which cost a
+    ``relsim run`` 0.2 s and 20 MiB. The degrees of freedom n − 1 are whole,
+    so the distribution function has a finite series [3]_ (26.7.3, 26.7.4),
+    solved by Newton's method from the Cornish–Fisher expansion (26.7.5);
+    from :data:`EXPANSION_DF` degrees of freedom on, the expansion alone is
+    as exact. One and two degrees of freedom have closed forms.
+
+    References
+    ----------
+    .. [3] M. Abramowitz and I. A. Stegun, *Handbook of Mathematical
+       Functions*, Dover, 1972, §26.7.
     """
-    return float(special.stdtrit(n - 1, 0.5 + level / 2)) if n > 1 else math.nan
+    if n < 2 or not 0.0 < level < 1.0:
+        return math.nan if n < 2 or not 0.0 <= level <= 1.0 else math.inf if level == 1.0 else 0.0
+    df = n - 1
+    if df == 1:  # Cauchy: tan(pi/2 level), from the tail 1 - level, which is exact
+        return 1.0 / math.tan(math.pi / 2 * (1.0 - level))
+    if df == 2:
+        return level * math.sqrt(2.0 / ((1.0 - level) * (1.0 + level)))
+    t = _cornish_fisher(_NORMAL.inv_cdf(0.5 + level / 2), df)
+    if df >= EXPANSION_DF:
+        return t
+    log_density = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    for _ in range(50):
+        step = (_t_central(t, df) - level) / (2.0 * math.exp(log_density - (df + 1) / 2 * math.log1p(t * t / df)))
+        t -= step
+        if abs(step) <= 4e-16 * t:
+            break
+    return t
+
+
+def _t_central(t: float, df: int) -> float:
+    """P(|T| < t) for Student's t with whole ``df`` ≥ 2 and t ≥ 0 (A&S 26.7.3, 26.7.4)."""
+    y = df / (df + t * t)  # cos² θ, θ = atan(t / √df)
+    if df % 2 == 0:
+        k = np.arange(1, df // 2)
+        return t / math.sqrt(df + t * t) * (1.0 + float(np.cumprod((2 * k - 1) / (2 * k) * y).sum()))
+    k = np.arange(1, (df - 1) // 2)
+    series = 1.0 + float(np.cumprod(2 * k / (2 * k + 1) * y).sum())
+    return 2 / math.pi * (math.atan(t / math.sqrt(df)) + t * math.sqrt(df) / (df + t * t) * series)
+
+
+def _cornish_fisher(z: float, df: int) -> float:
+    """The t quantile of the standard normal quantile ``z``, to the order df⁻⁴ (A&S 26.7.5)."""
+    z2 = z * z
+    g1 = z * (z2 + 1) / 4
+    g2 = z * ((5 * z2 + 16) * z2 + 3) / 96
+    g3 = z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / 384
+    g4 = z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / 92160
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+
+
+def _normal_quantile(p: float) -> float:
+    """``scipy.special.ndtri``: the standard normal quantile, ±inf at 0 and 1, NaN outside."""
+    if 0.0 < p < 1.0:
+        return _NORMAL.inv_cdf(p)
+    return -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
+
+
+def _normal_cdf(x: float) -> float:
+    """``scipy.special.ndtr``: the standard normal distribution function, exact in both tails."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 _t = t_quantile
@@ -227,7 +298,7 @@ def replication_bootstrap(statistic: Any, n: int, rng: np.random.Generator) -> B
         theta_hat = float(statistic(np.arange(n), axis=-1))
         # bias correction: the share of resamples below the estimate, ties counted half
         share = (np.count_nonzero(theta_b < theta_hat) + np.count_nonzero(theta_b <= theta_hat)) / (2 * len(theta_b))
-        z0 = float(special.ndtri(share))
+        z0 = _normal_quantile(share)
         # acceleration: the skewness of the leave-one-out (jackknife) estimates
         everyone = np.arange(n)
         theta_i = np.concatenate([
@@ -236,8 +307,8 @@ def replication_bootstrap(statistic: Any, n: int, rng: np.random.Generator) -> B
             for k in range(0, n, BATCH)])
         u = (n - 1) * (theta_i.mean() - theta_i)
         a = 1 / 6 * (np.sum(u ** 3) / n ** 3) / (np.sum(u ** 2) / n ** 2) ** 1.5
-        z_alpha = float(special.ndtri((1 - LEVEL) / 2))
-        levels = [float(special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))) for z in (z_alpha, -z_alpha)]
+        z_alpha = _normal_quantile((1 - LEVEL) / 2)
+        levels = [_normal_cdf(float(z0 + (z0 + z) / (1 - a * (z0 + z)))) for z in (z_alpha, -z_alpha)]
         if np.isnan(theta_b).any() or any(math.isnan(p) for p in levels):
             return Bootstrap(math.nan, math.nan, se)
         low, high = np.quantile(theta_b, levels)
