@@ -359,3 +359,189 @@ def test_a_failure_of_the_primary_itself_that_destroys_its_data_fails_over_to_th
     res = run(db({"lag": "fixed(2s)"}, {"p": [perm("10h", "1h", destroys="data")]}, horizon="11h"))
     assert [(t, e["replicas"]) for t, e in events(res, "data_destroyed")] == [(10.0, ["p"])]
     assert losses(res) == [(PROMOTED, "failover", 2.0)] and res.unrecoverable == 0
+
+
+# -- every field of the events of data protection ------------------------------------------------
+def trace(res: relsim.RunResult, *names: str) -> list[tuple[float, dict[str, Any]]]:
+    """(t in h, the whole event but its time) of the events ``names``."""
+    return [(round(e["t"] / H, 9), {k: v for k, v in e.items() if k != "t"})
+            for e in res.trace or [] if e["event"] in names]
+
+
+def test_degrading_and_restoring_sync_replication_names_the_service():
+    # sync, degrade: b down 10-12 h degrades; p's crash at 11 h leaves no
+    # primary to replicate from (restored); b serves from 12 h with p down
+    # (degraded) until p is back at 14 h
+    res = run(db({"replication": "sync", "lag": "fixed(2s)"}, {"p": [perm("11h", "3h")], "b": [perm("10h", "2h")]}))
+    deg = {"event": "replication_degraded", "service": "db", "to": "async"}
+    back = {"event": "replication_restored", "service": "db"}
+    assert trace(res, "replication_degraded", "replication_restored") == [
+        (10.0, deg), (11.0, back), (12.0, deg), (14.0, back)]
+
+
+def test_blocking_writes_names_the_service():
+    res = run(db({"replication": "sync", "on_sync_unavailable": "block"}, {"b": [perm("10h", "2h")]}))
+    assert trace(res, "writes_blocked", "writes_unblocked") == [
+        (10.0, {"event": "writes_blocked", "service": "db"}), (12.0, {"event": "writes_unblocked", "service": "db"})]
+
+
+def test_a_rebuild_logs_every_step_with_its_service():
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"rebuild": "fixed(30m)"}, places={"p": "z", "b": "z"}, domains=zones, horizon="14h"))
+    assert trace(res, "data_destroyed", "all_copies_lost", "restore_impossible", "rebuild_started", "rebuilt",
+                 "restored") == [
+        (10.0, {"event": "data_destroyed", "service": "db", "domain": "z", "replicas": ["p", "b"], "mode": "data"}),
+        (10.0, {"event": "all_copies_lost", "service": "db"}),
+        (12.0, {"event": "restore_impossible", "service": "db", "reason": "no restore configured"}),
+        (12.0, {"event": "rebuild_started", "service": "db", "duration": 1800.0}),
+        (12.5, {"event": "rebuilt", "service": "db"}),
+        (12.5, {"event": "restored", "service": "db"})]
+
+
+def test_a_restore_logs_its_backup_and_duration_with_its_service():
+    # restore 1 h plus activation 30 min from the 8 h backup
+    zones = {"z": {"kind": "zone", "failures": [perm("10h", "2h", destroys="data")]}}
+    res = run(db({"backups": [{"every": "4h"}], "restore": {"time": "fixed(1h)", "activation": "fixed(30m)"}},
+                 places={"p": "z", "b": "z"}, domains=zones, horizon="14h"))
+    assert trace(res, "restore_started", "restored") == [
+        (12.0, {"event": "restore_started", "service": "db", "backup_taken": 8 * H, "duration": 1.5 * H}),
+        (13.5, {"event": "restored", "service": "db"})]
+    assert losses(res) == [(13.5, "restore", 2 * H)] and res.restore_times == [1.5 * H]
+
+
+def test_unrecoverable_corruption_logs_its_service():
+    res = run(_corrupt())
+    assert trace(res, "corrupted", "corruption_unrecoverable") == [
+        (10.0, {"event": "corrupted", "service": "db", "replicas": ["p"]}),
+        (10.0, {"event": "corrupted", "service": "db", "replicas": ["b"]}),
+        (12.0, {"event": "corruption_unrecoverable", "service": "db"})]
+
+
+def test_corruption_found_names_the_service_and_the_replica():
+    m = db({"corruption": {"every": "exp(mean=30d)", "checksums": True, "scrub": "1d", "repair": "fixed(1h)"}},
+           horizon="1y")
+    res = run(m)
+    found = trace(res, "corruption_found")
+    corrupted = {e["replicas"][0] for _, e in trace(res, "corrupted")}
+    assert len(found) > 10 and corrupted == {"p", "b"}
+    assert {(e["service"], e["replica"], e["repair"]) for _, e in found} == {("db", "p", H), ("db", "b", H)}
+
+
+def _kv(links: dict[str, Any], writes: str = "10/s", keys: int = 100_000, horizon: str = "20h",
+        conflicts: str = "lww") -> relsim.Model:
+    """kv on a (eu) and c (us), active-active; regions eu, us and ap."""
+    return relsim.load({
+        "name": "mp", "horizon": horizon,
+        "domains": {"eu": {"kind": "region"}, "us": {"kind": "region"}, "ap": {"kind": "region"}},
+        "links": links,
+        "components": {"a": {"in": "eu"}, "c": {"in": "us"}},
+        "services": {"kv": {"replicas": ["a", "c"], "mode": "active-active",
+                            "data": {"writes": writes, "keys": keys, "conflicts": conflicts}}}})
+
+
+def test_a_network_change_that_splits_no_replica_neither_opens_nor_closes_a_partition():
+    # eu-us fails 10-11 h; eu-ap (no replica in ap) fails 5-5.25 h and
+    # 10.25-10.5 h: one split (10 h) and one reconciliation of the whole hour (11 h)
+    res = run(_kv({"atl": {"between": ["eu", "us"], "failures": [trans("10h", "1h")]},
+                   "eap": {"between": ["eu", "ap"], "failures": [trans("5h", "15m")]}}, horizon="12h"))
+    assert [t for t, e in events(res, "failed") if e.get("element") == "eap"] == [5.0, 10.25]
+    ((t, split),) = trace(res, "multi_primary_split")
+    assert (t, split) == (10.0, {"event": "multi_primary_split", "service": "kv", "sides": [1, 1]})
+    ((t, e),) = trace(res, "conflicts")
+    assert t == 11.0 and e == {"event": "conflicts", "service": "kv", "keys": res.conflicts, "resolution": "lww",
+                               "lost_updates": res.conflicts}
+    ((_, cause, seconds),) = losses(res)
+    assert (cause, seconds) == ("conflict", H)
+
+
+def test_a_partition_without_writes_has_no_conflict():
+    res = run(_kv({"atl": {"between": ["eu", "us"], "failures": [trans("10h", "1h")]}}, writes="0/s"))
+    assert res.conflicts == 0 and res.writes_lost == 0 and losses(res) == []
+    assert [e["keys"] for _, e in events(res, "conflicts")] == [0]
+
+
+def test_conflicts_add_up_over_many_partitions_even_below_one_expected_each():
+    # the link fails 1 h of every 2 h: 500 partitions of 1 h in 1000 h; each
+    # side takes 720 writes over 10^6 keys: 0.52 expected conflicts each
+    res = run(_kv({"atl": {"between": ["eu", "us"], "failures": [trans("1h", "1h")]}}, writes="0.4/s",
+                  keys=1_000_000, horizon="1000h"))
+    counts = [e["keys"] for _, e in events(res, "conflicts")]
+    assert len(counts) == 500 and sum(counts) == res.conflicts
+    each = 1_000_000 * (1 - math.exp(-720 / 1_000_000)) ** 2
+    assert poisson_close(res.conflicts, 500 * each)
+
+
+# -- the hour of the daily profile ----------------------------------------------------------------
+def test_the_profile_hour_starts_on_the_hour_every_day():
+    # crashes at 10:00 on day 1 and on day 2 (34 h) fall in the hour of factor 0
+    profile = [1.0] * 24
+    profile[9], profile[10] = 2.0, 0.0
+    for crash, horizon in (("10h", "12h"), ("34h", "36h")):
+        res = run(db({"writes": "10000/s", "lag": "fixed(3s)", "profile": profile}, {"p": [perm(crash, "1h")]},
+                     horizon=horizon))
+        assert len(losses(res)) == 1 and res.writes_lost == 0
+
+
+# -- synchronous crashes, staleness --------------------------------------------------------------
+def test_a_standby_failing_during_the_failover_does_not_undo_a_synchronous_crash():
+    # semi-sync, acks 2: b and c up when p crashes at 10 h (nothing lost); c
+    # fails 30 s later, during the 1 min failover, which promotes b
+    c_fails = {"kind": "permanent", "every": "fixed(36030s)", "repair": "fixed(1h)"}
+    res = run(db({"replication": "semi-sync", "acks": 2, "lag": "fixed(3s)"},
+                 {"p": [perm("10h", "1h")], "c": [c_fails]}, replicas=("p", "b", "c"), horizon="10.5h"))
+    assert losses(res) == [(PROMOTED, "failover", 0.0)] and res.writes_lost == 0
+
+
+def test_a_synchronous_standby_is_not_too_stale_for_any_max_lag():
+    res = run(db({"replication": "sync", "lag": "fixed(3s)", "max_lag": "0.5s"}, {"p": [perm("10h", "1h")]}))
+    ((_, d),) = events(res, "failover_decision")
+    assert d["candidates"] == {"b": "ok"}
+    assert losses(res) == [(PROMOTED, "failover", 0.0)]
+
+
+def test_a_falsely_suspected_sync_primary_has_a_standby_in_sync():
+    # nothing crashed: the standby's staleness is 0 (max_lag 0.5 s does not stop it)
+    res = run(db({"replication": "sync", "lag": "fixed(2s)", "max_lag": "0.5s"}, horizon="15s",
+                 failover={"time": "fixed(10s)"},
+                 detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}))
+    assert [(e["t"], e["cause"], e["seconds"]) for e in res.trace or [] if e["event"] == "data_loss"] == [
+        (13.0, "failover", 0.0)]
+
+
+def test_a_falsely_suspected_async_primary_strands_writes_at_the_profile_rate():
+    # at 0:00-1:00 the profile doubles the rate: 2 s x 200/s stranded
+    profile = [1.0] * 24
+    profile[0] = 2.0
+    res = run(db({"lag": "fixed(2s)", "max_lag": "5s", "profile": profile}, horizon="15s",
+                 failover={"time": "fixed(10s)"},
+                 detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}))
+    assert [(e["t"], e["cause"], e["seconds"]) for e in res.trace or [] if e["event"] == "data_loss"] == [
+        (13.0, "failover", 2.0)]
+    assert poisson_close(res.writes_lost, 400)
+
+
+# -- the window of a standby that fell behind -------------------------------------------------------
+def test_a_standby_behind_for_less_than_a_second_more_than_the_lag_misses_that_too():
+    # b down from 10 h; p crashes 2.5 s later (lag 2 s): b, promoted at 12 h,
+    # misses 2.5 s of writes (the lag and the 0.5 s before it)
+    p_fails = {"kind": "permanent", "every": "fixed(36002.5s)", "repair": "fixed(3h)"}
+    res = run(db({"replication": "sync", "lag": "fixed(2s)"}, {"p": [p_fails], "b": [perm("10h", "2h")]}))
+    assert losses(res) == [(12.0, "failover", 2.5)]
+    assert poisson_close(res.writes_lost, 250)
+
+
+def test_a_standby_behind_without_writes_loses_nothing():
+    res = run(db({"writes": "0/s", "replication": "sync", "lag": "fixed(2s)"},
+                 {"p": [perm("11h", "3h")], "b": [perm("10h", "2h")]}))
+    assert losses(res) == [(12.0, "failover", 3600.0)] and res.writes_lost == 0
+
+
+def test_a_primary_that_was_promoted_no_longer_counts_as_behind():
+    # b down 8-10 h; p crashes at 9 h and b takes over when back (10 h: 1 h
+    # lost); p back at 10.5 h. b fails at 18 h (p promoted), p crashes at
+    # 19.5 h, b back at 20 h takes over: b is behind since p took over at
+    # 18:01 (not since 8 h): 1 h 29 min lost
+    res = run(db({"lag": "fixed(2s)"}, {"p": [perm("9h", "1.5h")], "b": [perm("8h", "2h")]}, horizon="21h"))
+    assert [(t, e["primary"]) for t, e in events(res, "promoted")] == [(10.0, "b"), (at(18, 1), "p"), (20.0, "b")]
+    assert [(t, c, s) for t, c, s in losses(res)] == [(10.0, "failover", H), (at(18, 1), "failover", 2.0),
+                                                     (20.0, "failover", 1.5 * H - 60)]
