@@ -705,3 +705,110 @@ def test_a_backup_survives_the_destruction_of_its_domain_before_it_completed():
 def test_a_horizon_of_one_second_still_averages_the_rtt():
     res = run(db({"replication": "sync", "rtt": "2ms"}, horizon="1s"))
     assert res.write_latency == pytest.approx(0.002)
+
+
+# -- primaries that fail without crashing (cut off from the controller) --------------------------------
+def _three_zones(links: dict[str, Any], p_fails: list[dict[str, Any]] | None = None,
+                 b_fails: list[dict[str, Any]] | None = None, zones: dict[str, Any] | None = None,
+                 horizon: str = "15.5h") -> relsim.Model:
+    """p (za) and b (zb), the controller in zc; async, lag 2 s."""
+    return relsim.load({
+        "name": "tri", "horizon": horizon,
+        "domains": {"za": {"kind": "zone"}, "zb": {"kind": "zone"}, "zc": {"kind": "zone"}, **(zones or {})},
+        "links": links,
+        "components": {"p": {"in": "za", "failures": p_fails or []}, "b": {"in": "zb", "failures": b_fails or []}},
+        "services": {"db": {"replicas": ["p", "b"], "mode": "active-passive",
+                            "detection": {"heartbeat": {"period": "1s"}, "controller": "zc"},
+                            "failover": {"time": "fixed(1m)"}, "data": {"writes": "100/s", "lag": "fixed(2s)"}}}})
+
+
+def test_primaries_cut_off_after_a_resume_and_after_a_failover_strand_the_lag_each_time():
+    # p crashes at 4 h and 8:00:30 for 30 s (resumes, nothing unflushed); cut
+    # off 10-11 h: b promoted, p's split brain discarded at 11 h; b cut off
+    # 15-16 h: p promoted, each promotion loses the last 2 s
+    res = run(_three_zones({"ac": {"between": ["za", "zc"], "failures": [trans("10h", "1h")]},
+                            "bc": {"between": ["zb", "zc"], "failures": [trans("15h", "1h")]}},
+                           p_fails=[trans("4h", "30s")]))
+    assert [(t, e["primary"]) for t, e in events(res, "primary_failed")][:3] == [(4.0, "p"), (at(8, 0.5), "p"),
+                                                                                 (10.0, "p")]
+    assert [(c, s) for _, c, s in losses(res)][0::2] == [("failover", 2.0), ("failover", 2.0)]
+    assert [c for _, c, _ in losses(res)] == ["failover", "split-brain", "failover"]
+    assert [e["primary"] for _, e in events(res, "promoted")] == ["b", "p"]
+
+
+def test_wiping_a_standby_puts_nothing_of_the_primary_at_risk():
+    # zb (b) loses its data at 5 h; p is cut off for 1 s at 7 h and serves
+    # again: no crash, nothing lost
+    res = run(_three_zones({"ac": {"between": ["za", "zc"], "failures": [trans("7h", "1s")]}},
+                           zones={"zb": {"kind": "zone", "failures": [trans("5h", "1m", destroys="data")]}},
+                           horizon="8h"))
+    assert [t for t, _ in events(res, "failover_cancelled")] == [round(7 + 1 / H, 9)]
+    assert losses(res) == [] and res.writes_lost == 0
+
+
+def test_a_split_brain_ending_during_an_outage_adds_writes_but_no_rpo():
+    # p cut off 10-11 h: b promoted; b crashes at 10.5 h, p (the demoted
+    # primary) at 10.75 h; the link heals at 11 h: p's split-brain writes
+    # are charged to the outage open since 10.5 h, which b ends at 11.5 h by
+    # resuming from its own disk (nothing unflushed): no RPO
+    res = run(_three_zones({"ac": {"between": ["za", "zc"], "failures": [trans("10h", "1h")]}},
+                           p_fails=[perm("10.75h", "2h")], b_fails=[perm("10.5h", "1h")], horizon="12h"))
+    (_, out) = res.outages
+    ((t, e),) = [(t, e) for t, e in events(res, "data_loss") if e["cause"] == "split-brain"]
+    assert (out.start_s, out.end_s, t) == (10.5 * H, 11.5 * H, 11.0)
+    assert math.isnan(out.rpo_s) and out.writes_lost == e["writes"] > 0
+
+
+def test_conflicts_reconciled_during_an_outage_add_writes_but_no_rpo():
+    # a and c both down 10.5-12 h; the link heals at 11 h, inside that outage
+    m = relsim.load({
+        "name": "mp", "horizon": "13h",
+        "domains": {"eu": {"kind": "region"}, "us": {"kind": "region"}},
+        "links": {"atl": {"between": ["eu", "us"], "failures": [trans("10h", "1h")]}},
+        "components": {"a": {"in": "eu", "failures": [perm("10.5h", "1.5h")]},
+                       "c": {"in": "us", "failures": [perm("10.5h", "1.5h")]}},
+        "services": {"kv": {"replicas": ["a", "c"], "mode": "active-active",
+                            "data": {"writes": "10/s", "keys": 100_000, "conflicts": "lww"}}}})
+    res = run(m)
+    (out,) = res.outages
+    assert (out.start_s, out.end_s) == (10.5 * H, 12 * H) and [t for t, _ in events(res, "conflicts")] == [11.0]
+    assert math.isnan(out.rpo_s) and out.writes_lost == res.conflicts > 0
+
+
+# -- finding corruption ----------------------------------------------------------------------------------
+def _found_after(res: relsim.RunResult) -> list[tuple[str, float, int]]:
+    """(replica, seconds since its last corruption, corruptions since its last find) of every find."""
+    last: dict[str, float] = {}
+    count: dict[str, int] = {}
+    out = []
+    for e in res.trace or []:
+        if e["event"] == "corrupted":
+            (r,) = e["replicas"]
+            last[r] = e["t"]
+            count[r] = count.get(r, 0) + 1
+        elif e["event"] == "corruption_found":
+            out.append((e["replica"], e["t"] - last[e["replica"]], count[e["replica"]]))
+            count[e["replica"]] = 0
+    return out
+
+
+def test_read_repair_finds_corruption_after_an_exponential_delay_of_mean_one_over_its_rate():
+    # corruption about every 30 days per replica, reads find it at 1/h: the
+    # delays are exponential with mean 1 h (and SD 1 h)
+    m = db({"corruption": {"every": "exp(mean=30d)", "checksums": True, "read_repair": "1/h",
+                           "repair": "fixed(10m)"}}, horizon="20y")
+    delays = [d for _, d, n in _found_after(run(m)) if n == 1]
+    assert len(delays) > 300
+    assert abs(np.mean(delays) - H) < 4 * H / math.sqrt(len(delays))
+
+
+def test_a_replica_corrupted_twice_before_a_scrub_is_found_once():
+    # monthly scrubs, corruption every 60 days on average per replica: some
+    # replicas are corrupted twice between scrubs; each find is one event
+    m = db({"corruption": {"every": "exp(mean=60d)", "checksums": True, "scrub": "30d", "repair": "fixed(1h)"}},
+           horizon="20y")
+    res = run(m)
+    found = _found_after(res)
+    assert any(n >= 2 for _, _, n in found)
+    finds = [(e["t"], e["replica"]) for e in res.trace or [] if e["event"] == "corruption_found"]
+    assert len(finds) == len(set(finds)) and all(n >= 1 for _, _, n in found)
