@@ -710,7 +710,7 @@ def test_a_horizon_of_one_second_still_averages_the_rtt():
 # -- primaries that fail without crashing (cut off from the controller) --------------------------------
 def _three_zones(links: dict[str, Any], p_fails: list[dict[str, Any]] | None = None,
                  b_fails: list[dict[str, Any]] | None = None, zones: dict[str, Any] | None = None,
-                 horizon: str = "15.5h") -> relsim.Model:
+                 horizon: str = "15.5h", **data: Any) -> relsim.Model:
     """p (za) and b (zb), the controller in zc; async, lag 2 s."""
     return relsim.load({
         "name": "tri", "horizon": horizon,
@@ -719,7 +719,8 @@ def _three_zones(links: dict[str, Any], p_fails: list[dict[str, Any]] | None = N
         "components": {"p": {"in": "za", "failures": p_fails or []}, "b": {"in": "zb", "failures": b_fails or []}},
         "services": {"db": {"replicas": ["p", "b"], "mode": "active-passive",
                             "detection": {"heartbeat": {"period": "1s"}, "controller": "zc"},
-                            "failover": {"time": "fixed(1m)"}, "data": {"writes": "100/s", "lag": "fixed(2s)"}}}})
+                            "failover": {"time": "fixed(1m)"},
+                            "data": {"writes": "100/s", "lag": "fixed(2s)", **data}}}})
 
 
 def test_primaries_cut_off_after_a_resume_and_after_a_failover_strand_the_lag_each_time():
@@ -812,3 +813,69 @@ def test_a_replica_corrupted_twice_before_a_scrub_is_found_once():
     assert any(n >= 2 for _, _, n in found)
     finds = [(e["t"], e["replica"]) for e in res.trace or [] if e["event"] == "corruption_found"]
     assert len(finds) == len(set(finds)) and all(n >= 1 for _, _, n in found)
+
+
+# -- the daily profile over a window of writes ------------------------------------------------------------
+def _quiet(*hours: int) -> list[float]:
+    """A profile of factor 1 but 0 in ``hours``."""
+    return [0.0 if h in hours else 1.0 for h in range(24)]
+
+
+def test_a_rebuild_loses_the_writes_of_the_profile_since_the_data_set_started():
+    # no writes from 0:00 to 10:00: the data lost at 10 h held none
+    res = run(_lost_all({"rebuild": "fixed(30m)", "profile": _quiet(*range(10))}))
+    assert losses(res) == [(12.0, "unrecoverable", 10 * H)] and res.writes_lost == 0
+
+
+def test_a_rebuild_integrates_the_profile_over_days_and_part_of_an_hour():
+    # factor 2 from 0:00 to 12:00, 0 after; lost at 34.5 h (day 2, 10:30):
+    # 12 h + 10.5 h at factor 2 = 45 h of writes at 1/s
+    zones = {"z": {"kind": "zone", "failures": [perm("34.5h", "1h", destroys="data")]}}
+    res = run(db({"writes": "1/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
+                 places={"p": "z", "b": "z"}, domains=zones, horizon="36h"))
+    assert losses(res) == [(35.5, "unrecoverable", 34.5 * H)]
+    assert poisson_close(res.writes_lost, 45 * H)
+
+
+def test_a_restore_loses_the_writes_of_the_profile_since_the_backup():
+    # restored from the 8 h backup; no writes from 8:00 to 10:00
+    res = run(_lost_all({"backups": [{"every": "4h"}], "restore": {"time": "fixed(1h)"}, "profile": _quiet(8, 9)}))
+    assert losses(res) == [(13.0, "restore", 2 * H)] and res.writes_lost == 0
+
+
+def test_a_standby_behind_misses_the_writes_of_the_profile_since_it_fell_behind():
+    # b behind from 10 h; p crashes at 11 h: no writes from 10:00 to 11:00,
+    # the lag's 2 s at 11 h at factor 1 (100/s)
+    res = run(db({"replication": "sync", "lag": "fixed(2s)", "profile": _quiet(10)},
+                 {"p": [perm("11h", "3h")], "b": [perm("10h", "2h")]}))
+    assert losses(res) == [(12.0, "failover", 3600.0)] and poisson_close(res.writes_lost, 200)
+
+
+def test_a_split_brain_discards_the_writes_of_the_profile_while_it_lasted():
+    # p cut off 10-11 h: b promoted at about 10:01, the split brain until
+    # 11:00; no writes from 10:00 to 11:00 (the 2 s lag included)
+    res = run(_three_zones({"ac": {"between": ["za", "zc"], "failures": [trans("10h", "1h")]}}, horizon="12h",
+                           profile=_quiet(10)))
+    assert [(e["cause"], e["writes"]) for _, e in events(res, "data_loss")] == [("failover", 0), ("split-brain", 0)]
+    res = run(_three_zones({"ac": {"between": ["za", "zc"], "failures": [trans("10h", "1h")]}}, horizon="12h"))
+    assert all(e["writes"] > 0 for _, e in events(res, "data_loss"))
+
+
+@pytest.mark.parametrize(("factor", "horizon"), [(0.0, "20h"), (2.0, "11h")])
+def test_conflicts_follow_the_writes_of_the_profile_during_the_partition(factor, horizon):
+    # partition 10-11 h (reconciled at 11 h, or at the 11 h horizon): factor 0
+    # leaves no conflict; factor 2 gives each side 36 000 writes over 100 000 keys
+    profile = [1.0] * 24
+    profile[10] = factor
+    m = relsim.load({
+        "name": "mp", "horizon": horizon,
+        "domains": {"eu": {"kind": "region"}, "us": {"kind": "region"}},
+        "links": {"atl": {"between": ["eu", "us"], "failures": [trans("10h", "5h" if horizon == "11h" else "1h")]}},
+        "components": {"a": {"in": "eu"}, "c": {"in": "us"}},
+        "services": {"kv": {"replicas": ["a", "c"], "mode": "active-active",
+                            "data": {"writes": "10/s", "keys": 100_000, "conflicts": "lww", "profile": profile}}}})
+    res = run(m)
+    if factor == 0.0:
+        assert res.conflicts == 0
+    else:
+        assert poisson_close(res.conflicts, 100_000 * (1 - math.exp(-36_000 / 100_000)) ** 2)

@@ -112,6 +112,20 @@ class DataProtection:
             r *= self.spec.profile[int((t % 86400.0) // 3600.0)]
         return r
 
+    def writes_in(self, start: float, duration: float) -> float:
+        """Expected writes in ``[start, start + duration]``: the integral of :meth:`rate`."""
+        r = self.spec.writes
+        if not self.spec.profile or duration <= 0:
+            return r * duration
+        return r * (self._profile_seconds(start + duration) - self._profile_seconds(start))
+
+    def _profile_seconds(self, t: float) -> float:
+        """The integral of the profile factor over ``[0, t]`` (seconds at factor 1)."""
+        profile = self.spec.profile
+        days, rest = divmod(t, 86400.0)
+        hour = int(rest // 3600.0)
+        return days * 3600.0 * sum(profile) + 3600.0 * sum(profile[:hour]) + profile[hour] * (rest - 3600.0 * hour)
+
     def _async_loss(self, now: float) -> tuple[int, float, float]:
         """Writes not yet replicated at ``now``: (count, seconds of data, lag)."""
         lam = self.rate(now)
@@ -212,8 +226,8 @@ class DataProtection:
                 # misses every write taken (asynchronously) since it fell behind
                 gap = self.crashed_at - behind - window
                 if gap > 0 and not self.crash_blocked:
-                    lam = self.spec.writes
-                    n += int(self.rng.poisson(lam * gap)) if lam * gap > 0 else 0
+                    mean = self.writes_in(behind, gap)
+                    n += int(self.rng.poisson(mean)) if mean > 0 else 0
                     window += gap
         elif self.synchronous_now():
             n, window = 0, 0.0
@@ -233,8 +247,8 @@ class DataProtection:
 
     def split_brain_ended(self, duration: float) -> None:
         """Writes the demoted primary took while it still served are discarded."""
-        lam = self.spec.writes
-        n = int(self.rng.poisson(lam * duration)) if lam * duration > 0 else 0
+        mean = self.writes_in(self.sim.env.now - duration, duration)
+        n = int(self.rng.poisson(mean)) if mean > 0 else 0
         self.record("split-brain", n, duration, rpo=False)
 
     def record(self, kind: str, writes: int, window: float, rpo: bool) -> None:
@@ -268,7 +282,7 @@ class DataProtection:
     def _reconcile(self, duration: float) -> None:
         """Both sides took writes for ``duration``: count keys written on more than one side."""
         sizes = np.array([len(g) for g in self.partition_groups], dtype=float)
-        writes = self.spec.writes * duration * sizes / sizes.sum()
+        writes = self.writes_in(self.sim.env.now - duration, duration) * sizes / sizes.sum()
         K = self.spec.keys
         touched = 1.0 - np.exp(-writes / K)  # chance a key was written on that side
         # keys written on at least two sides (occupancy, Poisson approximation)
@@ -360,8 +374,8 @@ class DataProtection:
 
         def done(_ev: Any) -> None:
             self.restore_times.append(self.sim.env.now - start)
-            lam = self.spec.writes
-            n = int(self.rng.poisson(lam * lost_window)) if lam * lost_window > 0 else 0
+            mean = self.writes_in(backup, lost_window)
+            n = int(self.rng.poisson(mean)) if mean > 0 else 0
             self.record("restore", n, lost_window, rpo=True)
             self.restores += 1
             self._restored()
@@ -383,9 +397,8 @@ class DataProtection:
         if not self.counted:
             self.unrecoverable += 1
         sim.log("restore_impossible", service=self.svc.name, reason=reason)
-        lam = self.spec.writes
-        self.record("unrecoverable", int(self.rng.poisson(lam * window)) if lam * window > 0 else 0,
-                    window, rpo=True)
+        mean = self.writes_in(self.data_since, window)
+        self.record("unrecoverable", int(self.rng.poisson(mean)) if mean > 0 else 0, window, rpo=True)
         duration = float(sim.streams.sampler(self.spec.rebuild, f"{self.svc.name}/data/rebuild")())
         sim.log("rebuild_started", service=self.svc.name, duration=duration)
 
