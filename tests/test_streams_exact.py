@@ -206,33 +206,18 @@ def test_replications_before_a_block_are_not_taken_from_it():
         assert got[0].tolist() == real.tolist(), rep
 
 
-@pytest.mark.parametrize("with_plan", [False, True])
-def test_generators_are_the_generators_one_by_one(with_plan):
-    plan = StreamPlan() if with_plan else None
-    if plan is not None:
-        plan.add("b/0")
-        plan.add("c/0")
-    streams = Streams(8, 3, plan)
-    keys = ["a/0", "b/0", "new/0", "c/0", "a/0"]
-    gens = streams.generators(keys)
-    assert len(gens) == len(keys)
-    for key, g in zip(keys, gens):
-        assert g.bit_generator.state == numpy_generator(8, 3, key).bit_generator.state, key
-    assert streams.generators([]) == []
-    if plan is not None:
-        assert plan.keys == ["b/0", "c/0", "a/0", "new/0"]
-        again = Streams(8, 4, plan).generators(["new/0", "b/0"])  # learnt keys seeded with the block
-        assert [g.random() for g in again] == [numpy_generator(8, 4, k).random() for k in ["new/0", "b/0"]]
-
-
-def test_generators_with_a_fresh_plan_learn_every_key():
+def test_a_fresh_plan_learns_every_key_a_replication_asks_for():
     plan = StreamPlan()
     keys = ["x/0", "y/0", "z/0"]
-    gens = Streams(1, 0, plan).generators(keys)
-    assert [g.random() for g in gens] == [numpy_generator(1, 0, k).random() for k in keys]
+    streams = Streams(1, 0, plan)
+    assert [streams.generator(k).random() for k in keys] == [numpy_generator(1, 0, k).random() for k in keys]
     assert plan.keys == keys
-    gens = Streams(1, 1, plan).generators(keys)
-    assert [g.random() for g in gens] == [numpy_generator(1, 1, k).random() for k in keys]
+    streams = Streams(1, 1, plan)  # the next replication: every key seeded with the block
+    assert [streams.generator(k).random() for k in keys] == [numpy_generator(1, 1, k).random() for k in keys]
+    for key in keys:  # the seed sequence behind each knows its seed, replication and key (spawn, other sizes)
+        real_ss = np.random.SeedSequence(1, spawn_key=(1, *key_words(key)))
+        got = streams.generator(key).bit_generator.seed_seq
+        assert got.generate_state(2).tolist() == real_ss.generate_state(2).tolist(), key
 
 
 def test_samplers_and_uniforms_draw_the_stream_in_order():
@@ -250,21 +235,3 @@ def test_samplers_and_uniforms_draw_the_stream_in_order():
     for block in (64, 5):
         uniform = streams.uniform("u/0", block) if block != 64 else streams.uniform("u/0")
         assert [uniform() for _ in range(150)] == numpy_generator(4, 2, "u/0").random(150).tolist()
-
-
-def test_generators_take_known_keys_from_the_block(monkeypatch):
-    """Only the first key (and keys the block lacks) go through generator(); the rest are seeded from the block."""
-    plan = StreamPlan()
-    keys = ["a/0", "b/0", "c/0"]
-    Streams(6, 0, plan).generators(keys)  # learns them
-    calls = []
-    real = Streams.generator
-    monkeypatch.setattr(Streams, "generator", lambda self, key: calls.append(key) or real(self, key))
-    streams = Streams(6, 1, plan)
-    gens = streams.generators([*keys, "d/0"])
-    assert calls == ["a/0", "d/0"]
-    for key, g in zip([*keys, "d/0"], gens):
-        real_ss = np.random.SeedSequence(6, spawn_key=(1, *key_words(key)))
-        assert g.bit_generator.state == numpy_generator(6, 1, key).bit_generator.state
-        # the seed sequence behind each knows its seed, replication and key (spawn, other sizes)
-        assert g.bit_generator.seed_seq.generate_state(2).tolist() == real_ss.generate_state(2).tolist(), key

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.node import Node
+from relsim.engine.streams import FIRST_ROLES, role_dists
 
 if TYPE_CHECKING:
     from relsim.engine.simulation import Simulation
@@ -36,26 +37,39 @@ if TYPE_CHECKING:
 __all__ = ["Clock", "Element", "TimedElement", "add_element", "build_components", "build_domains"]
 
 
+def _first_then(first: list[float], rest: Callable[[], float]) -> Callable[[], float]:
+    """A sampler giving the values of ``first`` in order, then what ``rest`` gives."""
+    pending = first[::-1]
+
+    def draw() -> float:
+        return pending.pop() if pending else rest()
+
+    return draw
+
+
 class Clock:
     """The clock of one failure spec of one element."""
 
     __slots__ = (
         "element", "spec", "index", "kind", "key", "sim", "rng", "every", "_lazy", "cause",
-        "pending", "due", "remaining", "episode_end", "scale", "drawn",
+        "pending", "due", "remaining", "episode_end", "scale", "drawn", "_firsts",
     )
 
-    def __init__(self, element: Element, spec: Any, index: int, sim: Simulation):
+    def __init__(self, element: Element, spec: Any, index: int, sim: Simulation, key: str | None = None):
         self.element = element
         self.spec = spec
         self.index = index
         self.kind: str = spec.kind
-        self.key = f"{element.name}/{index}"
+        self.key = f"{element.name}/{index}" if key is None else key
         self.cause = (element.name, index, spec.kind)  # an outage's root cause, if this starts one
         self.sim = sim
         # One stream per (element, failure spec) (see relsim.engine.streams); each role
-        # (every, repair, lasts, ...) draws blocks from it in its own buffer.
+        # (every, repair, lasts, ...) draws blocks from it in its own buffer, after the
+        # role's first FIRST_DRAWS draws, which come from the key's stream for a block
+        # of replications (relsim.engine.streams.first_draws).
         self.rng = sim.streams.generator(self.key)
-        self.every = sim.streams.sampler(spec.every, self.key, self.rng)
+        self._firsts = sim.streams.first_draws(self.key, role_dists(spec))
+        self.every = _first_then(self._firsts[0], sim.streams.sampler(spec.every, self.key, self.rng))
         self._lazy: dict[str, Callable[[], float]] = {}
         self.pending: Any = None
         self.due = 0.0
@@ -79,6 +93,8 @@ class Clock:
         sampler = self._lazy.get(role)
         if sampler is None:
             sampler = self.sim.streams.sampler(getattr(self.spec, role), self.key, self.rng)
+            if role in FIRST_ROLES:
+                sampler = _first_then(self._firsts[FIRST_ROLES.index(role)], sampler)
             self._lazy[role] = sampler
         return sampler()
 

@@ -37,8 +37,10 @@ import threading
 import weakref
 from typing import Any
 
+import numpy as np
+
 from relsim.engine.planned import PLANNED_KINDS
-from relsim.engine.streams import Streams, plan_for
+from relsim.engine.streams import FIRST_LANES, Streams, first_draws, plan_for, role_dists
 from relsim.errors import TooManyEvents
 from relsim.model import Model
 
@@ -168,6 +170,14 @@ class LeanPlan:
             self.role_how = [[_how_to_draw(d) if d is not None else None for d in dists]
                              for dists in self.role_dist]
             self.role_used = [any(d is not None for d in dists) for dists in self.role_dist]
+            # Per role, each clock's column of streams.FIRST_ROLES (its first draws), and the
+            # (seed, block, first draws) of the last block of replications.
+            first_role = {_EVERY: [0] * len(self.clock_specs), _DETECT: [3] * len(self.clock_specs),
+                          _DOWN: [4] * len(self.clock_specs), _UP: [5] * len(self.clock_specs),
+                          _SECOND: [1 if spec.kind == "permanent" else 2 for spec in self.clock_specs]}
+            self._first_roles = [(role, np.array(first_role[role])) for role in range(len(ROLES))
+                                 if self.role_used[role]]
+            self._firsts: tuple[int, int, Any] = (-1, -1, None)
             # Services: replicas (node indices), dependencies, needs.
             self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
             self.service_deps = [tuple(index[id(d)] for d in s.deps) for s in services]
@@ -179,6 +189,24 @@ class LeanPlan:
             self.start = _start_state(self)
         finally:
             sim._dismantle()
+
+
+    def first_buffers(self, seed: int, replication: int) -> list[Any]:
+        """Per role (None if no clock has it), each clock's buffer of first draws (streams.first_draws).
+
+        A buffer is a list to pop from the end: the role's draws, last first.
+        """
+        block, lane = divmod(replication, FIRST_LANES)
+        got = self._firsts
+        if got[0] != seed or got[1] != block:
+            table = first_draws(seed, block, self.clock_keys, [role_dists(spec) for spec in self.clock_specs])
+            got = self._firsts = (seed, block, table[:, :, ::-1, :])
+        table = got[2]
+        clocks = np.arange(len(self.clock_specs))
+        bufs: list[Any] = [None] * len(ROLES)
+        for role, column in self._first_roles:
+            bufs[role] = table[clocks, column, :, lane].tolist()
+        return bufs
 
 
 def _start_state(plan: LeanPlan) -> tuple[list[float], list[int], list[dict[int, float]], list[float], list[float]]:
@@ -323,10 +351,12 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     scale = [1.0] * n_clocks  # reliability growth: up-times are multiplied by this once grown
     grown = [False] * n_clocks
     episode_end = [0.0] * n_clocks  # of an intermittent episode under way
-    rngs = streams.generators(plan.clock_keys)
+    rngs: list[Any] = [None] * n_clocks  # each clock's stream, made when it draws a second value
+    clock_keys = plan.clock_keys
+    generator = streams.generator
     role_how = plan.role_how
     # per role some clock has, each clock's buffer of draws (None until its first block)
-    bufs: list[Any] = [[None] * n_clocks if used else None for used in plan.role_used]
+    bufs = plan.first_buffers(streams.seed, replication)  # the first draws of each role, then none
     every_buf, second_buf = bufs[_EVERY], bufs[_SECOND]
     # A block of which only the first value was drawn: (role, sample) of the role owing the
     # other BLOCK - 1, drawn before anything else draws from the clock's stream.
@@ -338,23 +368,26 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
         how, arg = role_how[role][c]
         if how == _CONSTANT:
             return arg
+        rng = rngs[c]
+        if rng is None:
+            rng = rngs[c] = generator(clock_keys[c])
         debt = owed[c]
         if debt is not None:  # the rest of a block: drawn now, before the stream is used again
             owed[c] = None
-            buf = debt[1](rngs[c], BLOCK - 1)[::-1].tolist()
+            buf = debt[1](rng, BLOCK - 1)[::-1].tolist()
             bufs[debt[0]][c] = buf
             if debt[0] == role:
                 return buf.pop()
         if how == _DEFERRED:
             owed[c] = (role, arg)
-            return float(arg(rngs[c], None))  # size None: one draw, as a scalar
+            return float(arg(rng, None))  # size None: one draw, as a scalar
         if how == _BLOCKS:
-            buf = arg(rngs[c], BLOCK)[::-1].tolist()
+            buf = arg(rng, BLOCK)[::-1].tolist()
             bufs[role][c] = buf
             return buf.pop()
         sampler = own.get((c, role))
         if sampler is None:
-            sampler = own[(c, role)] = plan.role_dist[role][c].sampler(rngs[c])
+            sampler = own[(c, role)] = plan.role_dist[role][c].sampler(rng)
         return sampler()
 
     def up_time(c: int) -> float:
@@ -473,7 +506,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
 
     # -- start: clocks in element order, then services children first -----------
     for c in range(n_clocks):
-        r = up_time(c)
+        r = every_buf[c].pop()  # up_time(c): the first draw, never grown
         # resume(): due = now + delay; SimPy schedules at now + delay
         due[c] = r
         eid += 1

@@ -528,12 +528,9 @@ def _add_human_error(sim: Simulation, element: Element, spec: Any) -> None:
     clock, it pauses while another failure holds the element down.
     """
     failure = PermanentFailure(kind="permanent", every=spec.every, repair=spec.repair)
-    clock = Clock(element, failure, len(element.clocks), sim)
+    clock = Clock(element, failure, len(element.clocks), sim, key=f"{element.name}/human-error")
     clock.kind = "human_error"
     clock.cause = (element.name, clock.index, "human_error")
-    clock.key = f"{element.name}/human-error"
-    clock.rng = sim.streams.generator(clock.key)
-    clock.every = sim.streams.sampler(failure.every, clock.key, clock.rng)
     element.clocks.append(clock)
 
 

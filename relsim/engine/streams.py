@@ -6,7 +6,10 @@ from it (``"db-1/0"``: element and failure spec index; ``"db/failover/time"``
 for a service's draws). Keys are
 names, not positions, so adding an element leaves every other element's
 history unchanged, and two variants run with one seed share the failures of
-the elements they have in common (common random numbers).
+the elements they have in common (common random numbers). A failure clock's
+first draws of each role (:data:`FIRST_DRAWS` up-times, repair times, ...)
+come from a stream its key has for a block of :data:`FIRST_LANES`
+replications (:func:`first_draws`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from numpy.random.bit_generator import ISpawnableSeedSequence
 
 from relsim.dists import Distribution, Fixed
 
-__all__ = ["StreamPlan", "Streams", "key_words", "plan_for", "seed_states", "seed_states_many"]
+__all__ = ["FIRST_DRAWS", "FIRST_LANES", "FIRST_ROLES", "StreamPlan", "Streams", "first_draws", "key_words",
+           "plan_for", "role_dists", "seed_states", "seed_states_many"]
 
 
 @lru_cache(maxsize=65536)
@@ -170,13 +174,14 @@ class _Seeded(ISpawnableSeedSequence):
     anything else (``spawn``) goes to the real SeedSequence.
     """
 
-    __slots__ = ("_state", "_seed", "_replication", "_key")
+    __slots__ = ("_state", "_seed", "_replication", "_key", "_extra")
 
-    def __init__(self, state: np.ndarray, seed: int, replication: int, key: str):
+    def __init__(self, state: np.ndarray, seed: int, replication: int, key: str, extra: tuple[int, ...] = ()):
         self._state = state
         self._seed = seed
         self._replication = replication
         self._key = key
+        self._extra = extra  # spawn words after the key's: (FIRST_WORD,) for a first-draw stream
 
     def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
         if n_words == 4 and (dtype is np.uint64 or np.dtype(dtype) == np.uint64):
@@ -187,7 +192,66 @@ class _Seeded(ISpawnableSeedSequence):
         return self._real().spawn(n_children)
 
     def _real(self) -> np.random.SeedSequence:
-        return np.random.SeedSequence(self._seed, spawn_key=(self._replication, *key_words(self._key)))
+        return np.random.SeedSequence(self._seed, spawn_key=(self._replication, *key_words(self._key), *self._extra))
+
+
+# -- first draws: one stream per key for a block of replications -------------
+#
+# Most failure clocks of a replication draw an up-time or two and a repair
+# time within the horizon (a model of 100 components run for 1000 h), yet a
+# generator of their own costs ~2 us to build, more than those draws. So the
+# first FIRST_DRAWS draws of each role of a failure clock (its up-time,
+# repair time, ...: FIRST_ROLES) are drawn for FIRST_LANES consecutive
+# replications at once, from the stream of spawn key
+# (i // FIRST_LANES, *key_words(key), FIRST_WORD): for each role in order,
+# ``dist.sample(rng, FIRST_DRAWS * FIRST_LANES)``, of which replication i
+# takes values i % FIRST_LANES, + FIRST_LANES, ... Later draws come from the
+# replication's own stream of the key, as every draw did before. The spawn
+# key has one word more than any replication's stream
+# (replication, *key_words(key)), so the two never coincide, and a value
+# still depends on (seed, replication, key) alone: a replication run alone,
+# or by any worker, draws the same.
+
+#: Replications that share one first-draw stream per key.
+FIRST_LANES = 64
+#: Draws of each role taken from the first-draw stream.
+FIRST_DRAWS = 2
+#: The roles of a failure clock, in the order they draw from the first-draw stream.
+FIRST_ROLES = ("every", "repair", "lasts", "detect", "down", "up")
+#: The spawn word that marks a first-draw stream (ASCII "firs").
+FIRST_WORD = 0x66697273
+
+
+def role_dists(spec: Any) -> tuple[Distribution | None, ...]:
+    """A failure spec's distribution for each of :data:`FIRST_ROLES` (None: not one of its draws)."""
+    return tuple(d if isinstance(d := getattr(spec, role, None), Distribution) else None for role in FIRST_ROLES)
+
+
+def first_draws(seed: int, block: int, keys: list[str], dists: list[tuple[Distribution | None, ...]]) -> np.ndarray:
+    """The first draws of block ``block``'s replications: (keys, FIRST_ROLES, FIRST_DRAWS, FIRST_LANES) floats.
+
+    ``dists[i]`` is key ``i``'s :func:`role_dists`; a role it has not is NaN.
+    """
+    n_roles = len(FIRST_ROLES)
+    out = np.full((len(keys), n_roles, FIRST_DRAWS, FIRST_LANES), np.nan)
+    if not keys:
+        return out
+    words = np.array([(*key_words(k), FIRST_WORD) for k in keys], dtype=np.uint32)
+    states = seed_states_many(seed, [block], words)[0]
+    gen, pcg = np.random.Generator, np.random.PCG64
+    size = FIRST_DRAWS * FIRST_LANES
+    for i, (key, roles) in enumerate(zip(keys, dists)):
+        rng = None
+        for j, dist in enumerate(roles):
+            if dist is None:
+                continue
+            if isinstance(dist, Fixed):
+                out[i, j] = float(dist.value)
+                continue
+            if rng is None:
+                rng = gen(pcg(_Seeded(states[i], seed, block, key, (FIRST_WORD,))))
+            out[i, j] = np.asarray(dist.sample(rng, size), dtype=float).reshape(FIRST_DRAWS, FIRST_LANES)
+    return out
 
 
 class StreamPlan:
@@ -200,7 +264,7 @@ class StreamPlan:
     plan seeds a block of the next ones in the same pass (:data:`BLOCK_LANES`).
     """
 
-    __slots__ = ("keys", "index", "_words", "_lock", "_block", "_next", "__weakref__")
+    __slots__ = ("keys", "index", "_words", "_lock", "_block", "_next", "_firsts", "__weakref__")
 
     def __init__(self) -> None:
         self.keys: list[str] = []  # append-only: a key's row never moves
@@ -210,6 +274,7 @@ class StreamPlan:
         # (seed, first replication, states (r, k, 4)) of the last block seeded
         self._block: tuple[int, int, np.ndarray] | None = None
         self._next: tuple[int, int] | None = None  # (seed, replication) expected next if in order
+        self._firsts: tuple[int, int, dict[str, np.ndarray]] = (-1, -1, {})  # (seed, block, key: its draws)
 
     def add(self, key: str) -> None:
         with self._lock:
@@ -239,6 +304,20 @@ class StreamPlan:
                 states = many[0]
             self._next = (seed, replication + 1)
             return states
+
+
+    def first_draws(self, seed: int, replication: int, key: str,
+                    dists: tuple[Distribution | None, ...]) -> list[list[float]]:
+        """Replication ``replication``'s first draws of ``key`` per role (see :func:`first_draws`), its block's kept."""
+        block, lane = divmod(replication, FIRST_LANES)
+        with self._lock:
+            if self._firsts[:2] != (seed, block):
+                self._firsts = (seed, block, {})
+            rows = self._firsts[2]
+            table = rows.get(key)
+            if table is None:
+                table = rows[key] = first_draws(seed, block, [key], [dists])[0]
+        return table[:, :, lane].tolist()
 
 
 #: Seed up to this many (replication, key) pairs in one pass, for at most
@@ -295,22 +374,17 @@ class Streams:
                                 np.array([key_words(key)], dtype=np.uint32))[0]
         return np.random.Generator(np.random.PCG64(_Seeded(state, self.seed, self.replication, key)))
 
-    def generators(self, keys: list[str]) -> list[np.random.Generator]:
-        """``[self.generator(k) for k in keys]``, with less work per key (the lean engine's start)."""
-        plan = self._plan
-        if plan is None or not keys:
-            return [self.generator(k) for k in keys]
-        first = self.generator(keys[0])  # seeds the block, learns the key if new
-        states, known, index = self._states, self._known, plan.index
-        assert states is not None
-        seed, rep = self.seed, self.replication
-        gen, pcg = np.random.Generator, np.random.PCG64
-        out = [first]
-        for key in keys[1:]:
-            i = index.get(key)
-            out.append(gen(pcg(_Seeded(states[i], seed, rep, key))) if i is not None and i < known
-                       else self.generator(key))
-        return out
+    def first_draws(self, key: str, dists: tuple[Distribution | None, ...]) -> list[list[float]]:
+        """The replication's first draws of a failure clock: per role of :data:`FIRST_ROLES`, :data:`FIRST_DRAWS` values.
+
+        ``dists`` is the clock's :func:`role_dists`. They come from the stream
+        ``key`` has for the replication's whole block of :data:`FIRST_LANES`
+        (:func:`first_draws`), not from the replication's own stream of ``key``.
+        """
+        if self._plan is not None:
+            return self._plan.first_draws(self.seed, self.replication, key, dists)
+        block, lane = divmod(self.replication, FIRST_LANES)
+        return first_draws(self.seed, block, [key], [dists])[0, :, :, lane].tolist()
 
     def sampler(self, dist: Distribution, key: str,
                 rng: np.random.Generator | None = None) -> Callable[[], float]:

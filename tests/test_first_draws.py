@@ -1,0 +1,148 @@
+"""The first draws of a failure clock, drawn for a block of replications (relsim.engine.streams.first_draws).
+
+Replication i takes the first FIRST_DRAWS draws of each role of a failure
+clock (up-time, repair time, ...) from the stream of spawn key
+(i // FIRST_LANES, *key_words(key), FIRST_WORD), value i % FIRST_LANES of
+each row of FIRST_LANES; later draws come from the replication's own stream
+of the key, in blocks of 64 per role in the order the roles first ask, as
+before. Here that layout is checked against numpy directly, for the tables,
+for a replication's lane (with and without a plan, on both sides of block
+edges) and end to end on both engines, by working out a component's
+failures and repairs from numpy's generators by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import relsim
+from relsim.dists import Exponential, Fixed, Lognormal, Uniform
+from relsim.engine.simulation import simulate
+from relsim.engine.streams import (
+    FIRST_DRAWS,
+    FIRST_LANES,
+    FIRST_ROLES,
+    FIRST_WORD,
+    StreamPlan,
+    Streams,
+    first_draws,
+    key_words,
+    role_dists,
+)
+
+HOUR = 3600.0
+
+
+def block_generator(seed: int, block: int, key: str) -> np.random.Generator:
+    ss = np.random.SeedSequence(seed, spawn_key=(block, *key_words(key), FIRST_WORD))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def replication_generator(seed: int, replication: int, key: str) -> np.random.Generator:
+    ss = np.random.SeedSequence(seed, spawn_key=(replication, *key_words(key)))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+ROLES = (Exponential(10.0), None, Lognormal(4.0, 2.0), Fixed(3.0), None, Uniform(1.0, 2.0))
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**40 + 3])
+@pytest.mark.parametrize("block", [0, 1, 2**32 + 9])
+def test_the_table_is_numpy_s_block_stream_role_after_role(seed, block):
+    keys = ["a/0", "db-1/2", "é/0"]
+    table = first_draws(seed, block, keys, [ROLES] * len(keys))
+    assert table.shape == (3, len(FIRST_ROLES), FIRST_DRAWS, FIRST_LANES)
+    for i, key in enumerate(keys):
+        rng = block_generator(seed, block, key)
+        for j, dist in enumerate(ROLES):
+            if dist is None:
+                assert np.isnan(table[i, j]).all()
+            elif isinstance(dist, Fixed):  # no draw: the next role goes on where the last stopped
+                assert (table[i, j] == 3.0).all()
+            else:
+                want = dist.sample(rng, FIRST_DRAWS * FIRST_LANES).reshape(FIRST_DRAWS, FIRST_LANES)
+                assert table[i, j].tolist() == want.tolist(), (key, FIRST_ROLES[j])
+    # the spawn key has one word more than a replication's: not the stream of replication `block`
+    assert table[0, 0, 0, 0] != Exponential(10.0).sample(replication_generator(seed, block, "a/0"), 1)[0]
+    assert first_draws(seed, block, [], []).shape == (0, len(FIRST_ROLES), FIRST_DRAWS, FIRST_LANES)
+
+
+@pytest.mark.parametrize("replication", [0, 1, 63, 64, 65, 127, 128, 2**32 + 5])
+def test_a_replication_takes_its_lane_with_or_without_a_plan(replication):
+    block, lane = divmod(replication, FIRST_LANES)
+    want = first_draws(5, block, ["k/0"], [ROLES])[0, :, :, lane]
+    plan = StreamPlan()
+    for streams in (Streams(5, replication), Streams(5, replication, plan), Streams(5, replication, plan)):
+        got = streams.first_draws("k/0", ROLES)
+        assert np.array_equal(np.array(got), want, equal_nan=True)
+    # the plan keeps one block: another seed or block is drawn afresh, not taken from it
+    other = Streams(6, replication, plan).first_draws("k/0", ROLES)
+    assert not np.array_equal(np.array(other), want, equal_nan=True)
+    nxt = Streams(5, replication + FIRST_LANES, plan).first_draws("k/0", ROLES)
+    assert np.array_equal(np.array(nxt), first_draws(5, block + 1, ["k/0"], [ROLES])[0, :, :, lane], equal_nan=True)
+
+
+def test_the_seed_sequence_of_a_block_stream_is_numpy_s():
+    from relsim.engine.streams import _Seeded, seed_states_many
+
+    words = np.array([(*key_words("a/0"), FIRST_WORD)], dtype=np.uint32)
+    state = seed_states_many(9, [4], words)[0][0]
+    real = np.random.SeedSequence(9, spawn_key=(4, *key_words("a/0"), FIRST_WORD))
+    assert state.tolist() == real.generate_state(4, np.uint64).tolist()
+    seeded = _Seeded(state, 9, 4, "a/0", (FIRST_WORD,))
+    assert seeded.generate_state(3).tolist() == real.generate_state(3).tolist()  # other sizes: numpy's own
+
+
+def test_role_dists_names_each_role_of_a_spec():
+    model = relsim.load({"name": "m", "horizon": "10h", "components": {"a": {"failures": [
+        {"kind": "permanent", "every": "exp(mean=10h)", "repair": "fixed(1h)", "detect": "exp(mean=2h)"},
+        {"kind": "transient", "every": "exp(mean=5h)", "lasts": "fixed(1m)"},
+        {"kind": "intermittent", "every": "exp(mean=50h)", "lasts": "fixed(2h)", "down": "fixed(1m)",
+         "up": "exp(mean=10m)"}]}}, "services": {"s": {"replicas": ["a"]}}})
+    perm, trans, inter = model.spec.components["a"].failures
+    assert role_dists(perm) == (perm.every, perm.repair, None, perm.detect, None, None)
+    assert role_dists(trans) == (trans.every, None, trans.lasts, None, None, None)
+    assert role_dists(inter) == (inter.every, None, inter.lasts, None, inter.down, inter.up)
+
+
+def single(every: str, repair: str, horizon: str = "100000h") -> relsim.Model:
+    return relsim.load({"name": "m", "horizon": horizon, "components": {"a": {"failures": [
+        {"kind": "permanent", "every": every, "repair": repair}]}}, "services": {"s": {"replicas": ["a"]}}})
+
+
+@pytest.mark.parametrize("engine", ["simpy", "lean"])
+@pytest.mark.parametrize("replication", [0, 63, 64, 1000])
+def test_a_component_fails_and_is_repaired_on_the_draws_worked_out_from_numpy(engine, replication):
+    """Up-times and repairs: the first two of each from the block stream, then the replication's own stream."""
+    seed = 11
+    model = single("exp(mean=100h)", "lognormal(mean=5h, sd=2h)")
+    every, repair = model.spec.components["a"].failures[0].every, model.spec.components["a"].failures[0].repair
+    block, lane = divmod(replication, FIRST_LANES)
+    rng = block_generator(seed, block, "a/0")
+    first_up = every.sample(rng, FIRST_DRAWS * FIRST_LANES).reshape(FIRST_DRAWS, FIRST_LANES)[:, lane]
+    first_repair = repair.sample(rng, FIRST_DRAWS * FIRST_LANES).reshape(FIRST_DRAWS, FIRST_LANES)[:, lane]
+    own = replication_generator(seed, replication, "a/0")
+    # after the first two, the up-time role asks the replication's stream first, then the repair role
+    later_up = every.sample(own, 64)
+    later_repair = repair.sample(own, 64)
+    ups = [*first_up.tolist(), *later_up.tolist()]
+    repairs = [*first_repair.tolist(), *later_repair.tolist()]
+    res = simulate(model, seed, replication, engine=engine)
+    t = 0.0
+    want = []
+    for up, rep in zip(ups[:40], repairs[:40]):
+        start = t + up
+        t = start + rep
+        want.append((start, t))
+    got = [(o[0], o[1]) for o in res.outages][:40]  # start, end
+    assert len(res.outages) >= 40
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-12, atol=0)
+
+
+def test_a_replication_alone_or_in_a_run_draws_the_same():
+    model = single("exp(mean=300h)", "fixed(2h)", horizon="2000h")
+    alone = [simulate(model, 4, i).outages for i in (130, 64, 3)]
+    in_order = {i: simulate(model, 4, i).outages for i in range(0, 131)}
+    assert alone == [in_order[130], in_order[64], in_order[3]]
+    assert all(in_order[i] for i in (130, 64, 3))  # each failed within 2000 h: there is something to compare
