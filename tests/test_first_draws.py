@@ -118,10 +118,11 @@ def test_a_component_fails_and_is_repaired_on_the_draws_worked_out_from_numpy(en
     seed = 11
     model = single("exp(mean=100h)", "lognormal(mean=5h, sd=2h)")
     every, repair = model.spec.components["a"].failures[0].every, model.spec.components["a"].failures[0].repair
-    block, lane = divmod(replication, FIRST_LANES)
+    # the documented layout, written out: blocks of 64 replications, two draws per role
+    block, lane = divmod(replication, 64)
     rng = block_generator(seed, block, "a/0")
-    first_up = every.sample(rng, FIRST_DRAWS * FIRST_LANES).reshape(FIRST_DRAWS, FIRST_LANES)[:, lane]
-    first_repair = repair.sample(rng, FIRST_DRAWS * FIRST_LANES).reshape(FIRST_DRAWS, FIRST_LANES)[:, lane]
+    first_up = every.sample(rng, 128).reshape(2, 64)[:, lane]
+    first_repair = repair.sample(rng, 128).reshape(2, 64)[:, lane]
     own = replication_generator(seed, replication, "a/0")
     # after the first two, the up-time role asks the replication's stream first, then the repair role
     later_up = every.sample(own, 64)
