@@ -372,3 +372,29 @@ def test_beats_in_flight_from_a_new_primary_arrive_as_they_would_have():
     assert 12.0 < d <= 14.0
     assert [e["primary"] for e in res.trace or [] if e["event"] == "promoted"] == ["b"]
     assert res.false_suspicions == 0 and len(events(res, "suspected")) == 1
+
+
+# Latency normal(10 s, 10 ms): unbounded above (ppf(1) = inf), so the beats in
+# flight reach back to its 1 - 1e-12 quantile (10.07 s); every draw lies
+# within 10 s +- 84 ms (the sampler's 53-bit uniforms), so beats sent every
+# second arrive 1 s +- 0.17 s apart, never 2 s.
+NORMAL_LATENCY = {"method": "beats", "heartbeat": {"period": "1s", "misses": 2, "latency": "normal(mean=10s, sd=10ms)"}}
+
+
+def test_beats_in_flight_at_the_start_with_a_latency_without_upper_bound():
+    # The first beat sent after 0 arrives after ~10 s, long after the 2 s
+    # deadline; the beats sent before 0 and still in flight arrive meanwhile.
+    res = run(pair(NORMAL_LATENCY, [], "1m"))
+    assert res.false_suspicions == 0 and events(res, "suspected") == []
+
+
+def test_beats_in_flight_from_a_new_primary_with_a_latency_without_upper_bound():
+    # p fails at 600 s; its last beat, sent in the second before, arrives
+    # 10 s +- 84 ms later and p is suspected 2 s after that: 11-12 s +- 84 ms
+    # after its failure (hold 0: b promoted at once). b's beats, sent every second all along, are in flight: b is
+    # never suspected.
+    res = run(pair(NORMAL_LATENCY, [trans("10m", "1h")], "20m", hold="0s"))
+    (d,) = res.detection_delays
+    assert 11.0 - 0.085 < d <= 12.0 + 0.085
+    assert [e["primary"] for e in res.trace or [] if e["event"] == "promoted"] == ["b"]
+    assert res.false_suspicions == 0 and len(events(res, "suspected")) == 1
