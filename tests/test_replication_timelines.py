@@ -583,6 +583,9 @@ def test_a_resumed_primary_at_a_low_rate_loses_its_poisson_count():
     crashes = len(events(res, "primary_failed"))
     assert crashes == 991 and {c for _, c, _ in losses(res)} == {"crash"}
     assert abs(res.writes_lost - crashes) < 4 * math.sqrt(crashes * (1 + 4 / 12))
+    # every crash that lost a write (one, or more) is a data-loss event
+    written = [e["writes"] for _, e in events(res, "data_loss")]
+    assert 1 in written and 0 not in written and res.data_loss_events == len(written)
 
 
 def test_a_primary_whose_disk_was_destroyed_loses_the_writes_of_the_lag():
@@ -643,12 +646,16 @@ def test_restores_and_rebuilds_at_a_low_rate_lose_their_poisson_count(data):
     assert poisson_close(res.writes_lost, 0.00002 * sum(seconds))
 
 
-def test_a_loss_within_the_first_second_rebuilds_what_was_written_until_then():
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_loss_within_the_first_second_rebuilds_what_was_written_until_then(quiet):
+    # lost at 0.5 s, back (and rebuilt from nothing) when z is repaired 1 h
+    # later: 0.5 s of writes, none if the first hour has profile factor 0
     zones = {"z": {"kind": "zone", "failures": [{"kind": "permanent", "every": "fixed(0.5s)",
                                                  "repair": "fixed(1h)", "destroys": "data"}]}}
-    res = run(db({"rebuild": "fixed(30m)"}, places={"p": "z", "b": "z"}, domains=zones, horizon="2h"))
-    # lost at 0.5 s, back (and rebuilt from nothing) when z is repaired 1 h later
-    assert losses(res) == [(round(3600.5 / H, 9), "unrecoverable", 0.5)] and poisson_close(res.writes_lost, 50)
+    profile = {"profile": _quiet(0)} if quiet else {}
+    res = run(db({"rebuild": "fixed(30m)", **profile}, places={"p": "z", "b": "z"}, domains=zones, horizon="2h"))
+    assert losses(res) == [(round(3600.5 / H, 9), "unrecoverable", 0.5)]
+    assert res.writes_lost == 0 if quiet else poisson_close(res.writes_lost, 50)
 
 
 @pytest.mark.parametrize(("backups", "taken"), [
@@ -829,12 +836,30 @@ def test_a_rebuild_loses_the_writes_of_the_profile_since_the_data_set_started():
 
 def test_a_rebuild_integrates_the_profile_over_days_and_part_of_an_hour():
     # factor 2 from 0:00 to 12:00, 0 after; lost at 34.5 h (day 2, 10:30):
-    # 12 h + 10.5 h at factor 2 = 45 h of writes at 1/s
+    # 12 h + 10.5 h at factor 2 = 45 h of writes at 10 000/s (1.62e9: 4 SE
+    # is 1e-4 of it, so a second more or less per day or per hour shows)
     zones = {"z": {"kind": "zone", "failures": [perm("34.5h", "1h", destroys="data")]}}
-    res = run(db({"writes": "1/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
+    res = run(db({"writes": "10000/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
                  places={"p": "z", "b": "z"}, domains=zones, horizon="36h"))
     assert losses(res) == [(35.5, "unrecoverable", 34.5 * H)]
-    assert poisson_close(res.writes_lost, 45 * H)
+    assert poisson_close(res.writes_lost, 10_000 * 45 * H)
+
+
+def test_a_loss_at_midnight_counts_the_whole_day_of_the_profile():
+    # lost at 24 h: the first day, 12 h at factor 2, at 1/s
+    zones = {"z": {"kind": "zone", "failures": [perm("24h", "1h", destroys="data")]}}
+    res = run(db({"writes": "1/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
+                 places={"p": "z", "b": "z"}, domains=zones, horizon="26h"))
+    assert losses(res) == [(25.0, "unrecoverable", 24 * H)] and poisson_close(res.writes_lost, 24 * H)
+
+
+def test_a_standby_behind_within_a_quiet_hour_misses_nothing():
+    # factor 1 until 23:00, 0 after: b down at 23:00, p crashes 12 s later
+    # (lag 2 s): the 10 s behind and the lag fall in the quiet hour
+    p_fails = {"kind": "permanent", "every": "fixed(82812s)", "repair": "fixed(3h)"}
+    res = run(db({"writes": "10000/s", "replication": "sync", "lag": "fixed(2s)", "profile": _quiet(23)},
+                 {"p": [p_fails], "b": [perm("23h", "10m")]}, horizon="24h"))
+    assert losses(res) == [(at(23, 10), "failover", 12.0)] and res.writes_lost == 0
 
 
 def test_a_restore_loses_the_writes_of_the_profile_since_the_backup():
@@ -879,3 +904,40 @@ def test_conflicts_follow_the_writes_of_the_profile_during_the_partition(factor,
         assert res.conflicts == 0
     else:
         assert poisson_close(res.conflicts, 100_000 * (1 - math.exp(-36_000 / 100_000)) ** 2)
+
+
+def test_unrecoverable_corruption_is_restored_from_the_last_backup_before_the_copies_went_bad():
+    # checksums: each replica is corrupted about every 30 days, found at the
+    # next daily scrub and re-copied in 1 h. When a scrub finds no good copy,
+    # the data is lost since the corrupted set was last empty (the episode's
+    # first corruption) and restored from the last daily backup started
+    # before it. Replayed from the trace, repairs ending 1 h after each find.
+    m = db({"corruption": {"every": "exp(mean=30d)", "checksums": True, "scrub": "1d", "repair": "fixed(1h)"},
+            "backups": [{"every": "1d", "retention": "1y"}], "restore": {"time": "fixed(2h)"}}, horizon="30y")
+    res = run(m)
+    bad: dict[str, float] = {}  # replica -> when it went bad
+    fixes: list[tuple[float, str]] = []
+    since: float | None = None  # the episode's first corruption
+    expected, taken = [], []
+    for e in res.trace or []:
+        t = e["t"]
+        for when, r in sorted(f for f in fixes if f[0] <= t):
+            fixes.remove((when, r))
+            bad.pop(r, None)
+            if not bad:
+                since = None
+        if e["event"] == "corrupted":
+            bad.setdefault(e["replicas"][0], t)
+            since = t if since is None else since
+        elif e["event"] == "corruption_found":
+            fixes.append((t + e["repair"], e["replica"]))
+        elif e["event"] == "corruption_unrecoverable":
+            assert since is not None and set(bad) == {"p", "b"}
+            expected.append(math.floor(since / 86400) * 86400.0)
+        elif e["event"] == "restore_started":
+            taken.append(e["backup_taken"])
+        elif e["event"] == "restored":
+            bad.clear()
+            fixes.clear()
+            since = None
+    assert len(taken) >= 5 and taken == expected
