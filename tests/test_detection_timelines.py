@@ -398,3 +398,22 @@ def test_beats_in_flight_from_a_new_primary_with_a_latency_without_upper_bound()
     assert 11.0 - 0.085 < d <= 12.0 + 0.085
     assert [e["primary"] for e in res.trace or [] if e["event"] == "promoted"] == ["b"]
     assert res.false_suspicions == 0 and len(events(res, "suspected")) == 1
+
+
+def test_beats_a_check_of_the_old_primary_failing_after_a_promotion_is_not_counted_against_the_new_one():
+    # Checks every 10 s (unhealthy 1, timeout 2 s); p fails at 600 s: the
+    # first check after it, at c in [600, 610), fails at c + 2, p is
+    # suspected then and b promoted 9 s later, at c + 11. The check of p at
+    # c + 10 fails at c + 12, after the promotion: it is about p, not b,
+    # which is never suspected.
+    m = relsim.load({"name": "det", "horizon": "15m", "components": {"p": {"failures": [trans("10m", "1h")]}, "b": {}},
+                     "services": {"s": {"replicas": ["p", "b"], "mode": "active-passive",
+                                        "failover": {"hold": "0s", "time": "fixed(9s)"},
+                                        "detection": {"method": "beats", "health_check": {
+                                            "interval": "10s", "unhealthy": 1, "timeout": "2s"}}}}})
+    res = run(m)
+    (d,) = res.detection_delays
+    assert 2.0 <= d < 12.0
+    assert [(t, k) for t, k in events(res, "primary_failed", "suspected", "promoted")] == [
+        (600.0, "primary_failed"), (pytest.approx(600.0 + d), "suspected"), (pytest.approx(609.0 + d), "promoted")]
+    assert res.false_suspicions == 0 and res.failovers == 1

@@ -230,6 +230,10 @@ class BeatDetector(_Detector):
         self.deadline: Any = None
         self.arrivals: list[float] = []  # when the beats in flight arrive (a heap)
         self.last_heard = 0.0
+        # Which primary the checks are of: bumped at each watch, so that a check
+        # of an earlier primary failing after a promotion is not counted
+        # against the new one.
+        self.watched = 0
         phase = self.rng.random() * self.period
         self.next_beat = phase
         sim.after(phase, self._beat)
@@ -249,6 +253,7 @@ class BeatDetector(_Detector):
         """
         self.suspected = False
         self.misses = self.passes = 0
+        self.watched += 1
         now = self.sim.env.now
         self._heard(now)
         for m in range(1, self.in_flight + 1):
@@ -281,7 +286,8 @@ class BeatDetector(_Detector):
             if ok:
                 self._check_passed()
             else:
-                sim.after(self.extra.mean, lambda _e: self._check_failed())
+                watched = self.watched
+                sim.after(self.extra.mean, lambda _e: self._check_failed(watched))
 
     # heartbeat
     def _arrive(self, delay: float) -> None:
@@ -329,7 +335,9 @@ class BeatDetector(_Detector):
         if self.passes >= self.k_up:
             self._clear()
 
-    def _check_failed(self) -> None:
+    def _check_failed(self, watched: int) -> None:
+        if watched != self.watched:
+            return  # a check of the previous primary, timed out after a promotion
         self.passes = 0
         self.misses += 1
         if self.misses >= self.k_down:
