@@ -188,8 +188,8 @@ def sorted_with_owners(by_run: list[np.ndarray], pooled: np.ndarray) -> tuple[np
     return pooled[order], owner[order]
 
 
-#: Largest resamples × events matrix :func:`resampled_quantiles` builds at once (16 MB of floats).
-_CELLS = 2_000_000
+#: Largest resamples × events matrix :func:`resampled_quantiles` builds at once (1 MB of int32).
+_CELLS = 250_000
 #: Below this bound on a resample's total weight, :func:`resampled_quantiles` sums weights in int32.
 _INT32_TOTALS = 2**31
 
@@ -203,25 +203,55 @@ def resampled_quantiles(sorted_x: np.ndarray, owner: np.ndarray, n: int, q: floa
     every event by how often its replication was drawn; the result is
     :func:`weighted_quantile` of each row (the same numbers, without a
     Python call per resample), with the leading shape of ``idx``.
+
+    The cumulative weights are summed only over a window of events around
+    the ``q`` quantile of the unweighted events (:func:`_quantile_window`),
+    starting from each resample's weight before the window: a resample's
+    quantile lies there unless its weights are far from even, and a row
+    whose quantile falls outside is summed over every event instead, so
+    the result is the same either way (``tests/test_intervals_exact.py``).
     """
     idx = np.asarray(idx).astype(int)
     rows = idx.reshape(-1, idx.shape[-1])
     out = np.empty(len(rows))
-    step = max(1, _CELLS // max(len(sorted_x), n, 1))
+    m = len(sorted_x)
     # whole weights: int32 is exact while a resample's total (at most n draws × the events) fits, and faster
-    whole = np.int32 if n * len(sorted_x) < _INT32_TOTALS else np.int64
+    whole = np.int32 if n * m < _INT32_TOTALS else np.int64
+    lo, hi = _quantile_window(m, n, q)
+    window = owner[lo:hi]
+    before = np.bincount(owner[:lo], minlength=n).astype(whole)  # each replication's events before the window
+    per_run = np.bincount(owner, minlength=n).astype(whole)
+    step = max(1, _CELLS // max(hi - lo, n, 1))
     for start in range(0, len(rows), step):
         part = rows[start:start + step]
         b = len(part)
-        counts = np.bincount((part + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n)
-        cum = np.cumsum(counts.astype(whole)[:, owner], axis=1, dtype=whole)
-        total = cum[:, -1]
+        counts = np.bincount((part + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(whole)
+        total = counts @ per_run
         # searchsorted(cum, q * total, side="left") row by row: how many cumulative weights fall
         # below q * total, that is (whole weights) below its ceiling
         below = np.ceil(q * total.astype(float)).astype(whole)
-        pos = np.minimum((cum < below[:, None]).sum(axis=1), len(sorted_x) - 1)
+        first = counts @ before  # the cumulative weight just before the window
+        cum = first[:, None] + np.cumsum(counts[:, window], axis=1, dtype=whole)
+        pos = lo + (cum < below[:, None]).sum(axis=1)
+        outside = (first >= below) | (cum[:, -1] < below) if hi > lo else np.ones(b, dtype=bool)
+        if outside.any():  # the quantile lies before or after the window: every event
+            full = np.cumsum(counts[outside][:, owner], axis=1, dtype=whole)
+            pos[outside] = (full < below[outside, None]).sum(axis=1)
+        pos = np.minimum(pos, m - 1)
         out[start:start + b] = np.where(total > 0, sorted_x[pos], math.nan)
     return out.reshape(idx.shape[:-1])
+
+
+def _quantile_window(m: int, n: int, q: float) -> tuple[int, int]:
+    """The events ``[lo, hi)`` (of ``m``, from ``n`` replications) around the unweighted ``q`` quantile.
+
+    Wide enough that a resample's quantile falls inside unless it is over
+    eight standard deviations of the quantile's rank away, replications
+    resampled whole (each holding m / n events on average).
+    """
+    centre = math.ceil(q * m)
+    half = int(8 * math.sqrt(m * q * (1 - q) * (1 + m / max(n, 1)))) + 256
+    return max(0, centre - half), min(m, centre + half)
 
 
 #: Above this many replications, the bootstrap of a pooled percentile resamples groups of

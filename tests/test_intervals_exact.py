@@ -264,6 +264,36 @@ def test_resampled_quantiles_are_weighted_quantiles_row_by_row(monkeypatch, int3
     assert math.isnan(resampled_quantiles(x, owner, n, 0.5, idx)[0, 0])
 
 
+@pytest.mark.parametrize("window", ["real", "empty", "one", "start", "end", "all", "off"])
+def test_resampled_quantiles_agree_whatever_the_window(monkeypatch, window) -> None:
+    """Summing weights over a window of events only is a fast path: any window gives the full sum's numbers.
+
+    Rows whose quantile lies outside the window (every row, for a window of
+    no events or one far off) are summed over every event instead.
+    """
+    rng = np.random.default_rng(11)
+    n = 400
+    by_run = [np.round(rng.lognormal(3.0, 1.0, int(rng.poisson(6))), 1) for _ in range(n)]
+    x, owner = sorted_with_owners(by_run, np.concatenate(by_run))
+    m = len(x)
+    real = intervals._quantile_window
+    spans = {"empty": lambda c: (c, c), "one": lambda c: (c, min(m, c + 1)), "start": lambda c: (0, 7),
+             "end": lambda c: (m - 7, m), "all": lambda c: (0, m), "off": lambda c: (m // 10, m // 10 + 50)}
+    if window != "real":
+        monkeypatch.setattr(intervals, "_quantile_window",
+                            lambda m_, n_, q_: spans[window](min(m_, math.ceil(q_ * m_))))
+    idx = np.concatenate([rng.integers(0, n, size=(150, n)),  # ordinary resamples
+                          rng.integers(0, 3, size=(20, n))])  # three replications over and over: far from even
+    jackknife = np.stack([np.delete(np.arange(n), i) for i in range(0, n, 9)])  # leave one out: n - 1 each
+    for q in (0.0, 0.05, 0.5, 0.95, 0.99, 1.0):
+        for rows in (idx, jackknife):
+            got = resampled_quantiles(x, owner, n, q, rows)
+            want = [weighted_quantile(x, np.bincount(row, minlength=n)[owner].astype(float), q) for row in rows]
+            np.testing.assert_array_equal(got, want)
+    lo, hi = real(m, n, 0.95)  # the real window: well inside the events, around the unweighted 95th percentile
+    assert 0 < lo < math.ceil(0.95 * m) < hi <= m
+
+
 def test_paired_quantile_difference() -> None:
     rng = np.random.default_rng(4)
     a = [rng.exponential(10.0, rng.poisson(5)) for _ in range(40)]
