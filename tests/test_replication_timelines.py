@@ -836,13 +836,13 @@ def test_a_rebuild_loses_the_writes_of_the_profile_since_the_data_set_started():
 
 def test_a_rebuild_integrates_the_profile_over_days_and_part_of_an_hour():
     # factor 2 from 0:00 to 12:00, 0 after; lost at 34.5 h (day 2, 10:30):
-    # 12 h + 10.5 h at factor 2 = 45 h of writes at 10 000/s (1.62e9: 4 SE
-    # is 1e-4 of it, so a second more or less per day or per hour shows)
+    # 12 h + 10.5 h at factor 2 = 45 h of writes at 100 000/s (1.62e10: 4 SE
+    # is 3e-5 of it, so 10 s more or less per day or per hour shows)
     zones = {"z": {"kind": "zone", "failures": [perm("34.5h", "1h", destroys="data")]}}
-    res = run(db({"writes": "10000/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
+    res = run(db({"writes": "100000/s", "rebuild": "fixed(30m)", "profile": [2.0] * 12 + [0.0] * 12},
                  places={"p": "z", "b": "z"}, domains=zones, horizon="36h"))
     assert losses(res) == [(35.5, "unrecoverable", 34.5 * H)]
-    assert poisson_close(res.writes_lost, 10_000 * 45 * H)
+    assert poisson_close(res.writes_lost, 100_000 * 45 * H)
 
 
 def test_a_loss_at_midnight_counts_the_whole_day_of_the_profile():
@@ -941,3 +941,18 @@ def test_unrecoverable_corruption_is_restored_from_the_last_backup_before_the_co
             fixes.clear()
             since = None
     assert len(taken) >= 5 and taken == expected
+
+
+def test_a_repair_under_way_when_the_data_is_restored_ends_quietly():
+    # corruption about every 20 days per replica, found at the daily scrub,
+    # re-copied in 10 days; every replica's data destroyed every 50 days and
+    # restored in 1 h: some restores clear a corruption whose repair is still
+    # under way, and that repair then has nothing left to do
+    zones = {"z": {"kind": "zone", "failures": [perm("50d", "1h", destroys="data")]}}
+    res = run(db({"corruption": {"every": "exp(mean=20d)", "checksums": True, "scrub": "1d", "repair": "fixed(10d)"},
+                  "backups": [{"every": "1d", "retention": "1y"}], "restore": {"time": "fixed(1h)"}},
+                 places={"p": "z", "b": "z"}, domains=zones, horizon="10y"))
+    restored = [e["t"] for e in res.trace or [] if e["event"] == "restored"]
+    found = [e["t"] for e in res.trace or [] if e["event"] == "corruption_found"]
+    assert any(f < r < f + 10 * 86400 for f in found for r in restored)
+    assert res.restores == len(restored) > 10
