@@ -274,11 +274,16 @@ def test_beats_until_run_edges():
     assert beats_until_run(rng, 3, 1.0) == 3.0
 
 
-def test_beats_until_run_far_beyond_1e12_attempts_is_normal_with_the_attempts_moments():
-    # q^k = 1e-14: N ~ exp(q^k) failed attempts of L + 1 trials each, L on 0..k-1
-    # with P(L = j) proportional to q^j (1 - q); the sum is normal with N times
+@pytest.mark.parametrize(("k", "q"), [
+    (7, 0.01),  # q^k = 1e-14
+    # q^k = 9.4e-13, just beyond 1e12 attempts: the lengths' law normalised by
+    # 1 - q^k exactly (a factor 1 -+ 2e-12 on the mean would show)
+    (6, 0.0099),
+    (1, 1e-12)])  # q^k = 1e-12 exactly: the normal sum already (here 1 + N)
+def test_beats_until_run_far_beyond_1e12_attempts_is_normal_with_the_attempts_moments(k, q):
+    # N ~ exp(q^k) failed attempts of L + 1 trials each, L on 0..k-1 with
+    # P(L = j) proportional to q^j (1 - q); the sum is normal with N times
     # their mean and variance.
-    k, q = 7, 0.01
     j = np.arange(k)
     pl = q**j * (1 - q)
     pl /= pl.sum()
@@ -286,7 +291,7 @@ def test_beats_until_run_far_beyond_1e12_attempts_is_normal_with_the_attempts_mo
     var = float(pl @ (j + 1) ** 2) - mean**2
     for seed in range(5):
         rng, ref = np.random.default_rng(seed), np.random.default_rng(seed)
-        n = ref.exponential(1e14)
+        n = ref.exponential(1.0 / q**k)
         expected = k + n * mean + math.sqrt(n * var) * ref.standard_normal()
         assert beats_until_run(rng, k, q) == pytest.approx(expected, rel=1e-13)
 
