@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import relsim
+from relsim.engine.replication import DataProtection
 
 H = 3600.0
 
@@ -911,7 +912,8 @@ def test_unrecoverable_corruption_is_restored_from_the_last_backup_before_the_co
     # next daily scrub and re-copied in 1 h. When a scrub finds no good copy,
     # the data is lost since the corrupted set was last empty (the episode's
     # first corruption) and restored from the last daily backup started
-    # before it. Replayed from the trace, repairs ending 1 h after each find.
+    # before it. Replayed from the trace, repairs ending 1 h after each find
+    # (and leaving a replica corrupted again during its repair corrupted).
     m = db({"corruption": {"every": "exp(mean=30d)", "checksums": True, "scrub": "1d", "repair": "fixed(1h)"},
             "backups": [{"every": "1d", "retention": "1y"}], "restore": {"time": "fixed(2h)"}}, horizon="30y")
     res = run(m)
@@ -927,6 +929,7 @@ def test_unrecoverable_corruption_is_restored_from_the_last_backup_before_the_co
             if not bad:
                 since = None
         if e["event"] == "corrupted":
+            fixes[:] = [f for f in fixes if f[1] != e["replicas"][0]]
             bad.setdefault(e["replicas"][0], t)
             since = t if since is None else since
         elif e["event"] == "corruption_found":
@@ -956,3 +959,51 @@ def test_a_repair_under_way_when_the_data_is_restored_ends_quietly():
     found = [e["t"] for e in res.trace or [] if e["event"] == "corruption_found"]
     assert any(f < r < f + 10 * 86400 for f in found for r in restored)
     assert res.restores == len(restored) > 10
+
+
+def _corrupted_at(monkeypatch: pytest.MonkeyPatch, hours: dict[str, list[float]]) -> None:
+    """Each replica is corrupted at the given hours, in place of its ``every`` clock."""
+    def schedule(self: DataProtection, replica: Any) -> None:
+        times = iter([h * H for h in hours.get(replica.name, [])] + [1e15])
+
+        def draw() -> float:
+            return next(times) - self.sim.env.now
+
+        self.sim.after(draw(), lambda _e: self._corrupt(replica, draw))
+
+    monkeypatch.setattr(DataProtection, "_schedule_corruption", schedule)
+
+
+def _scrubbed(repair: str, **kw: Any) -> relsim.Model:
+    return db({"corruption": {"every": "fixed(1000d)", "checksums": True, "scrub": "12h", "repair": f"fixed({repair})"},
+               "backups": [{"every": "4h"}], "restore": {"time": "fixed(1h)"}}, **kw)
+
+
+def test_a_corruption_during_its_repair_is_not_cleared_by_that_repair(monkeypatch):
+    # p corrupted at 10 h, found at the 12 h scrub, re-copied 12-16 h; p is
+    # corrupted again at 14 h, during that copy, and b at 20 h: the 16 h end
+    # of the repair leaves p corrupted, and the 24 h scrub finds no good copy
+    # (p since 10 h, b since 20 h): restored from the 8 h backup, 1 h
+    _corrupted_at(monkeypatch, {"p": [10, 14], "b": [20]})
+    res = run(_scrubbed("4h", horizon="26h"))
+    assert [(t, e["event"], e.get("replica")) for t, e in events(res, "corruption_found", "corruption_unrecoverable",
+                                                                  "restore_started", "restored")] == [
+        (12.0, "corruption_found", "p"), (24.0, "corruption_unrecoverable", None), (24.0, "restore_started", None),
+        (25.0, "restored", None)]
+    ((_, e),) = events(res, "restore_started")
+    assert e["backup_taken"] == 8 * H and res.unrecoverable == 1
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.cause_kind, out.rpo_s) == (24 * H, 25 * H, "data-loss", 2 * H)
+
+
+def test_a_repair_under_way_at_a_restore_leaves_a_later_corruption_to_be_found(monkeypatch):
+    # p corrupted at 10 h, found at 12 h, re-copied 12-18 h; every copy wiped
+    # at 12.5 h, restored 13-14 h (the corruption with it); p corrupted again
+    # at 16 h: the repair ending at 18 h leaves it, and the 24 h scrub finds it
+    _corrupted_at(monkeypatch, {"p": [10, 16]})
+    zones = {"z": {"kind": "zone", "failures": [perm("12.5h", "0.5h", destroys="data")]}}
+    res = run(_scrubbed("6h", places={"p": "z", "b": "z"}, domains=zones, horizon="25h"))
+    assert [(t, e["event"]) for t, e in events(res, "restore_started", "restored")] == [
+        (13.0, "restore_started"), (14.0, "restored")]
+    assert [(t, e["replica"]) for t, e in events(res, "corruption_found")] == [(12.0, "p"), (24.0, "p")]
+    assert res.unrecoverable == 0

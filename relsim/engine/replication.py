@@ -84,6 +84,11 @@ class DataProtection:
         self.destroy_log: list[tuple[str, str, float]] = []
         self.corrupted: dict[int, float] = {}
         self.corrupt_since: float | None = None
+        # each corruption of a replica gets a token: a detection or a repair
+        # acts only on the corruption it was scheduled for
+        self.corrupt_token: dict[int, int] = {}
+        self.repairing: set[int] = set()  # replicas whose current corruption is being re-copied
+        self._tokens = 0
         self.partition_since: float | None = None
         self.partition_groups: list[list[Any]] = []
         # tallies
@@ -415,6 +420,8 @@ class DataProtection:
         self.restoring = None
         self.destroyed.clear()
         self.corrupted.clear()
+        self.corrupt_token.clear()
+        self.repairing.clear()
         self.corrupt_since = None
         self.sim.log("restored", service=self.svc.name)
         self.svc.data_changed()
@@ -462,14 +469,21 @@ class DataProtection:
         spec = self.spec.corruption
         victims = [replica] if spec.checksums else list(self.svc.replicas)
         for r in victims:
-            if id(r) not in self.corrupted:
-                self.corrupted[id(r)] = now
-                self._schedule_detection(r)
+            key = id(r)
+            if key not in self.corrupted or key in self.repairing:
+                # a new corruption (one that hits a replica while it is being
+                # re-copied is new too: that repair does not clear it); a
+                # replica corrupted again before it was found is found once
+                self.corrupted.setdefault(key, now)
+                self.repairing.discard(key)
+                self._tokens += 1
+                self.corrupt_token[key] = self._tokens
+                self._schedule_detection(r, self._tokens)
         if self.corrupt_since is None:
             self.corrupt_since = now
         sim.log("corrupted", service=self.svc.name, replicas=[r.name for r in victims])
 
-    def _schedule_detection(self, replica: Any) -> None:
+    def _schedule_detection(self, replica: Any, token: int) -> None:
         spec = self.spec.corruption
         now = self.sim.env.now
         delays = []
@@ -478,19 +492,27 @@ class DataProtection:
         if spec.read_repair:
             delays.append(float(self.rng.exponential(1.0 / spec.read_repair)))
         if delays:
-            self.sim.after(min(delays), lambda _e: self._detected(replica))
+            self.sim.after(min(delays), lambda _e: self._detected(replica, token))
 
-    def _detected(self, replica: Any) -> None:
-        if id(replica) not in self.corrupted:
-            return
+    def _detected(self, replica: Any, token: int) -> None:
+        key = id(replica)
+        if key not in self.corrupted or self.corrupt_token.get(key) != token:
+            return  # repaired, restored, or corrupted anew (found by its own detection)
         sim = self.sim
         good = [r for r in self.svc.replicas if id(r) not in self.corrupted]
         if good:
             repair = self.sim.streams.sampler(self.spec.corruption.repair, f"{self.svc.name}/data/fix")()
             sim.log("corruption_found", service=self.svc.name, replica=replica.name, repair=repair)
+            self.repairing.add(key)
 
             def fixed(_e: Any) -> None:
-                self.corrupted.pop(id(replica), None)
+                # only the corruption this repair was started for: not one
+                # that hit the replica during the copy, nor one after a restore
+                if self.corrupt_token.get(key) != token:
+                    return
+                self.corrupted.pop(key, None)
+                self.corrupt_token.pop(key, None)
+                self.repairing.discard(key)
                 if not self.corrupted:
                     self.corrupt_since = None
 
