@@ -623,6 +623,23 @@ def test_a_split_brain_at_a_low_rate_discards_its_poisson_count():
     assert poisson_close(sum(r.writes_lost for r in results), mean)
 
 
+def test_an_old_primary_promoted_again_keeps_its_split_brain_writes():
+    # b promoted at about 10:01 while p serves on its side; b crashes at
+    # 10.5 h and p, reachable again at 11 h, is promoted: b's writes since its
+    # promotion are lost (a failover of that window), p's own writes of the
+    # split brain are on p's disk and kept (no split-brain loss)
+    res = run(_split("100/s", b_fails=[perm("10.5h", "2h")], lag="fixed(2s)"))
+    (tb, b), (tp, p) = [(e["t"], e) for e in res.trace or [] if e["event"] == "promoted"]
+    assert (b["primary"], tp, p["primary"], p["via"]) == ("b", 11 * H, "p", "restored")
+    ((t, e),) = events(res, "split_brain_end")
+    assert (t, e["reason"]) == (11.0, "promoted again") and res.split_brain_time == pytest.approx(11 * H - tb)
+    (first, second) = [e for _, e in events(res, "data_loss")]
+    assert (first["cause"], first["seconds"], second["cause"]) == ("failover", 2.0, "failover")
+    assert second["seconds"] == pytest.approx(10.5 * H - tb, abs=1e-9)
+    assert poisson_close(second["writes"], 100 * (10.5 * H - tb))
+    assert res.writes_lost == first["writes"] + second["writes"]
+
+
 # -- restores and rebuilds -----------------------------------------------------------------------------
 def _lost_all(data: dict[str, Any], every: str = "10h", repair: str = "2h", horizon: str = "14h",
               **kw: Any) -> relsim.Model:

@@ -388,6 +388,7 @@ class ActivePassive(ServiceNode):
         old = self.primary
         alive = old is not None and old.s > 0.0
         self.failovers += 1
+        self._rogue_promoted(candidate)
         if alive:
             self.false_failovers += 1
             if self.spec.fencing is None:
@@ -440,6 +441,7 @@ class ActivePassive(ServiceNode):
         self._update()
 
     def _promote(self, replica: Any, how: str) -> None:
+        self._rogue_promoted(replica)
         self.primary = replica
         self.primary_down = self.views.get(id(replica), 0.0) == 0.0
         self.fenced = False
@@ -487,14 +489,20 @@ class ActivePassive(ServiceNode):
             self.rogue_ev = None
             self._end_split_brain("demoted")
 
-    def _end_split_brain(self, reason: str) -> None:
+    def _rogue_promoted(self, replica: Any) -> None:
+        """The demoted primary that still serves is promoted again: the split
+        brain ends, and the writes it took meanwhile, on its own disk, are kept."""
+        if self.rogue is not None and replica is self.rogue:
+            self._end_split_brain("promoted again", kept=True)
+
+    def _end_split_brain(self, reason: str, kept: bool = False) -> None:
         if self.rogue is None:
             return
         self.split_brain_time += self.sim.env.now - self.rogue_since
-        if self.data is not None:
+        if self.data is not None and not kept:
             self.data.split_brain_ended(self.sim.env.now - self.rogue_since)
         self.sim.log("split_brain_end", service=self.name, demoted=self.rogue.name, reason=reason)
-        if self.spec.standby == "cold" and self.rogue is not self.primary:
+        if self.spec.standby == "cold" and self.rogue is not self.primary and not kept:
             _hold(self.rogue)
         self.rogue = None
         self.rogue_ev = None
