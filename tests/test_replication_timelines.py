@@ -640,6 +640,20 @@ def test_an_old_primary_promoted_again_keeps_its_split_brain_writes():
     assert res.writes_lost == first["writes"] + second["writes"]
 
 
+def test_an_old_primary_promoted_again_misses_what_the_other_side_wrote_since_its_demotion():
+    # every beat lost, failover 10 s: p suspected at 3 s, b promoted at 13 s
+    # (p's last 2 s stranded); b suspected at 16 s, p promoted again at 26 s:
+    # p kept serving on its own since 13 s, so the 13 s b wrote are lost, and
+    # p's own writes are kept (no split-brain loss)
+    res = run(db({"lag": "fixed(2s)"}, horizon="27s", failover={"time": "fixed(10s)"},
+                 detection={"heartbeat": {"period": "1s", "misses": 3, "loss": "100%"}}))
+    assert [(e["t"], e["primary"]) for e in res.trace or [] if e["event"] == "promoted"] == [(13.0, "b"), (26.0, "p")]
+    assert [(e["t"], e["cause"], e["seconds"]) for e in res.trace or [] if e["event"] == "data_loss"] == [
+        (13.0, "failover", 2.0), (26.0, "failover", 13.0)]
+    (second,) = [e["writes"] for e in res.trace or [] if e["event"] == "data_loss" and e["t"] == 26.0]
+    assert poisson_close(second, 1300)
+
+
 # -- restores and rebuilds -----------------------------------------------------------------------------
 def _lost_all(data: dict[str, Any], every: str = "10h", repair: str = "2h", horizon: str = "14h",
               **kw: Any) -> relsim.Model:

@@ -500,7 +500,7 @@ class ActivePassive(ServiceNode):
             return
         self.split_brain_time += self.sim.env.now - self.rogue_since
         if self.data is not None and not kept:
-            self.data.split_brain_ended(self.sim.env.now - self.rogue_since)
+            self.data.split_brain_ended(self.sim.env.now - self.rogue_since, self.rogue)
         self.sim.log("split_brain_end", service=self.name, demoted=self.rogue.name, reason=reason)
         if self.spec.standby == "cold" and self.rogue is not self.primary and not kept:
             _hold(self.rogue)

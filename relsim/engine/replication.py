@@ -225,21 +225,26 @@ class DataProtection:
         now = self.sim.env.now
         if self.pending is not None:  # the old primary crashed: drawn then
             n, window, _ = self.pending
-            behind = self.behind_since.get(id(new)) if new is not None else None
-            if behind is not None and self.crashed_at is not None and behind < self.crashed_at:
-                # the new primary was down when the old one crashed: it also
-                # misses every write taken (asynchronously) since it fell behind
-                gap = self.crashed_at - behind - window
-                if gap > 0 and not self.crash_blocked:
-                    mean = self.writes_in(behind, gap)
-                    n += int(self.rng.poisson(mean)) if mean > 0 else 0
-                    window += gap
-        elif self.synchronous_now():
-            n, window = 0, 0.0
+            until, blocked = self.crashed_at, self.crash_blocked
         else:
-            # unreachable or falsely suspected: its unreplicated writes are
-            # stranded on the demoted primary and discarded
-            n, window, _ = self._async_loss(now)
+            if self.synchronous_now():
+                n, window = 0, 0.0
+            else:
+                # unreachable or falsely suspected: its unreplicated writes are
+                # stranded on the demoted primary and discarded
+                n, window, _ = self._async_loss(now)
+            until, blocked = now, self.blocked
+        behind = self.behind_since.get(id(new)) if new is not None else None
+        if behind is not None and until is not None and behind < until:
+            # the new primary was down or cut off (or is a demoted primary that
+            # kept serving on its own) when the old one crashed or was
+            # demoted: it also misses every write taken (asynchronously)
+            # since it fell behind
+            gap = until - behind - window
+            if gap > 0 and not blocked:
+                mean = self.writes_in(behind, gap)
+                n += int(self.rng.poisson(mean)) if mean > 0 else 0
+                window += gap
         self.record("failover", n, window, rpo=True)
         self.pending = self.wal_pending = None
         self._update_sync()
@@ -250,11 +255,18 @@ class DataProtection:
             self.record("crash", self.wal_pending[0], self.wal_pending[1], rpo=True)
         self.pending = self.wal_pending = None
 
-    def split_brain_ended(self, duration: float) -> None:
-        """Writes the demoted primary took while it still served are discarded."""
+    def split_brain_ended(self, duration: float, demoted: Any = None) -> None:
+        """Writes the demoted primary took while it still served are discarded.
+
+        It then catches up from the primary, if that one serves and it can
+        reach it; otherwise it stays behind since its demotion.
+        """
         mean = self.writes_in(self.sim.env.now - duration, duration)
         n = int(self.rng.poisson(mean)) if mean > 0 else 0
         self.record("split-brain", n, duration, rpo=False)
+        svc = self.svc
+        if demoted is not None and svc.view(demoted) == 1.0 and svc.primary is not None and not svc.primary_down:
+            self.behind_since.pop(id(demoted), None)
 
     def record(self, kind: str, writes: int, window: float, rpo: bool) -> None:
         self.writes_lost += writes
@@ -335,9 +347,14 @@ class DataProtection:
         if primary is not None:
             now = self.sim.env.now
             serving = not svc.primary_down
+            rogue = getattr(svc, "rogue", None)
             for r in svc.replicas:
                 if r is primary:
                     self.behind_since.pop(id(r), None)
+                elif r is rogue:
+                    # a demoted primary still serving takes writes of its own,
+                    # none of the new primary's, since its demotion
+                    self.behind_since.setdefault(id(r), svc.rogue_since)
                 elif svc.view(r) < 1.0:
                     self.behind_since.setdefault(id(r), now)
                 elif serving:
