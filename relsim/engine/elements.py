@@ -26,6 +26,7 @@ Clock rules:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.node import Node
@@ -37,14 +38,39 @@ if TYPE_CHECKING:
 __all__ = ["Clock", "Element", "TimedElement", "add_element", "build_components", "build_domains"]
 
 
-def _first_then(first: list[float], rest: Callable[[], float]) -> Callable[[], float]:
-    """A sampler giving the values of ``first`` in order, then what ``rest`` gives."""
-    pending = first[::-1]
+def _first_then(first: Callable[[], list[float]], rest: Callable[[], float]) -> Callable[[], float]:
+    """A sampler giving the values ``first()`` returns (asked for at the first draw), then what ``rest`` gives."""
+    pending: list[float] | None = None
 
     def draw() -> float:
+        nonlocal pending
+        if pending is None:
+            pending = first()[::-1]
         return pending.pop() if pending else rest()
 
     return draw
+
+
+class _FirstDraws:
+    """A clock's first draws per role (``streams.first_draws``), fetched at its first draw.
+
+    It holds no reference to the clock or the simulation, so the clock's
+    samplers make no reference cycle through it.
+    """
+
+    __slots__ = ("streams", "key", "spec", "rows")
+
+    def __init__(self, streams: Any, key: str, spec: Any):
+        self.streams = streams
+        self.key = key
+        self.spec = spec
+        self.rows: list[list[float] | None] | None = None
+
+    def __call__(self, j: int) -> list[float]:
+        """The replication's first draws of role ``FIRST_ROLES[j]`` (none if the spec has not that role)."""
+        if self.rows is None:
+            self.rows = self.streams.first_draws(self.key, role_dists(self.spec))
+        return self.rows[j] or []
 
 
 class Clock:
@@ -68,8 +94,8 @@ class Clock:
         # role's first FIRST_DRAWS draws, which come from the key's stream for a block
         # of replications (relsim.engine.streams.first_draws).
         self.rng = sim.streams.generator(self.key)
-        self._firsts = sim.streams.first_draws(self.key, role_dists(spec))
-        self.every = _first_then(self._firsts[0], sim.streams.sampler(spec.every, self.key, self.rng))
+        self._firsts = _FirstDraws(sim.streams, self.key, spec)
+        self.every = _first_then(partial(self._firsts, 0), sim.streams.sampler(spec.every, self.key, self.rng))
         self._lazy: dict[str, Callable[[], float]] = {}
         self.pending: Any = None
         self.due = 0.0
@@ -94,7 +120,7 @@ class Clock:
         if sampler is None:
             sampler = self.sim.streams.sampler(getattr(self.spec, role), self.key, self.rng)
             if role in FIRST_ROLES:
-                sampler = _first_then(self._firsts[FIRST_ROLES.index(role)], sampler)
+                sampler = _first_then(partial(self._firsts, FIRST_ROLES.index(role)), sampler)
             self._lazy[role] = sampler
         return sampler()
 

@@ -37,10 +37,8 @@ import threading
 import weakref
 from typing import Any
 
-import numpy as np
-
 from relsim.engine.planned import PLANNED_KINDS
-from relsim.engine.streams import FIRST_LANES, Streams, first_draws, plan_for, role_dists
+from relsim.engine.streams import FIRST_LANES, Streams, first_draws, plan_for
 from relsim.errors import TooManyEvents
 from relsim.model import Model
 
@@ -170,13 +168,11 @@ class LeanPlan:
             self.role_how = [[_how_to_draw(d) if d is not None else None for d in dists]
                              for dists in self.role_dist]
             self.role_used = [any(d is not None for d in dists) for dists in self.role_dist]
-            # Per role, each clock's column of streams.FIRST_ROLES (its first draws), and the
-            # (seed, block, first draws) of the last block of replications.
-            first_role = {_EVERY: [0] * len(self.clock_specs), _DETECT: [3] * len(self.clock_specs),
-                          _DOWN: [4] * len(self.clock_specs), _UP: [5] * len(self.clock_specs),
-                          _SECOND: [1 if spec.kind == "permanent" else 2 for spec in self.clock_specs]}
-            self._first_roles = [(role, np.array(first_role[role])) for role in range(len(ROLES))
-                                 if self.role_used[role]]
+            # Each clock's distribution per role, in the order of streams.FIRST_ROLES (the second
+            # role is a permanent failure's repair and another kind's lasts, never both), and the
+            # (seed, block, per role: first draws, last first) of the last block of replications.
+            self._first_dists = [tuple(self.role_dist[role][c] for role in range(len(ROLES)))
+                                 for c in range(len(self.clock_specs))]
             self._firsts: tuple[int, int, Any] = (-1, -1, None)
             # Services: replicas (node indices), dependencies, needs.
             self.service_replicas = [tuple(index[id(r)] for r in s.replicas) for s in services]
@@ -199,13 +195,11 @@ class LeanPlan:
         block, lane = divmod(replication, FIRST_LANES)
         got = self._firsts
         if got[0] != seed or got[1] != block:
-            table = first_draws(seed, block, self.clock_keys, [role_dists(spec) for spec in self.clock_specs])
-            got = self._firsts = (seed, block, table[:, :, ::-1, :])
-        table = got[2]
-        clocks = np.arange(len(self.clock_specs))
+            tables = first_draws(seed, block, self.clock_keys, self._first_dists)
+            got = self._firsts = (seed, block, [(role, table[:, ::-1, :]) for role, table in tables.items()])
         bufs: list[Any] = [None] * len(ROLES)
-        for role, column in self._first_roles:
-            bufs[role] = table[clocks, column, :, lane].tolist()
+        for role, table in got[2]:
+            bufs[role] = table[:, :, lane].tolist()
         return bufs
 
 

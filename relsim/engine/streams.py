@@ -227,13 +227,20 @@ def role_dists(spec: Any) -> tuple[Distribution | None, ...]:
     return tuple(d if isinstance(d := getattr(spec, role, None), Distribution) else None for role in FIRST_ROLES)
 
 
-def first_draws(seed: int, block: int, keys: list[str], dists: list[tuple[Distribution | None, ...]]) -> np.ndarray:
-    """The first draws of block ``block``'s replications: (keys, FIRST_ROLES, FIRST_DRAWS, FIRST_LANES) floats.
+def first_draws(seed: int, block: int, keys: list[str],
+                dists: list[tuple[Distribution | None, ...]]) -> dict[int, np.ndarray]:
+    """The first draws of block ``block``'s replications, per role some key has.
 
-    ``dists[i]`` is key ``i``'s :func:`role_dists`; a role it has not is NaN.
+    ``dists[i]`` holds key ``i``'s distribution per role (None: not one of
+    its roles), in the order of :data:`FIRST_ROLES` (:func:`role_dists`; a
+    caller may merge roles no key has together, as the lean engine merges
+    ``repair`` and ``lasts``). Returns, for each position ``j`` that at
+    least one key fills, a (keys, FIRST_DRAWS, FIRST_LANES) array: row
+    ``i`` is ``dists[i][j].sample(rng, FIRST_DRAWS * FIRST_LANES)`` on key
+    ``i``'s first-draw stream, the roles drawn in order (NaN for a key that
+    has not the role; a fixed value uses no draw).
     """
-    n_roles = len(FIRST_ROLES)
-    out = np.full((len(keys), n_roles, FIRST_DRAWS, FIRST_LANES), np.nan)
+    out: dict[int, np.ndarray] = {}
     if not keys:
         return out
     words = np.array([(*key_words(k), FIRST_WORD) for k in keys], dtype=np.uint32)
@@ -245,13 +252,21 @@ def first_draws(seed: int, block: int, keys: list[str], dists: list[tuple[Distri
         for j, dist in enumerate(roles):
             if dist is None:
                 continue
+            table = out.get(j)
+            if table is None:
+                table = out[j] = np.full((len(keys), FIRST_DRAWS, FIRST_LANES), np.nan)
             if isinstance(dist, Fixed):
-                out[i, j] = float(dist.value)
+                table[i] = float(dist.value)
                 continue
             if rng is None:
                 rng = gen(pcg(_Seeded(states[i], seed, block, key, (FIRST_WORD,))))
-            out[i, j] = np.asarray(dist.sample(rng, size), dtype=float).reshape(FIRST_DRAWS, FIRST_LANES)
+            table[i] = np.asarray(dist.sample(rng, size), dtype=float).reshape(FIRST_DRAWS, FIRST_LANES)
     return out
+
+
+def _lane(tables: dict[int, np.ndarray], lane: int) -> list[list[float] | None]:
+    """One replication's share of one key's :func:`first_draws`: per role of FIRST_ROLES, its values (None: no such role)."""
+    return [tables[j][0, :, lane].tolist() if j in tables else None for j in range(len(FIRST_ROLES))]
 
 
 class StreamPlan:
@@ -274,7 +289,8 @@ class StreamPlan:
         # (seed, first replication, states (r, k, 4)) of the last block seeded
         self._block: tuple[int, int, np.ndarray] | None = None
         self._next: tuple[int, int] | None = None  # (seed, replication) expected next if in order
-        self._firsts: tuple[int, int, dict[str, np.ndarray]] = (-1, -1, {})  # (seed, block, key: its draws)
+        # (seed, block, key: its first_draws) of the last block of replications asked for
+        self._firsts: tuple[int, int, dict[str, dict[int, np.ndarray]]] = (-1, -1, {})
 
     def add(self, key: str) -> None:
         with self._lock:
@@ -307,17 +323,17 @@ class StreamPlan:
 
 
     def first_draws(self, seed: int, replication: int, key: str,
-                    dists: tuple[Distribution | None, ...]) -> list[list[float]]:
+                    dists: tuple[Distribution | None, ...]) -> list[list[float] | None]:
         """Replication ``replication``'s first draws of ``key`` per role (see :func:`first_draws`), its block's kept."""
         block, lane = divmod(replication, FIRST_LANES)
         with self._lock:
             if self._firsts[:2] != (seed, block):
                 self._firsts = (seed, block, {})
             rows = self._firsts[2]
-            table = rows.get(key)
-            if table is None:
-                table = rows[key] = first_draws(seed, block, [key], [dists])[0]
-        return table[:, :, lane].tolist()
+            tables = rows.get(key)
+            if tables is None:
+                tables = rows[key] = first_draws(seed, block, [key], [dists])
+        return _lane(tables, lane)
 
 
 #: Seed up to this many (replication, key) pairs in one pass, for at most
@@ -374,17 +390,18 @@ class Streams:
                                 np.array([key_words(key)], dtype=np.uint32))[0]
         return np.random.Generator(np.random.PCG64(_Seeded(state, self.seed, self.replication, key)))
 
-    def first_draws(self, key: str, dists: tuple[Distribution | None, ...]) -> list[list[float]]:
+    def first_draws(self, key: str, dists: tuple[Distribution | None, ...]) -> list[list[float] | None]:
         """The replication's first draws of a failure clock: per role of :data:`FIRST_ROLES`, :data:`FIRST_DRAWS` values.
 
-        ``dists`` is the clock's :func:`role_dists`. They come from the stream
-        ``key`` has for the replication's whole block of :data:`FIRST_LANES`
-        (:func:`first_draws`), not from the replication's own stream of ``key``.
+        ``dists`` is the clock's :func:`role_dists` (a role it has not: None).
+        They come from the stream ``key`` has for the replication's whole
+        block of :data:`FIRST_LANES` (:func:`first_draws`), not from the
+        replication's own stream of ``key``.
         """
         if self._plan is not None:
             return self._plan.first_draws(self.seed, self.replication, key, dists)
         block, lane = divmod(self.replication, FIRST_LANES)
-        return first_draws(self.seed, block, [key], [dists])[0, :, :, lane].tolist()
+        return _lane(first_draws(self.seed, block, [key], [dists]), lane)
 
     def sampler(self, dist: Distribution, key: str,
                 rng: np.random.Generator | None = None) -> Callable[[], float]:
