@@ -70,6 +70,23 @@ def test_two_answer_changes_half_a_second_apart():
     assert o.start_s == T0 and o.end_s == pytest.approx(T0 + 5.5 + 0.99 * 60, rel=1e-12)
 
 
+def test_an_answer_change_half_a_second_into_a_drain_to_an_up_record():
+    # weighted 1:1:1; south is down from 9 h to 10 h + 5.5 s, so the answer is
+    # {east, west} at 10 h. east fails at 10 h: the answer moves to {west} at
+    # t1 = 10 h + 5 s and to {west, south} at t1 + 0.5 s (south back). Only the
+    # clients on east fail: half of them for 5 s, then 0.5·(1 − u/60) over the
+    # TTL from t1 (south's return does not touch east's drain):
+    # 2.5 + (30 − 15) = 17.5 s. South's own failures (9 h and 19 h + 5.5 s)
+    # fail the third of the clients on it for 5 s + T/2 each: 2·35/3 s.
+    res = run(sites({"east": [down(T0)], "west": [], "south": [down(T0 - HOUR, "3605.5s")]},
+                    name={"policy": "weighted", "weights": {"east": 1, "west": 1, "south": 1}}))
+    assert answers(res)[1:4] == [(T0 + 5, "clients", {"west": 1.0}),
+                                 (T0 + 5.5, "clients", {"south": 0.5, "west": 0.5}),
+                                 (T0 + 5 * HOUR, "clients", {"east": 0.333333, "south": 0.333333,
+                                                             "west": 0.333333})]
+    assert res.requests["failed"] == pytest.approx(10 * (17.5 + 2 * 35 / 3), rel=1e-12)
+
+
 def test_a_one_second_ttl_drains_over_that_second():
     res = run(sites({"east": [down(T0)], "west": []}, ttl="1s"))
     assert answers(res)[0] == (T0 + 5, "clients", {"west": 1.0})
@@ -79,12 +96,14 @@ def test_a_one_second_ttl_drains_over_that_second():
 
 def test_the_rate_changes_on_the_hour_while_caches_drain():
     # hourly profile 1 except 2 in hour 10 (mean 25/24): 9.6/s, then 19.2/s from 10 h.
-    # east fails at 10 h − 35 s, the answer moves at 10 h − 30 s; the drain is
-    # half done on the hour: 9.6·(5 + ∫₀³⁰(1 − u/60)du) + 19.2·∫₃₀⁶⁰(1 − u/60)du
-    # = 9.6·27.5 + 19.2·7.5 = 408
+    # A rate limit (never reached) makes the hour an event at which the path reads
+    # the caches' shares mid-drain. east fails at 10 h − 35 s, the answer moves at
+    # 10 h − 30 s; the drain is half done on the hour:
+    # 9.6·(5 + ∫₀³⁰(1 − u/60)du) + 19.2·∫₃₀⁶⁰(1 − u/60)du = 9.6·27.5 + 19.2·7.5 = 408
     profile = [1.0] * 24
     profile[10] = 2.0
-    res = run(sites({"east": [down(T0 - 35)], "west": []}, workload={"profile": profile}))
+    res = run(sites({"east": [down(T0 - 35)], "west": []},
+                    workload={"profile": profile, "rate_limit": {"rate": "1000/s"}}))
     assert answers(res)[0] == (T0 - 30, "clients", {"west": 1.0})
     assert res.requests["failed"] == pytest.approx(408.0, rel=1e-12)
 
