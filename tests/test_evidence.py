@@ -260,3 +260,33 @@ def test_exact_intervals_are_scipy_stats_quantiles_to_rounding() -> None:
             want_hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
             assert lo == pytest.approx(want_lo, rel=1e-12, abs=0.0), (k, n)
             assert hi == pytest.approx(want_hi, rel=1e-12), (k, n)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
+def test_the_summed_intervals_of_small_counts_are_scipy_special_s(level) -> None:
+    """Up to SUM_COUNTS, poisson_interval and binomial_interval solve a finite sum themselves (a run with
+    few events then imports no scipy); they agree with scipy.special's gamma and beta quantiles over that
+    whole range, on both sides of it, and, where scipy.special is itself off (1e-11 at n = 10^6), with
+    the equation that defines the limit."""
+    from scipy import special
+
+    from relsim.evidence import SUM_COUNTS
+
+    a = 1 - level
+    for k in range(0, SUM_COUNTS + 3):
+        lo, hi = poisson_interval(k, 1.0, level)
+        assert lo == (pytest.approx(float(special.gammaincinv(k, a / 2)), rel=1e-13, abs=0) if k else 0.0), k
+        assert hi == pytest.approx(float(special.gammaincinv(k + 1, 1 - a / 2)), rel=1e-13, abs=0), k
+    for n in [*range(1, 41), 57, 1000, 40_000, 10**6]:
+        for k in sorted({*range(0, min(n, 12) + 1), *range(max(0, n - 12), n + 1), min(n, SUM_COUNTS),
+                         min(n, SUM_COUNTS + 1), max(0, n - SUM_COUNTS - 1)}):
+            lo, hi = binomial_interval(k, n, level)
+            want_lo = float(special.betaincinv(k, n - k + 1, a / 2)) if k > 0 else 0.0
+            want_hi = float(special.betaincinv(k + 1, n - k, 1 - a / 2)) if k < n else 1.0
+            rel = 1e-12 if n <= 40_000 else 3e-11
+            assert lo == pytest.approx(want_lo, rel=rel, abs=0), (k, n)
+            assert hi == pytest.approx(want_hi, rel=rel, abs=0), (k, n)
+            # the limits solve P(X >= k) = a/2 and P(X <= k) = a/2 (scipy.stats: its own code path)
+            if 0 < k < n and n <= 40_000:
+                assert stats.binom.sf(k - 1, n, lo) == pytest.approx(a / 2, rel=1e-9)
+                assert stats.binom.cdf(k, n, hi) == pytest.approx(a / 2, rel=1e-9)
