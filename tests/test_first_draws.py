@@ -156,3 +156,90 @@ def test_a_replication_alone_or_in_a_run_draws_the_same():
     in_order = {i: simulate(model, 4, i).outages for i in range(0, 131)}
     assert alone == [in_order[130], in_order[64], in_order[3]]
     assert all(in_order[i] for i in (130, 64, 3))  # each failed within 2000 h: there is something to compare
+
+
+def test_the_lean_plan_keeps_one_block_and_draws_another_seed_or_block_afresh():
+    """LeanPlan.first_buffers: each clock's first draws per role, last first; the last block kept, others drawn anew.
+
+    The sequence of (seed, replication) switches the seed within a block, the
+    block within a seed, and asks for a seed equal to the block kept: each
+    answer is worked out from numpy as the documented layout says.
+    """
+    from relsim.engine.lean import lean_plan
+
+    model = single("exp(mean=100h)", "lognormal(mean=5h, sd=2h)")
+    every, repair = model.spec.components["a"].failures[0].every, model.spec.components["a"].failures[0].repair
+    plan = lean_plan(model)
+    assert not isinstance(plan, str)
+    for seed, replication in [(3, 0), (0, 5), (0, 69), (1, 71), (1, 7), (0, 5), (0, 5)]:
+        block, lane = divmod(replication, 64)
+        rng = block_generator(seed, block, "a/0")
+        first_up = every.sample(rng, 128).reshape(2, 64)[:, lane].tolist()
+        first_repair = repair.sample(rng, 128).reshape(2, 64)[:, lane].tolist()
+        bufs = plan.first_buffers(seed, replication)
+        # per role of the lean engine (every, repair or lasts, detect, down, up): per clock, last first
+        assert bufs == [[first_up[::-1]], [first_repair[::-1]], None, None, None], (seed, replication)
+
+
+def test_a_seeded_block_stream_spawns_numpy_s_children():
+    from relsim.engine.streams import _Seeded, seed_states_many
+
+    words = np.array([(*key_words("a/0"), FIRST_WORD)], dtype=np.uint32)
+    state = seed_states_many(9, [4], words)[0][0]
+    want = np.random.SeedSequence(9, spawn_key=(4, *key_words("a/0"), FIRST_WORD)).spawn(2)
+    got = _Seeded(state, 9, 4, "a/0", (FIRST_WORD,)).spawn(2)
+    assert [c.spawn_key for c in got] == [c.spawn_key for c in want] == [(4, *key_words("a/0"), FIRST_WORD, i)
+                                                                        for i in (0, 1)]
+    assert [c.generate_state(4).tolist() for c in got] == [c.generate_state(4).tolist() for c in want]
+
+
+def test_each_plan_draws_a_block_s_tables_once(monkeypatch):
+    """The plans keep the last block's tables: a block's first draws are drawn once per key, not per replication."""
+    import relsim.engine.lean as lean
+    import relsim.engine.streams as streams
+
+    calls = []
+    real = streams.first_draws
+
+    def counted(seed, block, keys, dists):
+        calls.append((seed, block, tuple(keys)))
+        return real(seed, block, keys, dists)
+
+    monkeypatch.setattr(streams, "first_draws", counted)
+    plan = StreamPlan()
+    for replication in (0, 1, 63):
+        assert plan.first_draws(5, replication, "k/0", ROLES) == lane_of(real(5, 0, ["k/0"], [ROLES]), replication)
+    plan.first_draws(5, 2, "j/0", ONLY_UP)
+    plan.first_draws(5, 64, "k/0", ROLES)
+    assert calls == [(5, 0, ("k/0",)), (5, 0, ("j/0",)), (5, 1, ("k/0",))]
+    monkeypatch.setattr(lean, "first_draws", counted)
+    calls.clear()
+    lp = lean.lean_plan(single("exp(mean=100h)", "fixed(1h)"))
+    for replication in (0, 1, 63, 64):
+        lp.first_buffers(5, replication)
+    assert calls == [(5, 0, ("a/0",)), (5, 1, ("a/0",))]
+
+
+def test_a_clock_given_a_key_draws_on_that_key_s_streams():
+    """Clock(key=...) (a human-error clock's "ELEMENT/human-error"): its first draws and the later ones are that key's."""
+    from relsim.engine.elements import Clock
+    from relsim.engine.simulation import Simulation
+    from relsim.model.common import PermanentFailure
+
+    model = single("exp(mean=100h)", "fixed(1h)")
+    spec = PermanentFailure(kind="permanent", every=Exponential(7.0), repair=Uniform(1.0, 3.0))
+    seed, replication = 3, 70
+    sim = Simulation(model, seed, replication)
+    try:
+        clock = Clock(sim.nodes["a"], spec, 1, sim, key="a/human-error")
+        assert clock.key == "a/human-error"
+        got_up = [clock.every() for _ in range(3)]
+        got_repair = [clock.draw("repair") for _ in range(3)]
+    finally:
+        sim._dismantle()
+    rng = block_generator(seed, 1, "a/human-error")
+    first_up = Exponential(7.0).sample(rng, 128).reshape(2, 64)[:, 6].tolist()
+    first_repair = Uniform(1.0, 3.0).sample(rng, 128).reshape(2, 64)[:, 6].tolist()
+    own = replication_generator(seed, replication, "a/human-error")
+    assert got_up == [*first_up, Exponential(7.0).sample(own, 64)[0]]
+    assert got_repair == [*first_repair, Uniform(1.0, 3.0).sample(own, 64)[0]]
