@@ -243,3 +243,20 @@ def test_a_clock_given_a_key_draws_on_that_key_s_streams():
     own = replication_generator(seed, replication, "a/human-error")
     assert got_up == [*first_up, Exponential(7.0).sample(own, 64)[0]]
     assert got_repair == [*first_repair, Uniform(1.0, 3.0).sample(own, 64)[0]]
+
+
+class _Spawning(Exponential):
+    """A family whose sample spawns a child of the generator it is given (as a user's family may)."""
+
+    def sample(self, rng, size):
+        return rng.spawn(1)[0].random(size)
+
+
+def test_a_family_spawning_from_the_block_stream_gets_numpy_s_child():
+    """The first-draw generator's seed sequence is the block stream's, also for what it spawns."""
+    for seed, block in [(0, 0), (7, 3)]:
+        got = first_draws(seed, block, ["a/0", "b/1"], [(_Spawning(1.0), *[None] * 5), ONLY_UP])
+        want = block_generator(seed, block, "a/0").spawn(1)[0].random(128).reshape(2, 64)
+        assert got[0][0].tolist() == want.tolist()
+        assert got[0][1].tolist() == Exponential(3.0).sample(block_generator(seed, block, "b/1"), 128).reshape(
+            2, 64).tolist()
