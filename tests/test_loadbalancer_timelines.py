@@ -71,3 +71,63 @@ def test_saturation_with_every_backend_down_and_with_no_load():
     assert by_span["no load"] == {0.0}
     (sat,) = by_span["up"]
     assert sat == pytest.approx(0.5 * 24 / 23, rel=1e-12)
+
+
+def test_capacity_with_retries_serves_and_duplicates_exactly():
+    # one backend, capacity 0.25 attempts/s, 0.4 requests/s of non-idempotent
+    # writes with 2 attempts each: an attempt succeeds with p = 0.25 / (0.4·A(p)),
+    # A(p) = 2 − p, so p(2 − p) = 0.625, p = 1 − √0.375; every attempt reaches
+    # the backend (served or late), so a request's duplicates are A(p)·1 − 1 = 1 − p;
+    # it is served with 1 − (1 − p)² = p(2 − p) = 0.625.
+    # The balancer is down 10-11 h: nothing served, late or duplicated then.
+    m = lb_model({"web-1": []}, lb={"capacity": "0.25/s", "failures": [down("10h", "1h")]}, rate="0.4/s",
+                 workload={"writes": 1.0, "idempotent": False, "clients": {"retry": {"attempts": 2}}})
+    res = relsim.simulate(m, 0, 0)
+    p = 1 - math.sqrt(0.375)
+    up = 0.4 * 19 * HOUR
+    assert res.requests["served"] == pytest.approx(up * 0.625, rel=1e-9)
+    assert res.requests["duplicates"] == pytest.approx(up * (1 - p), rel=1e-9)
+    assert res.requests["attempts"] == pytest.approx(up * (2 - p) + 0.4 * HOUR * 2, rel=1e-9)
+
+
+def test_a_rotation_without_weight_serves_nothing():
+    # weighted 1 : 0; web-1 down 10-11 h leaves rotation at 10 h + 5 s: web-2 alone
+    # has no weight, so every request of that hour fails
+    m = lb_model({"web-1": [down("10h", "1h")], "web-2": []},
+                 lb={"algorithm": "weighted", "weights": {"web-1": 1, "web-2": 0}})
+    res = relsim.simulate(m, 0, 0)
+    assert res.requests["failed"] == pytest.approx(30 * HOUR, rel=1e-12)
+
+
+def test_a_backend_failing_again_before_it_rejoins_stays_out():
+    # two passed checks to rejoin (10-20 s after a return); web-1 is down
+    # 10 h - 10 h + 60 s and again from 10 h + 61 s for an hour (its second clock
+    # counts up-time: 36,001 s of it end at 10 h + 61 s): it leaves rotation
+    # once, does not rejoin while down, and rejoins 10-20 s after 11 h + 61 s
+    check = {"interval": "10s", "unhealthy": 1, "healthy": 2, "timeout": "5s"}
+    m = lb_model({"web-1": [down("10h", "60s"), down("36001s", "1h")], "web-2": [], "web-3": []},
+                 lb={"health_check": check})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    moves = [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
+    assert [ev for _, ev in moves] == ["lb_out", "lb_in"]
+    (t_out, _), (t_in, _) = moves
+    assert 10 * HOUR + 5 <= t_out < 10 * HOUR + 15
+    assert 11 * HOUR + 71 <= t_in < 11 * HOUR + 81
+    assert res.requests["failed"] == pytest.approx(10 * (t_out - 10 * HOUR), rel=1e-12)
+
+
+def test_backends_that_are_services():
+    # web's backends are the services a (needs 2 of a1, a2) and b (b1). a1 down
+    # 10-11 h halves a: a stays in rotation and half its share fails; b1 down
+    # 15-16 h takes b out 5 s later
+    m = relsim.load({
+        "name": "nested", "horizon": "20h",
+        "components": {"a1": {"failures": [down("10h", "1h")]}, "a2": {}, "b1": {"failures": [down("15h", "1h")]}},
+        "services": {"a": {"replicas": ["a1", "a2"], "needs": 2}, "b": {"replicas": ["b1"]},
+                     "web": {"replicas": ["a", "b"]}},
+        "load_balancers": {"lb": {"service": "web", "health_check": CHECK}},
+        "workload": {"rate": "30/s", "target": "lb"}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    moves = [(e["t"], e["event"], e["backend"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
+    assert moves == [(15 * HOUR + 5, "lb_out", "b"), (16 * HOUR, "lb_in", "b")]
+    assert res.requests["failed"] == pytest.approx(15 * 0.5 * HOUR + 15 * 5, rel=1e-12)
