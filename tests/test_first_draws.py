@@ -260,3 +260,12 @@ def test_a_family_spawning_from_the_block_stream_gets_numpy_s_child():
         assert got[0][0].tolist() == want.tolist()
         assert got[0][1].tolist() == Exponential(3.0).sample(block_generator(seed, block, "b/1"), 128).reshape(
             2, 64).tolist()
+
+
+def test_role_dists_takes_only_distributions():
+    """A role attribute that is not a distribution (absent, None or anything else) is not one of the draws."""
+    from types import SimpleNamespace
+
+    every = Exponential(1.0)
+    spec = SimpleNamespace(every=every, repair=3600.0, lasts="1h", detect=None, up=Fixed(2.0))
+    assert role_dists(spec) == (every, None, None, None, None, Fixed(2.0))
