@@ -131,3 +131,70 @@ def test_backends_that_are_services():
     moves = [(e["t"], e["event"], e["backend"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
     assert moves == [(15 * HOUR + 5, "lb_out", "b"), (16 * HOUR, "lb_in", "b")]
     assert res.requests["failed"] == pytest.approx(15 * 0.5 * HOUR + 15 * 5, rel=1e-12)
+
+
+def test_a_backend_rejoins_one_check_run_after_its_first_return():
+    # five passed checks to rejoin (40-50 s after a return, every 10 s). Service a
+    # (needs 2 of a1, a2) is down from 10 h: a1 is back at 11 h (a half up), a2 at
+    # 11 h + 39 s: a rejoins 40-50 s after 11 h, the checks not restarted by a2
+    check = {"interval": "10s", "unhealthy": 1, "healthy": 5, "timeout": "5s"}
+    m = relsim.load({
+        "name": "nested", "horizon": "20h",
+        "components": {"a1": {"failures": [down("10h", "1h")]}, "a2": {"failures": [down("10h", "3639s")]},
+                       "b1": {}},
+        "services": {"a": {"replicas": ["a1", "a2"], "needs": 2}, "b": {"replicas": ["b1"]},
+                     "web": {"replicas": ["a", "b"]}},
+        "load_balancers": {"lb": {"service": "web", "health_check": check}},
+        "workload": {"rate": "30/s", "target": "lb"}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    moves = [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
+    assert [ev for _, ev in moves] == ["lb_out", "lb_in"]
+    (t_out, _), (t_in, _) = moves
+    assert 10 * HOUR + 5 <= t_out < 10 * HOUR + 15
+    assert 11 * HOUR + 40 <= t_in < 11 * HOUR + 50
+    assert res.requests["failed"] == pytest.approx(15 * (t_out - 10 * HOUR), rel=1e-12)
+
+
+def test_round_robin_ignores_weights():
+    m = lb_model({"web-1": [down("10h", "1h")], "web-2": [], "web-3": []}, lb={"weights": {"web-1": 2}})
+    res = relsim.simulate(m, 0, 0)
+    assert res.requests["failed"] == pytest.approx(10 * 5, rel=1e-12)  # a third of 30/s for 5 s
+
+
+def test_no_saturation_without_capacity():
+    # a rate limit (never reached) makes the path load-dependent; the balancer has
+    # no capacity, so its saturation stays 0
+    m = lb_model({"web-1": [down("10h", "1h")], "web-2": []}, workload={"rate_limit": {"rate": "1000/s"}})
+    pieces: list[Any] = []
+    relsim.simulate(m, 0, 0, on_piece=pieces.append)
+    assert len(pieces) > 2 and {p.saturation for p in pieces} == {0.0}
+
+
+def test_the_overload_event_names_the_balancer():
+    # capacity 1 attempt/s per backend, 4/s offered over two: utilisation 2 > 1.5
+    m = lb_model({"web-1": [], "web-2": []}, rate="4/s",
+                 lb={"capacity": "1/s", "overload": {"capacity": 1.5, "lasts": "fixed(10m)"}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    first = next(e for e in res.trace if e["event"] == "overload")
+    assert first == {"t": 0.0, "event": "overload", "serving": 2, "lb": "lb"}
+
+
+def test_dns_latency_routing_places_a_balancer_in_its_domain():
+    # records app-us and lb (in eu): europe (near eu) is on lb, america on app-us;
+    # us fails at 10 h for 5 h: only america moves (to lb), 5 s later
+    m = relsim.load({
+        "name": "gtm", "horizon": "20h",
+        "domains": {"eu": {}, "us": {"failures": [down("10h", "5h")]}},
+        "components": {"web-us": {"in": "us"}, "web-x": {}},
+        "services": {"app-us": {"replicas": ["web-us"]}, "app-x": {"replicas": ["web-x"]}},
+        "load_balancers": {"lb": {"service": "app-x", "in": "eu"}},
+        "entry": "app-us",
+        "dns": {"names": {"www": {"records": ["app-us", "lb"], "policy": "latency", "ttl": "60s",
+                                  "health_check": CHECK}}},
+        "workload": {"rate": "10/s", "target": "www",
+                     "populations": {"europe": {"share": 0.75, "near": "eu"},
+                                     "america": {"share": 0.25, "near": "us"}}}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    moves = [(e["t"], e["population"], e["answer"]) for e in res.trace if e["event"] == "dns_answer"]
+    assert moves == [(10 * HOUR + 5, "america", {"lb": 1.0}), (15 * HOUR, "america", {"app-us": 1.0})]
+    assert res.requests["failed"] == pytest.approx(2.5 * (5 + 30), rel=1e-12)
