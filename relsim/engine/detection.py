@@ -229,7 +229,6 @@ class BeatDetector(_Detector):
         self.passes = 0
         self.deadline: Any = None
         self.arrivals: list[float] = []  # when the beats in flight arrive (a heap)
-        self.last_heard = 0.0
         # Which primary the checks are of: bumped at each watch, so that a check
         # of an earlier primary failing after a promotion is not counted
         # against the new one.
@@ -255,7 +254,7 @@ class BeatDetector(_Detector):
         self.misses = self.passes = 0
         self.watched += 1
         now = self.sim.env.now
-        self._heard(now)
+        self._heard()
         for m in range(1, self.in_flight + 1):
             sent = self.next_beat - m * self.period
             if sent >= now:
@@ -301,11 +300,10 @@ class BeatDetector(_Detector):
 
     def _received(self) -> None:
         heapq.heappop(self.arrivals)  # arrivals come in time order: this one is the earliest
-        self._heard(self.sim.env.now)
+        self._heard()
         self._clear()
 
-    def _heard(self, now: float) -> None:
-        self.last_heard = now
+    def _heard(self) -> None:
         if self.kind == "heartbeat":
             ev = Event(self.sim.env)
             ev._ok = True
@@ -331,7 +329,6 @@ class BeatDetector(_Detector):
     def _check_passed(self) -> None:
         self.misses = 0
         self.passes += 1
-        self.last_heard = self.sim.env.now
         if self.passes >= self.k_up:
             self._clear()
 
