@@ -171,7 +171,6 @@ class DnsName(Node):
         for cache in self.caches.values():
             cache.on_change = self._notify
         provider.names.append(self)
-        self.answer_changes = 0
 
     def start(self) -> None:
         return None
@@ -206,7 +205,6 @@ class DnsName(Node):
                 self.sim.log("dns_answer", name=self.name, population=pop,
                              answer={self.records[i].name: round(v, 6) for i, v in answer.items()})
         if changed:
-            self.answer_changes += 1
             self._notify()
 
     def _record_changed(self, _record: Any, _old: float, _new: float) -> None:
