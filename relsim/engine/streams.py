@@ -233,8 +233,8 @@ def first_draws(seed: int, block: int, keys: list[str],
 
     ``dists[i]`` holds key ``i``'s distribution per role (None: not one of
     its roles), in the order of :data:`FIRST_ROLES` (:func:`role_dists`; a
-    caller may merge roles no key has together, as the lean engine merges
-    ``repair`` and ``lasts``). Returns, for each position ``j`` that at
+    caller may merge two roles into one position when no key has both, as
+    the lean engine merges ``repair`` and ``lasts``). Returns, for each position ``j`` that at
     least one key fills, a (keys, FIRST_DRAWS, FIRST_LANES) array: row
     ``i`` is ``dists[i][j].sample(rng, FIRST_DRAWS * FIRST_LANES)`` on key
     ``i``'s first-draw stream, the roles drawn in order (NaN for a key that
