@@ -393,3 +393,19 @@ def test_a_resample_of_one_event_has_that_event_as_every_quantile() -> None:
     for q in (0.05, 0.5, 1.0):
         assert resampled_quantiles(x, owner, 2, q, np.array([[0, 1], [1, 1]])).tolist()[0] == 5.0
     assert math.isnan(resampled_quantiles(x, owner, 2, 0.5, np.array([[1, 1]]))[0])
+
+
+@pytest.mark.parametrize("cells", [1, 700, 10**9])  # one resample per block, a few per block, all in one block
+def test_resampled_quantiles_of_many_rows_in_blocks(monkeypatch, cells) -> None:
+    """Resamples are processed in blocks of at most _CELLS cells; every block's rows get their own quantile,
+    the last (partial) block's too, and the blocks' size changes no number."""
+    monkeypatch.setattr(intervals, "_CELLS", cells)
+    rng = np.random.default_rng(8)
+    n = 12
+    by_run = [np.round(rng.exponential(20.0, int(rng.poisson(3))), 0) for _ in range(n)]
+    x, owner = sorted_with_owners(by_run, np.concatenate(by_run))
+    rows = rng.integers(0, n, size=(101, n))  # 101 rows: not a multiple of any block size above 1
+    for q in (0.1, 0.5, 0.9):
+        got = resampled_quantiles(x, owner, n, q, rows)
+        want = [weighted_quantile(x, np.bincount(row, minlength=n)[owner].astype(float), q) for row in rows]
+        np.testing.assert_array_equal(got, want)
