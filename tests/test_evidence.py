@@ -290,3 +290,56 @@ def test_the_summed_intervals_of_small_counts_are_scipy_special_s(level) -> None
             if 0 < k < n and n <= 40_000:
                 assert stats.binom.sf(k - 1, n, lo) == pytest.approx(a / 2, rel=1e-9)
                 assert stats.binom.cdf(k, n, hi) == pytest.approx(a / 2, rel=1e-9)
+
+
+def test_counts_up_to_sum_counts_are_summed_without_scipy(monkeypatch) -> None:
+    """k = SUM_COUNTS (and n - k = SUM_COUNTS) is still the finite sum: scipy.special's quantiles are
+    reached from SUM_COUNTS + 1 on, and both give scipy.special's numbers."""
+    from scipy import special
+
+    from relsim.evidence import SUM_COUNTS
+
+    want = {("p", k): (float(special.gammaincinv(k, 0.025)), float(special.gammaincinv(k + 1, 0.975)))
+            for k in (SUM_COUNTS, SUM_COUNTS + 1)}
+    for k, n in ((SUM_COUNTS, 1000), (1000 - SUM_COUNTS, 1000), (SUM_COUNTS, 2 * SUM_COUNTS),
+                 (SUM_COUNTS + 1, 1000), (1000 - SUM_COUNTS - 1, 1000)):
+        want[("b", k, n)] = (float(special.betaincinv(k, n - k + 1, 0.025)),
+                             float(special.betaincinv(k + 1, n - k, 0.975)))
+    calls = []
+
+    def counted(f):
+        def g(*args):
+            calls.append(f.__name__)
+            return f(*args)
+        g.__name__ = f.__name__
+        return g
+
+    monkeypatch.setattr(special, "gammaincinv", counted(special.gammaincinv))
+    monkeypatch.setattr(special, "betaincinv", counted(special.betaincinv))
+    for key, (lo, hi) in want.items():
+        calls.clear()
+        got = poisson_interval(key[1], 1.0) if key[0] == "p" else binomial_interval(key[1], key[2])
+        assert got[0] == pytest.approx(lo, rel=1e-12, abs=0) and got[1] == pytest.approx(hi, rel=1e-12, abs=0), key
+        summed = key[1] <= SUM_COUNTS if key[0] == "p" else min(key[1], key[2] - key[1]) <= SUM_COUNTS
+        assert calls == ([] if summed else ["gammaincinv" if key[0] == "p" else "betaincinv"] * 2), key
+
+
+def test_binomial_distribution_function_at_the_ends() -> None:
+    """P(X <= 0) and P(X = 0) of Binomial(n, p) at p = 0 and p = 1: (1, 1), and (0, 0) unless n = 0."""
+    from relsim.evidence import _binomial_cdf
+
+    assert _binomial_cdf(0, 0, 1.0) == (1.0, 1.0)
+    assert _binomial_cdf(0, 1, 1.0) == (0.0, 0.0)
+    assert _binomial_cdf(0, 3, 1.0) == (0.0, 0.0)
+    assert _binomial_cdf(0, 3, 0.0) == (1.0, 1.0)
+    assert _binomial_cdf(2, 3, 0.0) == (1.0, 0.0)
+    assert _binomial_cdf(3, 3, 0.0) == (1.0, 0.0)
+
+
+@pytest.mark.xfail(strict=True, reason="_binomial_cdf(m >= 1, n, 1.0) multiplies a zero term by infinite odds: "
+                   "NaN (binomial_interval never evaluates it: its solver stops before the ends)")
+def test_binomial_distribution_function_at_one_beyond_zero_events() -> None:
+    from relsim.evidence import _binomial_cdf
+
+    assert _binomial_cdf(1, 3, 1.0) == (0.0, 0.0)
+    assert _binomial_cdf(3, 3, 1.0) == (1.0, 1.0)
