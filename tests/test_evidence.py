@@ -378,3 +378,30 @@ def test_solve_stops_at_an_exact_root() -> None:
     from relsim.evidence import _solve
 
     assert _solve(lambda x: (3.0 - x, -1.0), 0.0, math.inf, 1.0) == 3.0
+
+
+def test_the_equations_the_exact_limits_solve(monkeypatch) -> None:
+    """_poisson_mean and _binomial_p hand _solve P(X <= m) - c with its derivative in the mean (-P(X = m)) and
+    in p (-n P(X' = m), X' ~ B(n - 1, p)), the bracket and Newton's start; _binomial_p sums the shorter tail."""
+    from relsim import evidence
+
+    seen = []
+    monkeypatch.setattr(evidence, "_solve", lambda f, lo, hi, x: seen.append((f, lo, hi, x)) or 0.25)
+    assert evidence._poisson_mean(3, 0.1) == 0.25
+    f, lo, hi, x = seen.pop()
+    assert (lo, hi, x) == (0.0, math.inf, 4.0)
+    for mu in (0.5, 4.0, 9.0):
+        value, slope = f(mu)
+        assert value == pytest.approx(stats.poisson.cdf(3, mu) - 0.1, rel=1e-12)
+        assert slope == pytest.approx(-stats.poisson.pmf(3, mu), rel=1e-12)
+    for m, n, start in ((2, 10, 0.3), (0, 40, 1 / 40), (9, 20, 0.5), (4, 7, None)):
+        assert evidence._binomial_p(m, n, 0.1) == (0.25 if n - m - 1 >= m else 0.75)
+        f, lo, hi, x = seen.pop()
+        assert (lo, hi) == (0.0, 1.0) and x == pytest.approx(start if n - m - 1 >= m else 3 / 7, rel=1e-15)
+        mm, cc = (m, 0.1) if n - m - 1 >= m else (n - m - 1, 0.9)  # m = 4 of 7: the tail Y <= 2, Y ~ B(7, 1 - p)
+        for p in (0.05, 0.3, 0.6):
+            value, slope = f(p)
+            assert value == pytest.approx(stats.binom.cdf(mm, n, p) - cc, rel=1e-12, abs=1e-15)
+            assert slope == pytest.approx(-n * stats.binom.pmf(mm, n - 1, p), rel=1e-12)
+    assert evidence._binomial_p(5, 10, 0.1) == 0.75  # n - m - 1 = 4 < 5: the tail of 4, solved for 1 - p
+    assert seen.pop()[0](0.3)[0] == pytest.approx(stats.binom.cdf(4, 10, 0.3) - 0.9, rel=1e-12)
