@@ -69,3 +69,10 @@ def test_normal_quantile_and_cdf_match_scipy():
     # erfc(-x / sqrt 2): the rounding of x / sqrt 2 costs ~x^2 ulps far out (measured 3e-14 at x = -10)
     np.testing.assert_allclose(ours, special.ndtr(x), rtol=1e-13, atol=0)
     assert math.isnan(intervals._normal_cdf(math.nan))
+
+
+def test_levels_0_and_1_for_one_and_two_degrees_of_freedom():
+    """The median of every t distribution is 0 and its level-1 quantile infinite, the closed forms' too."""
+    for n in (2, 3, 4):
+        assert t_quantile(n, 0.0) == 0.0 and t_quantile(n, 1.0) == math.inf
+        assert math.isnan(t_quantile(n, -0.01)) and math.isnan(t_quantile(n, 1.01))
