@@ -121,9 +121,11 @@ def _poisson_cdf(m: int, mu: float) -> tuple[float, float]:
 
 def _binomial_cdf(m: int, n: int, p: float) -> tuple[float, float]:
     """(P(X ≤ m), P(X = m)) for X ~ Binomial(n, p), 0 ≤ m ≤ SUM_COUNTS, summed term by term."""
-    term = math.exp(n * math.log1p(-p)) if p < 1.0 else float(n == 0)
+    if p >= 1.0:  # every trial succeeds: X = n
+        return float(m >= n), float(m == n)
+    term = math.exp(n * math.log1p(-p))
     total = term
-    odds = p / (1.0 - p) if p < 1.0 else math.inf
+    odds = p / (1.0 - p)
     for j in range(1, m + 1):
         term *= (n - j + 1) / j * odds
         total += term
@@ -134,6 +136,8 @@ def _solve(f: Any, lo: float, hi: float, x: float) -> float:
     """The root of the decreasing ``f`` (value, slope) in (lo, hi): Newton's method, bisecting when it leaves."""
     for _ in range(300):
         value, slope = f(x)
+        if value == 0.0:  # the root itself
+            return x
         if value > 0.0:
             lo = x
         else:

@@ -336,9 +336,9 @@ def test_binomial_distribution_function_at_the_ends() -> None:
     assert _binomial_cdf(3, 3, 0.0) == (1.0, 0.0)
 
 
-@pytest.mark.xfail(strict=True, reason="_binomial_cdf(m >= 1, n, 1.0) multiplies a zero term by infinite odds: "
-                   "NaN (binomial_interval never evaluates it: its solver stops before the ends)")
 def test_binomial_distribution_function_at_one_beyond_zero_events() -> None:
+    """At p = 1 every trial succeeds (it multiplied a zero term by infinite odds: NaN; binomial_interval's
+    solver never reaches the ends)."""
     from relsim.evidence import _binomial_cdf
 
     assert _binomial_cdf(1, 3, 1.0) == (0.0, 0.0)
@@ -372,9 +372,8 @@ def test_solve_finds_the_root_of_a_decreasing_function() -> None:
     assert calls[:3] == [1.0, 1.5, 1.5 - 0.25 / 3.0]
 
 
-@pytest.mark.xfail(strict=True, reason="_solve does not stop at an exact zero: it takes f(x) = 0 as the upper end, "
-                   "finds Newton's step (0) not strictly inside and bisects away, ending 1 ulp below the root")
 def test_solve_stops_at_an_exact_root() -> None:
+    """An exact zero is the root (it took f(x) = 0 as the upper end and bisected away, 1 ulp below)."""
     from relsim.evidence import _solve
 
     assert _solve(lambda x: (3.0 - x, -1.0), 0.0, math.inf, 1.0) == 3.0
