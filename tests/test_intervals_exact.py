@@ -409,3 +409,16 @@ def test_resampled_quantiles_of_many_rows_in_blocks(monkeypatch, cells) -> None:
         got = resampled_quantiles(x, owner, n, q, rows)
         want = [weighted_quantile(x, np.bincount(row, minlength=n)[owner].astype(float), q) for row in rows]
         np.testing.assert_array_equal(got, want)
+
+
+def test_quantile_window_spans_eight_standard_deviations_and_256_events() -> None:
+    """[ceil(q m) - h, ceil(q m) + h) within the events, h = floor(8 sqrt(m q (1 - q) (1 + m / n))) + 256: the
+    rank's standard deviation when replications of m / n events each are resampled whole (n = 0 as 1).
+    Worked out by hand: m = n = 10^4, q = 0.9: sqrt(900 * 2) = 42.43, h = 339 + 256 = 595 around 9000;
+    m = 10^6 from one replication, q = 10^-4: sqrt(99.99 * 1000001) = 9999.505, h = 79996 + 256 = 80252."""
+    window = intervals._quantile_window
+    assert window(10_000, 10_000, 0.9) == (8405, 9595)
+    assert window(100, 10, 0.5) == (0, 100)  # 8 sqrt(25 * 11) + 256 = 388 either side: every event
+    assert window(10**6, 1, 1e-4) == (0, 80352)
+    assert window(10**6, 0, 1e-4) == (0, 80352)
+    assert window(0, 0, 0.5) == (0, 0)
