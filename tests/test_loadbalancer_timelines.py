@@ -23,6 +23,13 @@ def down(at: str, lasts: str) -> dict[str, Any]:
     return {"kind": "transient", "every": f"fixed({at})", "lasts": f"fixed({lasts})"}
 
 
+def out_then_in(res: Any) -> tuple[float, float]:
+    """The times of a replication's only lb_out and the lb_in after it (checked to be just those two)."""
+    moves = [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
+    assert [ev for _, ev in moves] == ["lb_out", "lb_in"]
+    return moves[0][0], moves[1][0]
+
+
 def lb_model(backends: dict[str, list[dict[str, Any]]], lb: dict[str, Any] | None = None, rate: str = "30/s",
              workload: dict[str, Any] | None = None, **extra: Any) -> relsim.Model:
     return relsim.load({
@@ -108,9 +115,7 @@ def test_a_backend_failing_again_before_it_rejoins_stays_out():
     m = lb_model({"web-1": [down("10h", "60s"), down("36001s", "1h")], "web-2": [], "web-3": []},
                  lb={"health_check": check})
     res = relsim.simulate(m, 0, 0, trace=True)
-    moves = [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
-    assert [ev for _, ev in moves] == ["lb_out", "lb_in"]
-    (t_out, _), (t_in, _) = moves
+    t_out, t_in = out_then_in(res)
     assert 10 * HOUR + 5 <= t_out < 10 * HOUR + 15
     assert 11 * HOUR + 71 <= t_in < 11 * HOUR + 81
     assert res.requests["failed"] == pytest.approx(10 * (t_out - 10 * HOUR), rel=1e-12)
@@ -147,9 +152,7 @@ def test_a_backend_rejoins_one_check_run_after_its_first_return():
         "load_balancers": {"lb": {"service": "web", "health_check": check}},
         "workload": {"rate": "30/s", "target": "lb"}})
     res = relsim.simulate(m, 0, 0, trace=True)
-    moves = [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
-    assert [ev for _, ev in moves] == ["lb_out", "lb_in"]
-    (t_out, _), (t_in, _) = moves
+    t_out, t_in = out_then_in(res)
     assert 10 * HOUR + 5 <= t_out < 10 * HOUR + 15
     assert 11 * HOUR + 40 <= t_in < 11 * HOUR + 50
     assert res.requests["failed"] == pytest.approx(15 * (t_out - 10 * HOUR), rel=1e-12)
