@@ -117,6 +117,10 @@ class DataProtection:
             r *= self.spec.profile[int((t % 86400.0) // 3600.0)]
         return r
 
+    def _count(self, mean: float) -> int:
+        """A Poisson count of writes with this mean (no draw when it is not positive)."""
+        return int(self.rng.poisson(mean)) if mean > 0 else 0
+
     def writes_in(self, start: float, duration: float) -> float:
         """Expected writes in ``[start, start + duration]``: the integral of :meth:`rate`."""
         r = self.spec.writes
@@ -137,10 +141,10 @@ class DataProtection:
         lag = self.spec.lag
         if self.spec.lag_model == "shared" or isinstance(lag, Fixed):
             L = self._lag()
-            n = int(self.rng.poisson(lam * L)) if lam * L > 0 else 0
+            n = self._count(lam * L)
             return n, L, L
         window = float(lag.ppf(1.0 - 1e-12))
-        k = int(self.rng.poisson(lam * window)) if lam * window > 0 else 0
+        k = self._count(lam * window)
         ages = self.rng.random(k) * window
         lags = lag.sample(self.rng, k)
         lost = lags > ages
@@ -210,7 +214,7 @@ class DataProtection:
         interval = wal.interval if wal.fsync == "interval" else wal.flush
         age = float(self.rng.random()) * interval
         lam = self.rate(now)
-        self.wal_pending = (int(self.rng.poisson(lam * age)) if lam * age > 0 else 0, age)
+        self.wal_pending = (self._count(lam * age), age)
 
     def staleness(self) -> float:
         """Seconds of data the best standby is missing after the crash (0 if in sync)."""
@@ -243,7 +247,7 @@ class DataProtection:
             gap = until - behind - window
             if gap > 0 and not blocked:
                 mean = self.writes_in(behind, gap)
-                n += int(self.rng.poisson(mean)) if mean > 0 else 0
+                n += self._count(mean)
                 window += gap
         self.record("failover", n, window, rpo=True)
         self.pending = self.wal_pending = None
@@ -262,7 +266,7 @@ class DataProtection:
         reach it; otherwise it stays behind since its demotion.
         """
         mean = self.writes_in(self.sim.env.now - duration, duration)
-        n = int(self.rng.poisson(mean)) if mean > 0 else 0
+        n = self._count(mean)
         self.record("split-brain", n, duration, rpo=False)
         svc = self.svc
         if demoted is not None and svc.view(demoted) == 1.0 and svc.primary is not None and not svc.primary_down:
@@ -306,7 +310,7 @@ class DataProtection:
         none = np.prod(1.0 - touched)
         one = sum(touched[i] * np.prod(np.delete(1.0 - touched, i)) for i in range(len(touched)))
         expected = K * max(0.0, 1.0 - none - one)
-        n = int(self.rng.poisson(expected)) if expected > 0 else 0
+        n = self._count(expected)
         self.conflicts += n
         lost = n if self.spec.conflicts == "lww" else 0
         self.sim.log("conflicts", service=self.svc.name, keys=n, resolution=self.spec.conflicts,
@@ -397,7 +401,7 @@ class DataProtection:
         def done(_ev: Any) -> None:
             self.restore_times.append(self.sim.env.now - start)
             mean = self.writes_in(backup, lost_window)
-            n = int(self.rng.poisson(mean)) if mean > 0 else 0
+            n = self._count(mean)
             self.record("restore", n, lost_window, rpo=True)
             self.restores += 1
             self._restored()
@@ -420,7 +424,7 @@ class DataProtection:
             self.unrecoverable += 1
         sim.log("restore_impossible", service=self.svc.name, reason=reason)
         mean = self.writes_in(self.data_since, window)
-        self.record("unrecoverable", int(self.rng.poisson(mean)) if mean > 0 else 0, window, rpo=True)
+        self.record("unrecoverable", self._count(mean), window, rpo=True)
         duration = float(sim.streams.sampler(self.spec.rebuild, f"{self.svc.name}/data/rebuild")())
         sim.log("rebuild_started", service=self.svc.name, duration=duration)
 
