@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from relsim.evidence import LEVEL, MIN_EVENTS, quantile_events_needed
+from relsim.evidence import LEVEL, MIN_EVENTS, _solve, quantile_events_needed
 
 __all__ = ["mean_ci", "paired_differences", "paired_quantile_difference", "paired_ratio_difference", "ratio_ci",
            "resampled_quantiles", "weighted_quantile", "bootstrap_units", "BOOTSTRAP_UNITS"]
@@ -70,12 +70,11 @@ def t_quantile(n: int, level: float = LEVEL) -> float:
     if df >= EXPANSION_DF:
         return t
     log_density = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-    for _ in range(50):
-        step = (_t_central(t, df) - level) / (2.0 * math.exp(log_density - (df + 1) / 2 * math.log1p(t * t / df)))
-        t -= step
-        if abs(step) <= 4e-16 * t:
-            break
-    return t
+
+    def f(x: float) -> tuple[float, float]:  # decreasing in x; its slope is -2 × the t density
+        return level - _t_central(x, df), -2.0 * math.exp(log_density - (df + 1) / 2 * math.log1p(x * x / df))
+
+    return _solve(f, 0.0, math.inf, t)
 
 
 def _t_central(t: float, df: int) -> float:
