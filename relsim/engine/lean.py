@@ -167,7 +167,6 @@ class LeanPlan:
             self.role_dist = [[_role_dist(spec, role) for spec in self.clock_specs] for role in range(len(ROLES))]
             self.role_how = [[_how_to_draw(d) if d is not None else None for d in dists]
                              for dists in self.role_dist]
-            self.role_used = [any(d is not None for d in dists) for dists in self.role_dist]
             # Each clock's distribution per role, in the order of streams.FIRST_ROLES (the second
             # role is a permanent failure's repair and another kind's lasts, never both), and the
             # (seed, block, per role: first draws, last first) of the last block of replications.
@@ -345,7 +344,7 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
     scale = [1.0] * n_clocks  # reliability growth: up-times are multiplied by this once grown
     grown = [False] * n_clocks
     episode_end = [0.0] * n_clocks  # of an intermittent episode under way
-    rngs: list[Any] = [None] * n_clocks  # each clock's stream, made when it draws a second value
+    rngs: list[Any] = [None] * n_clocks  # each clock's own stream, made when a role has used its first draws
     clock_keys = plan.clock_keys
     generator = streams.generator
     role_how = plan.role_how
