@@ -223,12 +223,17 @@ def run(
             pending.clear()
 
     def keep(records: list[RunRecord]) -> None:
+        # Ctrl-C may land anywhere in here: a record is in ``pending`` until its
+        # table is written, and in ``done`` before it leaves ``pending``, so
+        # ``collect`` finds every finished replication (a flush it retries
+        # writes the same chunk again, which replaces the half-written one).
         pending.extend(records)
+        done.update(rec[0] for rec in records)
         if store is not None or len(pending) >= COMPACT_EVERY:  # on disk: each chunk as it finishes
             flush()
-        done.update(rec[0] for rec in records)
 
     def collect(wanted: Iterable[int]) -> Results:
+        done.update(rec[0] for rec in pending)
         flush()
         wanted = sorted(set(wanted) & done)
         empty = assemble(model, seed, h, [], __version__)

@@ -313,26 +313,31 @@ class MemoryParts:
     """
 
     def __init__(self) -> None:
-        self.runs: list[cols.Columns] = []
-        self.outages: list[cols.Columns] = []
-        self.incidents: list[Any] = []
-        self.pages: list[Any] = []
+        # (first, last replication) -> (runs, outages, incidents, pages), keyed as a
+        # results directory names its files: a chunk written again replaces itself.
+        self._chunks: dict[tuple[int, int], tuple[cols.Columns, cols.Columns, Any, Any]] = {}
 
     def write_results(self, part: Any) -> None:
-        """Keep one finished chunk, a :class:`relsim.Results` (see :meth:`ResultStore.write_results`)."""
+        """Keep one finished chunk, a :class:`relsim.Results` (see :meth:`ResultStore.write_results`).
+
+        Writing the same chunk again (a flush retried after Ctrl-C
+        interrupted it) replaces it: its rows are never kept twice.
+        """
         runs, outages = part.tables()
-        self.runs.append(runs)
-        self.outages.append(outages)
-        if part.incident_table is not None:
-            self.incidents.append(part.incident_table)
-            self.pages.append(part.page_table)
+        reps = np.asarray(runs["replication"])
+        # One assignment, after every table is built: Ctrl-C leaves the chunk kept or not, never half.
+        self._chunks[int(reps.min()), int(reps.max())] = (runs, outages, part.incident_table, part.page_table)
 
     def frames(self, wanted: Iterable[int] | None = None) -> tuple[cols.Columns, cols.Columns]:
         """The runs and outages tables (columns) of the kept replications, sorted by replication."""
-        return combine_columns(self.runs, self.outages, None if wanted is None else set(wanted))
+        chunks = list(self._chunks.values())
+        return combine_columns([c[0] for c in chunks], [c[1] for c in chunks],
+                               None if wanted is None else set(wanted))
 
     def incident_frames(self, wanted: Iterable[int] | None = None) -> tuple[Any, Any]:
-        return combine_incidents(self.incidents, self.pages, None if wanted is None else set(wanted))
+        chunks = [c for c in self._chunks.values() if c[2] is not None]
+        return combine_incidents([c[2] for c in chunks], [c[3] for c in chunks],
+                                 None if wanted is None else set(wanted))
 
 
 def combine_columns(runs_parts: list[cols.Columns], outage_parts: list[cols.Columns],

@@ -74,3 +74,76 @@ def test_ctrl_c_keeps_finished_replications(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "add --resume" in err
     assert "model 'fast'" in out and "availability" in out  # the summary of what finished
+
+
+# -- Ctrl-C while a finished chunk is being kept ---------------------------------------------
+# The subprocess tests above cannot choose where the signal lands; these raise
+# KeyboardInterrupt at the exact points where keeping a chunk can be cut short
+# (CI once saw a summary of nothing: the signal came between a chunk's outages
+# file and its runs file).
+
+def _ctrl_c_once(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, after: bool,
+                 when: object = None) -> None:
+    """Make ``owner.name`` raise KeyboardInterrupt once, before or after doing its work."""
+    original = getattr(owner, name)
+    fired = []
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        if fired or (when is not None and not when(*args)):  # type: ignore[operator]
+            return original(*args, **kwargs)
+        fired.append(True)
+        if not after:
+            raise KeyboardInterrupt
+        original(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(owner, name, interrupted)
+
+
+def _same_as_uninterrupted(partial: object, model: object) -> None:
+    import relsim
+
+    whole = relsim.run(model, runs=6, seed=3)
+    reps = list(partial.runs["replication"])  # type: ignore[attr-defined]
+    assert reps == sorted(set(reps)) and reps  # each finished replication once
+    want = whole.runs[whole.runs["replication"].isin(reps)].reset_index(drop=True)
+    got = partial.runs.reset_index(drop=True)  # type: ignore[attr-defined]
+    assert list(got["availability"]) == list(want["availability"])
+    want_out = whole.outages[whole.outages["replication"].isin(reps)].reset_index(drop=True)
+    assert len(partial.outages) == len(want_out)  # type: ignore[attr-defined]
+    assert list(partial.outages["start_s"]) == list(want_out["start_s"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before-the-write", "after-the-write"])
+def test_ctrl_c_while_a_chunk_is_kept_in_memory_keeps_it_once(monkeypatch: pytest.MonkeyPatch,
+                                                               after: bool) -> None:
+    import relsim
+    import relsim.experiment
+    from relsim.store import MemoryParts
+    from shared_models import PAIR
+
+    model = relsim.loads(PAIR)
+    monkeypatch.setattr(relsim.experiment, "COMPACT_EVERY", 1)  # each chunk made a table as it finishes
+    _ctrl_c_once(monkeypatch, MemoryParts, "write_results", after)
+    with pytest.raises(relsim.Interrupted) as info:
+        relsim.run(model, runs=6, seed=3, jobs=1)
+    _same_as_uninterrupted(info.value.partial, model)
+
+
+def test_ctrl_c_between_a_chunks_files_keeps_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import relsim
+    import relsim.store
+    from shared_models import PAIR
+
+    model = relsim.loads(PAIR)
+    # The chunk's outages file is in place, its runs file (which marks it finished) not yet.
+    _ctrl_c_once(monkeypatch, relsim.store, "_write_atomic", after=False,
+                 when=lambda path, write: str(path).endswith(".runs.parquet"))
+    out = tmp_path / "results"
+    with pytest.raises(relsim.Interrupted) as info:
+        relsim.run(model, runs=6, seed=3, jobs=1, out=out)
+    _same_as_uninterrupted(info.value.partial, model)
+    resumed = relsim.run(model, runs=6, seed=3, out=out, resume=True)
+    whole = relsim.run(model, runs=6, seed=3)
+    assert list(resumed.runs["availability"]) == list(whole.runs["availability"])
+    assert list(resumed.outages["start_s"]) == list(whole.outages["start_s"])
