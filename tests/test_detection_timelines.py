@@ -422,3 +422,69 @@ def test_beats_a_check_of_the_old_primary_failing_after_a_promotion_is_not_count
     assert [(t, k) for t, k in events(res, "primary_failed", "suspected", "promoted")] == [
         (600.0, "primary_failed"), (pytest.approx(600.0 + d), "suspected"), (pytest.approx(609.0 + d), "promoted")]
     assert res.false_suspicions == 0 and res.failovers == 1
+
+
+# -- the deadline far into a run -------------------------------------------------------------
+# A silence of exactly ``misses`` periods is not a suspicion: the beat due at the
+# deadline counts. Far into a run the beat grid and the deadline, rounded
+# differently, part by more than 1e-9 periods (at t = 3e8 s, ~9.5 years, one unit
+# in the last place is 6e-8 s): the detector must still treat them as one
+# instant. Driven directly, with the run's clock started late, since a run of
+# 3e8 s at 0.1 s beats would take minutes.
+
+class _LateSim:
+    """What BeatDetector uses of a Simulation, with the clock started at ``t0``."""
+
+    def __init__(self, t0: float, lost: list[bool]):
+        import itertools
+        from types import SimpleNamespace
+
+        import simpy
+
+        self.env = simpy.Environment(initial_time=t0)
+        coins = itertools.cycle([0.0 if x else 1.0 for x in lost])  # a coin below the loss is a lost beat
+        self.streams = SimpleNamespace(uniform=lambda key: lambda: next(coins),
+                                       generator=lambda key: np.random.default_rng(0),
+                                       sampler=lambda dist, key: lambda: dist.mean)
+
+    def after(self, delay: float, callback: Any) -> Any:
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(callback)
+        return ev
+
+
+def _late_suspicions(t0: float, period: float, misses: int, latency: float, lost: list[bool], rounds: int) -> int:
+    from types import SimpleNamespace
+
+    from relsim.dists import Fixed
+    from relsim.engine.detection import BeatDetector
+
+    sim = _LateSim(t0, lost)
+    suspicions: list[float] = []
+    service = SimpleNamespace(name="s", primary=object(), answers=lambda silent: True,
+                              suspect=lambda kind: suspicions.append(sim.env.now), unsuspect=lambda kind: None)
+    beats = SimpleNamespace(period=period, misses=misses, loss=0.5, latency=Fixed(latency))
+    detector = BeatDetector(service, SimpleNamespace(heartbeat=beats, health_check=None), sim)
+    detector.next_beat += t0  # its phase counts from when it was built: 0 in a run, t0 here
+    detector.watch()
+    sim.env.run(until=t0 + rounds * len(lost) * period)
+    return len(suspicions)
+
+
+SETTINGS = [(0.1, 3, 0.05), (0.7, 2, 0.013), (1.5660389455323225, 5, 0.6563162487073053),
+            (0.41694756064392846, 1, 0.3530189527186228), (3.2, 4, 3.1)]
+
+
+@pytest.mark.parametrize("t0", [0.0, 3e8, 2.0**33, 3.1e10])
+@pytest.mark.parametrize("period, misses, latency", SETTINGS)
+def test_beats_a_silence_of_exactly_misses_periods_is_no_suspicion_however_late(t0, period, misses, latency):
+    # misses - 1 beats lost, then one heard, over and over: each silence ends on its deadline.
+    assert _late_suspicions(t0, period, misses, latency, [True] * (misses - 1) + [False], 200) == 0
+
+
+@pytest.mark.parametrize("t0", [0.0, 3e8, 3.1e10])
+@pytest.mark.parametrize("period, misses, latency", SETTINGS)
+def test_beats_a_silence_of_one_beat_more_is_a_suspicion_however_late(t0, period, misses, latency):
+    # misses beats lost, then one heard: every round is a suspicion (the slack is far below a
+    # period); the last round's may fall after the end, depending on the grid's phase.
+    assert _late_suspicions(t0, period, misses, latency, [True] * misses + [False], 50) in (49, 50)

@@ -320,8 +320,13 @@ class BeatDetector(_Detector):
         # A beat due at the deadline counts. The beat grid and the deadline are
         # sums of periods and latencies rounded differently: a beat due within
         # rounding error after the deadline is due at it (else a suspicion of
-        # no length would be counted).
-        if self.arrivals and self.arrivals[0] <= self.sim.env.now + 1e-9 * self.period:
+        # no length would be counted). That error grows with the clock: up to
+        # about k_down + 2 units in the last place of ``now`` (one rounding per
+        # beat period added to the grid, two more for the latency and the
+        # deadline), which passes 1e-9 periods after ~2^23 s at 1 s periods.
+        now = self.sim.env.now
+        slack = max(1e-9 * self.period, (self.k_down + 4) * math.ulp(now))
+        if self.arrivals and self.arrivals[0] <= now + slack:
             return
         self._suspect()
 
