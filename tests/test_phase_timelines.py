@@ -168,3 +168,18 @@ def test_a_load_balancer_in_front_of_a_phased_service_splits_by_its_needs():
     assert res.requests["failed"] == pytest.approx(10 * (5 + 3595 + 2 * 3600), rel=1e-9)
     # a balancer in front of another service keeps its own split: api never fails
     assert lb_run("front").requests["failed"] == 0.0
+
+
+def test_needs_change_beside_a_dns_name():
+    # a DNS name is a target with no service behind it: the needs of east change (2 then its own 1)
+    # while clients resolve www; nothing fails, so every request is served
+    res = relsim.simulate(relsim.load({
+        "name": "dns", "horizon": "3h",
+        "components": {"e": {"count": 2}, "w": {}},
+        "services": {"east": {"replicas": ["e"]}, "west": {"replicas": ["w"]}}, "entry": "east",
+        "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s"}}},
+        "workload": {"rate": "10/s", "target": "www"},
+        "phases": [{"name": "p1", "lasts": "1h", "needs": {"east": 2}}, {"name": "p2", "lasts": "1h"}]}),
+        0, 0, trace=True)
+    assert [(e["t"] / 3600.0, e["needs"]) for e in res.trace if e["event"] == "needs"] == [(1.0, 1), (2.0, 2)]
+    assert res.requests["failed"] == 0.0
