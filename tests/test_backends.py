@@ -11,6 +11,7 @@ import time
 import pandas as pd
 import pytest
 from shared_models import PAIR
+from subprocesses import sigint_as_from_a_terminal
 
 import relsim
 from relsim.backends import BackendError, DaskBackend, open_backend, plan_chunks, use_backend
@@ -105,7 +106,8 @@ def test_ctrl_c_stops_a_process_pool_promptly(tmp_path):
     out = tmp_path / "res"
     proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", str(path), "--runs", "5000",
                              "--jobs", "2", "--json", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_from_a_terminal)
     try:
         # The pilot chunk is written before the pool gets work: wait for it.
         deadline = time.monotonic() + 60

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from shared_models import PAIR
+from subprocesses import sigint_as_from_a_terminal
 
 from relsim.cli import main
 
@@ -93,7 +94,8 @@ def test_ctrl_c_keeps_the_finished_replications(pair, tmp_path):
     out_dir = tmp_path / "results"
     proc = subprocess.Popen([sys.executable, "-m", "relsim", "run", pair, "--runs", "100000", "--json",
                              "--out", str(out_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_from_a_terminal)
     # Interrupt once a chunk has finished (a fixed sleep failed on a loaded machine,
     # where importing took longer than the sleep); the bound only detects a hang.
     deadline = time.monotonic() + 120

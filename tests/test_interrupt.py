@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from subprocesses import sigint_as_from_a_terminal
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a subprocess is POSIX")
 
@@ -37,7 +38,7 @@ def _model(tmp_path: Path, horizon: str) -> Path:
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, "-c", STARTER, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_from_a_terminal)
     assert proc.stderr is not None
     assert proc.stderr.readline().strip() == "ready"
     return proc
@@ -117,10 +118,11 @@ def _same_as_uninterrupted(partial: object, model: object) -> None:
 @pytest.mark.parametrize("after", [False, True], ids=["before-the-write", "after-the-write"])
 def test_ctrl_c_while_a_chunk_is_kept_in_memory_keeps_it_once(monkeypatch: pytest.MonkeyPatch,
                                                                after: bool) -> None:
+    from shared_models import PAIR
+
     import relsim
     import relsim.experiment
     from relsim.store import MemoryParts
-    from shared_models import PAIR
 
     model = relsim.loads(PAIR)
     monkeypatch.setattr(relsim.experiment, "COMPACT_EVERY", 1)  # each chunk made a table as it finishes
@@ -131,9 +133,10 @@ def test_ctrl_c_while_a_chunk_is_kept_in_memory_keeps_it_once(monkeypatch: pytes
 
 
 def test_ctrl_c_between_a_chunks_files_keeps_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from shared_models import PAIR
+
     import relsim
     import relsim.store
-    from shared_models import PAIR
 
     model = relsim.loads(PAIR)
     # The chunk's outages file is in place, its runs file (which marks it finished) not yet.
