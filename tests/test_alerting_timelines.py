@@ -1,0 +1,159 @@
+"""Alert rules as exact timelines (relsim/engine/alerting.py, docs/incidents.md).
+
+Each test fixes every time (``fixed(...)`` failures and blips, noise of a
+known size) and states the pages, resolutions and detection times worked
+out by hand: signals and blips, the sliding means of burn-rate windows,
+errors per second over a daily profile, learnt baselines and evaluation
+ticks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import relsim
+from relsim.engine import simulate
+from relsim.engine.simulation import Simulation
+
+H, M = 3600.0, 60.0
+BURN = {"burn_rate": [{"rate": 14.4, "long": "1h", "short": "5m"}], "slo": "99.9%"}  # threshold 1.44%
+
+
+def build(failure: dict[str, Any] | None = None, horizon: str = "30d", **extra: Any) -> relsim.Model:
+    failures = [failure] if failure is not None else []
+    return relsim.load({"name": "alerting", "horizon": horizon,
+                        "components": {"app": {"failures": failures}, "spare": {"failures": []}},
+                        "services": {"web": {"replicas": ["app"]}}, **extra})
+
+
+def transient(every: str, lasts: str) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})"}
+
+
+def pages(res: Any) -> list[float]:
+    return [p.t_s for p in res.pages]
+
+
+def resolved(res: Any) -> list[float]:
+    return [e["t"] for e in res.trace if e["event"] == "alert_resolved"]
+
+
+# -- burn-rate windows -----------------------------------------------------------------
+def test_a_background_below_the_burn_threshold_shortens_the_crossing():
+    # background 0.1 %, outage at 100 h: the signal steps from 0.001 to 1.001, so the 1h mean is
+    # 0.001 + t/3600 and crosses 1.44 % at t = (0.0144 − 0.001) × 3600 = 48.24 s (the 5m mean
+    # at 4.02 s). After the 30 min outage the 5m mean 0.001 + (300 − x)/300 falls back below
+    # 1.44 % at x = 300 − 4.02 = 295.98 s after the end.
+    model = build({"kind": "permanent", "every": "fixed(100h)", "repair": "fixed(30m)"}, horizon="110h",
+                  noise={"background": "0.1%"}, alerts={"burn": BURN})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == pytest.approx([100 * H + 48.24], rel=1e-12)
+    assert res.pages[0].kind == "incident"
+    assert resolved(res) == pytest.approx([100.5 * H + 295.98], rel=1e-12)
+
+
+def test_a_background_above_the_burn_threshold_pages_at_the_start():
+    # a 2 % background is above 1.44 % in both windows from time 0 (the signal held it before):
+    # a false page at 0 + delay, and nothing resolves it
+    model = build(None, horizon="10h", noise={"background": "2%"}, alerts={"burn": dict(BURN, delay="10s")})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [10.0] and res.pages[0].kind == "false"
+    assert resolved(res) == []
+
+
+def test_a_background_exactly_at_the_threshold_is_not_above_it():
+    # slo 50 %, rate 1: threshold 0.5, and a 50 % background: the signal is 0.5, not above it;
+    # neither the burn-rate rule nor 'above: 50%' pages before the outage at 10 h, and both
+    # page at 10 h (the means rise above 0.5 at once)
+    model = build({"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(30m)"}, horizon="12h",
+                  noise={"background": "50%"},
+                  alerts={"burn": {"burn_rate": [{"rate": 1, "long": "1h", "short": "5m"}], "slo": "50%"},
+                          "static": {"above": "50%"}})
+    res = simulate(model, 1, 0)
+    assert pages(res) == [10 * H, 10 * H]
+    assert {p.alert for p in res.pages} == {"burn", "static"}
+
+
+def test_an_outage_that_ends_before_the_long_window_crosses_does_not_page():
+    # a 30 s outage: the 5m mean crosses 1.44 % after 4.32 s, the 1h mean would after 51.84 s;
+    # the end at 30 s leaves the 1h mean at 30/3600 = 0.83 %: the crossing planned at 51.84 s
+    # is void, and the pair never holds together
+    model = build(transient("100h", "30s"), horizon="110h", alerts={"burn": BURN})
+    res = simulate(model, 1, 0, trace=True)
+    assert res.pages == [] and resolved(res) == []
+    assert len(res.incidents) == 1
+
+
+# -- errors per second over a daily profile ------------------------------------------------
+def test_errors_per_second_follow_the_profile_from_the_first_hour():
+    # 100 requests/s shaped by 24 factors rescaled to mean 1: 1.5 at 00:00 and 02:00, 0.5 in the
+    # other hours (mean 14/24): 1% background errors are 2.57/s in those two hours, 0.86/s in the
+    # others. 'errors_above: 1/s' held 5m pages at 00:05 and 02:05 and resolves at 01:00 and 03:00,
+    # from the first day on.
+    profile = [1.5, 0.5, 1.5] + [0.5] * 21
+    model = build(None, horizon="2d", workload={"rate": "100/s", "profile": profile}, noise={"background": "1%"},
+                  alerts={"count": {"errors_above": "1/s", "for": "5m"}})
+    res = simulate(model, 1, 0, trace=True)
+    day = 24 * H
+    assert pages(res) == [5 * M, 2 * H + 5 * M, day + 5 * M, day + 2 * H + 5 * M]
+    assert resolved(res) == [H, 3 * H, day + H, day + 3 * H]
+    assert all(p.kind == "false" for p in res.pages)
+
+
+# -- learnt baselines ----------------------------------------------------------------------
+@pytest.mark.parametrize(("days", "floor", "expected"), [(1, 0, [47, 95, 143]), (2, 0, [47]), (1, 300, [])])
+def test_a_baseline_keeps_only_its_last_days_and_its_floor(days: int, floor: float, expected: list[int]):
+    # 100 requests/s, 1% background: 1 error/s; 101/s during an outage. Outages of 50 min end at
+    # 48 h, 96 h and 144 h (23:10-24:00 every other day): the 23:00 hour learns 84.3/s on those
+    # days and 1/s on the others. Baseline 3x: with one day kept, each outage follows a quiet
+    # day (threshold 3/s) and is paged at 23:15; with two days kept, the 23:00 history holds an
+    # outage day from the second outage on (threshold >= 3 x 42.7/s): only the first is paged;
+    # a floor of 300/s is above any outage: none is.
+    rule = {"above_baseline": 3, "baseline_days": days, "baseline_floor": floor, "for": "5m"}
+    model = build(transient("2830m", "50m"), horizon="150h", workload={"rate": "100/s"},
+                  noise={"background": "1%"}, alerts={"learnt": rule})
+    res = simulate(model, 1, 0)
+    assert [x.start_s for x in res.incidents] == [47 * H + 10 * M, 95 * H + 10 * M, 143 * H + 10 * M]
+    assert pages(res) == pytest.approx([h * H + 15 * M for h in expected])
+
+
+@pytest.mark.parametrize(("every", "lasts", "multiple", "expected"), [
+    # outage 00:30 to 00:30 the next day: hour 0 of day 0 learns (0.25 + 1.25)/2 = 0.75
+    ("30m", "24h", 1.5, [24 * H + 5 * M]),   # threshold 1.125 < 1.25: paged at 24:05
+    ("30m", "24h", 1.8, []),                  # threshold 1.35 > 1.25
+    # outage from 01:00: hour 0 of day 0 learns 0.25 exactly
+    ("1h", "24h", 4.995, [24 * H + 5 * M]),  # threshold 1.24875 < 1.25
+    ("1h", "24h", 5.0, []),                   # threshold 1.25: the signal is not above it
+    ("1h", "24h", 5.001, []),                 # threshold 1.25025
+    # outage 01:00 to 02:00 on day 1: hour 1 of day 0 learns 0.25
+    ("25h", "1h", 4.995, [25 * H + 5 * M]),
+])
+def test_a_baseline_learns_each_hour_exactly(every: str, lasts: str, multiple: float, expected: list[float]):
+    # without a workload the baseline learns the error rate: 25 % background, 125 % during the
+    # outage; one day kept. The page (held 5m) comes in the first hour of day 1 whose threshold,
+    # multiple x what that hour learnt on day 0, is below 1.25.
+    rule = {"above_baseline": multiple, "baseline_days": 1, "for": "5m"}
+    model = build(transient(every, lasts), horizon="26h", noise={"background": "25%"}, alerts={"learnt": rule})
+    assert pages(simulate(model, 1, 0)) == pytest.approx(expected, rel=1e-12)
+
+
+# -- evaluation ticks ----------------------------------------------------------------------
+def test_evaluation_ticks_at_the_replications_phase():
+    # ticks every 60 s at phase φ = 60 × the first uniform of the stream alerts/down. Outages
+    # 10:00-10:30 and 20:30-21:00; seen 30 s late, held 2m: each pages at the first tick at or
+    # after start + 2m30s and resolves at the first tick at or after its end + 30 s.
+    model = build(transient("10h", "30m"), horizon="25h",
+                  alerts={"down": {"above": "50%", "for": "2m", "delay": "30s", "interval": "1m"}})
+    phase = 60.0 * float(Simulation(model, 1, 0).streams.generator("alerts/down").random())
+    res = simulate(model, 1, 0, trace=True)
+
+    def tick(t: float) -> float:
+        return phase + math.ceil((t - phase) / 60.0) * 60.0
+
+    starts, ends = [10 * H, 20.5 * H], [10.5 * H, 21 * H]
+    assert pages(res) == pytest.approx([tick(s + 150.0) for s in starts], abs=1e-6)
+    assert resolved(res) == pytest.approx([tick(e + 30.0) for e in ends], abs=1e-6)
+    assert [x.detect_s for x in res.incidents] == pytest.approx([tick(s + 150.0) - s for s in starts], abs=1e-6)
