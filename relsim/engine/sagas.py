@@ -81,7 +81,7 @@ class SagaFlow:
         self.blocked = 0.0
         self.blocked_time = 0.0
         self.in_doubt: dict[int, tuple[float, float]] = {}  # participant -> (blocked transactions, since)
-        self.up = {id(n): True for n in self.participants}
+        self.up: dict[int, bool] = {}  # participant -> serving, from the start on (set by _start)
         self.ready = False
         for node in self.watched:
             node.subscribe(self.changed)
@@ -93,6 +93,8 @@ class SagaFlow:
         return saga_outcomes(p, c, self.two_phase)
 
     def _start(self, _ev: Any) -> None:
+        # A participant that does not serve at the start blocks nothing: no transaction was prepared before it.
+        self.up = {id(n): n.s > 0.0 for n in self.participants}
         self.ready = True
         self.changed()
 
