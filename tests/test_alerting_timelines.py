@@ -41,6 +41,30 @@ def resolved(res: Any) -> list[float]:
     return [e["t"] for e in res.trace if e["event"] == "alert_resolved"]
 
 
+# -- noise: background and blips ---------------------------------------------------------
+def test_blips_page_falsely_when_held_long_enough_and_are_traced():
+    # a 10% blip every 10 h (start to start) lasting 4 min; the rule (above 5% for 3m) pages at
+    # 3 min into each and resolves at its end; every blip is a trace line of the entry's signal
+    model = build(None, horizon="25h", noise={"blips": {"every": "fixed(10h)", "lasts": "fixed(4m)", "size": "10%"}},
+                  alerts={"noisy": {"above": "5%", "for": "3m"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [10 * H + 3 * M, 20 * H + 3 * M]
+    assert all(p.kind == "false" for p in res.pages) and res.incidents == []
+    assert resolved(res) == [10 * H + 4 * M, 20 * H + 4 * M]
+    blips = [(e["t"], e["signal"], e["size"]) for e in res.trace if e["event"] == "noise_blip"]
+    assert blips == [(10 * H, "(entry)", 0.1), (20 * H, "(entry)", 0.1)]
+
+
+def test_overlapping_blips_add_up():
+    # 3% blips every 10 h lasting 15 h: the signal is 3% from 10 h, 6% while two overlap
+    # (20-25 h, 30-35 h, 40-45 h): 'above: 5%' pages at 20, 30 and 40 h and resolves at 25 and 35 h
+    model = build(None, horizon="44h", noise={"blips": {"every": "fixed(10h)", "lasts": "fixed(15h)", "size": "3%"}},
+                  alerts={"noisy": {"above": "5%"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [20 * H, 30 * H, 40 * H]
+    assert resolved(res) == [25 * H, 35 * H]
+
+
 # -- burn-rate windows -----------------------------------------------------------------
 def test_a_background_below_the_burn_threshold_shortens_the_crossing():
     # background 0.1 %, outage at 100 h: the signal steps from 0.001 to 1.001, so the 1h mean is
