@@ -65,6 +65,25 @@ def test_overlapping_blips_add_up():
     assert resolved(res) == [25 * H, 35 * H]
 
 
+def test_a_page_just_after_an_internal_failure_ended_is_real_and_a_blip_long_after_is_false():
+    # 'inner' (behind an active-active front that hides it) is down 10:00-10:04 and 20:04-20:08;
+    # the rule on it, held 3m and seen 2m late, pages at 10:05 and 20:09, after each failure
+    # ended but within its look-back (for + delay = 5m): 'real'. A 60% blip at 15:00 (10 min)
+    # pages at 15:05, 11 h after the last error of 'inner': 'false'. No incident: the front stays up.
+    model = relsim.load({
+        "name": "internal", "horizon": "25h",
+        "components": {"a": {"failures": [transient("10h", "4m")]}, "c": {"failures": []}},
+        "services": {"inner": {"replicas": ["a"]}, "other": {"replicas": ["c"]},
+                     "front": {"replicas": ["inner", "other"], "mode": "active-active", "needs": 1}},
+        "entry": "front",
+        "noise": {"blips": {"every": "fixed(15h)", "lasts": "fixed(10m)", "size": "60%"}},
+        "alerts": {"inner-down": {"above": "50%", "service": "inner", "for": "3m", "delay": "2m"}}})
+    res = simulate(model, 1, 0)
+    assert res.incidents == []
+    assert [(p.t_s, p.kind) for p in res.pages] == [(10 * H + 5 * M, "real"), (15 * H + 5 * M, "false"),
+                                                    (20 * H + 9 * M, "real")]
+
+
 # -- burn-rate windows -----------------------------------------------------------------
 def test_a_background_below_the_burn_threshold_shortens_the_crossing():
     # background 0.1 %, outage at 100 h: the signal steps from 0.001 to 1.001, so the 1h mean is
