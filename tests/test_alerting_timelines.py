@@ -110,14 +110,17 @@ def test_a_background_above_the_burn_threshold_pages_at_the_start():
 def test_a_background_exactly_at_the_threshold_is_not_above_it():
     # slo 50 %, rate 1: threshold 0.5, and a 50 % background: the signal is 0.5, not above it;
     # neither the burn-rate rule nor 'above: 50%' pages before the outage at 10 h, and both
-    # page at 10 h (the means rise above 0.5 at once)
+    # page at 10 h (the means rise above 0.5 at once); after the end at 10:30 the static rule
+    # resolves at once, the burn-rate rule when the 5m mean is back to 0.5 (not above it), at 10:35
     model = build({"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(30m)"}, horizon="12h",
                   noise={"background": "50%"},
                   alerts={"burn": {"burn_rate": [{"rate": 1, "long": "1h", "short": "5m"}], "slo": "50%"},
                           "static": {"above": "50%"}})
-    res = simulate(model, 1, 0)
+    res = simulate(model, 1, 0, trace=True)
     assert pages(res) == [10 * H, 10 * H]
     assert {p.alert for p in res.pages} == {"burn", "static"}
+    assert [(e["t"], e["alert"]) for e in res.trace if e["event"] == "alert_resolved"] == [
+        (10.5 * H, "static"), (10.5 * H + 5 * M, "burn")]
 
 
 def test_an_outage_that_ends_before_the_long_window_crosses_does_not_page():
