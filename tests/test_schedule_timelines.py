@@ -177,3 +177,35 @@ def test_maintenance_skips_a_target_already_down_and_names_itself_as_the_cause()
     assert trace(res, "maintenance_skipped") == [{"t": 60, "schedule": "patch", "element": "b",
                                                   "reason": "already down"}]
     assert outages(res) == [(60, 120, "a", -1, "maintenance", True)]
+
+
+def test_drained_maintenance_takes_the_backend_out_of_rotation_first_and_names_itself():
+    # web needs both backends (each serves at most 1/2 behind lb); draining web-1 at 1 h halves what
+    # lb serves until web-1 is back at 90 min and rejoins (healthy after 0 s of checks)
+    res = run({"components": {"web": {"count": 2}},
+               "services": {"web": {"replicas": ["web"], "needs": 2}},
+               "load_balancers": {"lb": {"service": "web", "health_check": {
+                   "interval": "0s", "unhealthy": 1, "healthy": 1, "timeout": "5s"}}},
+               "workload": {"rate": "10/s", "target": "lb"},
+               "schedule": {"patch": {"kind": "maintenance", "at": "1h", "targets": ["web-1"], "lasts": "30m",
+                                      "drain": True}}})
+    assert trace(res, "drained") == [{"t": 60, "lb": "lb", "backend": "web-1", "schedule": "patch"}]
+    assert outages(res) == [(60, 90, "web-1", -1, "maintenance", True)]
+    assert res.requests["failed"] == pytest.approx(5 * 1800, rel=1e-12)
+
+
+def test_a_primary_hands_over_only_to_a_standby_outside_the_batch():
+    # one batch of db-1, db-2 and ob-1: store (db) has no standby outside it, store2 (ob) hands over
+    # to ob-2 in 5 s before ob-1 goes
+    res = run({"components": {"db": {"count": 2}, "ob": {"count": 2}},
+               "services": {"store": {"mode": "active-passive", "replicas": ["db"],
+                                      "failover": {"time": "fixed(30s)"}},
+                            "store2": {"mode": "active-passive", "replicas": ["ob"],
+                                       "failover": {"time": "fixed(30s)"}}},
+               "entry": "store2",
+               "schedule": {"patch": {"kind": "maintenance", "at": "1h", "targets": ["store", "ob-1"],
+                                      "lasts": "30m", "drain": True, "switchover": "fixed(5s)"}}})
+    assert trace(res, "switchover_impossible") == [{"t": 60, "schedule": "patch", "service": "store",
+                                                    "primary": "db-1",
+                                                    "reason": "no healthy standby outside the batch"}]
+    assert outages(res) == [(60, 60 + 5 / 60, "ob-1", -1, "maintenance", True)]
