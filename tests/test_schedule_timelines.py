@@ -209,3 +209,21 @@ def test_a_primary_hands_over_only_to_a_standby_outside_the_batch():
                                                     "primary": "db-1",
                                                     "reason": "no healthy standby outside the batch"}]
     assert outages(res) == [(60, 60 + 5 / 60, "ob-1", -1, "maintenance", True)]
+
+
+def test_a_drained_backend_that_never_went_down_rejoins_after_the_checks():
+    # web-1: an intermittent episode from 1 h, down 60-70 and 90-100 min. The maintenance at 75 min
+    # drains it, finds it failing (between spells) and skips it; at 85 min, its time over, web-1
+    # (up all along) rejoins the rotation after the health checks (healthy after 0 s)
+    res = run({"components": {"web-2": {}, "web-1": {"failures": [{
+                   "kind": "intermittent", "every": "fixed(1h)", "lasts": "fixed(1h)",
+                   "down": "fixed(10m)", "up": "fixed(20m)"}]}},
+               "services": {"web": {"replicas": ["web-1", "web-2"]}},
+               "load_balancers": {"lb": {"service": "web", "health_check": {
+                   "interval": "0s", "unhealthy": 1, "healthy": 1, "timeout": "5s"}}},
+               "workload": {"rate": "10/s", "target": "lb"}, "horizon": "110m",
+               "schedule": {"patch": {"kind": "maintenance", "at": "75m", "targets": ["web-1"], "lasts": "10m",
+                                      "drain": True}}})
+    assert [(e["t"], e["event"]) for e in trace(res, "lb_out", "lb_in", "drained", "maintenance_skipped")] == [
+        (round(60 + 5 / 60, 9), "lb_out"), (70, "lb_in"), (75, "drained"), (75, "maintenance_skipped"), (85, "lb_in"),
+        (round(90 + 5 / 60, 9), "lb_out"), (100, "lb_in")]
