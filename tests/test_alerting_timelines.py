@@ -65,6 +65,33 @@ def test_overlapping_blips_add_up():
     assert resolved(res) == [25 * H, 35 * H]
 
 
+def test_random_blips_come_from_the_signals_own_stream():
+    # blips every exp(mean=6h) lasting exp(mean=30m), both drawn from the stream noise/(entry)
+    # in turn: the first start, then at each start its length and the next start. 'above: 5%'
+    # (held 0) pages when a blip starts with none under way and resolves when the last ends.
+    model = build(None, horizon="10d", noise={"blips": {"every": "exponential(mean=6h)",
+                                                         "lasts": "exponential(mean=30m)", "size": "10%"}},
+                  alerts={"noisy": {"above": "5%"}})
+    blips = model.spec.noise.blips
+    streams = Simulation(model, 1, 0).streams
+    rng = streams.generator("noise/(entry)")
+    every = streams.sampler(blips.every, "noise/(entry)", rng)
+    lasts = streams.sampler(blips.lasts, "noise/(entry)", rng)
+    spells: list[list[float]] = []
+    t = every()
+    while t < 10 * 24 * H:
+        end = t + lasts()
+        if spells and t <= spells[-1][1]:
+            spells[-1][1] = max(spells[-1][1], end)
+        else:
+            spells.append([t, end])
+        t += every()
+    res = simulate(model, 1, 0, trace=True)
+    assert len(spells) > 20
+    assert pages(res) == pytest.approx([s for s, _ in spells], rel=1e-12)
+    assert resolved(res) == pytest.approx([e for _, e in spells if e < 10 * 24 * H], rel=1e-12)
+
+
 def test_a_page_just_after_an_internal_failure_ended_is_real_and_a_blip_long_after_is_false():
     # 'inner' (behind an active-active front that hides it) is down 10:00-10:04 and 20:04-20:08;
     # the rule on it, held 3m and seen 2m late, pages at 10:05 and 20:09, after each failure
