@@ -227,3 +227,12 @@ def test_a_drained_backend_that_never_went_down_rejoins_after_the_checks():
     assert [(e["t"], e["event"]) for e in trace(res, "lb_out", "lb_in", "drained", "maintenance_skipped")] == [
         (round(60 + 5 / 60, 9), "lb_out"), (70, "lb_in"), (75, "drained"), (75, "maintenance_skipped"), (85, "lb_in"),
         (round(90 + 5 / 60, 9), "lb_out"), (100, "lb_in")]
+
+
+def test_an_entry_draws_each_duration_from_its_stream_in_turn():
+    # the sampler of `for` is made once and kept: four experiments, four different exp(10 min) draws
+    # (one stream read on, not started afresh each time)
+    res = run({"components": {"a": {}, "b": {}}, "services": {"s": {"replicas": ["a", "b"]}}, "horizon": "5h",
+               "schedule": {"monkey": {"kind": "fail", "every": "fixed(1h)", "fail": "a", "for": "exp(mean=10m)"}}})
+    durations = [e["duration"] for e in trace(res, "chaos_start")]
+    assert len(durations) == 4 and len(set(durations)) == 4
