@@ -214,17 +214,19 @@ def test_a_baseline_learns_each_hour_exactly(every: str, lasts: str, multiple: f
 
 
 # -- evaluation ticks ----------------------------------------------------------------------
-def test_evaluation_ticks_at_the_replications_phase():
-    # ticks every 60 s at phase φ = 60 × the first uniform of the stream alerts/down. Outages
+@pytest.mark.parametrize("interval", [60.0, 1.0])
+def test_evaluation_ticks_at_the_replications_phase(interval: float):
+    # ticks every I s at phase φ = I × the first uniform of the stream alerts/down. Outages
     # 10:00-10:30 and 20:30-21:00; seen 30 s late, held 2m: each pages at the first tick at or
     # after start + 2m30s and resolves at the first tick at or after its end + 30 s.
     model = build(transient("10h", "30m"), horizon="25h",
-                  alerts={"down": {"above": "50%", "for": "2m", "delay": "30s", "interval": "1m"}})
-    phase = 60.0 * float(Simulation(model, 1, 0).streams.generator("alerts/down").random())
+                  alerts={"down": {"above": "50%", "for": "2m", "delay": "30s", "interval": f"{interval:g}s"}})
+    phase = interval * float(Simulation(model, 1, 0).streams.generator("alerts/down").random())
+    assert 0.01 * interval < phase < 0.99 * interval  # (for this seed: the ticks are not on whole minutes)
     res = simulate(model, 1, 0, trace=True)
 
     def tick(t: float) -> float:
-        return phase + math.ceil((t - phase) / 60.0) * 60.0
+        return phase + math.ceil((t - phase) / interval) * interval
 
     starts, ends = [10 * H, 20.5 * H], [10.5 * H, 21 * H]
     assert pages(res) == pytest.approx([tick(s + 150.0) for s in starts], abs=1e-6)
