@@ -157,3 +157,10 @@ def test_a_route_follows_the_daily_profile():
     app = relsim.simulate(relsim.load(spec), 0, 0).app
     assert app["route:r:offered"] == pytest.approx(0.1 * (12 * HOUR * 1 + 2 * HOUR * 3))
     assert app["route:r:failed"] == pytest.approx(0.1 * 3 * 600)
+
+
+def test_a_route_to_no_backend_is_refused():
+    # it used to serve every routed request up to the first backend event and fail them all after
+    spec = routes({"to": []})
+    with pytest.raises(relsim.ModelError, match=r"mesh\.routes\.r\.to: lists no backend"):
+        relsim.load(spec)

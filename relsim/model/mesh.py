@@ -135,6 +135,9 @@ def check_mesh(raw: dict[str, Any], suggest: Any) -> list[tuple[Path, str]]:
             found.append(((*where, "load_balancer"), f"unknown load balancer '{lb}'{suggest(lb, list(map(str, lbs)))}"))
             continue
         to = body.get("to")
+        if isinstance(to, list) and not to:
+            found.append(((*where, "to"), "lists no backend: name at least one, or route to 'healthy'"))
+            continue
         if isinstance(to, list) and lb is not None:
             svc = _mapping(lbs[str(lb)]).get("service")
             backends = _members(raw, svc)
