@@ -86,6 +86,29 @@ def test_a_drill_is_skipped_while_the_primary_is_down():
     assert res.planned["drills"] == 0.0
 
 
+def test_a_drill_whose_failover_is_held_off_past_its_end_counts_as_failed():
+    # the decision waits 1 h after the suspicion (hold): at the drill's end db-1 is still the
+    # (held-down) primary, so nobody took over; its return cancels the failover
+    res = run({**pair(), "services": {"store": {"mode": "active-passive", "replicas": ["db"],
+                                                "failover": {"time": "fixed(1m)", "hold": "1h"}}}})
+    assert trace(res, "drill_end") == [{"t": 150, "schedule": "gd", "service": "store", "failed_over": False,
+                                        "primary": "db-1"}]
+    assert (res.planned["drills"], res.planned["drills_failed"]) == (1.0, 1.0)
+    assert outages(res) == [(120, 150, "db-1", -1, "drill", True)]
+
+
+def test_a_drill_is_skipped_during_a_switchover():
+    # a drained maintenance of db-1 at 2 h hands over to db-2 in 10 min; the drill due at 2 h 5 min
+    # finds the switchover under way (the primary still serving): skipped
+    spec = pair(at="125m")
+    spec["schedule"]["patch"] = {"kind": "maintenance", "at": "2h", "targets": ["db-1"], "lasts": "30m",
+                                 "drain": True, "switchover": "fixed(10m)"}
+    res = run(spec)
+    assert [e["t"] for e in trace(res, "drill_skipped")] == [125]
+    assert trace(res, "drill_start") == [] and res.planned["drills"] == 0.0
+    assert outages(res) == [(120, 130, "db-1", -1, "maintenance", True)]
+
+
 def test_a_drill_waits_for_its_window():
     # due at 2 h on Monday; the window opens on Tuesday at 10:00
     res = run({**pair(window="Tue-Thu 10:00-16:00"), "horizon": "2d"})
