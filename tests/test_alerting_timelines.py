@@ -127,10 +127,11 @@ def test_a_background_below_the_burn_threshold_shortens_the_crossing():
 
 def test_a_background_above_the_burn_threshold_pages_at_the_start():
     # a 2 % background is above 1.44 % in both windows from time 0 (the signal held it before):
-    # a false page at 0 + delay, and nothing resolves it
-    model = build(None, horizon="10h", noise={"background": "2%"}, alerts={"burn": dict(BURN, delay="10s")})
+    # a false page at 0 + delay, and nothing resolves it; so is a static rule above 1 % (held 1m)
+    model = build(None, horizon="10h", noise={"background": "2%"},
+                  alerts={"burn": dict(BURN, delay="10s"), "static": {"above": "1%", "for": "1m"}})
     res = simulate(model, 1, 0, trace=True)
-    assert pages(res) == [10.0] and res.pages[0].kind == "false"
+    assert [(p.t_s, p.alert, p.kind) for p in res.pages] == [(10.0, "burn", "false"), (60.0, "static", "false")]
     assert resolved(res) == []
 
 
