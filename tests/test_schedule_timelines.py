@@ -143,9 +143,9 @@ def test_chaos_runs_and_ends_with_the_trace_naming_the_experiment():
 
 def test_chaos_is_skipped_when_a_service_of_the_steady_state_is_not_fully_up():
     # t (c) is down 110-130 min: the experiment due at 2 h is skipped, the one at 1 h runs
-    res = run(chaos(steady_state=["t"]))
+    res = run(chaos(steady_state=["t", "c"]))
     assert trace(res, "chaos_skipped") == [{"t": 120, "schedule": "monkey", "element": "a",
-                                            "reason": "steady state does not hold: t not fully up"}]
+                                            "reason": "steady state does not hold: t, c not fully up"}]
     assert [e["t"] for e in trace(res, "chaos_start")] == [60]
     assert (res.planned["chaos"], res.planned["chaos_skipped"]) == (1.0, 1.0)
 
@@ -237,11 +237,12 @@ def test_a_primary_hands_over_only_to_a_standby_outside_the_batch():
 def test_a_drained_backend_that_never_went_down_rejoins_after_the_checks():
     # web-1: an intermittent episode from 1 h, down 60-70 and 90-100 min. The maintenance at 75 min
     # drains it, finds it failing (between spells) and skips it; at 85 min, its time over, web-1
-    # (up all along) rejoins the rotation after the health checks (healthy after 0 s)
+    # (up all along) rejoins the rotation after the health checks (healthy after 0 s).
+    # web needs both (each serves at most 1/2): half the requests fail while web-1 is down or out
     res = run({"components": {"web-2": {}, "web-1": {"failures": [{
                    "kind": "intermittent", "every": "fixed(1h)", "lasts": "fixed(1h)",
                    "down": "fixed(10m)", "up": "fixed(20m)"}]}},
-               "services": {"web": {"replicas": ["web-1", "web-2"]}},
+               "services": {"web": {"replicas": ["web-1", "web-2"], "needs": 2}},
                "load_balancers": {"lb": {"service": "web", "health_check": {
                    "interval": "0s", "unhealthy": 1, "healthy": 1, "timeout": "5s"}}},
                "workload": {"rate": "10/s", "target": "lb"}, "horizon": "110m",
@@ -250,6 +251,9 @@ def test_a_drained_backend_that_never_went_down_rejoins_after_the_checks():
     assert [(e["t"], e["event"]) for e in trace(res, "lb_out", "lb_in", "drained", "maintenance_skipped")] == [
         (round(60 + 5 / 60, 9), "lb_out"), (70, "lb_in"), (75, "drained"), (75, "maintenance_skipped"), (85, "lb_in"),
         (round(90 + 5 / 60, 9), "lb_out"), (100, "lb_in")]
+    assert outages(res) == [(60, 70, "web-1", 0, "intermittent", False), (75, 85, "web-1", -1, "maintenance", True),
+                            (90, 100, "web-1", 0, "intermittent", False)]
+    assert res.requests["failed"] == pytest.approx(5 * (600 + 600 + 600), rel=1e-12)
 
 
 def test_an_entry_draws_each_duration_from_its_stream_in_turn():
