@@ -177,15 +177,26 @@ def test_errors_per_second_follow_the_profile_from_the_first_hour():
     assert all(p.kind == "false" for p in res.pages)
 
 
+def test_errors_per_second_exactly_at_the_threshold_are_not_above_it():
+    # 100 requests/s (flat), 1% background: exactly 1 error/s, not above 'errors_above: 1/s';
+    # the outage 10:00-10:30 pages at 10:00 and resolves at 10:30, when the count is 1/s again
+    model = build({"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(30m)"}, horizon="12h",
+                  workload={"rate": "100/s"}, noise={"background": "1%"}, alerts={"count": {"errors_above": "1/s"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [10 * H] and resolved(res) == [10.5 * H]
+
+
 # -- learnt baselines ----------------------------------------------------------------------
-@pytest.mark.parametrize(("days", "floor", "expected"), [(1, 0, [47, 95, 143]), (2, 0, [47]), (1, 300, [])])
+@pytest.mark.parametrize(("days", "floor", "expected"), [(1, 0, [47, 95, 143]), (2, 0, [47]), (1, 300, []),
+                                                     (1, 50, [47, 95, 143])])
 def test_a_baseline_keeps_only_its_last_days_and_its_floor(days: int, floor: float, expected: list[int]):
     # 100 requests/s, 1% background: 1 error/s; 101/s during an outage. Outages of 50 min end at
     # 48 h, 96 h and 144 h (23:10-24:00 every other day): the 23:00 hour learns 84.3/s on those
     # days and 1/s on the others. Baseline 3x: with one day kept, each outage follows a quiet
     # day (threshold 3/s) and is paged at 23:15; with two days kept, the 23:00 history holds an
     # outage day from the second outage on (threshold >= 3 x 42.7/s): only the first is paged;
-    # a floor of 300/s is above any outage: none is.
+    # a floor of 300/s is above any outage: none is; one of 50/s (errors per second, the
+    # baseline's unit with a workload) is below them.
     rule = {"above_baseline": 3, "baseline_days": days, "baseline_floor": floor, "for": "5m"}
     model = build(transient("2830m", "50m"), horizon="150h", workload={"rate": "100/s"},
                   noise={"background": "1%"}, alerts={"learnt": rule})
