@@ -263,3 +263,20 @@ def test_an_entry_draws_each_duration_from_its_stream_in_turn():
                "schedule": {"monkey": {"kind": "fail", "every": "fixed(1h)", "fail": "a", "for": "exp(mean=10m)"}}})
     durations = [e["duration"] for e in trace(res, "chaos_start")]
     assert len(durations) == 4 and len(set(durations)) == 4
+
+
+def test_a_drained_backend_still_down_at_the_end_stays_out_until_it_serves():
+    # web-1 sits in domain d, which fails at 70 min for 1 h; the drained maintenance of web-1 runs
+    # 60-80 min: at 80 min web-1 is restored but still down with d, so it stays out of rotation and
+    # the maintenance ends; it rejoins when d is back at 130 min
+    res = run({"domains": {"d": {"failures": [trans("70m", "1h")]}},
+               "components": {"web-1": {"in": "d"}, "web-2": {}},
+               "services": {"web": {"replicas": ["web-1", "web-2"], "needs": 2}},
+               "load_balancers": {"lb": {"service": "web", "health_check": {
+                   "interval": "0s", "unhealthy": 1, "healthy": 1, "timeout": "5s"}}},
+               "workload": {"rate": "10/s", "target": "lb"}, "horizon": "150m",
+               "schedule": {"patch": {"kind": "maintenance", "at": "1h", "targets": ["web-1"], "lasts": "20m",
+                                      "drain": True}}})
+    assert [(e["t"], e["event"]) for e in trace(res, "drained", "lb_out", "lb_in", "maintenance_end")] == [
+        (60, "drained"), (80, "maintenance_end"), (130, "lb_in")]
+    assert res.requests["failed"] == pytest.approx(5 * 70 * 60, rel=1e-12)  # half of 10/s for 60-130 min
