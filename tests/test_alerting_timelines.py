@@ -225,6 +225,20 @@ def test_a_baseline_learns_each_hour_exactly(every: str, lasts: str, multiple: f
     assert pages(simulate(model, 1, 0)) == pytest.approx(expected, rel=1e-12)
 
 
+def test_an_alert_that_fires_after_its_outage_ended_resolves_delay_after_the_end():
+    # a 4 min outage at 10 h: a rule held 4m (seen 2m late) would fire at 10:06 if the condition
+    # still held at 10:04, when it ended: an outage exactly 'for' long pages nobody. Held 3m, it
+    # fires at 10:05, after the end, and resolves when the rule sees the end, at 10:06.
+    model = build(transient("10h", "4m"), horizon="21h",
+                  alerts={"down": {"above": "50%", "for": "4m", "delay": "2m"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [] and resolved(res) == []
+    model = build(transient("10h", "4m"), horizon="15h",
+                  alerts={"down": {"above": "50%", "for": "3m", "delay": "2m"}})
+    res = simulate(model, 1, 0, trace=True)
+    assert pages(res) == [10 * H + 5 * M] and resolved(res) == [10 * H + 6 * M]
+
+
 # -- evaluation ticks ----------------------------------------------------------------------
 @pytest.mark.parametrize("interval", [60.0, 1.0])
 def test_evaluation_ticks_at_the_replications_phase(interval: float):
