@@ -1,0 +1,151 @@
+"""Session timelines worked out by hand (relsim.engine.sessions).
+
+Every failure is ``fixed(...)``, so the sessions each loss takes are stated
+in closed form: sessions start at rate λ, a share w of them on a holder,
+and with lengths exp(mean μ) a holder carries ``λ w (G(t − a) − G(t − b))``
+sessions at ``t`` from a stretch ``[a, b)``, ``G(x) = μ (1 − e^{−x/μ})``
+(``G(x) = min(x, c)`` for ``fixed(c)``). Covered: shares kept across
+events (a short length whose history is pruned, a share changed at 0.5 s),
+a lone replica failing twice, a service down through its dependency with
+its replicas still holding, a partial holder, a failback, the service's
+own lag under ``store: replicated``, and the loss-event count.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import relsim
+
+HOUR = 3600.0
+
+
+def G(x: float, mu: float) -> float:
+    return mu * -math.expm1(-x / mu)
+
+
+def trans(every: str, lasts: str) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})"}
+
+
+def run(spec: dict[str, Any]) -> Any:
+    return relsim.simulate(relsim.load(spec), 0, 0, trace=True)
+
+
+def lost(res: Any) -> list[tuple[float, str, float]]:
+    return [(e["t"], e["holder"], e["sessions"]) for e in res.trace if e["event"] == "sessions_lost"]
+
+
+def assert_lost(res: Any, expected: list[tuple[float, str, float]], rel: float = 1e-12) -> None:
+    got = lost(res)
+    assert [(t, h) for t, h, _ in got] == [(t, h) for t, h, _ in expected]
+    assert [n for _, _, n in got] == pytest.approx([n for _, _, n in expected], rel=rel)
+
+
+def pair(fails1: list[Any], fails2: list[Any], horizon: str, sessions: dict[str, Any],
+         **extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "sessions", "horizon": horizon,
+        "components": {"web-1": {"failures": fails1}, "web-2": {"failures": fails2}},
+        "services": {"web": {"replicas": ["web-1", "web-2"]}},
+        "sessions": {"rate": "2/s", "service": "web", **sessions},
+    }
+    spec.update(extra)
+    return spec
+
+
+def test_short_sessions_keep_the_shares_of_the_last_minutes():
+    # exp(mean = 1 m): history older than ~28 min is dropped. web-1 down 60-70 min, web-2
+    # down from 75 min: it holds its half since 0, all of 60-70 min and half since 70 min.
+    mu = 60.0
+    res = run(pair([trans("1h", "10m")], [trans("75m", "10m")], "80m", {"length": "exp(mean=1m)"}))
+    t = 4500.0
+    on_web2 = 2 * (0.5 * (G(t, mu) - G(t - 3600, mu)) + (G(t - 3600, mu) - G(t - 4200, mu)) + 0.5 * G(t - 4200, mu))
+    assert_lost(res, [(HOUR, "web-1", 2 * 0.5 * G(HOUR, mu)), (t, "web-2", on_web2)], rel=1e-9)
+    assert res.app["sessions_started"] == pytest.approx(2 * 4800.0)
+    assert res.app["session_loss_events"] == 2.0
+
+
+def test_a_share_changed_at_half_a_second_is_kept():
+    # fixed(1h) lengths: a holder carries every session it got. web-1 is down from 0.5 s,
+    # web-2 from 10 s: it holds half of [0, 0.5 s) and all of [0.5 s, 10 s)
+    res = run(pair([trans("500ms", "1h")], [trans("10s", "1h")], "20s", {"length": "fixed(1h)"}))
+    assert_lost(res, [(0.5, "web-1", 2 * 0.5 * 0.5), (10.0, "web-2", 0.5 + 19.0)])
+    assert res.app["sessions_started"] == pytest.approx(20.0)
+    assert res.app["sessions_lost"] == pytest.approx(20.0)
+
+
+def test_a_lone_replica_failing_twice_holds_every_session_after_its_return():
+    mu = 1200.0
+    spec = pair([trans("1h", "10m")], [], "3h", {"length": "exp(mean=20m)"})
+    spec["components"] = {"web-1": spec["components"]["web-1"]}
+    spec["services"] = {"web": {"replicas": ["web-1"]}}
+    res = run(spec)
+    assert_lost(res, [(HOUR, "web-1", 2 * G(HOUR, mu)), (2 * HOUR + 600, "web-1", 2 * G(HOUR, mu))])
+    assert res.app["sessions_started"] == pytest.approx(2 * (3 * HOUR - 1200))
+
+
+def test_a_service_down_through_its_dependency_starts_no_session_and_loses_none():
+    # cache down 60-70 min and 130-140 min: web serves nothing, its replicas keep their
+    # sessions; web-1 fails at 2 h holding half of [0, 1 h) and of [70 min, 2 h)
+    mu = 1200.0
+    spec = pair([trans("2h", "10m")], [], "3h", {"length": "exp(mean=20m)"},
+                entry="web")
+    spec["components"]["redis"] = {"failures": [trans("1h", "10m")]}
+    spec["services"]["web"]["depends_on"] = ["cache"]
+    spec["services"]["cache"] = {"replicas": ["redis"]}
+    res = run(spec)
+    t = 2 * HOUR
+    assert_lost(res, [(t, "web-1", 2 * 0.5 * (G(t, mu) - G(t - 3600, mu) + G(t - 4200, mu)))])
+    assert res.app["sessions_started"] == pytest.approx(2 * (3 * HOUR - 1200))
+
+
+def test_a_partial_holder_gets_its_share_and_loses_nothing():
+    # front's replicas: eu (e1, e2, needs 2: s = 1/2 while e1 is down 60-70 min) and us (u1,
+    # down from 90 min). New sessions split by s: 1/3 to eu, 2/3 to us while e1 is down.
+    mu = 1200.0
+    spec = {
+        "name": "partial", "horizon": "100m",
+        "components": {"e1": {"failures": [trans("1h", "10m")]}, "e2": {}, "u1": {"failures": [trans("90m", "1h")]}},
+        "services": {"eu": {"replicas": ["e1", "e2"], "needs": 2}, "us": {"replicas": ["u1"]},
+                     "front": {"replicas": ["eu", "us"], "needs": 2}},
+        "entry": "front",
+        "sessions": {"rate": "2/s", "length": "exp(mean=20m)", "service": "front"},
+    }
+    res = run(spec)
+    t = 5400.0
+    on_us = 2 * (0.5 * (G(t, mu) - G(t - 3600, mu)) + 2 / 3 * (G(t - 3600, mu) - G(t - 4200, mu))
+                 + 0.5 * G(t - 4200, mu))
+    assert_lost(res, [(t, "us", on_us)])
+    assert res.app["session_loss_events"] == 1.0
+
+
+def test_a_failback_loses_the_sessions_of_the_replica_it_leaves():
+    # db-1 fails at 1 h, back at 2 h; db-2 is promoted at 1 h 0 m 30 s; failback decided at
+    # 2 h 10 m (db serves nothing during the 30 s switch) and done at 2 h 10 m 30 s: db-2
+    # loses the sessions it got from its promotion to the decision
+    mu = 1200.0
+    spec = {
+        "name": "ap", "horizon": "3h",
+        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]},
+                       "db-2": {}},
+        "services": {"db": {"replicas": ["db-1", "db-2"], "mode": "active-passive",
+                            "failover": {"time": "fixed(30s)", "failback": "auto", "failback_after": "10m"}}},
+        "sessions": {"rate": "1/s", "length": "exp(mean=20m)", "service": "db"},
+    }
+    res = run(spec)
+    t = 2 * HOUR + 630
+    assert_lost(res, [(HOUR, "db-1", G(HOUR, mu)), (t, "db-2", G(t - 3630, mu) - G(30.0, mu))])
+    assert res.app["sessions_started"] == pytest.approx(3 * HOUR - 30 - 30)
+
+
+def test_replicated_sessions_default_to_the_service_s_own_lag():
+    mu = 1200.0
+    spec = pair([trans("1h", "10m")], [], "3h", {"length": "exp(mean=20m)", "store": "replicated"})
+    spec["services"]["web"]["data"] = {"writes": "100/s", "lag": "fixed(30s)"}
+    res = run(spec)
+    assert_lost(res, [(HOUR, "web-1", 2 * 0.5 * G(30.0, mu)), (2 * HOUR + 600, "web-1", 2 * 0.5 * G(30.0, mu))])
+    assert res.app["session_loss_events"] == 2.0
