@@ -258,3 +258,31 @@ def test_evaluation_ticks_at_the_replications_phase(interval: float):
     assert pages(res) == pytest.approx([tick(s + 150.0) for s in starts], abs=1e-6)
     assert resolved(res) == pytest.approx([tick(e + 30.0) for e in ends], abs=1e-6)
     assert [x.detect_s for x in res.incidents] == pytest.approx([tick(s + 150.0) - s for s in starts], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_gap_between_two_ticks_neither_resolves_nor_pages_again(seed: int):
+    # an intermittent failure from 100 h for 1 h: down 5 min, up 20 s. Ticks every 60 s, the
+    # signal seen 30 s late, held 0: an evaluator that reads the condition at each tick T (at
+    # T − 30 s) pages when it first reads it true and resolves when it first reads it false
+    # while firing; a 20 s gap that no tick reads is not seen at all. The rule, event by event,
+    # gives the same pages and resolutions as that tick-by-tick evaluator.
+    flap = {"kind": "intermittent", "every": "fixed(100h)", "lasts": "fixed(1h)", "down": "fixed(5m)",
+            "up": "fixed(20s)"}
+    model = build(flap, horizon="102h", alerts={"down": {"above": "50%", "interval": "1m", "delay": "30s"}})
+    res = simulate(model, seed, 0, trace=True)
+    spells = [(o.start_s, o.end_s) for o in res.outages]
+    phase = 60.0 * float(Simulation(model, seed, 0).streams.generator("alerts/down").random())
+    expected_pages, expected_resolved, firing = [], [], False
+    for k in range(int((99 * H) // 60), int((102 * H) // 60)):
+        t = phase + k * 60.0
+        down = any(s <= t - 30.0 < e for s, e in spells)
+        if down and not firing:
+            expected_pages.append(t)
+        elif firing and not down:
+            expected_resolved.append(t)
+        firing = down
+    assert 3 <= len(expected_pages) < len(spells) == 12  # some gaps are read by a tick, some not
+    assert pages(res) == pytest.approx(expected_pages, abs=1e-6)
+    assert resolved(res) == pytest.approx(expected_resolved, abs=1e-6)
+    assert sum(x.pages for x in res.incidents) == len(expected_pages)

@@ -21,8 +21,9 @@ stream ``alerts/NAME``; continuously if ``interval`` is 0). An episode of
 the condition that starts at ``t0`` fires at the first tick ``T ≥ t0 +
 delay + for`` if the condition still held at ``T − delay`` (it held
 continuously for ``for`` in what the rule sees). A firing alert resolves
-at the first tick after the evaluator sees the condition false; an episode
-that fires while the alert is still firing pages nobody.
+at the first tick that sees the condition false (at ``T − delay``): a gap
+that no tick sees does not resolve it, and the alert goes on firing through
+the next episode, which pages nobody.
 
 References
 ----------
@@ -295,6 +296,7 @@ class Rule:
             self.phase = float(sim.streams.generator(f"alerts/{name}").random()) * self.interval
         self.cond = False
         self.episode: list[float] | None = None  # [start, end]; end is inf while it lasts
+        self.recent: list[list[float]] = []  # the episodes a resolving tick may still see
         self.fired: list[float] | None = None  # the episode that last fired
         self.resolves = -math.inf  # when the firing alert resolves (inf while its episode lasts)
         self.pages = 0
@@ -344,6 +346,8 @@ class Rule:
         if cond:
             episode = [now, math.inf]
             self.episode = episode
+            self.recent = [e for e in self.recent if e[1] > now - self.delay]
+            self.recent.append(episode)
             due = self.tick(now + self.delay + self.hold)
             _at(self.sim, due - now, lambda _ev: self._check(episode, due))
         else:
@@ -356,18 +360,34 @@ class Rule:
     def _check(self, episode: list[float], due: float) -> None:
         if not due - self.delay < episode[1]:
             return  # it ended before it had held for 'for' in what the rule sees
-        still_firing = due < self.resolves
+        if self.fired is episode:
+            return  # a resolving tick saw it: the alert went on firing through it (_resolved)
+        still_firing = due <= self.resolves  # due at the tick that was to resolve the alert
         self.fired = episode
-        if episode[1] == math.inf:
-            self.resolves = math.inf
-        else:  # it has ended already, but late enough that the rule saw it hold
-            self.resolves = self.tick(episode[1] + self.delay)
-            _at(self.sim, self.resolves - due, self._resolved)
+        self._firing_until(episode, due)
         if still_firing:
-            return
+            return  # an episode that fires while the alert is still firing pages nobody
         self.pages += 1
         self.on_fire(self, due)
 
+    def _firing_until(self, episode: list[float], now: float) -> None:
+        """The alert fires through ``episode``: it resolves at the first tick that sees its end."""
+        if episode[1] == math.inf:
+            self.resolves = math.inf
+        else:  # it has ended already (it held as the rule saw it, or a resolving tick saw it)
+            self.resolves = self.tick(episode[1] + self.delay)
+            _at(self.sim, self.resolves - now, self._resolved)
+
     def _resolved(self, _ev: Any) -> None:
-        if self.sim.env.now >= self.resolves:
-            self.sim.log("alert_resolved", alert=self.name)
+        now = self.sim.env.now
+        if now < self.resolves:
+            return  # a later episode moved the resolution
+        seen = now - self.delay
+        for episode in self.recent:
+            if episode[0] <= seen < episode[1] and episode is not self.fired:
+                # the tick sees the condition true again: the evaluator never saw it false,
+                # and the alert goes on firing through this episode, which pages nobody
+                self.fired = episode
+                self._firing_until(episode, now)
+                return
+        self.sim.log("alert_resolved", alert=self.name)
