@@ -239,6 +239,14 @@ def test_an_alert_that_fires_after_its_outage_ended_resolves_delay_after_the_end
     assert pages(res) == [10 * H + 5 * M] and resolved(res) == [10 * H + 6 * M]
 
 
+def test_a_baseline_of_several_days_is_their_mean():
+    # two days kept: hour 0 learns 25 % on days 0 and 1, a threshold of 2 x 25 % on day 2, when
+    # an outage (125 %) from 48 h is paged at 48:05
+    rule = {"above_baseline": 2, "baseline_days": 2, "for": "5m"}
+    model = build(transient("48h", "1h"), horizon="50h", noise={"background": "25%"}, alerts={"learnt": rule})
+    assert pages(simulate(model, 1, 0)) == [48 * H + 5 * M]
+
+
 # -- evaluation ticks ----------------------------------------------------------------------
 @pytest.mark.parametrize("interval", [60.0, 1.0])
 def test_evaluation_ticks_at_the_replications_phase(interval: float):
