@@ -103,24 +103,35 @@ def test_a_service_down_through_its_dependency_starts_no_session_and_loses_none(
     assert res.app["sessions_started"] == pytest.approx(2 * (3 * HOUR - 1200))
 
 
-def test_a_partial_holder_gets_its_share_and_loses_nothing():
-    # front's replicas: eu (e1, e2, needs 2: s = 1/2 while e1 is down 60-70 min) and us (u1,
-    # down from 90 min). New sessions split by s: 1/3 to eu, 2/3 to us while e1 is down.
+def test_partial_holders_get_shares_by_their_served_fraction():
+    # front's replicas: eu (e1, e2, needs 2: s = 1/2 while one is down) and us (u1). e1 is down
+    # 60-70 and 130-140 min, e2 80-140 min: eu serves 1, 1/2, 1, 1/2, then nothing from 130 min
+    # (it loses its sessions), then 1 again; u1 fails at 150 min. New sessions split by s:
+    # eu's share h/(h + 1), us's 1/(h + 1).
     mu = 1200.0
     spec = {
-        "name": "partial", "horizon": "100m",
-        "components": {"e1": {"failures": [trans("1h", "10m")]}, "e2": {}, "u1": {"failures": [trans("90m", "1h")]}},
+        "name": "partial", "horizon": "155m",
+        "components": {"e1": {"failures": [trans("1h", "10m")]}, "e2": {"failures": [trans("80m", "1h")]},
+                       "u1": {"failures": [trans("150m", "1h")]}},
         "services": {"eu": {"replicas": ["e1", "e2"], "needs": 2}, "us": {"replicas": ["u1"]},
                      "front": {"replicas": ["eu", "us"], "needs": 2}},
         "entry": "front",
         "sessions": {"rate": "2/s", "length": "exp(mean=20m)", "service": "front"},
     }
     res = run(spec)
-    t = 5400.0
-    on_us = 2 * (0.5 * (G(t, mu) - G(t - 3600, mu)) + 2 / 3 * (G(t - 3600, mu) - G(t - 4200, mu))
-                 + 0.5 * G(t - 4200, mu))
-    assert_lost(res, [(t, "us", on_us)])
-    assert res.app["session_loss_events"] == 1.0
+
+    def held(t: float, shares: list[tuple[float, float]]) -> float:
+        # shares: (start of a stretch, share) in order; each stretch runs to the next or to t
+        ends = [a for a, _ in shares[1:]] + [t]
+        return 2 * sum(w * (G(t - a, mu) - G(t - b, mu)) for (a, w), b in zip(shares, ends, strict=True))
+
+    m = 60.0
+    on_eu = held(130 * m, [(0, 1 / 2), (60 * m, 1 / 3), (70 * m, 1 / 2), (80 * m, 1 / 3)])
+    on_us = held(150 * m, [(0, 1 / 2), (60 * m, 2 / 3), (70 * m, 1 / 2), (80 * m, 2 / 3), (130 * m, 1.0),
+                           (140 * m, 1 / 2)])
+    assert_lost(res, [(130 * m, "eu", on_eu), (150 * m, "us", on_us)])
+    assert res.app["session_loss_events"] == 2.0
+    assert res.app["sessions_started"] == pytest.approx(2 * 155 * m)
 
 
 def test_a_failback_loses_the_sessions_of_the_replica_it_leaves():
