@@ -76,6 +76,7 @@ def test_a_share_changed_at_half_a_second_is_kept():
     assert_lost(res, [(0.5, "web-1", 2 * 0.5 * 0.5), (10.0, "web-2", 0.5 + 19.0)])
     assert res.app["sessions_started"] == pytest.approx(20.0)
     assert res.app["sessions_lost"] == pytest.approx(20.0)
+    assert res.app["session_loss_events"] == 2.0  # half a session lost is a loss event
 
 
 def test_a_lone_replica_failing_twice_holds_every_session_after_its_return():
@@ -160,3 +161,17 @@ def test_replicated_sessions_default_to_the_service_s_own_lag():
     res = run(spec)
     assert_lost(res, [(HOUR, "web-1", 2 * 0.5 * G(30.0, mu)), (2 * HOUR + 600, "web-1", 2 * 0.5 * G(30.0, mu))])
     assert res.app["session_loss_events"] == 2.0
+
+
+def test_the_trace_of_a_loss_and_a_loss_of_nothing():
+    spec = pair([trans("1h", "10m")], [], "80m", {"length": "exp(mean=20m)", "store": "replicated",
+                                                  "lag": "fixed(30s)"})
+    (event,) = [e for e in run(spec).trace if e["event"] == "sessions_lost"]
+    assert event == {"t": HOUR, "event": "sessions_lost", "holder": "web-1", "sessions": pytest.approx(G(30.0, 1200.0)),
+                     "store": "replicated"}
+    # with no lag the failed replica loses nothing: logged, but no loss event
+    spec["sessions"]["lag"] = "fixed(0s)"
+    res = run(spec)
+    assert lost(res) == [(HOUR, "web-1", 0.0)]
+    assert res.app["sessions_lost"] == 0.0
+    assert res.app["session_loss_events"] == 0.0
