@@ -175,3 +175,14 @@ def test_the_trace_of_a_loss_and_a_loss_of_nothing():
     assert lost(res) == [(HOUR, "web-1", 0.0)]
     assert res.app["sessions_lost"] == 0.0
     assert res.app["session_loss_events"] == 0.0
+
+
+def test_integrated_survival_of_a_length_without_a_closed_form_below_one_second():
+    from relsim.dists import parse_dist
+    from relsim.engine.sessions import integrated_survival
+
+    dist = parse_dist("weibull(shape=1.5, mean=20m)")
+    g = integrated_survival(dist)
+    assert g(0.0) == 0.0
+    # S falls from 1 to S(0.5) over [0, 0.5 s]: G(0.5) lies between 0.5 S(0.5) and 0.5
+    assert 0.5 * float(dist.sf(0.5)) <= g(0.5) <= 0.5
