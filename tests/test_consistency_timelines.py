@@ -1,0 +1,127 @@
+"""Consistency timelines worked out by hand (relsim.engine.consistency).
+
+Every failure and lag is ``fixed(...)``, so each count is exact: requests
+offered at ``share · λ``, served while the level's replicas answer, and
+stale reads at ``miss(k) · p_w`` with ``p_w = 1 − e^{−ω c}`` for a fixed
+lag ``c`` and ``ω = writes / keys``. Covered: bounded staleness within
+the bound with and without the leader, the write level set by the weakest
+write operation, a replica forced down from the start, the coordinator
+moving off a failed leader, and the per-operation tallies.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import relsim
+
+HOUR = 3600.0
+P_W = -math.expm1(-0.1 * 2.0)  # writes 10/s over 100 keys, lag fixed(2s)
+
+
+def ap(ops: dict[str, Any], failures: bool = True, **extra: Any) -> relsim.Model:
+    # db-1 (the primary) fails at 1 h and is repaired at 2 h; db-2 is promoted 30 s later
+    spec: dict[str, Any] = {
+        "name": "ap", "horizon": "3h",
+        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]
+                                if failures else []},
+                       "db-2": {}, "db-3": {}},
+        "services": {"db": {"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive",
+                            "failover": {"time": "fixed(30s)"},
+                            "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}}},
+        "workload": {"rate": "10/s"},
+        "operations": ops,
+    }
+    spec.update(extra)
+    return relsim.load(spec)
+
+
+def test_bounded_staleness_within_the_bound_reads_lagging_replicas():
+    # lag 2 s <= bound 5 s: a read goes to one replica at random; the followers are stale
+    # with p_w. k = 3 with the leader for 1 h; during the 30 s failover the two followers
+    # answer (all lagging); then db-2 leads k = 2 until 2 h; then k = 3 with the leader
+    app = relsim.simulate(ap({"b": {"service": "db", "share": 1.0, "consistency": "bounded-staleness",
+                                    "staleness": "5s"}}), 0, 0).app
+    assert app["operation:b:failed"] == 0.0
+    lagging = 2 / 3 * HOUR + 1.0 * 30 + 1 / 2 * (HOUR - 30) + 2 / 3 * HOUR
+    assert app["operation:b:stale"] == pytest.approx(10 * P_W * lagging)
+    assert app["stale_reads"] == pytest.approx(10 * P_W * lagging)
+    assert app["reads_served"] == pytest.approx(10 * 3 * HOUR)
+
+
+def test_bounded_staleness_beyond_the_bound_fails_without_the_leader():
+    # lag 2 s > bound 1 s: nothing may answer during the failover, no read is stale
+    app = relsim.simulate(ap({"b": {"service": "db", "share": 1.0, "consistency": "bounded-staleness",
+                                    "staleness": "1s"}}), 0, 0).app
+    assert app["operation:b:failed"] == pytest.approx(10 * 30)
+    assert app["operation:b:stale"] == 0.0
+
+
+def test_the_weakest_write_level_sets_the_acknowledgements():
+    # writes at quorum (W = 2) and all (W = 3): W = 2. A read at one asks 1 of k:
+    # miss = C(k - 2, 1) / C(k, 1): 1/3 at k = 3, 0 at k = 2
+    ops = {"r": {"service": "db", "share": 0.5, "consistency": "one"},
+           "wq": {"service": "db", "share": 0.25, "type": "write", "consistency": "quorum"},
+           "wa": {"service": "db", "share": 0.25, "type": "write", "consistency": "all"}}
+    app = relsim.simulate(ap(ops), 0, 0).app
+    assert app["operation:r:stale"] == pytest.approx(5 * P_W * (1 / 3) * 2 * HOUR)
+    assert app["operation:wq:failed"] == 0.0
+    assert app["operation:wa:failed"] == pytest.approx(2.5 * HOUR)
+    assert "operation:wq:stale" not in app
+    # writes at one only: W = 1, miss = C(k - 1, 1) / C(k, 1): 2/3 at k = 3, 1/2 at k = 2
+    ops["wa"]["consistency"] = ops["wq"]["consistency"] = "one"
+    app = relsim.simulate(ap(ops), 0, 0).app
+    assert app["operation:r:stale"] == pytest.approx(5 * P_W * (2 / 3 * 2 * HOUR + 1 / 2 * HOUR))
+    # a quorum read (R = 2) after writes at one: miss = C(k - 1, 2) / C(k, 2): 1/3 at k = 3, 0 at k = 2
+    ops["r"]["consistency"] = "quorum"
+    app = relsim.simulate(ap(ops), 0, 0).app
+    assert app["operation:r:stale"] == pytest.approx(5 * P_W * (1 / 3) * 2 * HOUR)
+
+
+def test_leader_reads_are_never_stale_and_fail_during_the_failover():
+    app = relsim.simulate(ap({"l": {"service": "db", "share": 1.0, "consistency": "leader"},
+                              "w": {"service": "db", "share": 0.0, "type": "write", "consistency": "one"}}),
+                          0, 0).app
+    assert app["operation:l:stale"] == 0.0
+    assert app["operation:l:failed"] == pytest.approx(10 * 30)
+    assert app["operation:l:offered"] == pytest.approx(10 * 3 * HOUR)
+    assert app["operations_served"] == pytest.approx(10 * (3 * HOUR - 30))
+
+
+def test_a_replica_forced_down_from_the_start_is_not_counted():
+    # db-3 held down throughout: k = 2 from the start (1 during db-1's hour)
+    m = ap({"all": {"service": "db", "share": 0.5, "consistency": "all"},
+            "q": {"service": "db", "share": 0.5, "consistency": "quorum"}}).conditioned(always_down={"db-3"})
+    app = relsim.simulate(m, 0, 0).app
+    assert app["operation:all:failed"] == pytest.approx(5 * 3 * HOUR)
+    assert app["operation:q:failed"] == pytest.approx(5 * HOUR)
+
+
+def test_the_coordinator_moves_off_a_failed_leader():
+    # active-active: db-1 (eu-a) leads; it is down 2-3 h, 5-6 h, 8-9 h of 10 h and db-2 (eu-b)
+    # coordinates. Clients sit in eu-a (0.2 ms to eu-a, 2 ms to eu-b, 80 ms to us-a). A
+    # quorum write waits for the 2nd fastest of the replicas serving: db-2 from db-1 (2 ms),
+    # db-3 from db-2 (80 ms); a read at one waits for the coordinator only.
+    m = relsim.load({
+        "name": "placed", "horizon": "10h",
+        "domains": {"eu": {"contains": {"eu-a": {}, "eu-b": {}}}, "us": {"contains": {"us-a": {}}}},
+        "components": {
+            "db-1": {"in": "eu-a", "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(1h)"}]},
+            "db-2": {"in": "eu-b"},
+            "db-3": {"in": "us-a"},
+        },
+        "latency": {"within": "0.2ms", "pairs": [{"between": ["eu-a", "eu-b"], "rtt": "2ms"},
+                                                  {"between": ["eu", "us"], "rtt": "80ms"}]},
+        "services": {"store": {"replicas": ["db-1", "db-2", "db-3"],
+                               "data": {"writes": "10/s", "keys": 100, "lag": "fixed(1s)"}}},
+        "workload": {"rate": "10/s", "target": "store", "populations": {"eu": {"share": 1.0, "near": "eu-a"}}},
+        "operations": {"put": {"service": "store", "share": 0.5, "type": "write", "consistency": "quorum"},
+                       "get": {"service": "store", "share": 0.5, "consistency": "one"}},
+    })
+    app = relsim.simulate(m, 0, 0).app
+    assert app["write_latency_mean"] == pytest.approx((7 * (0.0002 + 0.002) + 3 * (0.002 + 0.080)) / 10)
+    assert app["read_latency_mean"] == pytest.approx((7 * 0.0002 + 3 * 0.002) / 10)
+    assert app["operation:put:failed"] == 0.0
