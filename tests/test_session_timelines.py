@@ -186,3 +186,15 @@ def test_integrated_survival_of_a_length_without_a_closed_form_below_one_second(
     assert g(0.0) == 0.0
     # S falls from 1 to S(0.5) over [0, 0.5 s]: G(0.5) lies between 0.5 S(0.5) and 0.5
     assert 0.5 * float(dist.sf(0.5)) <= g(0.5) <= 0.5
+
+
+def test_a_service_down_from_the_start_holds_no_session():
+    # the cache is held down throughout: web never serves, so no session starts; its replicas
+    # hold nothing when web-1 fails at 1 h
+    spec = pair([trans("1h", "10m")], [], "2h", {"length": "exp(mean=20m)"}, entry="web")
+    spec["components"]["redis"] = {}
+    spec["services"]["web"]["depends_on"] = ["cache"]
+    spec["services"]["cache"] = {"replicas": ["redis"]}
+    res = relsim.simulate(relsim.load(spec).conditioned(always_down={"redis"}), 0, 0, trace=True)
+    assert lost(res) == [(HOUR, "web-1", 0.0)]
+    assert res.app == {"sessions_started": 0.0, "sessions_lost": 0.0, "session_loss_events": 0.0}
