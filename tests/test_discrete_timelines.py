@@ -270,6 +270,14 @@ def test_an_attempt_within_the_backends_share_of_needs_and_its_dependencies(seco
     assert u.done()
 
 
+def test_each_weight_in_turn_is_taken_from_the_draw():
+    # weights 1, 1, 3: x = 0.3 · 5 = 1.5 is past the first backend, 0.5 into the second
+    lb = Balancer(weights=[1.0, 1.0, 3.0], rotation=[0, 1, 2], shares=[0.0, 1.0, 0.0])
+    d, u, _ = requests([0.3, U_MAX], lb)
+    assert d._attempt(lb) is True
+    assert u.done()
+
+
 def test_a_draw_past_the_rounded_weights_goes_to_the_last_backend_in_rotation():
     # 0.1 + 0.2 + 0.3 rounds above the sum taken back: the largest draw is left over
     lb = Balancer(weights=[0.1, 0.2, 0.3], rotation=[0, 1, 2], shares=[0.0, 0.0, 1.0])
@@ -336,19 +344,21 @@ def test_without_retries_a_failed_request_is_done_at_once():
     assert (d.offered, d.inflight, d.served, d.attempts, d.by_attempt) == (1, 0, 0, 1, [0])
 
 
-def test_a_request_still_retrying_at_the_horizon_is_left_out():
+def test_requests_still_retrying_at_the_horizon_are_left_out():
     env = simpy.Environment()
     web = Service(env, 0.5)
-    # two requests: one served at once, one failing at 0 and 1.1 s, still waiting at 1.5 s
-    d, u, _ = requests([OK, FAIL, FAIL], web, env=env, retry=retry(3, 0.1, 10.0, "none"), writes=0.5)
-    env.process(d._request())
-    env.process(d._request())
+    # three requests at 0 s: one served at once, two failing at 0 and 1.1 s, both still
+    # waiting at 1.5 s
+    d, u, _ = requests([OK, FAIL, FAIL, FAIL, FAIL], web, env=env, retry=retry(3, 0.1, 10.0, "none"),
+                       writes=0.5)
+    for _ in range(3):
+        env.process(d._request())
     env.run(until=1.5)
     assert u.done()
-    assert (d.offered, d.inflight, d.served, d.attempts, d.by_attempt) == (2, 1, 1, 3, [1, 0, 0])
+    assert (d.offered, d.inflight, d.served, d.attempts, d.by_attempt) == (3, 2, 1, 5, [1, 0, 0])
     req = finished(d)
     assert (req["offered"], req["served"], req["failed"], req["writes_failed"]) == (1.0, 1.0, 0.0, 0.0)
-    assert req["attempts"] == 3.0  # its attempts so far stay counted
+    assert req["attempts"] == 5.0  # their attempts so far stay counted
 
 
 # the tallies -------------------------------------------------------------------------------
