@@ -5,13 +5,40 @@ the same time replaces the last, an unchanged rate adds none), the average
 A(t) over the last window cut at each step, and the crossing time of the
 threshold, walked across the window's breakpoints (a peak below the
 threshold never crosses; a threshold of 0 is the smallest positive one).
+Whole replications with fixed times: releases due while a bad one is live
+are merged, a bad change still live at the horizon is counted up to it
+(time, failed requests, corrupted writes), two streams overlapping on one
+service count their union once and sum their tallies, and configuration
+changes' tallies are kept apart.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from relsim.engine import simulate
 from relsim.engine.deployments import ErrorWindow
+from relsim.model import from_dict
+
+LAM = 10.0  # requests per second
+TALLIES = ("releases", "bad", "rollbacks", "gate_catches", "flag_kills", "merged", "corrupted")
+
+
+def model(deployments: dict[str, dict[str, Any]], horizon: str = "3h", **extra: Any) -> Any:
+    raw: dict[str, Any] = {
+        "name": "deploy", "horizon": horizon, "components": {"web": {"count": 2, "failures": []}},
+        "services": {"api": {"replicas": "web"}},
+        "deployments": {name: {"services": "api", **d} for name, d in deployments.items()},
+        "workload": {"rate": f"{LAM}/s"},
+    }
+    raw.update(extra)
+    return from_dict(raw)
+
+
+def tallies(**kw: float) -> dict[str, float]:
+    return {key: kw.get(key, 0.0) for key in TALLIES}
 
 
 def test_the_window_keeps_one_step_per_change_of_the_error_rate():
@@ -75,3 +102,55 @@ def test_a_threshold_of_zero_fires_at_the_first_failed_request():
     # A(t) = 0.5 (t − 60) / 300 reaches 1e-12 after 6e-10 s
     assert w.crossing(60.0) == pytest.approx(60.0 + 6e-10, abs=1e-15)
     assert w.crossing(60.0) > 60.0
+
+
+# whole replications ------------------------------------------------------------------------
+
+def test_releases_due_while_a_bad_one_is_live_are_merged_and_the_last_runs_to_the_horizon():
+    # every 30 min from 30 min; the first (bad) is caught by hand 1 h later and rolled back in
+    # 10 min (1800 → 6000 s): those due at 3600 and 5400 s are merged; the one due at 7200 s is
+    # bad and still live at the 3 h horizon (its manual rollback due then): 4200 + 3600 s bad
+    res = simulate(model({"rel": {"every": "fixed(30m)", "bad": "100%",
+                                  "rollback": {"takes": "10m", "manual": "1h"}}}), 1, 0, trace=True)
+    seq = [(e["t"], e["event"], e.get("n", e.get("due"))) for e in res.trace
+           if e["event"] in ("release", "change_caught", "rolled_back", "release_merged")]
+    assert seq == [(1800.0, "release", 1), (5400.0, "change_caught", 1), (6000.0, "rolled_back", 1),
+                   (6000.0, "release_merged", 3600.0), (6000.0, "release_merged", 5400.0),
+                   (7200.0, "release", 2)]
+    assert res.changes == {"bad_time": 7800.0, "failed_requests": LAM * 7800.0,
+                           **tallies(releases=2.0, bad=2.0, rollbacks=1.0, merged=2.0)}
+
+
+def test_a_corrupting_version_live_at_the_horizon_is_counted_up_to_it():
+    # 10 % of 5 writes/s from 1 h to the 3 h horizon (the manual rollback would come at 11 h)
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "effect": {"corrupts": "10%"},
+                                  "rollback": {"takes": "10m", "manual": "10h"}}},
+                         services={"api": {"replicas": "web", "data": {"writes": "5/s"}}}), 1, 0)
+    assert res.changes == {"bad_time": 7200.0, "failed_requests": 0.0,
+                           **tallies(releases=1.0, bad=1.0, corrupted=0.1 * 5 * 7200.0)}
+
+
+def test_two_streams_overlapping_count_their_union_once_and_sum_their_tallies():
+    # a: bad 3600 → 7800 s, b: bad 5400 → 9600 s (each caught 1 h in, 10 min to roll back);
+    # each fails every request: 6000 s of failures, one outage caused by a
+    rollback = {"takes": "10m", "manual": "1h"}
+    res = simulate(model({"a": {"at": "1h", "bad": "100%", "rollback": rollback},
+                          "b": {"at": "90m", "bad": "100%", "rollback": rollback}}), 1, 0)
+    assert res.changes == {"bad_time": 6000.0, "failed_requests": LAM * 6000.0,
+                           **tallies(releases=2.0, bad=2.0, rollbacks=2.0)}
+    assert res.requests["failed"] == LAM * 6000.0
+    assert [(o.start_s, o.duration_s, o.cause_element) for o in res.outages] == [(3600.0, 6000.0, "a")]
+
+
+def test_configuration_changes_keep_their_own_tallies():
+    # a bad config change at 1 h found by the drift check (a uniform phase of the hour), rolled
+    # back in 1 min; a good release at 2 h
+    res = simulate(model({"cfg": {"at": "1h", "bad": "100%", "change": "config", "drift": "1h",
+                                  "rollback": {"takes": "1m"}},
+                          "rel": {"at": "2h", "bad": "0%", "rollback": {"takes": "1m"}}}), 1, 0, trace=True)
+    (caught,) = [e for e in res.trace if e["event"] == "change_caught"]
+    assert caught["by"] == "drift" and 3600.0 < caught["t"] < 7200.0
+    bad = caught["t"] + 60.0 - 3600.0
+    assert res.changes == {"bad_time": pytest.approx(bad), "failed_requests": pytest.approx(LAM * bad),
+                           **{"config_" + k: v for k, v in tallies(releases=1.0, bad=1.0, rollbacks=1.0).items()},
+                           **tallies(releases=1.0)}
