@@ -154,3 +154,37 @@ def test_configuration_changes_keep_their_own_tallies():
     assert res.changes == {"bad_time": pytest.approx(bad), "failed_requests": pytest.approx(LAM * bad),
                            **{"config_" + k: v for k, v in tallies(releases=1.0, bad=1.0, rollbacks=1.0).items()},
                            **tallies(releases=1.0)}
+
+
+def trace(res: Any, *names: str) -> list[tuple[Any, ...]]:
+    return [(e["t"], e["event"], e.get("stage", e.get("before", e.get("by"))), e.get("passed"))
+            for e in res.trace if e["event"] in names]
+
+
+EVENTS = ("rollout", "gate", "rolled_out", "change_caught", "rollback", "rolled_back", "canary_pulled")
+
+
+def test_a_good_canary_passes_a_gate_after_each_bake_and_is_promoted():
+    # steps 10 % and 50 %, each baking 10 min, then a 1 min gate: promoted at 3600 + 2 · 660 s
+    res = simulate(model({"rel": {"at": "1h", "bad": "0%", "strategy": "canary", "steps": ["10%", "50%"],
+                                  "bake": "10m", "gate": {"catches": "100%", "takes": "1m"}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    assert trace(res, *EVENTS) == [
+        (3600.0, "rollout", "canary 0.1", None), (4260.0, "gate", "step 2", True),
+        (4260.0, "rollout", "canary 0.5", None), (4920.0, "gate", "full", True),
+        (4920.0, "rollout", "promoted", None), (4920.0, "rolled_out", None, None)]
+    assert res.changes == {"bad_time": 0.0, "failed_requests": 0.0, **tallies(releases=1.0)}
+
+
+def test_a_gate_before_the_second_batch_rolls_the_first_back():
+    # four instances one at a time, 10 min apart; the gate (1 min) before batch 2 catches the bad
+    # version at 4260 s; the rollback takes 5 min: a quarter of the requests fail for 960 s
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "rolling", "batch": 1, "pause": "10m",
+                                  "gate": {"catches": "100%", "takes": "1m"}, "rollback": {"takes": "5m"}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    assert trace(res, *EVENTS) == [
+        (3600.0, "rollout", "batch 1/4", None), (4260.0, "gate", "batch 2", False),
+        (4260.0, "change_caught", "gate", None), (4260.0, "rollback", "gate", None),
+        (4560.0, "rolled_back", None, None)]
+    assert res.changes == {"bad_time": 960.0, "failed_requests": pytest.approx(LAM * 0.25 * 960.0),
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0, gate_catches=1.0)}
