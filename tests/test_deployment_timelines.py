@@ -188,3 +188,20 @@ def test_a_gate_before_the_second_batch_rolls_the_first_back():
         (4560.0, "rolled_back", None, None)]
     assert res.changes == {"bad_time": 960.0, "failed_requests": pytest.approx(LAM * 0.25 * 960.0),
                            **tallies(releases=1.0, bad=1.0, rollbacks=1.0, gate_catches=1.0)}
+
+
+def test_a_rolling_release_whose_first_batch_crashes_is_rolled_back_by_the_share_down():
+    # batch 1 of 2 updates web-1 and web-2 at 1 h; both crash 10 min later: 2 of 4 instances
+    # down, the average over 1 min reaches 25 % after 30 s (4230 s), the rollback (5 min) brings
+    # them back; the second batch, due at 5400 s, never comes
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "rolling", "batch": 2, "pause": "30m",
+                                  "effect": {"crashes": "10m"},
+                                  "rollback": {"takes": "5m", "trigger": {"threshold": "25%", "window": "1m"}}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    seq = [(e["t"], e["event"], e.get("element", e.get("stage", e.get("error_rate")))) for e in res.trace
+           if e["event"] in ("rollout", "failed", "rollback_alert", "restored", "rolled_back")]
+    assert seq == [(3600.0, "rollout", "batch 1/2"), (4200.0, "failed", "web-1"), (4200.0, "failed", "web-2"),
+                   (4230.0, "rollback_alert", 0.25), (4530.0, "restored", "web-1"),
+                   (4530.0, "restored", "web-2"), (4530.0, "rolled_back", None)]
+    assert res.changes == {"bad_time": 930.0, "failed_requests": 0.0,  # two instances left serve all
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
