@@ -198,3 +198,27 @@ def test_a_service_down_from_the_start_holds_no_session():
     res = relsim.simulate(relsim.load(spec).conditioned(always_down={"redis"}), 0, 0, trace=True)
     assert lost(res) == [(HOUR, "web-1", 0.0)]
     assert res.app == {"sessions_started": 0.0, "sessions_lost": 0.0, "session_loss_events": 0.0}
+
+
+def test_history_older_than_the_longest_session_is_dropped_and_no_more():
+    # exp(mean = 1 m): pieces that ended ~1,658 s (the 1 - 1e-12 quantile) ago are dropped.
+    # w1 is down 3,600-5,000 s, w3 from 5,300 s, w2 from 5,330 s: at 5,300 s the piece
+    # [3,600, 5,000) (share 1/2) starts beyond that reach but still holds sessions
+    mu = 60.0
+    spec = {
+        "name": "reach", "horizon": "90m",
+        "components": {"w1": {"failures": [trans("1h", "1400s")]}, "w2": {"failures": [trans("5330s", "1h")]},
+                       "w3": {"failures": [trans("5300s", "1h")]}},
+        "services": {"web": {"replicas": ["w1", "w2", "w3"]}},
+        "sessions": {"rate": "3/s", "length": "exp(mean=1m)", "service": "web"},
+    }
+    res = run(spec)
+
+    def held(t: float, shares: list[tuple[float, float]]) -> float:
+        ends = [a for a, _ in shares[1:]] + [t]
+        return 3 * sum(w * (G(t - a, mu) - G(t - b, mu)) for (a, w), b in zip(shares, ends, strict=True))
+
+    on_w3 = held(5300, [(0, 1 / 3), (3600, 1 / 2), (5000, 1 / 3)])
+    on_w2 = held(5330, [(0, 1 / 3), (3600, 1 / 2), (5000, 1 / 3), (5300, 1 / 2)])
+    assert_lost(res, [(HOUR, "w1", 3 * G(HOUR, mu) / 3), (5300, "w3", on_w3), (5330, "w2", on_w2)], rel=1e-9)
+    assert res.app["sessions_started"] == pytest.approx(3 * 5400)
