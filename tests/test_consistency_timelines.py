@@ -125,3 +125,95 @@ def test_the_coordinator_moves_off_a_failed_leader():
     assert app["write_latency_mean"] == pytest.approx((7 * (0.0002 + 0.002) + 3 * (0.002 + 0.080)) / 10)
     assert app["read_latency_mean"] == pytest.approx((7 * 0.0002 + 3 * 0.002) / 10)
     assert app["operation:put:failed"] == 0.0
+
+
+def placed(service: dict[str, Any], failures: dict[str, list[Any]], ops: dict[str, Any],
+           horizon: str = "10h") -> relsim.Model:
+    comps = {"db-1": {"in": "eu-a"}, "db-2": {"in": "eu-b"}, "db-3": {"in": "us-a"}}
+    for name, f in failures.items():
+        comps[name]["failures"] = f
+    return relsim.load({
+        "name": "placed", "horizon": horizon,
+        "domains": {"eu": {"contains": {"eu-a": {}, "eu-b": {}}}, "us": {"contains": {"us-a": {}}}},
+        "components": {n: c for n, c in comps.items() if n in service["replicas"]},
+        "latency": {"within": "0.2ms", "pairs": [{"between": ["eu-a", "eu-b"], "rtt": "2ms"},
+                                                  {"between": ["eu", "us"], "rtt": "80ms"}]},
+        "services": {"store": service},
+        "workload": {"rate": "10/s", "target": "store", "populations": {"eu": {"share": 1.0, "near": "eu-a"}}},
+        "operations": ops,
+    })
+
+
+def test_an_active_passive_coordinator_is_the_primary_even_with_an_earlier_replica_back():
+    # db-1 fails for good at 2 h (repaired at 3 h, a standby then); db-2 is promoted at
+    # 2 h 1 m and stays primary: reads at one cost the clients' 2 ms to eu-b from 2 h 1 m,
+    # 0.2 ms to db-1 before
+    m = placed({"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive", "failover": {"time": "fixed(1m)"}},
+               {"db-1": [{"kind": "permanent", "every": "fixed(2h)", "repair": "fixed(1h)"}]},
+               {"get": {"service": "store", "share": 1.0, "consistency": "leader"}})
+    app = relsim.simulate(m, 0, 0).app
+    served = 10 * HOUR - 60
+    assert app["read_latency_mean"] == pytest.approx((2 * HOUR * 0.0002 + (8 * HOUR - 60) * 0.002) / served)
+
+
+def test_no_coordinator_while_no_replica_serves():
+    # a lone replica down 2-3 h, 5-6 h, 8-9 h: reads fail then and add no latency
+    m = placed({"replicas": ["db-2"]}, {"db-2": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(1h)"}]},
+               {"get": {"service": "store", "share": 1.0, "consistency": "one"}})
+    app = relsim.simulate(m, 0, 0).app
+    assert app["operation:get:failed"] == pytest.approx(10 * 3 * HOUR)
+    assert app["read_latency_mean"] == pytest.approx(0.002)
+
+
+def test_bounded_staleness_without_data_answers_from_any_replica():
+    # no data section: followers do not lag (lag 0 <= bound 500 ms), so bounded reads are
+    # served by the followers during the 30 s failover, and none is stale
+    spec_ops = {"b": {"service": "db", "share": 1.0, "consistency": "bounded-staleness", "staleness": "500ms"}}
+    spec = {
+        "name": "nodata", "horizon": "3h",
+        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]},
+                       "db-2": {}, "db-3": {}},
+        "services": {"db": {"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive",
+                            "failover": {"time": "fixed(30s)"}}},
+        "workload": {"rate": "10/s"},
+        "operations": spec_ops,
+    }
+    app = relsim.simulate(relsim.load(spec), 0, 0).app
+    assert app["operation:b:failed"] == 0.0
+    assert app["operation:b:stale"] == 0.0
+
+
+def test_staleness_at_a_lag_exactly_at_the_bound():
+    # lag fixed(2s) = bound 2 s: every follower is within the bound, its stale reads have a
+    # staleness in [0, 2 s]
+    app = relsim.simulate(ap({"b": {"service": "db", "share": 1.0, "consistency": "bounded-staleness",
+                                    "staleness": "2s"}}), 0, 0).app
+    assert app["operation:b:stale"] > 0.0
+    assert 0.0 <= app["staleness_p50"] <= app["staleness_p95"] <= app["staleness_p99"] <= 2.0
+
+
+def test_staleness_sample_edge_cases():
+    import numpy as np
+
+    from relsim.dists import parse_dist
+    from relsim.engine.consistency import staleness_sample
+
+    # a lag of 0: no read can be stale
+    assert staleness_sample(np.random.default_rng(1), parse_dist("fixed(0s)"), 1.0, None, 10) is None
+    # four lag draws of weight 1 - e^{-0.2} each (0.73 in all): one draw, in [0, 2 s]
+    (one,) = staleness_sample(np.random.default_rng(1), parse_dist("fixed(2s)"), 0.1, None, 1)
+    assert 0.0 <= one <= 2.0
+    # a bound keeping exactly one of the four lag draws: that lag, for every draw
+    lag = parse_dist("uniform(1s, 10s)")
+    draws = np.asarray(lag.sample(np.random.default_rng(2), 4), dtype=float)
+    sample = staleness_sample(np.random.default_rng(2), lag, 100.0, float(draws.min()), 1)
+    assert sample is not None and len(sample) == 1
+    assert (sample <= draws.min()).all() and (sample >= 0.0).all()
+    # each draw picks its own lag and its own first missed write: with a fixed 10 s lag and
+    # omega = 0.1 / s the staleness spreads over [0, 10 s] (all 1000 within 1 s of each
+    # other has probability below 1e-40)
+    sample = staleness_sample(np.random.default_rng(3), parse_dist("fixed(10s)"), 0.1, None, 1000)
+    assert sample.max() - sample.min() > 1.0
+    # likewise with a random lag and writes so frequent that the staleness is about the lag
+    sample = staleness_sample(np.random.default_rng(4), lag, 100.0, None, 1000)
+    assert sample.max() - sample.min() > 1.0
