@@ -297,3 +297,33 @@ def test_a_gap_between_two_ticks_neither_resolves_nor_pages_again(down: str, up:
     assert pages(res) == pytest.approx(expected_pages, abs=1e-6)
     assert resolved(res) == pytest.approx(expected_resolved, abs=1e-6)
     assert sum(x.pages for x in res.incidents) == len(expected_pages)
+
+
+@pytest.mark.parametrize("lasts", ["10s", "40s"])
+def test_a_short_outage_seen_by_the_resolving_tick_keeps_the_alert_firing(lasts: str):
+    # web needs a, b and c (2/3 of its capacity while one is down): a is down 100:00-100:05,
+    # b from 100:05:20 for 10 s or 40 s, c 100:05:40-100:05:50. The rule (above 20%,
+    # held 1m, seen 30 s late, ticks every 60 s at phase φ in [50, 60) for this seed) fires at
+    # the first tick after 100:01:30; the tick that was to resolve it, the first after 100:05:30,
+    # reads the condition at 100:05:20 + (φ − 50) s, inside the second outage: the alert goes on
+    # firing through it, though it is shorter than 'for', and resolves at the first tick after
+    # its end + 30 s (c, which the resolving tick does not see, starts after b); neither b nor c
+    # pages anybody.
+    model = relsim.load({"name": "alerting", "horizon": "101h",
+                         "components": {"a": {"failures": [{"kind": "permanent", "every": "fixed(100h)",
+                                                            "repair": "fixed(5m)"}]},
+                                        "b": {"failures": [transient("360320s", lasts)]},
+                                        "c": {"failures": [transient("360340s", "10s")]}},
+                         "services": {"web": {"replicas": ["a", "b", "c"], "needs": 3}},
+                         "alerts": {"down": {"above": "20%", "for": "1m", "delay": "30s", "interval": "1m"}}})
+    phase = 60.0 * float(Simulation(model, 2, 0).streams.generator("alerts/down").random())
+    assert 50.0 <= phase < 60.0
+
+    def tick(t: float) -> float:
+        return phase + math.ceil((t - phase) / 60.0) * 60.0
+
+    res = simulate(model, 2, 0, trace=True)
+    end = 100 * H + 5 * M + 20 + float(lasts[:-1])
+    assert [o.start_s for o in res.outages][:2] == [100 * H, 100 * H + 5 * M + 20]
+    assert pages(res) == pytest.approx([tick(100 * H + 90)], abs=1e-6)
+    assert resolved(res) == pytest.approx([tick(end + 30)], abs=1e-6)
