@@ -217,3 +217,86 @@ def test_staleness_sample_edge_cases():
     # likewise with a random lag and writes so frequent that the staleness is about the lag
     sample = staleness_sample(np.random.default_rng(4), lag, 100.0, None, 1000)
     assert sample.max() - sample.min() > 1.0
+
+
+def aa(ops: dict[str, Any], replicas: int = 2, horizon: str = "3h", data: dict[str, Any] | None = None,
+       **extra: Any) -> relsim.Model:
+    # active-active: db-1 (the leader) down 1-2 h; the others never fail
+    comps: dict[str, Any] = {f"db-{i}": {} for i in range(1, replicas + 1)}
+    comps["db-1"] = {"failures": [{"kind": "transient", "every": "fixed(1h)", "lasts": "fixed(1h)"}]}
+    spec: dict[str, Any] = {
+        "name": "aa", "horizon": horizon, "components": comps,
+        "services": {"db": {"replicas": list(comps),
+                            "data": data or {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}}},
+        "workload": {"rate": "10/s"},
+        "operations": ops,
+    }
+    spec.update(extra)
+    return relsim.load(spec)
+
+
+def test_active_active_leader_is_the_first_replica():
+    # leader reads fail while db-1 is down (db-2 serves); bounded reads (lag 2 s <= 5 s) go to
+    # the one follower left; a lone replica down serves neither
+    ops = {"l": {"service": "db", "share": 0.5, "consistency": "leader"},
+           "b": {"service": "db", "share": 0.5, "consistency": "bounded-staleness", "staleness": "5s"}}
+    app = relsim.simulate(aa(ops), 0, 0).app
+    assert app["operation:l:failed"] == pytest.approx(5 * HOUR)
+    assert app["operation:b:failed"] == 0.0
+    # k = 2 with the leader: half the bounded reads reach the follower; k = 1 without it: all
+    assert app["operation:b:stale"] == pytest.approx(5 * P_W * (1 / 2 * 2 * HOUR + 1.0 * HOUR))
+    app = relsim.simulate(aa(ops, replicas=1), 0, 0).app
+    assert app["operation:l:failed"] == pytest.approx(5 * HOUR)
+    assert app["operation:b:failed"] == pytest.approx(5 * HOUR)
+
+
+def test_operations_fail_while_a_dependency_is_down():
+    # the store depends on auth, down 1 h - 1 h 10 m: every operation fails then
+    raw: dict[str, Any] = {
+        "name": "dep", "horizon": "3h",
+        "components": {"db-1": {}, "db-2": {},
+                       "auth-1": {"failures": [{"kind": "transient", "every": "fixed(1h)", "lasts": "fixed(10m)"}]}},
+        "services": {"db": {"replicas": ["db-1", "db-2"], "depends_on": ["auth"],
+                            "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}},
+                     "auth": {"replicas": ["auth-1"]}},
+        "entry": "db",
+        "workload": {"rate": "10/s", "target": "db"},
+        "operations": {"one": {"service": "db", "share": 1.0}},
+    }
+    app = relsim.simulate(relsim.load(raw), 0, 0).app
+    assert app["operation:one:failed"] == pytest.approx(10 * 2 * 600)
+    # a read at one of 2 replicas after writes at W = 1 (no write operation): stale with 1/2 p_w
+    assert app["operation:one:stale"] == pytest.approx(10 * 0.5 * P_W * (3 * HOUR - 2 * 600))
+
+
+def test_a_key_surely_written_within_the_lag():
+    # 100 writes/s on one key, lag 1 s: p_w = 1 - e^{-100} = 1.0 in floating point; a read at
+    # one misses the writer 2 times in 3 (k = 3, W = 1) and 1 in 2 while db-1 is down
+    ops = {"r": {"service": "db", "share": 1.0, "consistency": "one"}}
+    app = relsim.simulate(aa(ops, replicas=3, data={"writes": "100/s", "keys": 1, "lag": "fixed(1s)"}), 0, 0).app
+    assert app["operation:r:stale"] == pytest.approx(10 * (2 / 3 * 2 * HOUR + 1 / 2 * HOUR))
+
+
+def test_operations_follow_the_daily_profile():
+    # 1/s before noon, 3/s after (rate 2/s); the leader is down 13:00-14:00 of a 15 h run
+    ops = {"l": {"service": "db", "share": 1.0, "consistency": "leader"}}
+    spec_fail = {"kind": "transient", "every": "fixed(13h)", "lasts": "fixed(1h)"}
+    raw = {"name": "daily", "horizon": "15h", "components": {"db-1": {"failures": [spec_fail]}, "db-2": {}},
+           "services": {"db": {"replicas": ["db-1", "db-2"]}},
+           "workload": {"rate": "2/s", "profile": [1.0] * 12 + [3.0] * 12}, "operations": ops}
+    app = relsim.simulate(relsim.load(raw), 0, 0).app
+    assert app["operation:l:offered"] == pytest.approx(12 * HOUR * 1 + 3 * HOUR * 3)
+    assert app["operation:l:failed"] == pytest.approx(HOUR * 3)
+
+
+def test_a_failure_half_a_second_in_is_seen_when_it_happens():
+    # db-3 is down 0.5 s - 1 h 0.5 s and again from 1 h 1 s (0.5 s of up-time later): reads
+    # at all are served for 0.5 s at the start and 0.5 s in between
+    raw = {"name": "early", "horizon": "2h",
+           "components": {"db-1": {}, "db-2": {},
+                          "db-3": {"failures": [{"kind": "transient", "every": "fixed(500ms)", "lasts": "fixed(1h)"}]}},
+           "services": {"db": {"replicas": ["db-1", "db-2", "db-3"]}},
+           "workload": {"rate": "10/s"},
+           "operations": {"all": {"service": "db", "share": 1.0, "consistency": "all"}}}
+    app = relsim.simulate(relsim.load(raw), 0, 0).app
+    assert app["operation:all:failed"] == pytest.approx(10 * (2 * HOUR - 1.0))
