@@ -300,3 +300,32 @@ def test_a_failure_half_a_second_in_is_seen_when_it_happens():
            "operations": {"all": {"service": "db", "share": 1.0, "consistency": "all"}}}
     app = relsim.simulate(relsim.load(raw), 0, 0).app
     assert app["operation:all:failed"] == pytest.approx(10 * (2 * HOUR - 1.0))
+
+
+def test_staleness_percentiles_pool_each_operation_s_draws_by_its_stale_reads():
+    # the documented procedure: 4000 draws per operation with stale reads, from the stream
+    # operations/staleness in the operations' order, each kept in proportion to its stale
+    # reads; a bounded operation draws only lags within its bound
+    import numpy as np
+
+    from relsim.dists import parse_dist
+    from relsim.engine.consistency import staleness_sample
+    from relsim.engine.streams import Streams
+
+    ops = {"none": {"service": "db", "share": 0.1, "consistency": "leader"},
+           "one": {"service": "db", "share": 0.6, "consistency": "one"},
+           "b": {"service": "db", "share": 0.3, "consistency": "bounded-staleness", "staleness": "1s"}}
+    app = relsim.simulate(aa(ops, replicas=3, data={"writes": "10/s", "keys": 100, "lag": "exp(mean=2s)"}), 0, 0).app
+    stale = {name: app[f"operation:{name}:stale"] for name in ops}
+    assert stale["none"] == 0.0 and stale["one"] > 0.0 and stale["b"] > 0.0
+    total = stale["one"] + stale["b"]
+    assert app["stale_reads"] == pytest.approx(total)
+    rng = Streams(0, 0).generator("operations/staleness")
+    lag = parse_dist("exp(mean=2s)")
+    draws = []
+    for name, bound in (("one", None), ("b", 1.0)):
+        sample = staleness_sample(rng, lag, 0.1, bound, 4000)
+        draws.append(sample[: max(1, round(4000 * stale[name] / total))])
+    p50, p95, p99 = np.percentile(np.concatenate(draws), [50, 95, 99])
+    assert (app["staleness_p50"], app["staleness_p95"], app["staleness_p99"]) == (p50, p95, p99)
+    assert p50 < p95 < p99
