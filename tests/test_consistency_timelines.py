@@ -312,20 +312,60 @@ def test_staleness_percentiles_pool_each_operation_s_draws_by_its_stale_reads():
     from relsim.engine.consistency import staleness_sample
     from relsim.engine.streams import Streams
 
-    ops = {"none": {"service": "db", "share": 0.1, "consistency": "leader"},
+    ops = {"none": {"service": "db", "share": 0.099, "consistency": "leader"},
            "one": {"service": "db", "share": 0.6, "consistency": "one"},
-           "b": {"service": "db", "share": 0.3, "consistency": "bounded-staleness", "staleness": "1s"}}
+           "b": {"service": "db", "share": 0.3, "consistency": "bounded-staleness", "staleness": "1s"},
+           "tiny": {"service": "db", "share": 1e-6, "consistency": "bounded-staleness", "staleness": "3s"}}
     app = relsim.simulate(aa(ops, replicas=3, data={"writes": "10/s", "keys": 100, "lag": "exp(mean=2s)"}), 0, 0).app
     stale = {name: app[f"operation:{name}:stale"] for name in ops}
     assert stale["none"] == 0.0 and stale["one"] > 0.0 and stale["b"] > 0.0
-    total = stale["one"] + stale["b"]
+    assert 0.0 < stale["tiny"] < 1.0  # a share of the stale reads below 1/8000: one draw
+    total = stale["one"] + stale["b"] + stale["tiny"]
     assert app["stale_reads"] == pytest.approx(total)
     rng = Streams(0, 0).generator("operations/staleness")
     lag = parse_dist("exp(mean=2s)")
     draws = []
-    for name, bound in (("one", None), ("b", 1.0)):
+    for name, bound in (("one", None), ("b", 1.0), ("tiny", 3.0)):
         sample = staleness_sample(rng, lag, 0.1, bound, 4000)
         draws.append(sample[: max(1, round(4000 * stale[name] / total))])
     p50, p95, p99 = np.percentile(np.concatenate(draws), [50, 95, 99])
     assert (app["staleness_p50"], app["staleness_p95"], app["staleness_p99"]) == (p50, p95, p99)
     assert p50 < p95 < p99
+
+
+def test_a_staleness_given_with_another_level_is_ignored():
+    # kept so that a model can be swept over levels: a read at one with staleness: 1s is
+    # stale as one without it (lag 2 s beyond the 1 s ignored), with percentiles in [0, 2 s]
+    ops = {"r": {"service": "db", "share": 1.0, "consistency": "one", "staleness": "1s"}}
+    app = relsim.simulate(ap(ops, failures=False), 0, 0).app
+    assert app["operation:r:stale"] == pytest.approx(10 * 2 / 3 * P_W * 3 * HOUR)
+    assert 0.0 <= app["staleness_p50"] <= app["staleness_p99"] <= 2.0
+
+
+def test_fewer_than_one_request_between_events_or_in_all():
+    # 1 request/s and db-3 down from 0.5 s (as above): the first 0.5 request is counted
+    raw = {"name": "early", "horizon": "2h",
+           "components": {"db-1": {}, "db-2": {},
+                          "db-3": {"failures": [{"kind": "transient", "every": "fixed(500ms)", "lasts": "fixed(1h)"}]}},
+           "services": {"db": {"replicas": ["db-1", "db-2", "db-3"]}},
+           "workload": {"rate": "1/s"},
+           "operations": {"all": {"service": "db", "share": 1.0, "consistency": "all"}}}
+    app = relsim.simulate(relsim.load(raw), 0, 0).app
+    assert app["operation:all:offered"] == pytest.approx(2 * HOUR)
+    assert app["operation:all:failed"] == pytest.approx(2 * HOUR - 1.0)
+    # 0.36 reads in 10 h (share 1e-5 of 1/s): a mean latency and 0.36 * 2/3 * p_w stale reads
+    # still have percentiles
+    m = placed({"replicas": ["db-1", "db-2", "db-3"], "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}},
+               {}, {"get": {"service": "store", "share": 1e-5, "consistency": "one"}})
+    app = relsim.simulate(m, 0, 0).app
+    assert app["operation:get:offered"] == pytest.approx(10 * 1e-5 * 10 * HOUR)
+    assert app["read_latency_mean"] == pytest.approx(0.0002)
+    assert app["stale_reads"] == pytest.approx(3.6 * 2 / 3 * P_W)
+    assert 0.0 <= app["staleness_p50"] <= 2.0
+
+
+def test_sessions_and_operations_keep_each_other_s_tallies():
+    ops = {"r": {"service": "db", "share": 1.0, "consistency": "one"}}
+    app = relsim.simulate(ap(ops, sessions={"rate": "1/s", "length": "exp(mean=20m)", "service": "db"}), 0, 0).app
+    assert app["sessions_started"] == pytest.approx(3 * HOUR - 30)
+    assert app["operations_offered"] == pytest.approx(10 * 3 * HOUR)
