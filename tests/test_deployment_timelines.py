@@ -205,3 +205,89 @@ def test_a_rolling_release_whose_first_batch_crashes_is_rolled_back_by_the_share
                    (4530.0, "restored", "web-2"), (4530.0, "rolled_back", None)]
     assert res.changes == {"bad_time": 930.0, "failed_requests": 0.0,  # two instances left serve all
                            **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+
+
+def records(res: Any) -> list[dict[str, Any]]:
+    """Every trace record a deployment writes (element records included), in order."""
+    return [e for e in res.trace if "deployment" in e]
+
+
+def approx_records(expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Floats compared to 1e-14 relative (a crossing time is computed), the rest exactly."""
+    return [{k: pytest.approx(v, rel=1e-14, abs=1e-15) if isinstance(v, float) else v for k, v in e.items()}
+            for e in expected]
+
+
+def test_the_trace_of_a_release_rolled_back_by_the_trigger_field_by_field():
+    # f = 100 %, threshold 1 % over 5 min: crossed after 3 s; the rollback starts 1 min later
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {
+        "takes": "5m", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}}}), 1, 0, trace=True)
+    d = {"deployment": "rel", "n": 1}
+    assert records(res) == approx_records([
+        {"t": 3600.0, "event": "release", "strategy": "all-at-once", "flagged": False, **d, "bad": True},
+        {"t": 3600.0, "event": "rollout", **d, "stage": "all"},
+        {"t": 3600.0, "event": "rolled_out", **d},
+        {"t": 3603.0, "event": "rollback_alert", **d, "error_rate": 0.01},
+        {"t": 3663.0, "event": "change_caught", **d, "by": "trigger"},
+        {"t": 3663.0, "event": "rollback", **d, "by": "trigger", "takes": 300.0, "switch_back": False},
+        {"t": 3963.0, "event": "rolled_back", **d}])
+
+
+def test_the_trace_of_a_flag_killed_at_once_field_by_field():
+    # threshold 0: the trigger fires as soon as a request fails (after 1.5e-9 s); the kill
+    # switch takes 2 min: 20 % of the requests fail for 120 s
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "flag": {"share": "100%", "exposure": "20%",
+                                                                      "kill": "2m"},
+                                  "rollback": {"takes": "10m", "trigger": {"threshold": 0, "window": "5m"}}}}),
+                   1, 0, trace=True)
+    d = {"deployment": "rel", "n": 1}
+    t = 3600.0 + 1e-12 * 300.0 / 0.2
+    assert records(res) == approx_records([
+        {"t": 3600.0, "event": "release", "strategy": "all-at-once", "flagged": True, **d, "bad": True},
+        {"t": 3600.0, "event": "rollout", **d, "stage": "all"},
+        {"t": 3600.0, "event": "rolled_out", **d},
+        {"t": 3600.0, "event": "flag_on", **d, "exposure": 0.2},
+        {"t": t, "event": "rollback_alert", **d, "error_rate": 1e-12},
+        {"t": t, "event": "change_caught", **d, "by": "trigger"},
+        {"t": t, "event": "flag_kill", **d, "takes": 120.0},
+        {"t": t + 120.0, "event": "flag_off", **d}])
+    assert res.changes == pytest.approx({"bad_time": 120.0, "failed_requests": LAM * 0.2 * 120.0,
+                                         **tallies(releases=1.0, bad=1.0, flag_kills=1.0)})
+
+
+def test_a_restart_counts_only_its_own_failed_requests():
+    # a good release restarting both instances (both needed) for 30 s at 1 h: λ · 30 failed; the
+    # failure of web at 2 h (10 min) is not the release's
+    res = simulate(model({"rel": {"at": "1h", "restart": "30s"}},
+                         components={"web": {"count": 2, "failures": [
+                             {"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10m)"}]}},
+                         services={"api": {"replicas": "web", "needs": 2}}), 1, 0, trace=True)
+    d = {"deployment": "rel"}
+    assert records(res) == [
+        {"t": 3600.0, "event": "release", "strategy": "all-at-once", "flagged": False, **d, "n": 1, "bad": False},
+        {"t": 3600.0, "event": "rollout", **d, "n": 1, "stage": "all"},
+        {"t": 3600.0, "event": "stopped", "element": "web-1", **d},
+        {"t": 3600.0, "event": "stopped", "element": "web-2", **d},
+        {"t": 3600.0, "event": "rolled_out", **d, "n": 1},
+        {"t": 3630.0, "event": "restored", "element": "web-1", **d},
+        {"t": 3630.0, "event": "restored", "element": "web-2", **d}]
+    assert res.changes == {"bad_time": 0.0, "failed_requests": LAM * 30.0, **tallies(releases=1.0)}
+    assert res.requests["failed"] == pytest.approx(LAM * (30.0 + 600.0))
+
+
+def test_the_trace_of_a_blue_green_release_switched_back_by_hand():
+    # traffic moves 30 s after the release; caught by hand 10 min after it first served; the old
+    # environment is kept (no keep): the switch back takes the same 30 s
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "blue-green", "switch": "30s",
+                                  "rollback": {"takes": "20m", "manual": "10m"}}}), 1, 0, trace=True)
+    d = {"deployment": "rel", "n": 1}
+    assert records(res) == [
+        {"t": 3600.0, "event": "release", "strategy": "blue-green", "flagged": False, **d, "bad": True},
+        {"t": 3630.0, "event": "switch", **d},
+        {"t": 3630.0, "event": "rollout", **d, "stage": "all"},
+        {"t": 3630.0, "event": "rolled_out", **d},
+        {"t": 4230.0, "event": "change_caught", **d, "by": "manual"},
+        {"t": 4230.0, "event": "rollback", **d, "by": "manual", "takes": 30.0, "switch_back": True},
+        {"t": 4260.0, "event": "rolled_back", **d}]
+    assert res.changes == {"bad_time": 630.0, "failed_requests": LAM * 630.0,
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
