@@ -203,6 +203,8 @@ def test_a_rolling_release_whose_first_batch_crashes_is_rolled_back_by_the_share
     assert seq == [(3600.0, "rollout", "batch 1/2"), (4200.0, "failed", "web-1"), (4200.0, "failed", "web-2"),
                    (4230.0, "rollback_alert", 0.25), (4530.0, "restored", "web-1"),
                    (4530.0, "restored", "web-2"), (4530.0, "rolled_back", None)]
+    assert [e for e in records(res) if e["event"] == "restored"] == [
+        {"t": 4530.0, "event": "restored", "element": f"web-{i}", "deployment": "rel"} for i in (1, 2)]
     assert res.changes == {"bad_time": 930.0, "failed_requests": 0.0,  # two instances left serve all
                            **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
 
@@ -291,3 +293,34 @@ def test_the_trace_of_a_blue_green_release_switched_back_by_hand():
         {"t": 4260.0, "event": "rolled_back", **d}]
     assert res.changes == {"bad_time": 630.0, "failed_requests": LAM * 630.0,
                            **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+
+
+def test_each_rollback_and_each_flag_kill_is_counted():
+    # two streams releasing every hour (3600 and 7200 s before the 3 h horizon), every release bad:
+    # rel caught by hand after 10 min and rolled back in 10 min (1200 s each, every request
+    # failing); flag behind a flag at 10 %, caught after 5 min, killed at once (inside rel's spells)
+    res = simulate(model({"rel": {"every": "fixed(1h)", "bad": "100%", "rollback": {"takes": "10m", "manual": "10m"}},
+                          "flag": {"every": "fixed(1h)", "bad": "100%",
+                                   "flag": {"share": "100%", "exposure": "10%", "kill": "0s"},
+                                   "rollback": {"takes": "10m", "manual": "5m"}}}), 1, 0)
+    assert res.changes == {"bad_time": 2400.0, "failed_requests": LAM * 2400.0,
+                           **tallies(releases=4.0, bad=4.0, rollbacks=2.0, flag_kills=2.0)}
+
+
+def test_the_trace_of_a_canary_pulled_when_its_bake_ends_during_the_rollback():
+    # 10 % canary baking 20 min: the 1 % threshold over 10 min is crossed after 60 s; the rollback
+    # takes 30 min (to 5460 s) but the bake ends at 4800 s: the canary leaves rotation then
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "canary", "share": "10%", "bake": "20m",
+                                  "rollback": {"takes": "30m", "trigger": {"threshold": "1%", "window": "10m"}}}}),
+                   1, 0, trace=True)
+    d = {"deployment": "rel", "n": 1}
+    assert records(res) == approx_records([
+        {"t": 3600.0, "event": "release", "strategy": "canary", "flagged": False, **d, "bad": True},
+        {"t": 3600.0, "event": "rollout", **d, "stage": "canary 0.1"},
+        {"t": 3660.0, "event": "rollback_alert", **d, "error_rate": 0.01},
+        {"t": 3660.0, "event": "change_caught", **d, "by": "trigger"},
+        {"t": 3660.0, "event": "rollback", **d, "by": "trigger", "takes": 1800.0, "switch_back": False},
+        {"t": 4800.0, "event": "canary_pulled", **d},
+        {"t": 5460.0, "event": "rolled_back", **d}])
+    assert res.changes == pytest.approx({"bad_time": 1860.0, "failed_requests": LAM * 0.1 * 1200.0,
+                                         **tallies(releases=1.0, bad=1.0, rollbacks=1.0)})
