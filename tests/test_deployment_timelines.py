@@ -324,3 +324,24 @@ def test_the_trace_of_a_canary_pulled_when_its_bake_ends_during_the_rollback():
         {"t": 5460.0, "event": "rolled_back", **d}])
     assert res.changes == pytest.approx({"bad_time": 1860.0, "failed_requests": LAM * 0.1 * 1200.0,
                                          **tallies(releases=1.0, bad=1.0, rollbacks=1.0)})
+
+
+def test_the_trace_of_a_release_waiting_for_its_window_and_caught_by_the_gate_before_deploy():
+    # due at 1 h (a Thursday) outside the 02:00-03:00 window: waits to 2 h; the gate (10 min)
+    # catches it before any instance serves it: nothing to roll back. A good config change at 2 h.
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "window": "Mon-Fri 02:00-03:00",
+                                  "gate": {"catches": "100%", "takes": "10m"}},
+                          "cfg": {"at": "2h", "bad": "0%", "change": "config", "rollback": {"takes": "1m"}}},
+                         horizon="4h"), 1, 0, trace=True)
+    rel, cfg = {"deployment": "rel", "n": 1}, {"deployment": "cfg", "n": 1}
+    assert records(res) == [
+        {"t": 3600.0, "event": "release_waits", "deployment": "rel", "until": 7200.0},
+        {"t": 7200.0, "event": "config_change", **cfg, "bad": False},
+        {"t": 7200.0, "event": "rollout", **cfg, "stage": "all"},
+        {"t": 7200.0, "event": "rolled_out", **cfg},
+        {"t": 7200.0, "event": "release", "strategy": "all-at-once", "flagged": False, **rel, "bad": True},
+        {"t": 7800.0, "event": "gate", **rel, "before": "deploy", "passed": False},
+        {"t": 7800.0, "event": "change_caught", **rel, "by": "gate"}]
+    assert res.changes == {"bad_time": 0.0, "failed_requests": 0.0,
+                           **tallies(releases=1.0, bad=1.0, gate_catches=1.0),
+                           **{"config_" + k: v for k, v in tallies(releases=1.0).items()}}
