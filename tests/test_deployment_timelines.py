@@ -327,7 +327,7 @@ def test_the_trace_of_a_canary_pulled_when_its_bake_ends_during_the_rollback():
 
 
 def test_the_trace_of_a_release_waiting_for_its_window_and_caught_by_the_gate_before_deploy():
-    # due at 1 h (a Thursday) outside the 02:00-03:00 window: waits to 2 h; the gate (10 min)
+    # due at 01:00 of day 0 (a weekday), outside the 02:00-03:00 window: waits to 2 h; the gate (10 min)
     # catches it before any instance serves it: nothing to roll back. A good config change at 2 h.
     res = simulate(model({"rel": {"at": "1h", "bad": "100%", "window": "Mon-Fri 02:00-03:00",
                                   "gate": {"catches": "100%", "takes": "10m"}},
