@@ -345,3 +345,33 @@ def test_the_trace_of_a_release_waiting_for_its_window_and_caught_by_the_gate_be
     assert res.changes == {"bad_time": 0.0, "failed_requests": 0.0,
                            **tallies(releases=1.0, bad=1.0, gate_catches=1.0),
                            **{"config_" + k: v for k, v in tallies(releases=1.0).items()}}
+
+
+def test_a_bad_release_behind_a_load_balancer_fails_the_requests_through_it():
+    # the version's node reaches the balancer too: λ · (3 s + 60 s + 300 s) failed through it
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {
+        "takes": "5m", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}}},
+        load_balancers={"lb": {"service": "api"}}, workload={"rate": f"{LAM}/s", "target": "lb"}), 1, 0)
+    assert res.changes == {"bad_time": 363.0, "failed_requests": pytest.approx(LAM * 363.0),
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+    assert res.requests["failed"] == pytest.approx(LAM * 363.0)
+
+
+def test_a_release_due_exactly_when_the_rollback_ends_is_not_merged():
+    # every hour; caught by hand 50 min in, rolled back in 10 min: the rollback ends at 7200 s,
+    # when the next release is due; that one is still live at the 3 h horizon
+    res = simulate(model({"rel": {"every": "fixed(1h)", "bad": "100%",
+                                  "rollback": {"takes": "10m", "manual": "50m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in res.trace if e["event"] in ("release", "release_merged", "rolled_back")] \
+        == [(3600.0, "release"), (7200.0, "rolled_back"), (7200.0, "release")]
+    assert res.changes == {"bad_time": 7200.0, "failed_requests": LAM * 7200.0,
+                           **tallies(releases=2.0, bad=2.0, rollbacks=2.0)}
+
+
+def test_a_blue_green_switch_under_a_second():
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "blue-green", "switch": "500ms",
+                                  "rollback": {"takes": "20m", "manual": "10m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(res)] == [
+        (3600.0, "release"), (3600.5, "switch"), (3600.5, "rollout"), (3600.5, "rolled_out"),
+        (4200.5, "change_caught"), (4200.5, "rollback"), (4201.0, "rolled_back")]
+    assert res.changes["bad_time"] == 600.5
