@@ -112,8 +112,10 @@ def test_releases_due_while_a_bad_one_is_live_are_merged_and_the_last_runs_to_th
     # bad and still live at the 3 h horizon (its manual rollback due then): 4200 + 3600 s bad
     res = simulate(model({"rel": {"every": "fixed(30m)", "bad": "100%",
                                   "rollback": {"takes": "10m", "manual": "1h"}}}), 1, 0, trace=True)
-    seq = [(e["t"], e["event"], e.get("n", e.get("due"))) for e in res.trace
+    seq = [(e["t"], e["event"], e.get("n", e.get("due"))) for e in records(res)
            if e["event"] in ("release", "change_caught", "rolled_back", "release_merged")]
+    assert [e for e in records(res) if e["event"] == "release_merged"] == [
+        {"t": 6000.0, "event": "release_merged", "deployment": "rel", "due": due} for due in (3600.0, 5400.0)]
     assert seq == [(1800.0, "release", 1), (5400.0, "change_caught", 1), (6000.0, "rolled_back", 1),
                    (6000.0, "release_merged", 3600.0), (6000.0, "release_merged", 5400.0),
                    (7200.0, "release", 2)]
@@ -375,3 +377,32 @@ def test_a_blue_green_switch_under_a_second():
         (3600.0, "release"), (3600.5, "switch"), (3600.5, "rollout"), (3600.5, "rolled_out"),
         (4200.5, "change_caught"), (4200.5, "rollback"), (4201.0, "rolled_back")]
     assert res.changes["bad_time"] == 600.5
+
+
+def test_the_average_over_three_steps():
+    w = ErrorWindow(100.0, 0.5)
+    w.set(0.0, 0.3)
+    w.set(20.0, 0.1)
+    w.set(50.0, 0.2)
+    assert w.average(60.0) == pytest.approx((0.3 * 20 + 0.1 * 30 + 0.2 * 10) / 100)
+    assert w.average(130.0) == pytest.approx((0.1 * 20 + 0.2 * 80) / 100)
+
+
+def test_a_good_rolling_release_ends_with_its_last_batch():
+    # two instances one at a time, 10 min apart: rolled out when the second batch starts
+    res = simulate(model({"rel": {"at": "1h", "bad": "0%", "strategy": "rolling", "batch": 1, "pause": "10m"}}),
+                   1, 0, trace=True)
+    assert [(e["t"], e["event"], e.get("stage")) for e in records(res)] == [
+        (3600.0, "release", None), (3600.0, "rollout", "batch 1/2"), (4200.0, "rollout", "batch 2/2"),
+        (4200.0, "rolled_out", None)]
+
+
+def test_the_manual_rollback_due_during_a_triggered_rollback_does_nothing():
+    # the trigger starts a 2 h rollback at 3663 s; the manual one, due at 7200 s, finds it under way
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {
+        "takes": "2h", "manual": "1h", "trigger": {"threshold": "1%", "window": "5m", "delay": "1m"}}}},
+        horizon="4h"), 1, 0, trace=True)
+    assert [(e["t"], e["event"], e.get("by")) for e in records(res) if e["event"] != "release"] == [
+        (3600.0, "rollout", None), (3600.0, "rolled_out", None), (3603.0, "rollback_alert", None),
+        (3663.0, "change_caught", "trigger"), (3663.0, "rollback", "trigger"), (10863.0, "rolled_back", None)]
+    assert res.changes["bad_time"] == 7263.0
