@@ -406,3 +406,27 @@ def test_the_manual_rollback_due_during_a_triggered_rollback_does_nothing():
         (3600.0, "rollout", None), (3600.0, "rolled_out", None), (3603.0, "rollback_alert", None),
         (3663.0, "change_caught", "trigger"), (3663.0, "rollback", "trigger"), (10863.0, "rolled_back", None)]
     assert res.changes["bad_time"] == 7263.0
+
+
+def test_each_gate_catch_is_counted():
+    res = simulate(model({"rel": {"every": "fixed(1h)", "bad": "100%", "gate": {"catches": "100%", "takes": "1m"}}}),
+                   1, 0)
+    assert res.changes == {"bad_time": 0.0, "failed_requests": 0.0, **tallies(releases=2.0, bad=2.0, gate_catches=2.0)}
+
+
+def test_pauses_and_kill_switches_under_a_second_are_waited():
+    rolling = simulate(model({"rel": {"at": "1h", "bad": "0%", "strategy": "rolling", "batch": 1, "pause": "500ms"}}),
+                       1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(rolling)][-2:] == [(3600.5, "rollout"), (3600.5, "rolled_out")]
+    flag = simulate(model({"rel": {"at": "1h", "bad": "100%", "flag": {"share": "100%", "exposure": "20%",
+                                                                       "kill": "500ms"},
+                                   "rollback": {"takes": "10m", "manual": "1m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(flag)][-2:] == [(3660.0, "flag_kill"), (3660.5, "flag_off")]
+
+
+def test_blue_green_caught_exactly_when_keep_ends_needs_a_full_rollback():
+    # switched at 3630 s, old environment kept 10 min: caught by hand at 4230 s, when it is gone
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "blue-green", "switch": "30s", "keep": "10m",
+                                  "rollback": {"takes": "20m", "manual": "10m"}}}), 1, 0, trace=True)
+    (rb,) = [e for e in records(res) if e["event"] == "rollback"]
+    assert (rb["t"], rb["takes"], rb["switch_back"]) == (4230.0, 1200.0, False)
