@@ -430,3 +430,17 @@ def test_blue_green_caught_exactly_when_keep_ends_needs_a_full_rollback():
                                   "rollback": {"takes": "20m", "manual": "10m"}}}), 1, 0, trace=True)
     (rb,) = [e for e in records(res) if e["event"] == "rollback"]
     assert (rb["t"], rb["takes"], rb["switch_back"]) == (4230.0, 1200.0, False)
+
+
+def test_a_corrupting_canary_promoted_step_by_step_sums_each_steps_writes():
+    # 10 % of 5 writes/s corrupted on the share updated: 10 % for 600 s, 50 % for 600 s, then
+    # everyone from 4800 s until the manual rollback ends at 7800 s: 0.5 · (60 + 300 + 3000)
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "canary", "steps": ["10%", "50%"],
+                                  "bake": "10m", "effect": {"corrupts": "10%"},
+                                  "rollback": {"takes": "10m", "manual": "1h"}}},
+                         services={"api": {"replicas": "web", "data": {"writes": "5/s"}}}), 1, 0, trace=True)
+    assert [(e["t"], e.get("stage")) for e in records(res) if e["event"] == "rollout"] == [
+        (3600.0, "canary 0.1"), (4200.0, "canary 0.5"), (4800.0, "promoted")]
+    assert res.changes == pytest.approx({"bad_time": 4200.0, "failed_requests": 0.0,
+                                         **tallies(releases=1.0, bad=1.0, rollbacks=1.0,
+                                                   corrupted=0.5 * (60.0 + 300.0 + 3000.0))})
