@@ -186,17 +186,29 @@ class ProcessBackend(Backend):
         self._pool.shutdown(wait=True)
 
     def abort(self) -> None:
-        for fut in self._pending:
-            fut.cancel()
         # Running chunks cannot be cancelled; stop their processes instead
         # of waiting for them (the pool keeps them in a private mapping).
+        # Queued chunks are not cancelled either: once its workers are gone
+        # the pool marks every pending future broken, and on Python 3.11
+        # marking one already cancelled raised in the pool's thread, which
+        # printed a traceback after the "interrupted" message.
         processes = list(getattr(self._pool, "_processes", {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        writer = getattr(getattr(self._pool, "_result_queue", None), "_writer", None)  # see below
+        self._pool.shutdown(wait=False)
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
         for proc in processes:
             proc.join(timeout=5)
+        # A worker stopped while sending a result (a chunk's records fill the
+        # pipe, so it is often blocked mid-message) leaves the pool's manager
+        # thread waiting for the rest of that message, and the interpreter
+        # waits for that thread at exit: a run interrupted with Ctrl-C then
+        # never ended. With every worker gone, this process holds the only
+        # write end of the result pipe; closing it ends the wait (EOF) and the
+        # thread treats the pool as broken and exits.
+        if writer is not None and not any(proc.is_alive() for proc in processes):
+            writer.close()
 
 
 class DaskBackend(Backend):
