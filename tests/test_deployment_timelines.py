@@ -444,3 +444,12 @@ def test_a_corrupting_canary_promoted_step_by_step_sums_each_steps_writes():
     assert res.changes == pytest.approx({"bad_time": 4200.0, "failed_requests": 0.0,
                                          **tallies(releases=1.0, bad=1.0, rollbacks=1.0,
                                                    corrupted=0.5 * (60.0 + 300.0 + 3000.0))})
+
+
+def test_a_rolling_release_of_five_instances_in_batches_of_two_takes_three_batches():
+    # ceil(5 / 2) = 3 batches, 10 min apart: the last one updates the fifth instance alone
+    res = simulate(model({"rel": {"at": "1h", "bad": "0%", "strategy": "rolling", "batch": 2, "pause": "10m"}},
+                         components={"web": {"count": 5, "failures": []}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"], e.get("stage")) for e in records(res)] == [
+        (3600.0, "release", None), (3600.0, "rollout", "batch 1/3"), (4200.0, "rollout", "batch 2/3"),
+        (4800.0, "rollout", "batch 3/3"), (4800.0, "rolled_out", None)]
