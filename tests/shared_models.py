@@ -35,3 +35,44 @@ def tier(failing: list[dict[str, Any]] | None = None, lb: dict[str, Any] | None 
         "load_balancers": {"lb": {"service": "web", "health_check": CHECK, **(lb or {})}},
         "workload": {"rate": "30/s", "target": "lb", **(workload or {})},
     })
+
+
+def active_passive_store(ops: dict[str, Any], failures: bool = True, **extra: Any) -> relsim.Model:
+    """Three replicas of a replicated store with application operations ``ops``.
+
+    db-1 (the primary) fails at 1 h and is repaired at 2 h (``failures=False``:
+    never); db-2 is promoted 30 s later. ``extra``: more top-level sections.
+    """
+    spec: dict[str, Any] = {
+        "name": "ap", "horizon": "3h",
+        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]
+                                if failures else []},
+                       "db-2": {}, "db-3": {}},
+        "services": {"db": {"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive",
+                            "failover": {"time": "fixed(30s)"},
+                            "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}}},
+        "workload": {"rate": "10/s"},
+        "operations": ops,
+    }
+    spec.update(extra)
+    return relsim.load(spec)
+
+
+def quorum_across_a_cut(b2: dict[str, Any], **extra: Any) -> relsim.Model:
+    """A quorum (needs 2, 10 s elections) of a0, a1 (zone a) and b0, b1, b2 (zone b).
+
+    a~b is cut from 2 h; b1 is down 1-4 h; ``b2`` is b2's component spec.
+    ``extra``: more top-level sections (a schedule).
+    """
+    return relsim.load({
+        "name": "return", "horizon": "5.5h",
+        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
+        "links": {"ab": {"between": ["a", "b"],
+                         "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10h)"}]}},
+        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
+                       "b1": {"in": "b", "failures": [{"kind": "transient", "every": "fixed(1h)",
+                                                       "lasts": "fixed(3h)"}]},
+                       "b2": b2},
+        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
+                           "election": "fixed(10s)"}},
+        "entry": "q", **extra})

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy import integrate
+from shared_models import active_passive_store
 
 import relsim
 from relsim.dists import parse_dist
@@ -25,16 +26,7 @@ HOUR = 3600.0
 
 
 def ap_model(**ops: Any) -> relsim.Model:
-    return relsim.load({
-        "name": "ap", "horizon": "3h",
-        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]},
-                       "db-2": {}, "db-3": {}},
-        "services": {"db": {"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive",
-                            "failover": {"time": "fixed(30s)"},
-                            "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}}},
-        "workload": {"rate": "10/s"},
-        "operations": ops,
-    })
+    return active_passive_store(ops)
 
 
 def test_levels_on_a_failover_timeline():

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 import pytest
+from shared_models import active_passive_store
 
 import relsim
 
@@ -22,21 +23,7 @@ HOUR = 3600.0
 P_W = -math.expm1(-0.1 * 2.0)  # writes 10/s over 100 keys, lag fixed(2s)
 
 
-def ap(ops: dict[str, Any], failures: bool = True, **extra: Any) -> relsim.Model:
-    # db-1 (the primary) fails at 1 h and is repaired at 2 h; db-2 is promoted 30 s later
-    spec: dict[str, Any] = {
-        "name": "ap", "horizon": "3h",
-        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]
-                                if failures else []},
-                       "db-2": {}, "db-3": {}},
-        "services": {"db": {"replicas": ["db-1", "db-2", "db-3"], "mode": "active-passive",
-                            "failover": {"time": "fixed(30s)"},
-                            "data": {"writes": "10/s", "keys": 100, "lag": "fixed(2s)"}}},
-        "workload": {"rate": "10/s"},
-        "operations": ops,
-    }
-    spec.update(extra)
-    return relsim.load(spec)
+ap = active_passive_store  # db-1 (the primary) fails at 1 h, repaired at 2 h; db-2 promoted 30 s later
 
 
 def test_bounded_staleness_within_the_bound_reads_lagging_replicas():

@@ -15,6 +15,7 @@ from typing import Any
 
 import behaviour_plugins  # noqa: F401  (registers the script behaviour)
 import pytest
+from shared_models import quorum_across_a_cut
 
 import relsim
 from relsim.units import HOUR
@@ -109,18 +110,7 @@ def test_an_outage_opened_by_a_return_from_upkeep_names_it(kind: str):
     # returns at 5 h, {b0, b1, b2} is the largest: an election of 10 s, which b2's upkeep set off.
     b2: dict[str, Any] = {"in": "b", "failures": [SILENT]}
     b2["maintenance" if kind == "preventive" else "inspection"] = {"every": "1h", "lasts": "4h"}
-    res = relsim.simulate(relsim.load({
-        "name": "return", "horizon": "5.5h",
-        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
-        "links": {"ab": {"between": ["a", "b"],
-                         "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10h)"}]}},
-        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
-                       "b1": {"in": "b", "failures": [{"kind": "transient", "every": "fixed(1h)",
-                                                       "lasts": "fixed(3h)"}]},
-                       "b2": b2},
-        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
-                           "election": "fixed(10s)"}},
-        "entry": "q"}), seed=0, replication=0)
+    res = relsim.simulate(quorum_across_a_cut(b2), seed=0, replication=0)
     (out,) = res.outages
     assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
     assert (out.cause_element, out.cause_spec, out.cause_kind, out.planned) == ("b2", -1, kind, True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import behaviour_plugins  # noqa: F401  (registers the script behaviour)
 import pytest
+from shared_models import quorum_across_a_cut
 
 import relsim
 from relsim.engine.planned import PLANNED_KINDS, Hold, is_planned
@@ -155,19 +156,8 @@ def test_an_outage_opened_by_a_return_from_maintenance_names_the_maintenance():
     # from 2 h. b1 is down 1-4 h; b2 is in maintenance 1-5 h. a0 leads {a0, a1}; when b1 returns,
     # {b0, b1} ties and the leader's group stays; when b2 returns at 5 h, {b0, b1, b2} is the
     # largest: an election of 10 s, which b2's maintenance set off (a planned outage).
-    res = relsim.simulate(relsim.load({
-        "name": "return", "horizon": "5.5h",
-        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
-        "links": {"ab": {"between": ["a", "b"],
-                         "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10h)"}]}},
-        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
-                       "b1": {"in": "b", "failures": [{"kind": "transient", "every": "fixed(1h)",
-                                                       "lasts": "fixed(3h)"}]},
-                       "b2": {"in": "b"}},
-        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
-                           "election": "fixed(10s)"}},
-        "schedule": {"patch": {"kind": "maintenance", "at": "1h", "targets": "b2", "lasts": "fixed(4h)"}},
-        "entry": "q"}), seed=0, replication=0)
+    res = relsim.simulate(quorum_across_a_cut({"in": "b"}, schedule={"patch": {
+        "kind": "maintenance", "at": "1h", "targets": "b2", "lasts": "fixed(4h)"}}), seed=0, replication=0)
     (out,) = res.outages
     assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
     assert (out.cause_element, out.cause_spec, out.cause_kind, out.planned) == ("b2", -1, "maintenance", True)
