@@ -222,3 +222,53 @@ def test_history_older_than_the_longest_session_is_dropped_and_no_more():
     on_w2 = held(5330, [(0, 1 / 3), (3600, 1 / 2), (5000, 1 / 3), (5300, 1 / 2)])
     assert_lost(res, [(HOUR, "w1", 3 * G(HOUR, mu) / 3), (5300, "w3", on_w3), (5330, "w2", on_w2)], rel=1e-9)
     assert res.app["sessions_started"] == pytest.approx(3 * 5400)
+
+
+def test_a_switchover_of_no_duration_moves_the_sessions_to_the_new_primary():
+    # a drained maintenance of db-1 at 1 h hands over to db-2 at once (the default switchover:
+    # the service serves throughout and announces nothing) and stops db-1, which loses what it
+    # holds; db-2 gets every session from 1 h until it fails at 150 min (then db-1 is promoted
+    # in 30 s). Before the fix db-2's weight was never re-read: no session counted 1 h - 150 min.
+    mu = 1200.0
+    spec = {
+        "name": "ap", "horizon": "3h",
+        "components": {"db-1": {}, "db-2": {"failures": [{"kind": "permanent", "every": "fixed(150m)",
+                                                          "repair": "fixed(1h)"}]}},
+        "services": {"db": {"replicas": ["db-1", "db-2"], "mode": "active-passive",
+                            "failover": {"time": "fixed(30s)"}}},
+        "schedule": {"patch": {"kind": "maintenance", "at": "1h", "targets": ["db-1"], "lasts": "30m",
+                               "drain": True}},
+        "sessions": {"rate": "1/s", "length": "exp(mean=20m)", "service": "db"},
+    }
+    res = run(spec)
+    assert [(e["t"], e["event"]) for e in res.trace if e["event"] in ("promoted", "service")][:1] == [
+        (HOUR, "promoted")]  # no announcement of the service at the switchover
+    assert_lost(res, [(HOUR, "db-1", G(HOUR, mu)), (9000.0, "db-2", G(5400.0, mu))])
+    assert res.app["sessions_started"] == pytest.approx(9000.0 + (3 * HOUR - 9030.0))
+    assert res.app["session_loss_events"] == 2.0
+
+
+def test_a_primary_back_while_the_service_served_nothing_holds_the_sessions_when_it_serves():
+    # the cache's first replica is down throughout, its failover takes 150 min: db serves nothing
+    # until 9000 s. Meanwhile db-1 fails at 1 h (db-2 promoted at 3630 s), is back at 2 h and
+    # fails back at 7830 s, all unannounced (db stays at 0). From 9000 s db-1 holds every session
+    # until it fails again at 3 h; db-2, demoted, loses none (seen at 9000 s). Before the fix
+    # db-1's weight, read at 2 h while it was a standby, was kept: no session from 9000 s.
+    mu = 1200.0
+    spec = {
+        "name": "ap", "horizon": "4h",
+        "components": {"db-1": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)"}]},
+                       "db-2": {}, "r1": {}, "r2": {}},
+        "services": {"db": {"replicas": ["db-1", "db-2"], "mode": "active-passive", "depends_on": ["cache"],
+                            "failover": {"time": "fixed(30s)", "failback": "auto", "failback_after": "10m"}},
+                     "cache": {"replicas": ["r1", "r2"], "mode": "active-passive",
+                               "failover": {"time": "fixed(150m)"}}},
+        "entry": "db",
+        "sessions": {"rate": "1/s", "length": "exp(mean=20m)", "service": "db"},
+    }
+    res = relsim.simulate(relsim.load(spec).conditioned(always_down={"r1"}), 0, 0, trace=True)
+    assert [(e["t"], e["primary"]) for e in res.trace if e["event"] == "promoted"] == [
+        (3630.0, "db-2"), (7830.0, "db-1"), (9000.0, "r2"), (10830.0, "db-2")]
+    assert_lost(res, [(HOUR, "db-1", 0.0), (9000.0, "db-2", 0.0), (3 * HOUR, "db-1", G(1800.0, mu))])
+    assert res.app["sessions_started"] == pytest.approx(1800.0 + (4 * HOUR - 10830.0))
+    assert res.app["session_loss_events"] == 1.0

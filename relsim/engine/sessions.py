@@ -75,8 +75,10 @@ class SessionCounter:
     global factor ``g = 1 / Σ h`` (0 while the service does not serve).
     Both are kept as piecewise-constant histories — ``h_b`` per holder,
     changed only by that holder's events, and ``g`` once for all — so an
-    event costs O(1) whatever the number of replicas; the integral of a
-    holder's sessions walks the two histories together at a loss only.
+    event costs O(1) whatever the number of replicas (an active-passive
+    service's few replicas are all re-read at each of its events: its
+    primary may have moved); the integral of a holder's sessions walks the
+    two histories together at a loss only.
     """
 
     def __init__(self, sim: Simulation, spec: Any):
@@ -98,7 +100,6 @@ class SessionCounter:
         self.pieces: list[list[tuple[float, float]]] = [[(0.0, 0.0)] for _ in range(n)]  # (start, h)
         self.g = 0.0
         self.global_pieces: list[tuple[float, float]] = [(0.0, 0.0)]  # (start, g)
-        self.primary: Any = None
         self.last = 0.0
         self.started = 0.0
         self.lost = 0.0
@@ -108,7 +109,6 @@ class SessionCounter:
             lag = spec.lag if spec.lag is not None else self.svc.spec.data.lag
             self.lag = sim.streams.sampler(lag, "sessions/lag")
         self.ready = False
-        self.index = {id(node): i for i, node in enumerate(self.holders)}
         for i, node in enumerate(self.holders):
             node.subscribe(lambda _node, _old, _new, i=i: self._holder_changed(i))
         self.svc.subscribe(self._service_changed)
@@ -132,7 +132,6 @@ class SessionCounter:
     # -- events -------------------------------------------------------------
     def _start(self, _ev: Any) -> None:
         self.ready = True
-        self.primary = getattr(self.svc, "primary", None) if self.single else None
         for i in range(len(self.holders)):
             self._update(i, 0.0)
         self._update_global(0.0)
@@ -141,7 +140,10 @@ class SessionCounter:
         if not self.ready:
             return
         now = self.sim.env.now
-        self._update(i, now)
+        if self.single:
+            self._reread(now)
+        else:
+            self._update(i, now)
         self._update_global(now)
 
     def _service_changed(self, *_args: Any) -> None:
@@ -150,14 +152,20 @@ class SessionCounter:
             return
         now = self.sim.env.now
         if self.single:
-            primary = getattr(self.svc, "primary", None)
-            if primary is not self.primary:
-                for node in (self.primary, primary):
-                    i = self.index.get(id(node)) if node is not None else None
-                    if i is not None:
-                        self._update(i, now)
-                self.primary = primary
+            self._reread(now)
         self._update_global(now)
+
+    def _reread(self, now: float) -> None:
+        """Every replica's weight of an active-passive service, re-read.
+
+        Its primary can move without the service announcing it: a switchover
+        of no duration leaves ``s`` at 1, and a failover or failback while the
+        service serves nothing leaves it at 0. So at each event of the service
+        or of a replica, the old primary and the new one are found by reading
+        all the replicas (an active-passive service has a few).
+        """
+        for i in range(len(self.holders)):
+            self._update(i, now)
 
     def _update(self, i: int, now: float) -> None:
         """Holder ``i``'s weight is re-read: it loses its sessions if it stopped holding them."""
