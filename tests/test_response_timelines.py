@@ -1,0 +1,373 @@
+"""Incidents, pages and the on-call response chain as exact timelines (relsim/engine/response.py).
+
+Each test fixes every time (``fixed(...)`` failures, acknowledgements,
+diagnoses and access) and states the records of ``Results.incidents()`` and
+``Results.pages()`` and the response's trace worked out by hand: who is
+paged, escalation at its edges, engagement by a page or a ticket, a team's
+queue, observability factors, severity and status-page times, merged and
+censored incidents; random phases are checked against the draws of their
+own streams (docs/incidents.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import relsim
+from relsim.engine import simulate
+from relsim.engine.response import Incident, Page
+
+H, M = 3600.0, 60.0
+NAN = math.nan
+STEPS = ("page", "escalation", "ack", "response_waiting", "engaged", "diagnosis_started", "diagnosed",
+         "access_requested", "access_granted", "mitigation_started", "incident_open", "incident_reopened",
+         "incident_closed")
+# model time 0 is Monday 00:00: 100 h is Friday 04:00 (after hours), 33 h Tuesday 09:00 (business hours)
+TEAM = {"owns": ["app"], "ack": {"business_hours": "5m", "after_hours": "5m"}, "diagnose": "10m",
+        "access": "jit", "jit": "2m"}
+
+
+def build(failure: dict[str, Any] | None = None, horizon: str = "150h", **extra: Any) -> relsim.Model:
+    failures = [failure] if failure is not None else []
+    return relsim.load({"name": "response", "horizon": horizon,
+                        "components": {"app": {"failures": failures}, "spare": {"failures": []}},
+                        "services": {"web": {"replicas": ["app"]}}, **extra})
+
+
+def perm(every: str, repair: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "permanent", "every": f"fixed({every})", "repair": f"fixed({repair})", **kw}
+
+
+def transient(every: str, lasts: str) -> dict[str, Any]:
+    return {"kind": "transient", "every": f"fixed({every})", "lasts": f"fixed({lasts})"}
+
+
+def steps(res: Any) -> list[tuple[Any, ...]]:
+    """The response's trace lines as (t, event, the other fields in order)."""
+    return [(e["t"], e["event"], *[v for k, v in e.items() if k not in ("t", "event")])
+            for e in res.trace if e["event"] in STEPS]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Records equal field by field, NaN equal to NaN."""
+    return len(a) == len(b) and all(
+        (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+        or (x == y and type(x) is type(y)) for x, y in zip(a, b))
+
+
+# -- the whole record of one incident and its page -------------------------------------------
+def test_a_paged_incident_acknowledged_diagnosed_and_mitigated_field_by_field():
+    # app fails at 100 h (Friday 04:00); 'down' (above 50% for 5m, seen 30 s late) pages at
+    # 100:05:30; ack 5m, diagnosis 10m, JIT access 2m, repair 30m: back at 100:52:30 (sev2: > 10m)
+    model = build(perm("100h", "30m"), alerts={"down": {"above": "50%", "for": "5m", "delay": "30s"}},
+                  teams={"ops": TEAM})
+    res = simulate(model, 1, 0, trace=True)
+    t0, page = 100 * H, 100 * H + 330.0
+    (inc,) = res.incidents
+    assert same(inc, Incident(0, t0, t0 + 3150.0, 3150.0, "app", "permanent", "sev2", False, True, 1, "down", "ops",
+                              330.0, 300.0, False, 600.0, 120.0, 1800.0, "humans", 0.0, 0, NAN, NAN, 1))
+    assert same(res.pages[0], Page(page, "down", 0, "incident", "ops", 300.0, False)) and len(res.pages) == 1
+    ack, diag, access = page + 300.0, page + 900.0, page + 1020.0
+    assert steps(res) == [
+        (t0, "incident_open", 0, "app", "permanent"), (t0, "response_waiting", "app", "ops"),
+        (page, "page", "down", 0, "incident", "ops"), (ack, "ack", "ops", "down", 0, "primary", 300.0),
+        (ack, "engaged", "app", "ops", "page"), (ack, "diagnosis_started", "app", "ops", 1.0),
+        (diag, "diagnosed", "app", "ops", 600.0), (diag, "access_requested", "app", "ops"),
+        (access, "access_granted", "app", "ops"), (access, "mitigation_started", "app", "ops"),
+        (t0 + 3150.0, "incident_closed", 0, 3150.0)]
+
+
+def test_a_failure_nobody_is_paged_for_is_engaged_by_a_ticket_after_unpaged():
+    # no alert rule: the team picks app up 1h after it failed (via a ticket), then 10m + 2m + 30m
+    model = build(perm("100h", "30m"), teams={"ops": dict(TEAM, unpaged="1h")})
+    res = simulate(model, 1, 0, trace=True)
+    t0, eng = 100 * H, 101 * H
+    (inc,) = res.incidents
+    assert same(inc, Incident(0, t0, eng + 2520.0, H + 2520.0, "app", "permanent", "sev1", False, False, 0, "", "",
+                              NAN, NAN, False, 600.0, 120.0, 1800.0, "humans", 0.0, 0, NAN, NAN, 1))
+    assert res.pages == []
+    assert steps(res) == [
+        (t0, "incident_open", 0, "app", "permanent"), (t0, "response_waiting", "app", "ops"),
+        (eng, "engaged", "app", "ops", "ticket"), (eng, "diagnosis_started", "app", "ops", 1.0),
+        (eng + 600.0, "diagnosed", "app", "ops", 600.0), (eng + 600.0, "access_requested", "app", "ops"),
+        (eng + 720.0, "access_granted", "app", "ops"), (eng + 720.0, "mitigation_started", "app", "ops"),
+        (eng + 2520.0, "incident_closed", 0, H + 2520.0)]
+
+
+def test_standing_access_mitigates_at_once_after_the_diagnosis():
+    # access: standing: no access_requested/granted lines; mitigation starts when diagnosed, access_s 0
+    model = build(perm("100h", "30m"), alerts={"down": {"above": "50%"}}, teams={"ops": dict(TEAM, access="standing")})
+    res = simulate(model, 1, 0, trace=True)
+    t0 = 100 * H
+    (inc,) = res.incidents
+    assert (inc.detect_s, inc.ack_s, inc.diagnose_s, inc.access_s, inc.mitigate_s) == (0.0, 300.0, 600.0, 0.0, 1800.0)
+    assert inc.duration_s == 2700.0 and inc.resolved_by == "humans"
+    assert [s[:2] for s in steps(res) if s[1] not in ("incident_open", "incident_closed")] == [
+        (t0, "response_waiting"), (t0, "page"), (t0 + 300.0, "ack"), (t0 + 300.0, "engaged"),
+        (t0 + 300.0, "diagnosis_started"), (t0 + 900.0, "diagnosed"), (t0 + 900.0, "mitigation_started")]
+
+
+# -- acknowledgement and escalation ----------------------------------------------------------
+FRI_0855 = "6295m"  # Friday 08:55 (4 x 24 h + 8 h 55 min): after hours; the escalation 10 min later is in them
+
+
+@pytest.mark.parametrize(("secondary", "ack_s", "by"), [
+    ({"business_hours": "1m", "after_hours": "20m"}, 11 * M, "secondary"),  # 09:05: business hours, 10m + 1m
+    (None, 12 * M, "secondary"),  # no secondary_ack: the team's own times, 2m at 09:05
+    ({"business_hours": "20m", "after_hours": "20m"}, 30 * M, "primary"),  # 10m + 20m = 30m: not earlier
+])
+def test_the_secondary_is_paged_after_escalate_after_by_the_hours_at_that_time(
+        secondary: dict[str, str] | None, ack_s: float, by: str):
+    # the primary, paged at Friday 08:55 (after hours), would take 30m; escalate_after 10m
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"}, escalate_after="10m")
+    if secondary is not None:
+        team["secondary_ack"] = secondary
+    model = build(perm(FRI_0855, "30m"), alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = simulate(model, 1, 0, trace=True)
+    t0 = 6295 * M
+    (inc,) = res.incidents
+    assert inc.ack_s == ack_s and inc.escalated is True
+    assert same(res.pages[0], Page(t0, "down", 0, "incident", "ops", ack_s, True))
+    assert [s for s in steps(res) if s[1] in ("escalation", "ack")] == [
+        (t0 + 10 * M, "escalation", "ops", "down", 0), (t0 + ack_s, "ack", "ops", "down", 0, by, ack_s)]
+    assert inc.duration_s == ack_s + (10 + 2 + 30) * M
+
+
+def test_an_ack_exactly_at_escalate_after_escalates_nobody():
+    # ack 10m, escalate_after 10m: not longer than it, so no secondary (Tuesday 09:00: business hours)
+    team = dict(TEAM, ack={"business_hours": "10m", "after_hours": "1h"}, escalate_after="10m",
+                secondary_ack={"business_hours": "1s", "after_hours": "1s"})
+    model = build(perm("33h", "30m"), horizon="60h", alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = simulate(model, 1, 0, trace=True)
+    (inc,) = res.incidents
+    assert inc.ack_s == 10 * M and inc.escalated is False and res.pages[0].escalated is False
+    assert [s for s in steps(res) if s[1] in ("escalation", "ack")] == [(33 * H + 600.0, "ack", "ops", "down", 0,
+                                                                          "primary", 600.0)]
+
+
+def test_business_and_after_hours_choose_the_ack_time_at_the_page():
+    # the first failure at Tuesday 09:00 (business hours: ack 2m) is over 2m + 42m later; the second,
+    # 33 h of up-time after that, at Wednesday 18:44 (after hours: 30m)
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"})
+    model = build(perm("33h", "30m"), horizon="80h", alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    res = simulate(model, 1, 0)
+    assert [(x.start_s, x.ack_s) for x in res.incidents] == [(33 * H, 2 * M), (66 * H + 44 * M, 30 * M)]
+
+
+# -- who is paged ----------------------------------------------------------------------------
+def test_the_rule_team_else_the_owner_of_the_cause_else_the_first_team_is_paged():
+    # 'dev' (listed first) owns spare, 'ops' owns app; app fails at 100 h (after hours)
+    dev = dict(TEAM, owns=["spare"], ack={"business_hours": "1m", "after_hours": "1m"})
+    teams = {"dev": dev, "ops": TEAM}
+    res = simulate(build(perm("100h", "30m"), alerts={"down": {"above": "50%"}}, teams=teams), 1, 0)
+    assert same(res.pages[0], Page(100 * H, "down", 0, "incident", "ops", 300.0, False))
+    assert res.incidents[0].team == "ops" and res.incidents[0].ack_s == 300.0
+    # the rule's own team is paged; its acknowledgement engages app's owner at once (a page came)
+    res = simulate(build(perm("100h", "30m"), alerts={"down": {"above": "50%", "team": "dev"}}, teams=teams), 1, 0,
+                   trace=True)
+    assert same(res.pages[0], Page(100 * H, "down", 0, "incident", "dev", 60.0, False))
+    inc = res.incidents[0]
+    assert (inc.team, inc.ack_s, inc.diagnose_s, inc.duration_s) == ("dev", 60.0, 600.0, (1 + 10 + 2 + 30) * M)
+    assert [s for s in steps(res) if s[1] == "engaged"] == [(100 * H + 60.0, "engaged", "app", "ops", "page")]
+    # nobody owns app: the first team
+    teams = {"dev": dev, "ops": dict(TEAM, owns=[])}
+    res = simulate(build(perm("100h", "30m"), alerts={"down": {"above": "50%"}}, teams=teams), 1, 0)
+    assert same(res.pages[0], Page(100 * H, "down", 0, "incident", "dev", 60.0, False))
+    assert res.incidents[0].duration_s == 30 * M and res.incidents[0].resolved_by == "automation"
+
+
+def test_without_teams_a_page_pages_nobody():
+    res = simulate(build(perm("100h", "30m"), alerts={"down": {"above": "50%", "for": "1m"}}), 1, 0)
+    assert same(res.pages[0], Page(100 * H + M, "down", 0, "incident", "", NAN, False))
+    assert same(res.incidents[0], Incident(0, 100 * H, 100.5 * H, 1800.0, "app", "permanent", "sev2", False, True, 1,
+                                           "down", "", 60.0, NAN, False, NAN, NAN, NAN, "automation", 0.0, 0, NAN,
+                                           NAN, 1))
+
+
+def test_later_pages_of_an_incident_page_nobody_new():
+    # two rules fire on the same incident, after 1m and 2m: both count, the first is its first
+    # alert, and only its page is acknowledged (5m)
+    model = build(perm("100h", "30m"), alerts={"fast": {"above": "50%", "for": "1m"},
+                                               "slow": {"above": "50%", "for": "2m"}}, teams={"ops": TEAM})
+    res = simulate(model, 1, 0, trace=True)
+    t0 = 100 * H
+    assert [tuple(p) for p in res.pages][0] == (t0 + M, "fast", 0, "incident", "ops", 300.0, False)
+    assert same(res.pages[1], Page(t0 + 2 * M, "slow", 0, "incident", "ops", NAN, False))
+    inc = res.incidents[0]
+    assert (inc.pages, inc.first_alert, inc.detect_s, inc.ack_s) == (2, "fast", 60.0, 300.0)
+    assert [s[:2] for s in steps(res) if s[1] in ("page", "ack")] == [(t0 + M, "page"), (t0 + 2 * M, "page"),
+                                                                      (t0 + 360.0, "ack")]
+
+
+def test_a_late_page_belongs_to_the_incident_that_just_ended():
+    # a 4 min outage at 10 h; held 3m and seen 2m late, the rule fires at 10:05, after the end: the
+    # page is the incident's (alerted, detect 5m), acknowledged 5m later, after the end
+    model = build(transient("10h", "4m"), horizon="15h", alerts={"down": {"above": "50%", "for": "3m", "delay": "2m"}},
+                  teams={"ops": TEAM})
+    res = simulate(model, 1, 0, trace=True)
+    assert same(res.pages[0], Page(10 * H + 5 * M, "down", 0, "incident", "ops", 300.0, False))
+    assert same(res.incidents[0], Incident(0, 10 * H, 10 * H + 4 * M, 240.0, "app", "transient", "sev3", False, True,
+                                           1, "down", "ops", 300.0, 300.0, False, NAN, NAN, NAN, "automation", 0.0, 0,
+                                           NAN, NAN, 1))
+    assert [s for s in steps(res) if s[1] == "ack"] == [(10 * H + 10 * M, "ack", "ops", "down", 0, "primary", 300.0)]
+
+
+def test_false_pages_are_each_acknowledged_by_the_first_team():
+    # 10% blips every 10 h lasting 4m; 'noisy' (above 5% for 3m) pages at 3m into each: false
+    # pages, no incident, each acknowledged by 'dev' (the first team; 'ops' owns app)
+    dev = dict(TEAM, owns=["spare"], ack={"business_hours": "1m", "after_hours": "7m"})
+    model = build(None, horizon="25h", noise={"blips": {"every": "fixed(10h)", "lasts": "fixed(4m)", "size": "10%"}},
+                  alerts={"noisy": {"above": "5%", "for": "3m"}}, teams={"dev": dev, "ops": TEAM})
+    res = simulate(model, 1, 0, trace=True)
+    assert res.incidents == []
+    # 10:03 Monday is business hours (1m), 20:03 is not (7m)
+    assert [tuple(p) for p in res.pages] == [(10 * H + 3 * M, "noisy", -1, "false", "dev", 60.0, False),
+                                             (20 * H + 3 * M, "noisy", -1, "false", "dev", 420.0, False)]
+    assert [s for s in steps(res) if s[1] == "ack"] == [(10 * H + 4 * M, "ack", "dev", "noisy", -1, "primary", 60.0),
+                                                        (20 * H + 10 * M, "ack", "dev", "noisy", -1, "primary", 420.0)]
+
+
+# -- engagement, the team's people, diagnosis ---------------------------------------------------
+def test_a_repair_requested_after_the_page_was_acknowledged_is_engaged_at_once():
+    # a latent fault at 100 h (found after 1h): paged at once, acknowledged at 100:05; the repair
+    # request at 101 h finds the incident acknowledged and is engaged by that page, not 'unpaged' later
+    latent = perm("100h", "30m", detect="fixed(1h)")
+    res = simulate(build(latent, alerts={"down": {"above": "50%"}}, teams={"ops": dict(TEAM, unpaged="10m")}), 1, 0,
+                   trace=True)
+    t = 101 * H
+    (inc,) = res.incidents
+    assert (inc.ack_s, inc.diagnose_s, inc.access_s, inc.mitigate_s, inc.duration_s) == (
+        300.0, 600.0, 120.0, 1800.0, H + 2520.0)
+    assert [s for s in steps(res) if s[1] in ("ack", "response_waiting", "engaged")] == [
+        (100 * H + 300.0, "ack", "ops", "down", 0, "primary", 300.0), (t, "response_waiting", "app", "ops"),
+        (t, "engaged", "app", "ops", "page")]
+
+
+def test_a_team_of_one_diagnoses_in_the_order_the_failures_were_engaged():
+    # a, b and c fail together at 100 h, engaged at once (unpaged 0s); one person: a is diagnosed
+    # first (10m + 2m access), then b, then c (first come, first served); two people: a and b at
+    # once, c when the first of them has access
+    comps = {n: {"failures": [perm("100h", "30m")]} for n in ("a", "b", "c")}
+    raw = {"name": "three", "horizon": "150h", "components": comps,
+           "services": {"web": {"replicas": ["a", "b", "c"], "needs": 3}}}
+    team = dict(TEAM, owns=["a", "b", "c"], unpaged="0s")
+    res = simulate(relsim.load(dict(raw, teams={"ops": team})), 1, 0, trace=True)
+    starts = [(e["t"] - 100 * H, e["element"]) for e in res.trace if e["event"] == "diagnosis_started"]
+    assert starts == [(0.0, "a"), (720.0, "b"), (1440.0, "c")]
+    (inc,) = res.incidents
+    assert (inc.cause_element, inc.diagnose_s, inc.access_s, inc.duration_s) == ("a", 600.0, 120.0, 1440.0 + 2520.0)
+    res = simulate(relsim.load(dict(raw, teams={"ops": dict(team, size=2)})), 1, 0, trace=True)
+    starts = [(e["t"] - 100 * H, e["element"]) for e in res.trace if e["event"] == "diagnosis_started"]
+    assert starts == [(0.0, "a"), (0.0, "b"), (720.0, "c")]
+
+
+def test_observability_of_a_group_and_its_members_and_other_elements_down():
+    # app is a group of two (app-1, app-2) owned as a group; app lacks tracing (x1.5), app-2 its
+    # own logs (x2, its entry replacing the group's); both down together: each diagnosis also
+    # takes 'correlated' (x1.25) longer; the incident (caused by app-1) ends with app-2's repair
+    model = relsim.load({
+        "name": "group", "horizon": "150h",
+        "components": {"app": {"count": 2, "failures": [perm("100h", "30m")]}},
+        "services": {"web": {"replicas": ["app"], "needs": 2}},
+        "teams": {"ops": dict(TEAM, unpaged="0s", size=2)},
+        "observability": {"elements": {"app": {"tracing": False}, "app-2": {"logs": False}}, "correlated": 1.25}})
+    res = simulate(model, 1, 0, trace=True)
+    factors = [(e["element"], e["factor"]) for e in res.trace if e["event"] == "diagnosis_started"]
+    assert factors == [("app-1", 1.5 * 1.25), ("app-2", 2.0 * 1.25)]
+    (inc,) = res.incidents
+    assert (inc.cause_element, inc.diagnose_s, inc.access_s) == ("app-1", 600.0 * 1.875, 120.0)
+    assert inc.duration_s == 1500.0 + 120.0 + 1800.0 and inc.mitigate_s == inc.duration_s - 1125.0 - 120.0
+
+
+def test_an_element_alone_down_is_not_correlated_with_itself():
+    model = build(perm("100h", "30m"), teams={"ops": dict(TEAM, unpaged="0s")}, observability={"correlated": 3})
+    res = simulate(model, 1, 0, trace=True)
+    assert [e["factor"] for e in res.trace if e["event"] == "diagnosis_started"] == [1.0]
+    assert res.incidents[0].diagnose_s == 600.0
+
+
+# -- severity and the status page ---------------------------------------------------------------
+def two_step(horizon: str = "20h", **extra: Any) -> relsim.Model:
+    # web needs both a and b (s = up/2): a down 10:00-10:30 (s = 0.5), b 10:10-10:15 (s = 0):
+    # one incident of 30 min caused by a, 5 min of it below 10%, all of it below 60%
+    return relsim.load({"name": "two-step", "horizon": horizon,
+                        "components": {"a": {"failures": [transient("10h", "30m")]},
+                                       "b": {"failures": [transient("610m", "5m")]}},
+                        "services": {"web": {"replicas": ["a", "b"], "needs": 2}},
+                        "alerts": {"down": {"above": "40%"}},
+                        "teams": {"ops": dict(TEAM, owns=["a"], ack={"business_hours": "2m", "after_hours": "2m"})},
+                        **extra})
+
+
+@pytest.mark.parametrize(("severity", "level", "notify_m"), [
+    # 5m below 10% >= 4m, known at 10:15 − (5m − 4m) = 10:14 (the ack + 1m is 10:03)
+    ({"sev1": {"success_below": "10%", "for": "4m", "notify": "1m"}}, "sev1", 14.0),
+    ({"sev1": {"success_below": "10%", "for": "5m", "notify": "1m"}}, "sev1", 15.0),  # held exactly 5m
+    # 5m < 6m: not sev1; 30m below 60% >= 20m, known at 10:30 − 10m = 10:20
+    ({"sev1": {"success_below": "10%", "for": "6m", "notify": "1m"},
+      "sev2": {"success_below": "60%", "for": "20m", "notify": "1m"}}, "sev2", 20.0),
+    ({"sev1": {"success_below": "10%", "notify": "1m"}}, "sev1", 10.0),  # for 0: known when s falls to 0 at 10:10
+    ({"sev1": {"success_below": "60%", "notify": "1m"}}, "sev1", 3.0),  # known at the start: ack 2m + 1m
+    ({"sev1": {"success_below": "60%", "notify": "30m"}}, "sev1", NAN),  # 2m + 30m: after the end
+    ({"sev2": {"success_below": "60%", "for": "40m", "notify": "1m"}}, "sev3", NAN),  # 30m < 40m
+    ({"sev1": {"longer_than": "29m", "notify": "0s"}}, "sev1", 29.0),
+    ({"sev1": {"longer_than": "30m", "notify": "0s"}, "sev2": {"longer_than": "29m"}}, "sev2", NAN),  # not longer
+])
+def test_success_below_held_for_sets_the_severity_and_when_customers_are_told(
+        severity: dict[str, Any], level: str, notify_m: float):
+    res = simulate(two_step(severity=severity), 1, 0)
+    (inc,) = res.incidents
+    assert (inc.start_s, inc.duration_s, inc.cause_element, inc.min_success, inc.ack_s) == (
+        10 * H, 30 * M, "a", 0.0, 2 * M)
+    assert inc.severity == level
+    assert same((inc.notify_s,), (notify_m * M,))
+
+
+def test_default_severity_by_length():
+    # sev1 longer than 1h (or writes lost), sev2 longer than 10m: exactly 10m is sev3, exactly 1h sev2
+    for lasts, level in (("10m", "sev3"), ("601s", "sev2"), ("1h", "sev2"), ("3601s", "sev1")):
+        res = simulate(build(transient("10h", lasts), horizon="15h", alerts={"down": {"above": "50%"}}), 1, 0)
+        assert [x.severity for x in res.incidents] == [level], lasts
+
+
+def test_the_time_below_a_level_runs_to_the_horizon_for_a_censored_incident():
+    # cut at 10:25: 25m below 60% >= 20m: sev2, known at 10:20; without the last stretch (10:15-10:25)
+    # only 15m would count
+    sev = {"sev1": {"longer_than": "2h"}, "sev2": {"success_below": "60%", "for": "20m", "notify": "1m"}}
+    res = simulate(two_step(horizon="625m", severity=sev), 1, 0)
+    (inc,) = res.incidents
+    assert (inc.censored, inc.end_s, inc.severity, inc.notify_s) == (True, 10 * H + 25 * M, "sev2", 20 * M)
+    assert inc.min_success == 0.0
+
+
+def test_a_censored_incident_is_resolved_by_automation_even_after_access():
+    # app fails at 140 h with a 30 h repair; paged at once, access at 140:17; the horizon (150 h) cuts it
+    model = build(perm("140h", "30h"), alerts={"down": {"above": "50%"}}, teams={"ops": TEAM})
+    res = simulate(model, 1, 0)
+    assert same(res.incidents[0], Incident(0, 140 * H, 150 * H, 10 * H, "app", "permanent", "sev1", True, True, 1,
+                                           "down", "ops", 0.0, 300.0, False, 600.0, 120.0, NAN, "automation", 0.0,
+                                           0, NAN, NAN, 1))
+
+
+# -- which outages are incidents ---------------------------------------------------------------
+def test_a_path_down_from_the_start_is_an_incident_from_time_0():
+    # 100 requests/s through a balancer of 40/s per backend: 80 of 100 served from the start, below
+    # the 99% of outage_below: the outage (cause lb, kind load) runs from 0 to the horizon, and so
+    # does its incident, censored; the rule's page at 10 h (a fails: 40 of 100 served) is the incident's
+    model = relsim.load({
+        "name": "overloaded", "horizon": "20h",
+        "components": {"a": {"failures": [perm("10h", "30m")]}, "b": {"failures": []}},
+        "services": {"api": {"replicas": ["a", "b"], "mode": "active-active", "needs": 1}},
+        "load_balancers": {"lb": {"service": "api", "capacity": "40/s"}},
+        "workload": {"rate": "100/s", "target": "lb"}, "alerts": {"down": {"above": "50%"}}})
+    res = simulate(model, 1, 0, trace=True)
+    (out,) = res.outages
+    assert (out.start_s, out.end_s, out.cause_element, out.cause_kind, out.censored) == (0.0, 20 * H, "lb", "load", True)
+    (inc,) = res.incidents
+    assert (inc.start_s, inc.end_s, inc.cause_element, inc.cause_kind, inc.censored) == (0.0, 20 * H, "lb", "load", True)
+    assert (inc.min_success, inc.alerted, inc.detect_s) == (pytest.approx(0.4), True, 10 * H)
+    assert [(p.t_s, p.incident, p.kind) for p in res.pages] == [(10 * H, 0, "incident")]
+    assert [s for s in steps(res) if s[1] == "incident_open"] == [(0.0, "incident_open", 0, "lb", "load")]
