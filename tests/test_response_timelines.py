@@ -19,6 +19,9 @@ import pytest
 import relsim
 from relsim.engine import simulate
 from relsim.engine.response import Incident, Page
+from relsim.engine.simulation import Simulation
+from relsim.engine.streams import role_dists
+from relsim.model.common import PermanentFailure
 
 H, M = 3600.0, 60.0
 NAN = math.nan
@@ -371,3 +374,199 @@ def test_a_path_down_from_the_start_is_an_incident_from_time_0():
     assert (inc.min_success, inc.alerted, inc.detect_s) == (pytest.approx(0.4), True, 10 * H)
     assert [(p.t_s, p.incident, p.kind) for p in res.pages] == [(10 * H, 0, "incident")]
     assert [s for s in steps(res) if s[1] == "incident_open"] == [(0.0, "incident_open", 0, "lb", "load")]
+
+
+def test_with_a_workload_only_success_below_outage_below_is_an_incident():
+    # the two-step timeline at 10 requests/s: success 50% for 25 min and 0 for 5 min; below the
+    # default 99% the whole 30 min are one incident (7,500 + 3,000 requests failed); below 40% only
+    # b's 5 min are, caused by b (3,000)
+    model = two_step(workload={"rate": "10/s"})
+    (inc,) = simulate(model, 1, 0).incidents
+    assert (inc.start_s, inc.duration_s, inc.cause_element, inc.min_success) == (10 * H, 30 * M, "a", 0.0)
+    assert inc.requests_failed == pytest.approx(10500.0, rel=1e-12)
+    model = two_step(workload={"rate": "10/s"}, objectives={"outage_below": "40%"})
+    (inc,) = simulate(model, 1, 0).incidents
+    assert (inc.start_s, inc.duration_s, inc.cause_element, inc.min_success) == (10 * H + 10 * M, 5 * M, "b", 0.0)
+    assert inc.requests_failed == pytest.approx(3000.0, rel=1e-12)
+
+
+def flap(**extra: Any) -> relsim.Model:
+    # an intermittent episode at 100 h: down 5m, up 10m, four times (100:00, :15, :30, :45)
+    spells = {"kind": "intermittent", "every": "fixed(100h)", "lasts": "fixed(1h)", "down": "fixed(5m)",
+              "up": "fixed(10m)"}
+    return build(spells, alerts={"down": {"above": "50%"}}, workload={"rate": "10/s"}, teams={"ops": TEAM}, **extra)
+
+
+def test_merge_within_joins_outages_less_than_it_apart():
+    # 10 min apart: merge_within 10m keeps four incidents; 11m joins them into one from 100:00 to
+    # 100:50 (sev2), paged four times, acknowledged once; 3,000 requests failed in each outage
+    res = simulate(flap(incidents={"merge_within": "10m"}), 1, 0, trace=True)
+    assert [(x.start_s - 100 * H, x.outages, x.pages) for x in res.incidents] == [
+        (0.0, 1, 1), (900.0, 1, 1), (1800.0, 1, 1), (2700.0, 1, 1)]
+    assert [x.requests_failed for x in res.incidents] == pytest.approx([3000.0] * 4, rel=1e-12)
+    res = simulate(flap(incidents={"merge_within": "11m"}), 1, 0, trace=True)
+    t0 = 100 * H
+    assert same(res.incidents[0], Incident(0, t0, t0 + 50 * M, 50 * M, "app", "intermittent", "sev2", False, True, 4,
+                                           "down", "ops", 0.0, 300.0, False, NAN, NAN, NAN, "automation", 0.0, 0,
+                                           res.incidents[0].requests_failed, NAN, 4))
+    assert len(res.incidents) == 1 and res.incidents[0].requests_failed == pytest.approx(12000.0, rel=1e-12)
+    assert [(p.t_s - t0, p.incident, p.ack_s) for p in res.pages][:2] == [(0.0, 0, 300.0), (900.0, 0, p_nan())]
+    assert [s for s in steps(res) if s[1].startswith("incident")] == [
+        (t0, "incident_open", 0, "app", "intermittent"), (t0 + 5 * M, "incident_closed", 0, 5 * M),
+        (t0 + 15 * M, "incident_reopened", 0, "app", "intermittent"), (t0 + 20 * M, "incident_closed", 0, 20 * M),
+        (t0 + 30 * M, "incident_reopened", 0, "app", "intermittent"), (t0 + 35 * M, "incident_closed", 0, 35 * M),
+        (t0 + 45 * M, "incident_reopened", 0, "app", "intermittent"), (t0 + 50 * M, "incident_closed", 0, 50 * M)]
+
+
+def p_nan() -> Any:
+    return pytest.approx(NAN, nan_ok=True)
+
+
+def test_merge_within_joins_only_outages_of_the_same_cause():
+    # a down 10:00-10:30, b 10:40-10:45 (web needs both): 10 min apart but another cause
+    model = relsim.load({"name": "two", "horizon": "20h",
+                         "components": {"a": {"failures": [transient("10h", "30m")]},
+                                        "b": {"failures": [transient("640m", "5m")]}},
+                         "services": {"web": {"replicas": ["a", "b"], "needs": 2}},
+                         "alerts": {"down": {"above": "40%"}}, "incidents": {"merge_within": "1h"}})
+    res = simulate(model, 1, 0)
+    assert [(x.cause_element, x.start_s, x.duration_s, x.outages) for x in res.incidents] == [
+        ("a", 10 * H, 30 * M, 1), ("b", 10 * H + 40 * M, 5 * M, 1)]
+
+
+def test_an_outage_of_no_length_is_no_incident_and_its_page_is_real():
+    # an instant failover (time 0): web is down and back within one instant; the page fired then
+    # belongs to no incident and the watched node did have errors: 'real'
+    model = relsim.load({"name": "instant", "horizon": "20h",
+                         "components": {"p": {"failures": [perm("10h", "30m")]}, "b": {"failures": []}},
+                         "services": {"web": {"replicas": ["p", "b"], "mode": "active-passive",
+                                              "failover": {"time": "fixed(0s)"}}},
+                         "alerts": {"down": {"above": "50%"}}, "teams": {"ops": dict(TEAM, owns=["b"])}})
+    res = simulate(model, 1, 0, trace=True)
+    assert res.incidents == [] and res.outages == []
+    assert same(res.pages[0], Page(10 * H, "down", -1, "real", "ops", 300.0, False)) and len(res.pages) == 1
+
+
+def test_writes_lost_make_a_short_incident_sev1_known_at_its_end():
+    # p fails at 10 h; the standby, 2 s behind, is promoted after 1m: the incident lasts 60 s and
+    # loses the outage's writes (sev1 by default as by this rule, told at the end). ops owns p and
+    # is engaged by the page's ack at 10 s, but p's diagnosis ends after the incident: no phase
+    # of it counts, and automation resolved it
+    model = relsim.load({"name": "db", "horizon": "20h",
+                         "components": {"p": {"failures": [perm("10h", "1h")]}, "b": {"failures": []}},
+                         "services": {"db": {"replicas": ["p", "b"], "mode": "active-passive",
+                                             "failover": {"time": "fixed(1m)"},
+                                             "data": {"writes": "100/s", "lag": "fixed(2s)"}}},
+                         "alerts": {"down": {"above": "50%"}},
+                         "teams": {"ops": dict(TEAM, owns=["p"], ack={"business_hours": "10s", "after_hours": "10s"})},
+                         "severity": {"sev1": {"writes_lost": True, "notify": "0s"}}})
+    res = simulate(model, 1, 0, trace=True)
+    (out,) = res.outages
+    assert out.writes_lost > 0
+    assert same(res.incidents[0], Incident(0, 10 * H, 10 * H + 60.0, 60.0, "p", "permanent", "sev1", False, True, 1,
+                                           "down", "ops", 0.0, 10.0, False, NAN, NAN, NAN, "automation", 0.0,
+                                           out.writes_lost, NAN, 60.0, 1))
+    assert [s for s in steps(res) if s[1] in ("engaged", "diagnosed")] == [
+        (10 * H + 10.0, "engaged", "p", "ops", "page"), (10 * H + 610.0, "diagnosed", "p", "ops", 600.0)]
+    default = relsim.load(dict(model.raw, severity=None))
+    assert [x.severity for x in simulate(default, 1, 0).incidents] == ["sev1"]
+
+
+# -- random phases: each role on its team's own stream -------------------------------------------------
+RANDOM_TEAM = dict(TEAM, ack={"business_hours": "exponential(mean=3m)", "after_hours": "exponential(mean=20m)"},
+                   escalate_after="1s", secondary_ack={"business_hours": "exponential(mean=4m)",
+                                                       "after_hours": "exponential(mean=10m)"},
+                   diagnose="lognormal(mean=10m, sd=5m)", jit="exponential(mean=3m)", unpaged="exponential(mean=1h)")
+
+
+@pytest.mark.parametrize(("at", "suffix"), [("100h", "/after"), ("33h", "")])  # Friday 04:00, Tuesday 09:00
+def test_each_response_draw_comes_from_its_teams_stream(at: str, suffix: str):
+    model = build(perm(at, "30m"), horizon="60h" if at == "33h" else "150h", alerts={"down": {"above": "50%"}},
+                  teams={"ops": RANDOM_TEAM})
+    streams = Simulation(model, 1, 0).streams
+
+    def draw(role: str, dist: Any) -> float:
+        key = f"team/ops/{role}"
+        return streams.sampler(dist, key, streams.generator(key))()
+
+    spec = model.spec.teams["ops"]
+    hours = suffix == ""
+    primary = draw("ack" + suffix, spec.ack.business_hours if hours else spec.ack.after_hours)
+    second = draw("secondary" + suffix, spec.secondary_ack.business_hours if hours else spec.secondary_ack.after_hours)
+    unpaged = draw("unpaged", spec.unpaged)
+    diagnose, jit = draw("diagnose", spec.diagnose), draw("jit", spec.jit)
+    assert primary > 1.0  # the secondary is paged after 1 s
+    ack = min(primary, 1.0 + second)
+    res = simulate(model, 1, 0, trace=True)
+    (inc,) = res.incidents
+    assert (inc.ack_s, inc.escalated) == (pytest.approx(ack, rel=1e-12), True)
+    assert inc.diagnose_s == pytest.approx(diagnose, rel=1e-12) and inc.access_s == pytest.approx(jit, rel=1e-12)
+    assert inc.duration_s == pytest.approx(min(ack, unpaged) + diagnose + jit + 30 * M, rel=1e-12)
+    (engaged,) = [s for s in steps(res) if s[1] == "engaged"]
+    assert engaged[-1] == ("page" if ack < unpaged else "ticket")
+    assert [s[-2] for s in steps(res) if s[1] == "ack"] == ["primary" if primary < 1.0 + second else "secondary"]
+
+
+def test_human_errors_come_from_their_own_stream():
+    # the first human error of app (every exponential(mean=50h) of up-time) is the first draw of
+    # the stream 'app/human-error', not of app's first failure mode's 'app/0'
+    team = dict(TEAM, access="standing", human_error={"every": "exponential(mean=50h)", "repair": "20m"})
+    model = build(None, horizon="1000h", alerts={"down": {"above": "50%"}}, teams={"ops": team})
+    streams = Simulation(model, 1, 0).streams
+    mistake = model.spec.teams["ops"].human_error
+    failure = PermanentFailure(kind="permanent", every=mistake.every, repair=mistake.repair)
+    first = streams.first_draws("app/human-error", role_dists(failure))[0][0]
+    res = simulate(model, 1, 0)
+    assert res.incidents[0].start_s == pytest.approx(first, rel=1e-12)
+    assert first != pytest.approx(streams.first_draws("app/0", role_dists(failure))[0][0], rel=1e-6)
+    assert (res.incidents[0].cause_element, res.incidents[0].cause_kind) == ("app", "human_error")
+
+
+def test_a_page_engages_only_the_root_cause_and_other_failures_wait_for_a_ticket():
+    # a fails at 100 h (the incident's cause), b a minute later (web needs both; two people):
+    # the page's ack at 100:05 engages a; b, not the cause, is engaged by a ticket 1h after it
+    # failed. The incident ends with b's repair at 101:01 + 42m; its phases are a's
+    comps = {"a": {"failures": [perm("100h", "30m")]}, "b": {"failures": [perm("6001m", "30m")]}}
+    model = relsim.load({"name": "two", "horizon": "150h", "components": comps,
+                         "services": {"web": {"replicas": ["a", "b"], "needs": 2}},
+                         "alerts": {"down": {"above": "40%"}},
+                         "teams": {"ops": dict(TEAM, owns=["a", "b"], size=2, unpaged="1h")}})
+    res = simulate(model, 1, 0, trace=True)
+    t0 = 100 * H
+    assert [(s[0] - t0, s[2], s[4]) for s in steps(res) if s[1] == "engaged"] == [(300.0, "a", "page"),
+                                                                                (3660.0, "b", "ticket")]
+    (inc,) = res.incidents
+    assert (inc.cause_element, inc.ack_s, inc.diagnose_s, inc.access_s) == ("a", 300.0, 600.0, 120.0)
+    assert (inc.duration_s, inc.mitigate_s, inc.resolved_by) == (3660.0 + 2520.0, 3660.0 + 2520.0 - 1020.0, "humans")
+
+
+def test_a_burn_rate_rule_takes_the_availability_objective_as_its_slo():
+    # objectives.availability 99.9%, 14.4x over 1h/5m: the 1h mean crosses 1.44% 51.84 s in
+    model = build(perm("100h", "30m"), objectives={"availability": "99.9%"},
+                  alerts={"burn": {"burn_rate": [{"rate": 14.4, "long": "1h", "short": "5m"}]}})
+    res = simulate(model, 1, 0)
+    assert [p.t_s - 100 * H for p in res.pages] == pytest.approx([51.84], rel=1e-9)
+
+
+def test_rules_on_one_signal_share_its_blips():
+    # two rules on the entry service and one on 'web' by name: one series of blips per signal
+    model = build(None, horizon="25h", noise={"blips": {"every": "fixed(10h)", "lasts": "fixed(4m)", "size": "10%"}},
+                  alerts={"a": {"above": "5%"}, "b": {"above": "5%", "for": "1m"},
+                          "c": {"above": "5%", "service": "web", "for": "2m"}})
+    res = simulate(model, 1, 0, trace=True)
+    blips = [(e["t"], e["signal"]) for e in res.trace if e["event"] == "noise_blip"]
+    assert sorted(blips) == [(10 * H, "(entry)"), (10 * H, "web"), (20 * H, "(entry)"), (20 * H, "web")]
+    assert [(p.t_s, p.alert, p.kind) for p in res.pages] == [
+        (10 * H, "a", "false"), (10 * H + M, "b", "false"), (10 * H + 2 * M, "c", "false"),
+        (20 * H, "a", "false"), (20 * H + M, "b", "false"), (20 * H + 2 * M, "c", "false")]
+
+
+@pytest.mark.parametrize(("found", "factor"), [("7d", 1.0), ("604801s", 2.0)])
+def test_logs_are_gone_for_a_fault_older_than_log_retention(found: str, factor: float):
+    # a latent fault at 100 h found 7 days later: its age at the diagnosis is 7 days, not more than
+    # log_retention (7d): logs kept; a second later they are gone (x2)
+    latent = perm("100h", "30m", detect=f"fixed({found})")
+    model = build(latent, horizon="400h", teams={"ops": dict(TEAM, unpaged="0s")}, observability={"log_retention": "7d"})
+    res = simulate(model, 1, 0, trace=True)
+    assert [e["factor"] for e in res.trace if e["event"] == "diagnosis_started"] == [factor]
+    assert res.incidents[0].diagnose_s == 600.0 * factor
