@@ -374,6 +374,11 @@ def test_a_path_down_from_the_start_is_an_incident_from_time_0():
     assert (inc.min_success, inc.alerted, inc.detect_s) == (pytest.approx(0.4), True, 10 * H)
     assert [(p.t_s, p.incident, p.kind) for p in res.pages] == [(10 * H, 0, "incident")]
     assert [s for s in steps(res) if s[1] == "incident_open"] == [(0.0, "incident_open", 0, "lb", "load")]
+    # its time below 90% runs from 0: held 12h, it is known at 12 h (the ack came at 10:05)
+    raw = dict(model.raw, teams={"ops": dict(TEAM, owns=["a"])},
+               severity={"sev2": {"success_below": "90%", "for": "12h", "notify": "0s"}})
+    (inc,) = simulate(relsim.load(raw), 1, 0).incidents
+    assert (inc.severity, inc.ack_s, inc.notify_s) == ("sev2", 300.0, 12 * H)
 
 
 def test_with_a_workload_only_success_below_outage_below_is_an_incident():
@@ -570,3 +575,80 @@ def test_logs_are_gone_for_a_fault_older_than_log_retention(found: str, factor: 
     res = simulate(model, 1, 0, trace=True)
     assert [e["factor"] for e in res.trace if e["event"] == "diagnosis_started"] == [factor]
     assert res.incidents[0].diagnose_s == 600.0 * factor
+
+
+def test_business_hours_are_read_in_the_models_calendar():
+    # model time 0 on a Saturday: 33 h is Sunday 09:00, after hours (30m), where it would be
+    # Tuesday 09:00 (2m) from a Monday
+    team = dict(TEAM, ack={"business_hours": "2m", "after_hours": "30m"})
+    for day, ack in (("monday", 2 * M), ("saturday", 30 * M)):
+        model = build(perm("33h", "30m"), horizon="60h", start_day=day, alerts={"down": {"above": "50%"}},
+                      teams={"ops": team})
+        assert simulate(model, 1, 0).incidents[0].ack_s == ack, day
+
+
+def test_only_the_elements_of_a_team_with_standing_access_make_human_errors():
+    # ops (standing, human errors every 50 h) owns app; dev (standing, none) owns spare, listed first
+    team = dict(TEAM, access="standing", human_error={"every": "fixed(50h)", "repair": "20m"})
+    dev = dict(TEAM, owns=["spare"], access="standing")
+    res = simulate(build(None, horizon="120h", alerts={"down": {"above": "50%"}},
+                         teams={"dev": dev, "ops": team}), 1, 0, trace=True)
+    assert [(x.cause_element, x.cause_kind, x.start_s) for x in res.incidents] == [
+        ("app", "human_error", 50 * H), ("app", "human_error", 100 * H + 35 * M)]
+    assert {e["element"] for e in res.trace if e["event"] == "failed"} == {"app"}
+
+
+def test_time_below_a_level_in_two_stretches_is_known_once_held():
+    # web needs a, b and c (s = up/3): a down 10:00-10:30, b 10:10-10:15, c 10:20-10:25: s = 1/3
+    # (below 50%) in two stretches of 5 min. Held 2m: known at 10:12 and not moved by the second
+    # stretch; the ack comes at 10:02
+    comps = {"a": {"failures": [transient("10h", "30m")]}, "b": {"failures": [transient("610m", "5m")]},
+             "c": {"failures": [transient("620m", "5m")]}}
+    model = relsim.load({"name": "three", "horizon": "20h", "components": comps,
+                         "services": {"web": {"replicas": ["a", "b", "c"], "needs": 3}},
+                         "alerts": {"down": {"above": "30%"}},
+                         "teams": {"ops": dict(TEAM, owns=["a"], ack={"business_hours": "2m", "after_hours": "2m"})},
+                         "severity": {"sev1": {"success_below": "50%", "for": "2m", "notify": "0s"}}})
+    (inc,) = simulate(model, 1, 0).incidents
+    assert (inc.duration_s, inc.severity, inc.notify_s) == (30 * M, "sev1", 12 * M)
+    assert inc.min_success == pytest.approx(1 / 3)
+
+
+def test_a_transient_outage_after_a_repaired_one_has_no_human_phases():
+    # app: a transient failure every 50 h of up-time (10 min) and a permanent one every 100 h
+    # (paused while the transient holds it down), engaged by a ticket at once (10m + 2m + 30m);
+    # the repair renews app: the next transient comes 50 h after it, with no human phases
+    model = relsim.load({"name": "two-modes", "horizon": "190h",
+                         "components": {"app": {"failures": [perm("100h", "30m"), transient("50h", "10m")]}},
+                         "services": {"web": {"replicas": ["app"]}},
+                         "teams": {"ops": dict(TEAM, unpaged="0s")}})
+    res = simulate(model, 1, 0)
+    assert [(x.start_s, x.cause_kind, x.duration_s, x.resolved_by) for x in res.incidents] == [
+        (50 * H, "transient", 10 * M, "automation"), (100 * H + 10 * M, "transient", 10 * M, "automation"),
+        (100 * H + 20 * M, "permanent", 42 * M, "humans"), (151 * H + 2 * M, "transient", 10 * M, "automation")]
+    assert [x.diagnose_s for x in res.incidents][2] == 600.0
+    later = res.incidents[3]
+    assert same((later.diagnose_s, later.access_s, later.mitigate_s), (NAN, NAN, NAN))
+
+
+def test_an_access_granted_with_a_repair_of_no_length_resolves_it_by_humans():
+    model = build(perm("100h", "0s"), alerts={"down": {"above": "50%"}}, teams={"ops": TEAM})
+    (inc,) = simulate(model, 1, 0).incidents
+    assert (inc.duration_s, inc.access_s, inc.mitigate_s, inc.resolved_by) == (17 * M, 120.0, 0.0, "humans")
+
+
+def test_without_an_incidents_section_outages_are_never_merged():
+    # down 5 min, up half a second, four times: four incidents
+    spells = {"kind": "intermittent", "every": "fixed(100h)", "lasts": "fixed(1h)", "down": "fixed(5m)",
+              "up": "fixed(500ms)"}
+    res = simulate(build(spells, horizon="101h", alerts={"down": {"above": "50%"}}), 1, 0)
+    assert len(res.incidents) > 4 and all(x.outages == 1 for x in res.incidents)
+    assert res.incidents[1].start_s == 100 * H + 300.5
+
+
+def test_customers_are_told_only_after_an_acknowledgement():
+    # no team: nobody acknowledges, so no status-page update however long the incident
+    model = build(transient("10h", "30m"), horizon="15h", alerts={"down": {"above": "50%"}},
+                  severity={"sev1": {"longer_than": "1m", "notify": "0s"}})
+    (inc,) = simulate(model, 1, 0).incidents
+    assert inc.severity == "sev1" and math.isnan(inc.notify_s) and math.isnan(inc.ack_s)
