@@ -177,6 +177,9 @@ B2_RETURNS_AT_5H = {
     "transient": trans("1h", "4h"),
     "intermittent": {"kind": "intermittent", "every": "fixed(1h)", "lasts": "fixed(10h)", "down": "fixed(4h)",
                      "up": "fixed(1h)"},
+    # its episode ends during a down spell: the return is the episode's end
+    "episode end": {"kind": "intermittent", "every": "fixed(1h)", "lasts": "fixed(4h)", "down": "fixed(10h)",
+                    "up": "fixed(1h)"},
 }
 
 
@@ -207,7 +210,7 @@ def test_an_outage_opened_by_a_return_names_the_failure_it_ends(kind: str):
     res = _quorum_across_a_cut(trans("1h", "3h"), B2_RETURNS_AT_5H[kind], "2h")
     (out,) = res.outages
     assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
-    assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", 0, kind)
+    assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", 0, B2_RETURNS_AT_5H[kind]["kind"])
 
 
 def test_an_outage_opened_by_a_queued_repair_names_the_failure_it_ends():
@@ -271,3 +274,101 @@ def test_an_outage_opened_by_a_return_from_overload_names_the_overload():
     (out,) = res.outages
     assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
     assert (out.cause_element, out.cause_spec, out.cause_kind) == ("b2", -1, "overload")
+
+
+def test_a_domain_failure_reaches_what_it_contains_in_the_order_it_was_placed():
+    # a, b and c (in that order) are in zone z, down 1-2 h; each is the
+    # only replica of its own service. Both the failure and the return
+    # reach a, then b, then c: their services change in that order
+    # (docs/model-format.md §14.1).
+    m = relsim.load({"name": "order", "horizon": "3h",
+                     "domains": {"z": {"kind": "zone", "failures": [trans("1h", "1h")]}},
+                     "components": {"a": {"in": "z"}, "b": {"in": "z"}, "c": {"in": "z"}},
+                     "services": {"sa": {"replicas": ["a"]}, "sb": {"replicas": ["b"]}, "sc": {"replicas": ["c"]},
+                                  "all": {"replicas": ["sa", "sb", "sc"], "needs": 1}},
+                     "entry": "all"})
+    res = run(m)
+    got = [(t, name) for name in ("sa", "sb", "sc") for t, _ in steps(res, name)]
+    order = [(round(e["t"] / HOUR, 9), e["service"]) for e in res.trace or []
+             if e["event"] == "service" and e["service"] != "all"]
+    assert sorted(got) == [(1.0, "sa"), (1.0, "sb"), (1.0, "sc"), (2.0, "sa"), (2.0, "sb"), (2.0, "sc")]
+    assert order == [(1.0, "sa"), (1.0, "sb"), (1.0, "sc"), (2.0, "sa"), (2.0, "sb"), (2.0, "sc")]
+
+
+def test_an_overload_hits_replicas_back_from_a_repair_or_a_recovery_and_logs_their_return():
+    # Six replicas, needs 1, capacity 1.3: one down (6/5 = 1.2) is carried,
+    # two (6/4 = 1.5) are an overload. r1 is down for good 30-35 min
+    # (repaired), r2 transiently 40-45 min, each alone; r5 and r6 fail at
+    # 60 min: 1 min later the four serving replicas, r1 and r2 among them,
+    # fail for 10 min and come back at 71 min (spec -1 in the trace).
+    res = run(relsim.load({
+        "name": "back", "horizon": "71.5m",
+        "components": {"r1": {"failures": [perm("30m", "5m")]}, "r2": {"failures": [trans("40m", "5m")]},
+                       "r3": {}, "r4": {}, "r5": {"failures": [trans("60m", "1h")]},
+                       "r6": {"failures": [trans("60m", "1h")]}},
+        "services": {"web": {"replicas": ["r1", "r2", "r3", "r4", "r5", "r6"], "needs": 1,
+                             "overload": {"capacity": 1.3, "after": "1m", "lasts": "fixed(10m)"}}}}))
+    got = [(round(e["t"] / 60.0, 6), e["event"], e["element"], e.get("spec"), e.get("kind")) for e in res.trace or []
+           if e["event"] in ("failed", "repaired", "recovered")]
+    assert got == [
+        (30.0, "failed", "r1", 0, "permanent"), (35.0, "repaired", "r1", None, None),
+        (40.0, "failed", "r2", 0, "transient"), (45.0, "recovered", "r2", 0, None),
+        (60.0, "failed", "r5", 0, "transient"), (60.0, "failed", "r6", 0, "transient"),
+        (61.0, "failed", "r1", -1, "overload"), (61.0, "failed", "r2", -1, "overload"),
+        (61.0, "failed", "r3", -1, "overload"), (61.0, "failed", "r4", -1, "overload"),
+        (71.0, "recovered", "r1", -1, None), (71.0, "recovered", "r2", -1, None),
+        (71.0, "recovered", "r3", -1, None), (71.0, "recovered", "r4", -1, None)]
+
+
+def test_a_cold_standby_overloaded_as_an_active_active_replica_keeps_its_clock_stopped():
+    # x is db's cold standby (held from 0 on: its 20 min up-time does not
+    # run) and one of web's four replicas (capacity 1.3). w3 is down
+    # 60-71 min: at 61 min x, w1 and w2 are overloaded for 10 min. p, db's
+    # primary, fails at 65 min: x is down, no candidate, db waits for a
+    # restore. At 71 min w3 and then x come back (4/4: no new overload);
+    # x is promoted at once (restored) and its clock starts only then: it
+    # fails at 71 + 20 = 91 min, with p still down.
+    res = run(relsim.load({
+        "name": "cold-overload", "horizon": "95m",
+        "components": {"p": {"failures": [trans("65m", "100h")]}, "x": {"failures": [trans("20m", "1h")]},
+                       "w1": {}, "w2": {}, "w3": {"failures": [trans("60m", "11m")]}},
+        "services": {"db": {"replicas": ["p", "x"], "mode": "active-passive", "standby": "cold",
+                            "startup": "fixed(1m)", "failover": {"time": "fixed(1m)"}},
+                     "web": {"replicas": ["x", "w1", "w2", "w3"], "needs": 1,
+                             "overload": {"capacity": 1.3, "after": "1m", "lasts": "fixed(10m)"}}},
+        "entry": "db"}))
+    x = [(round(e["t"] / 60.0, 6), e["event"], e.get("spec")) for e in res.trace or []
+         if e["event"] in ("failed", "recovered") and e["element"] == "x"]
+    assert x == [(61.0, "failed", -1), (71.0, "recovered", -1), (91.0, "failed", 0)]
+    assert [(round(e["t"] / 60.0, 6), e["primary"], e["via"]) for e in res.trace or []
+            if e["event"] == "promoted"] == [(71.0, "x", "restored")]
+    assert [(o.start_s / 60.0, o.end_s / 60.0, o.cause_element, o.censored) for o in res.outages] == \
+        [(65.0, 71.0, "p", False), (91.0, 95.0, "x", True)]
+
+
+def test_a_rate_change_while_an_element_is_down_waits_for_its_next_up_time():
+    # x is down 1-2 h (transient); the rate doubles at 1.5 h, while its
+    # clock has run out: nothing to rescale. Its next up-time of 1 h takes
+    # 30 min at twice the rate: failures at 1, 2.5 and 4 h.
+    m = relsim.load({"name": "down-phase", "horizon": "5h",
+                     "components": {"x": {"failures": [trans("1h", "1h")]}}, "services": {"s": {"replicas": ["x"]}},
+                     "phases": [{"name": "calm", "lasts": "1.5h"},
+                                {"name": "storm", "lasts": "10h", "failure_rate": 2}]})
+    assert [t for t, _, _ in events(run(m), "failed")] == [1.0, 2.5, 4.0]
+
+
+def test_a_cold_standby_repaired_while_idle_keeps_its_clock_stopped_through_a_rate_change():
+    # a (primary) fails for good at 1 h; b is promoted at 1 h 2 min and a,
+    # repaired at 1.5 h, stands by idle: its clock does not run, not even
+    # when the rate doubles at 2 h. Only one failure in 6 h.
+    m = relsim.load({"name": "idle-phase", "horizon": "6h",
+                     "components": {"a": {"failures": [perm("1h", "30m")]}, "b": {}},
+                     "services": {"db": {"replicas": ["a", "b"], "mode": "active-passive", "standby": "cold",
+                                         "startup": "fixed(1m)", "failover": {"time": "fixed(1m)"}}},
+                     "phases": [{"name": "calm", "lasts": "2h"},
+                                {"name": "storm", "lasts": "10h", "failure_rate": 2}]})
+    res = run(m)
+    assert [(round(e["t"] / 60.0, 6), e["event"], e.get("element", e.get("primary"))) for e in res.trace or []
+            if e["event"] in ("failed", "repaired", "promoted")] == [
+        (60.0, "failed", "a"), (62.0, "promoted", "b"), (90.0, "repaired", "a")]
+    assert [(o.start_s / HOUR, o.duration_s) for o in res.outages] == [(1.0, 120.0)]
