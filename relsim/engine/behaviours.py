@@ -127,7 +127,8 @@ class Handle:
         if found is None:
             if name == "workload" and sim.traffic is not None:
                 return sim.traffic
-            known = [*sim.nodes, *sim.service_nodes, *sim.targets]
+            # a load balancer is both an element and a target: name it once
+            known = dict.fromkeys([*sim.nodes, *sim.service_nodes, *sim.targets])
             raise ValueError(f"unknown element, service or load balancer {name!r} "
                              f"(the model has: {', '.join(known)})")
         return found

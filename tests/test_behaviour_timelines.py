@@ -1,0 +1,505 @@
+"""The behaviours API as exact timelines (relsim/engine/behaviours.py, docs/extending.md).
+
+Each test runs a small generator function through the ``timeline-probe``
+behaviour at fixed times (every distribution ``fixed(...)``) and states what
+the handle returned and what the replication recorded, worked out by hand:
+the cause an action gives an outage, a return from a stop, restores that
+resume or renew the clocks, crew repairs refused, load-balancer weights and
+capacities, ``changed`` with several waiters on one element, values sent
+into and errors thrown into the behaviour, the behaviour's own stream, and
+the error messages of wrong calls and of behaviours that cannot run.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import math
+import sys
+import textwrap
+from collections.abc import Callable, Generator
+from typing import Any
+
+import behaviour_plugins  # noqa: F401  (registers the script behaviour)
+import pytest
+from shared_models import quorum_across_a_cut
+
+import relsim
+from relsim.behaviours import Params
+from relsim.dists import parse_dist
+from relsim.model import behaviour_registry
+from relsim.units import HOUR
+
+MIN = 60.0
+
+#: The generator function each test runs, by name (the ``probe`` parameter of ``timeline-probe``).
+PROBES: dict[str, Callable[[Any], Generator[Any, Any, None]]] = {}
+
+
+class ProbeParams(Params):
+    probe: str
+
+
+@relsim.behaviour("timeline-probe", params=ProbeParams)
+def timeline_probe(h: Any, p: ProbeParams) -> Generator[Any, Any, None]:
+    """Runs the test's generator function ``PROBES[probe]``."""
+    return PROBES[p.probe](h)
+
+
+@relsim.behaviour("raises-at-once")
+def raises_at_once(h: Any, p: Any) -> None:
+    """A plain function (no yield, no parameters) that raises when called."""
+    raise LookupError("no such thing")
+
+
+@relsim.behaviour("returns-a-number")
+def returns_a_number(h: Any, p: Any) -> int:
+    """A plain function that returns something other than a generator."""
+    return 5
+
+
+def run(text: str, **probes: Callable[[Any], Generator[Any, Any, None]]) -> relsim.RunResult:
+    PROBES.update(probes)
+    return relsim.simulate(relsim.loads(textwrap.dedent(text)), seed=1, replication=0, trace=True)
+
+
+def outages(res: relsim.RunResult) -> list[tuple[float, float, str, int, str]]:
+    return [(o.start_s, o.end_s, o.cause_element, o.cause_spec, o.cause_kind) for o in res.outages]
+
+
+def trace(res: relsim.RunResult, *kinds: str) -> list[dict[str, Any]]:
+    return [e for e in res.trace or [] if e["event"] in kinds]
+
+
+def error(call: Callable[[], Any]) -> str:
+    """The message of the ValueError or TypeError ``call()`` raises."""
+    try:
+        call()
+    except (ValueError, TypeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    raise AssertionError("no error raised")
+
+
+# -- actions: causes, the trace, restores and repairs ---------------------------------------------
+
+def test_stop_and_fail_name_the_behaviour_as_the_cause_and_in_the_trace():
+    # a stopped 1 h - 2 h (not a failure), b failed 3 h - 4 h (one failure of kind behaviour):
+    # both outages name (ops, -1, behaviour), and the trace names ops as who stopped and restored.
+    res = run("""\
+        horizon: 5h
+        components: {a: {}, b: {}}
+        services: {s: {replicas: [a, b], mode: active-active, needs: 2}}
+        behaviours:
+          ops:
+            kind: script
+            steps:
+              - {at: 1h, do: stop, name: a}
+              - {at: 2h, do: restore, name: a}
+              - {at: 3h, do: fail, name: b}
+              - {at: 4h, do: restore, name: b}
+    """)
+    assert outages(res) == [(HOUR, 2 * HOUR, "ops", -1, "behaviour"), (3 * HOUR, 4 * HOUR, "ops", -1, "behaviour")]
+    assert [o.planned for o in res.outages] == [False, False]
+    assert trace(res, "stopped", "restored", "failed") == [
+        {"t": HOUR, "event": "stopped", "element": "a", "by": "ops"},
+        {"t": 2 * HOUR, "event": "restored", "element": "a", "by": "ops"},
+        {"t": 3 * HOUR, "event": "failed", "element": "b", "spec": -1, "kind": "behaviour"},
+        {"t": 4 * HOUR, "event": "restored", "element": "b", "by": "ops"}]
+    assert res.failures_by_kind == {"behaviour": 1}
+    assert res.tallies == {"done": 4.0}
+
+
+def test_an_outage_opened_by_a_return_from_a_stop_names_the_stop():
+    # As the maintenance case of tests/test_planned_timelines.py: b2 stopped 1 h - 5 h; when it
+    # returns, {b0, b1, b2} is the largest group across the cut: a 10 s election set off by the
+    # return, whose cause is (b2, -1, stopped).
+    res = relsim.simulate(quorum_across_a_cut({"in": "b"}, behaviours={"ops": {"kind": "script", "steps": [
+        {"at": "1h", "do": "stop", "name": "b2"}, {"at": "5h", "do": "restore", "name": "b2"}]}}),
+        seed=0, replication=0)
+    (out,) = res.outages
+    assert (out.start_s, out.duration_s) == (5 * HOUR, pytest.approx(10.0))
+    assert (out.cause_element, out.cause_spec, out.cause_kind, out.planned) == ("b2", -1, "stopped", False)
+
+
+RESTORE = """\
+    horizon: 20h
+    components: {a: {failures: [{kind: permanent, every: fixed(10h), repair: fixed(1h)}]}}
+    services: {s: {replicas: [a]}}
+    behaviours: {ops: {kind: timeline-probe, probe: PROBE}}
+"""
+
+
+def test_restore_resumes_the_clocks_unless_asked_to_renew_them():
+    def stop_and_restore(renew: bool | None) -> Callable[[Any], Generator[Any, Any, None]]:
+        def probe(h: Any) -> Generator[Any, Any, None]:
+            yield h.timeout(4 * HOUR)
+            h.stop("a")
+            yield h.timeout(2 * HOUR)
+            h.restore("a") if renew is None else h.restore("a", renew=renew)
+        return probe
+
+    # stopped at 4 h with 6 h of its 10 h left, restored at 6 h: by default the clock resumes
+    # and a fails at 12 h; renewed, it draws 10 h afresh and fails at 16 h.
+    for key, renew, fails in (("default", None, 12), ("kept", False, 12), ("renewed", True, 16)):
+        res = run(RESTORE.replace("PROBE", key), **{key: stop_and_restore(renew)})
+        assert outages(res) == [(4 * HOUR, 6 * HOUR, "ops", -1, "behaviour"),
+                                (fails * HOUR, (fails + 1) * HOUR, "a", 0, "permanent")], key
+
+
+def test_repair_is_refused_unless_the_behaviour_holds_the_element_without_a_repair():
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        yield h.timeout(HOUR)
+        seen.append(h.repair("b", "fixed(5m)"))  # b is up: not held
+        seen.append(h.fail("b", repair="fixed(30m)"))
+        seen.append(h.repair("b", "fixed(10m)"))  # a repair is already under way
+        seen.append(h.holds("b"))
+        seen.append(h.stop("c"))
+        seen.append(h.stop("c"))  # already down
+        seen.append(h.repair("c", "fixed(20m)"))
+        seen.append(h.repair("c", "fixed(20m)"))  # already asked
+        yield h.timeout(HOUR)
+        seen.append((h.holds("b"), h.holds("c")))
+
+    res = run("""\
+        horizon: 3h
+        repair_crews: 2
+        components: {b: {}, c: {}}
+        services: {s: {replicas: [b, c], mode: active-active}}
+        behaviours: {ops: {kind: timeline-probe, probe: repair}}
+    """, repair=probe)
+    assert seen == [False, True, False, True, True, False, True, False, (False, False)]
+    assert [(e["t"] / MIN, e["event"], e["element"]) for e in trace(res, "repaired", "restored")] == [
+        (80, "repaired", "c"), (90, "repaired", "b")]
+
+
+# -- reading states --------------------------------------------------------------------------------
+
+def test_states_needs_and_replicas_and_their_errors():
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        seen.append((h.needs("s"), h.needs("t"), h.needs("p"), h.replicas("s"), h.replicas("p")))
+        seen.append((h.elements, h.services, h.horizon))
+        seen.append(error(lambda: h.needs("nope")))
+        seen.append(error(lambda: h.replicas("nope")))
+        seen.append(error(lambda: h.state("nope")))
+        seen.append(error(lambda: h.stop("s")))
+        seen.append(error(lambda: h.changed()))
+        seen.append(error(lambda: h.process(5)))
+        yield h.timeout(HOUR)
+        seen.append((h.state("s"), h.is_up("s"), h.state("a"), h.is_up("a"), h.state("b")))
+
+    run("""\
+        horizon: 2h
+        components:
+          a: {failures: [{kind: permanent, every: fixed(30m), repair: fixed(2h)}]}
+          b: {}
+          c: {}
+          d: {}
+        services:
+          s: {replicas: [a, b, c], mode: active-active, needs: 2}
+          t: {replicas: [c, d], mode: active-active}
+          p: {replicas: [d, c]}
+        entry: s
+        behaviours: {ops: {kind: timeline-probe, probe: states}}
+    """, states=probe)
+    assert seen == [
+        (2, 1, 1, ("a", "b", "c"), ("d", "c")),
+        (("a", "b", "c", "d"), ("s", "t", "p"), 2 * HOUR),
+        "ValueError: unknown service 'nope': s, t, p",
+        "ValueError: unknown service 'nope': s, t, p",
+        "ValueError: unknown element, service or load balancer 'nope' (the model has: a, b, c, d, s, t, p)",
+        "ValueError: 's' is not an element (domain, component, link, load balancer) of the model: a, b, c, d",
+        "ValueError: changed() needs at least one name",
+        "TypeError: process() takes a generator, got int",
+        (1.0, True, 0.0, False, 1.0)]
+
+
+def test_the_workload_and_a_load_balancer_read_as_the_share_they_serve_and_set_weight():
+    # x and y behind a weighted balancer. y weighted out at 1 h: x takes it all; x weighted out at
+    # 2 h: no weight left, nothing served (an outage that set_weight starts, named ops) until x
+    # is weighted in again at 3 h. The balancer's own element stays up throughout.
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        yield h.timeout(HOUR)
+        h.set_weight("lb", "y", 0)
+        seen.append((h.now / HOUR, h.state("lb"), h.state("workload")))
+        yield h.timeout(HOUR)
+        h.set_weight("lb", "x", 0.0)
+        seen.append((h.now / HOUR, h.state("lb"), h.state("workload"), h.is_up("lb")))
+        seen.append(error(lambda: h.set_weight("s", "x", 1)))
+        seen.append(error(lambda: h.set_weight("lb", "z", 1)))
+        seen.append(error(lambda: h.set_weight("lb", "x", -1)))
+        seen.append(error(lambda: h.set_weight("lb", "x", math.nan)))
+        seen.append(error(lambda: h.state("nope")))
+        yield h.timeout(HOUR)
+        h.set_weight("lb", "x", 2)
+        seen.append((h.now / HOUR, h.state("lb"), h.state("workload")))
+
+    res = run("""\
+        horizon: 4h
+        components: {x: {}, y: {}}
+        services: {s: {replicas: [x, y], mode: active-active}}
+        load_balancers: {lb: {service: s, algorithm: weighted, weights: {x: 1, y: 1}}}
+        workload: {rate: 10/s, target: lb}
+        behaviours: {ops: {kind: timeline-probe, probe: weights}}
+    """, weights=probe)
+    assert seen == [
+        (1.0, 1.0, 1.0),
+        (2.0, 0.0, 0.0, False),
+        "ValueError: unknown load balancer 's'",
+        "ValueError: 'z' is not a backend of 'lb': x, y",
+        "ValueError: weight must be >= 0, got -1.0",
+        "ValueError: weight must be >= 0, got nan",
+        "ValueError: unknown element, service or load balancer 'nope' (the model has: x, y, lb, s)",
+        (3.0, 1.0, 1.0)]
+    assert outages(res) == [(2 * HOUR, 3 * HOUR, "ops", -1, "behaviour")]
+    assert trace(res, "weight") == [
+        {"t": HOUR, "event": "weight", "lb": "lb", "backend": "y", "weight": 0.0, "by": "ops"},
+        {"t": 2 * HOUR, "event": "weight", "lb": "lb", "backend": "x", "weight": 0.0, "by": "ops"},
+        {"t": 3 * HOUR, "event": "weight", "lb": "lb", "backend": "x", "weight": 2.0, "by": "ops"}]
+
+
+def test_set_needs_caps_the_balancers_in_front_of_that_service_only():
+    # lb1 splits s's load 3:1 over a and b, lb2 t's load 3:1 over c and d. With needs 1 a backend
+    # serves up to all of it; set_needs(s, 2) at 1 h caps each of s's backends at 1/2: lb1 serves
+    # 1/2 + 1/4 = 0.75 (an outage of the request path that set_needs starts, named ops) while lb2
+    # still serves all. Back to 1 at 2 h.
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        seen.append((h.state("lb1"), h.state("lb2")))
+        yield h.timeout(HOUR)
+        h.set_needs("s", 2)
+        seen.append((h.needs("s"), h.needs("t"), h.state("lb1"), h.state("lb2"), h.state("s")))
+        seen.append(error(lambda: h.set_needs("lb1", 1)))
+        seen.append(error(lambda: h.set_needs("s", 3)))
+        seen.append(error(lambda: h.set_needs("s", 0)))
+        yield h.timeout(HOUR)
+        h.set_needs("s", 1)
+        seen.append((h.needs("s"), h.state("lb1"), h.state("lb2")))
+
+    res = run("""\
+        horizon: 3h
+        components: {a: {}, b: {}, c: {}, d: {}}
+        services:
+          s: {replicas: [a, b], mode: active-active}
+          t: {replicas: [c, d], mode: active-active}
+        load_balancers:
+          lb1: {service: s, algorithm: weighted, weights: {a: 3, b: 1}}
+          lb2: {service: t, algorithm: weighted, weights: {c: 3, d: 1}}
+        entry: s
+        workload: {rate: 10/s, target: lb1}
+        behaviours: {ops: {kind: timeline-probe, probe: needs}}
+    """, needs=probe)
+    assert seen == [
+        (1.0, 1.0),
+        (2, 1, 0.75, 1.0, 1.0),
+        "ValueError: set_needs applies to active-active and quorum services, not 'lb1'",
+        "ValueError: needs must be between 1 and 2, got 3",
+        "ValueError: needs must be between 1 and 2, got 0",
+        (1, 1.0, 1.0)]
+    assert outages(res) == [(HOUR, 2 * HOUR, "ops", -1, "behaviour")]
+    assert trace(res, "needs") == [
+        {"t": HOUR, "event": "needs", "service": "s", "needs": 2, "by": "ops"},
+        {"t": 2 * HOUR, "event": "needs", "service": "s", "needs": 1, "by": "ops"}]
+
+
+def test_set_needs_to_every_replica_and_the_outage_it_starts():
+    # s has a (down from 30 min for good) and b, needing 1: it serves. set_needs(s, 2) at 1 h
+    # needs both: s serves 1/2 from 1 h, an outage set_needs starts.
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        yield h.timeout(HOUR)
+        h.set_needs("s", 2)
+        seen.append((h.state("s"), h.needs("s")))
+
+    res = run("""\
+        horizon: 2h
+        components:
+          a: {failures: [{kind: permanent, every: fixed(30m), repair: fixed(10h)}]}
+          b: {}
+        services: {s: {replicas: [a, b], mode: active-active}}
+        behaviours: {ops: {kind: timeline-probe, probe: every}}
+    """, every=probe)
+    assert seen == [(0.5, 2)]
+    assert outages(res) == [(HOUR, 2 * HOUR, "ops", -1, "behaviour")]
+
+
+# -- waiting on changes, values sent and errors thrown into the behaviour ----------------------------
+
+def test_changed_fires_every_waiter_of_an_element_with_the_name_that_changed():
+    # b fails at 1 h (back at 1h30, when nobody waits on it), a at 2 h. The main generator first
+    # waits on a or b (b fires), then on a alone, as another process of the behaviour does.
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        name = yield h.changed("a", "b")
+        seen.append((h.now / HOUR, name))
+
+        def other() -> Generator[Any, Any, None]:
+            name = yield h.changed("a")
+            seen.append(("other", h.now / HOUR, name))
+
+        h.process(other())
+        name = yield h.changed("a")
+        seen.append((h.now / HOUR, name))
+        name = yield h.changed("s")
+        seen.append((h.now / HOUR, name))
+
+    run("""\
+        horizon: 4h
+        components:
+          a: {failures: [{kind: permanent, every: fixed(2h), repair: fixed(1h)}]}
+          b: {failures: [{kind: permanent, every: fixed(1h), repair: fixed(30m)}]}
+        services: {s: {replicas: [a, b], mode: active-active, needs: 2}}
+        behaviours: {ops: {kind: timeline-probe, probe: changed}}
+    """, changed=probe)
+    # s changes when a fails at 2 h (the main generator's wait is set after that), then when
+    # b fails again at 2h30
+    assert seen == [(1.0, "b"), (2.0, "a"), ("other", 2.0, "a"), (2.5, "s")]
+
+
+def test_values_are_sent_into_the_behaviour_and_a_failed_event_is_thrown_into_it():
+    seen: list[Any] = []
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        value = yield h.env.timeout(10, value="ten")
+        seen.append((h.now, value))
+        ev = h.env.event()
+
+        def failer() -> Generator[Any, Any, None]:
+            yield h.timeout(5)
+            ev.fail(KeyError("late"))
+
+        h.process(failer())
+        try:
+            yield ev
+        except KeyError as exc:
+            seen.append((h.now, "caught", repr(exc)))
+        value = yield h.env.timeout(1, value=7)
+        seen.append((h.now, value))
+
+    res = run("""\
+        horizon: 1h
+        components: {a: {}}
+        services: {s: {replicas: [a]}}
+        behaviours: {ops: {kind: timeline-probe, probe: sent}}
+    """, sent=probe)
+    assert seen == [(10.0, "ten"), (15.0, "caught", "KeyError('late')"), (16.0, 7)]
+    assert res.outages == []
+
+
+# -- the behaviour's own stream ---------------------------------------------------------------------
+
+def test_sample_draws_from_the_behaviours_own_stream_through_one_sampler_per_distribution():
+    seen: dict[str, Any] = {}
+
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        h.rng.random()  # the stream moves on: sample continues it
+        ref = copy.deepcopy(h.rng)
+        d = parse_dist("exp(mean=1h)")
+        seen["got"] = [h.sample("exp(mean=1h)"), h.sample(d), h.sample("exp(mean=1h)"), h.sample("fixed(90s)")]
+        want = d.sampler(ref)
+        seen["want"] = [want(), want(), want(), 90.0]
+        yield h.timeout(1)
+
+    run("""\
+        horizon: 1h
+        components: {a: {}}
+        services: {s: {replicas: [a]}}
+        behaviours: {ops: {kind: timeline-probe, probe: sample}}
+    """, sample=probe)
+    assert seen["got"] == seen["want"]
+    assert len(set(seen["got"][:3])) == 3
+
+
+# -- errors ---------------------------------------------------------------------------------------------
+
+def failure(text: str, **probes: Callable[[Any], Generator[Any, Any, None]]) -> relsim.BehaviourError:
+    with pytest.raises(relsim.BehaviourError) as err:
+        run(text, **probes)
+    return err.value
+
+
+ONE = """\
+    horizon: 1h
+    components: {a: {}}
+    services: {s: {replicas: [a]}}
+    behaviours: {oops: BEHAVIOUR}
+"""
+
+
+def test_a_wrong_action_is_reported_at_the_behaviours_line_not_inside_relsim():
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        yield h.timeout(30)
+        h.stop("nope")
+
+    exc = failure(ONE.replace("BEHAVIOUR", "{kind: timeline-probe, probe: wrong}"), wrong=probe)
+    says = ("behaviour 'oops' (kind timeline-probe) failed at t=30 s in replication 0 (seed 1): ValueError: "
+            "'nope' is not an element (domain, component, link, load balancer) of the model: a at ")
+    assert str(exc).startswith(says)
+    where = str(exc)[len(says):]
+    assert "/relsim/engine/" not in where and where.rsplit(":", 1)[1].isdigit(), where
+
+
+def test_a_function_that_raises_when_called_or_returns_no_generator():
+    exc = failure(ONE.replace("BEHAVIOUR", "{kind: raises-at-once}"))
+    assert (exc.behaviour, exc.kind, exc.time, exc.replication, exc.seed) == ("oops", "raises-at-once", 0.0, 0, 1)
+    says = ("behaviour 'oops' (kind raises-at-once) failed at t=0 s in replication 0 (seed 1): "
+            "LookupError: no such thing at ")
+    assert str(exc).startswith(says) and str(exc).endswith(
+        f"test_behaviour_timelines.py:{raises_at_once.__code__.co_firstlineno + 3}")
+    exc = failure(ONE.replace("BEHAVIOUR", "{kind: returns-a-number}"))
+    assert str(exc) == ("behaviour 'oops' (kind returns-a-number) failed at t=0 s in replication 0 (seed 1): "
+                        "TypeError: a behaviour is a generator function (with yield), its function returned int")
+
+
+def test_a_behaviour_registered_elsewhere_is_imported_again_or_reported(tmp_path, monkeypatch):
+    # A worker process imports the module that registered a kind; it may be gone or not register it.
+    (tmp_path / "lazy_probe_plugin.py").write_text(textwrap.dedent('''\
+        import relsim
+
+        @relsim.behaviour("lazy-probe")
+        def lazy_probe(h, p):
+            """Tallies one look."""
+            h.tally("looked")
+            return
+            yield
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("lazy_probe_plugin")
+    m = relsim.loads(textwrap.dedent(ONE.replace("BEHAVIOUR", "{kind: lazy-probe}")))
+    assert m.spec.behaviours["oops"].module == "lazy_probe_plugin"
+
+    def forget(module: bool) -> None:
+        monkeypatch.delitem(behaviour_registry._REGISTRY, "lazy-probe", raising=False)
+        if module:
+            monkeypatch.delitem(sys.modules, "lazy_probe_plugin")
+
+    forget(module=True)  # imported again: registered again
+    assert relsim.simulate(m, 1, 0).tallies == {"looked": 1.0}
+    forget(module=False)  # imported already, and yet not registered
+    with pytest.raises(relsim.BehaviourError) as err:
+        relsim.simulate(m, 2, 3)
+    assert str(err.value) == (
+        "behaviour 'oops' (kind lazy-probe) failed at t=0 s in replication 3 (seed 2): behaviour kind "
+        "'lazy-probe' is not registered in this process: define it in an importable module or declare an "
+        "entry point (docs/extending.md)")
+    assert (err.value.behaviour, err.value.kind, err.value.time, err.value.replication, err.value.seed) == (
+        "oops", "lazy-probe", 0.0, 3, 2)
+    forget(module=True)
+    (tmp_path / "lazy_probe_plugin.py").unlink()
+    importlib.invalidate_caches()
+    with pytest.raises(relsim.BehaviourError) as err:
+        relsim.simulate(m, 2, 3)
+    assert str(err.value) == (
+        "behaviour 'oops' (kind lazy-probe) failed at t=0 s in replication 3 (seed 2): its module "
+        "'lazy_probe_plugin' could not be loaded: ModuleNotFoundError: No module named 'lazy_probe_plugin'")
+    assert (err.value.behaviour, err.value.kind, err.value.time, err.value.replication, err.value.seed) == (
+        "oops", "lazy-probe", 0.0, 3, 2)
+    assert isinstance(err.value.__cause__, ModuleNotFoundError)
