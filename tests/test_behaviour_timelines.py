@@ -180,7 +180,7 @@ def test_states_needs_and_replicas_and_their_errors():
     seen: list[Any] = []
 
     def probe(h: Any) -> Generator[Any, Any, None]:
-        seen.append((h.needs("s"), h.needs("t"), h.needs("p"), h.replicas("s"), h.replicas("p")))
+        seen.append((h.needs("s"), h.needs("t"), h.needs("p"), h.needs("q"), h.replicas("s"), h.replicas("p")))
         seen.append((h.elements, h.services, h.horizon))
         seen.append(error(lambda: h.needs("nope")))
         seen.append(error(lambda: h.replicas("nope")))
@@ -201,16 +201,17 @@ def test_states_needs_and_replicas_and_their_errors():
         services:
           s: {replicas: [a, b, c], mode: active-active, needs: 2}
           t: {replicas: [c, d], mode: active-active}
-          p: {replicas: [d, c]}
+          p: {replicas: [d, c], mode: active-passive}
+          q: {replicas: [b, c, d], mode: quorum}
         entry: s
         behaviours: {ops: {kind: timeline-probe, probe: states}}
     """, states=probe)
     assert seen == [
-        (2, 1, 1, ("a", "b", "c"), ("d", "c")),
-        (("a", "b", "c", "d"), ("s", "t", "p"), 2 * HOUR),
-        "ValueError: unknown service 'nope': s, t, p",
-        "ValueError: unknown service 'nope': s, t, p",
-        "ValueError: unknown element, service or load balancer 'nope' (the model has: a, b, c, d, s, t, p)",
+        (2, 1, 1, 2, ("a", "b", "c"), ("d", "c")),  # an active-passive service needs 1, a quorum a majority
+        (("a", "b", "c", "d"), ("s", "t", "p", "q"), 2 * HOUR),
+        "ValueError: unknown service 'nope': s, t, p, q",
+        "ValueError: unknown service 'nope': s, t, p, q",
+        "ValueError: unknown element, service or load balancer 'nope' (the model has: a, b, c, d, s, t, p, q)",
         "ValueError: 's' is not an element (domain, component, link, load balancer) of the model: a, b, c, d",
         "ValueError: changed() needs at least one name",
         "TypeError: process() takes a generator, got int",
