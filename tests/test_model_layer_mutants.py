@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import relsim
+from relsim import ModelError
 from relsim.model.checks import check_references, domain_tree, group_members
 from relsim.model.limits import MAX_ELEMENTS, MAX_GROUP
 
@@ -591,3 +592,297 @@ def test_events_of_nested_domains_beats_and_discrete_requests():
     assert events_per_replication(relsim.load(simple)) == 2 * 2 * 1000
     simple["workload"] = {"rate": "2/s"}
     assert events_per_replication(relsim.load(simple)) == 0.0
+
+
+# --- loading.py ---------------------------------------------------------------
+
+def _problems(load, *args, **kwargs):
+    with pytest.raises(ModelError) as info:
+        load(*args, **kwargs)
+    return [str(p) for p in info.value.problems]
+
+
+def test_what_load_and_loads_refuse_before_parsing(tmp_path, monkeypatch):
+    import relsim.model.loading as loading
+
+    assert _problems(relsim.load, 5) == [
+        "<model> <model>: a model is a file path or a dict of sections, got int 5"]
+    assert _problems(relsim.load, ["x" * 100]) == [
+        "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 55 + "..."]
+    assert _problems(relsim.load, ["x" * 53]) == [
+        "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 53 + "']"]
+    assert _problems(relsim.loads, b"x") == ["<string> <model>: model text must be a string, got bytes"]
+    assert _problems(relsim.loads, 3, source="s.yaml") == ["s.yaml <model>: model text must be a string, got int"]
+    missing = tmp_path / "nope.yaml"
+    assert _problems(relsim.load, missing) == [f"{missing} <model>: cannot read model file: No such file or directory"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"name: x\nservices:\n  s: \xff\n")
+    assert _problems(relsim.load, str(bad)) == [
+        f"{bad}:3 <model>: not UTF-8 text (byte 0xff at offset 23): a model file is YAML text"]
+    valid = "components: {a: {}}\nservices: {s: {replicas: [a]}}\n"
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", len(valid))
+    big = tmp_path / "big.yaml"
+    big.write_text(valid + "#")
+    assert _problems(relsim.load, big) == [
+        f"{big} <model>: file larger than {len(valid)} bytes (the limit on model files)"]
+    assert _problems(relsim.loads, valid + "#", source="t") == [
+        f"t <model>: text longer than {len(valid)} characters (the limit on model files)"]
+    exactly = tmp_path / "exactly.yaml"
+    exactly.write_text(valid)
+    assert relsim.load(exactly).name == "exactly"
+    assert relsim.loads(valid, source="t").name == "t"
+
+
+def test_a_byte_order_mark_is_dropped_and_the_name_defaults_to_the_file_stem(tmp_path):
+    path = tmp_path / "my-model.v2.yaml"
+    path.write_bytes("\ufeffcomponents: {a: {}}\nservices: {s: {replicas: [a]}}\n".encode())
+    m = relsim.load(path)
+    assert m.name == "my-model.v2" and m.source == str(path)
+    named = tmp_path / "other.yaml"
+    named.write_text("name: given\ncomponents: {a: {}}\nservices: {s: {replicas: [a]}}\n")
+    assert relsim.load(named).name == "given"
+    assert relsim.load({"components": {"a": {}}, "services": {"s": {"replicas": ["a"]}}}).name == "model"
+    assert _problems(relsim.loads, "", source="dir/empty.yaml") == [
+        "dir/empty.yaml:1 services: a model needs at least one service (the entry)"]
+
+
+def test_invalid_yaml_and_duplicates_name_their_lines():
+    assert _problems(relsim.loads, "a: [\n  b\n c: d\n") == [
+        "<string>:3 <model>: invalid YAML: did not find expected ',' or ']'"]
+    text = "components:\n  a: {}\n  a: {}\nservices:\n  s: {replicas: [a, zz]}\n  s: {replicas: [a]}\n"
+    # duplicates alone, or merged in line order with the other problems
+    assert _problems(relsim.loads, text.replace(", zz", ""), source="f.yaml") == [
+        "f.yaml:3 components.a: duplicate key 'a': also on line 2 (YAML would keep only the later one)",
+        "f.yaml:6 services.s: duplicate key 's': also on line 5 (YAML would keep only the later one)"]
+    text = "services:\n  s: {replicas: [a, zz]}\ncomponents:\n  a: {}\n  a: {}\nentry: q\n"
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        "f.yaml:2 services.s.replicas[1]: unknown replica 'zz'",
+        "f.yaml:5 components.a: duplicate key 'a': also on line 4 (YAML would keep only the later one)",
+        "f.yaml:6 entry: unknown service 'q'"]
+
+
+def test_from_dict_refuses_what_is_not_a_model():
+    assert _problems(relsim.from_dict, [1], source="s") == ["s:1 <model>: a model must be a mapping of sections"]
+    loop: dict = {}
+    loop["x"] = loop
+    assert _problems(relsim.from_dict, loop, source="s") == [
+        "s <model>: data nested too deeply (or containing itself) to be a model"]
+    # a dict is not changed by loading it
+    raw = {"components": {"a": {"failures": [{"kind": "transient", "every": "weibull(shape=1.5",
+                                              "mean=1y)": None, "lasts": "fixed(1m)"}]}},
+           "services": {"s": {"replicas": ["a"]}}}
+    m = relsim.from_dict(raw)
+    assert "mean=1y)" in raw["components"]["a"]["failures"][0]
+    assert repr(m.components["a"].failures[0].every) == "Weibull(shape=1.5, mean=1y)"
+
+
+SCHEMA_ERRORS = """\
+name: t
+components:
+  a:
+    failures:
+      - {kind: permanant, every: exp(mean=1y)}
+      - {every: exp(mean=1y)}
+      - {kind: transient, every: exp(mean=1y), lasts: 5m, colour: red, dur: 1}
+      - {kind: Transient, every: exp(mean=1y), lasts: fixed(1m)}
+      - {kind: qqqqqqq, every: exp(mean=1y), lasts: fixed(1m)}
+  b: {count: 0}
+services:
+  s: {replicas: [a, b], mode: Quorum, needs: x}
+  t: {replicas: [a], mode: zzzzzz, entry: 1, dependson: [s]}
+  u: {replicas: []}
+entry: s
+horizon: [1]
+compnents: {}
+"""
+
+
+def test_every_kind_of_schema_error_with_its_line_and_hint():
+    allowed_transient = "kind, every, lasts, silent, destroys, growth"
+    assert _problems(relsim.loads, SCHEMA_ERRORS, source="m.yaml") == [
+        "m.yaml:5 components.a.failures[0].kind: failure kind must be one of 'permanent', 'transient', "
+        "'intermittent', got 'permanant' (did you mean 'permanent'?)",
+        "m.yaml:6 components.a.failures[1].kind: missing 'kind': one of 'permanent', 'transient', 'intermittent'",
+        f"m.yaml:7 components.a.failures[2].colour: unknown key 'colour' (allowed: {allowed_transient})",
+        f"m.yaml:7 components.a.failures[2].dur: unknown key 'dur' (allowed: {allowed_transient})",
+        "m.yaml:7 components.a.failures[2].lasts: cannot parse distribution \"5m\": write e.g. exp(mean=10h), "
+        "weibull(shape=1.5, mean=1000h), uniform(1m, 5m) or fixed(30s); for a constant duration write fixed(5m)",
+        "m.yaml:8 components.a.failures[3].kind: failure kind must be one of 'permanent', 'transient', "
+        "'intermittent', got 'Transient' (did you mean 'transient'?)",
+        "m.yaml:9 components.a.failures[4].kind: failure kind must be one of 'permanent', 'transient', "
+        "'intermittent', got 'qqqqqqq'",
+        "m.yaml:10 components.b.count: input should be greater than or equal to 1, got 0",
+        "m.yaml:12 services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 'Quorum' "
+        "(did you mean 'quorum'?)",
+        "m.yaml:12 services.s.needs: input should be a valid integer, unable to parse string as an integer, got 'x'",
+        "m.yaml:13 services.t.dependson: unknown key 'dependson' (did you mean 'depends_on'?)",
+        "m.yaml:13 services.t.entry: unknown key 'entry' (allowed: replicas, mode, needs, depends_on, standby, "
+        "startup, failover, detection, fencing, state, election, overload, data, description, objectives, tier)",
+        "m.yaml:13 services.t.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 'zzzzzz'",
+        "m.yaml:14 services.u.replicas: must list at least 1 item",
+        "m.yaml:16 horizon: cannot interpret [1] as a duration: write a string like 10h, 30m, 5s "
+        "(units: ms s m h d w y)",
+        "m.yaml:17 compnents: unknown key 'compnents' (did you mean 'components'?)",
+    ]
+
+
+VIEWS = {"domains": {"r": {"contains": {"z": {}}}, "q": {}},
+         "components": {"a": {"in": "z"}, "g": {"count": 3, "spread": ["r", "z"]}, "c": {}, "t": {}},
+         "links": {"l": {"between": ["r", "q"]}},
+         "services": {"s": {"replicas": ["g", "a"], "depends_on": ["t"]}, "t": {"replicas": ["a", "t"]},
+                      "g": {"replicas": ["g"]}, "u": {"replicas": ["c"], "depends_on": ["s"]}},
+         "entry": "u"}
+
+
+def test_the_views_a_model_derives():
+    from relsim.model.loading import ExpandedComponent
+
+    m = relsim.load(VIEWS)
+    assert repr(m) == "<Model 'model' from <dict>: 3 domains, 6 components, 4 services, entry 'u'>"
+    assert list(m.domains) == ["r", "z", "q"]
+    assert m.domain_parents == {"r": None, "z": "r", "q": None}
+    assert m.components == {
+        "a": ExpandedComponent("a", "z", (), None),
+        "g-1": ExpandedComponent("g-1", "r", (), "g"),
+        "g-2": ExpandedComponent("g-2", "z", (), "g"),
+        "g-3": ExpandedComponent("g-3", "r", (), "g"),
+        "c": ExpandedComponent("c", None, (), None),
+        "t": ExpandedComponent("t", None, (), None),
+    }
+    assert m.groups == {"g": ("g-1", "g-2", "g-3")}
+    assert m.replicas_of("s") == [("service", "g"), ("component", "a")]  # the service g, not the group
+    assert m.dependencies_of("s") == [("service", "t")]
+    assert m.replicas_of("t") == [("component", "a"), ("component", "t")]  # itself: the component of that name
+    assert m.replicas_of("g") == [("component", "g-1"), ("component", "g-2"), ("component", "g-3")]
+    assert m.resolve("u", "g") == [("service", "g")]
+    assert m.element_names() == {"r": "domain", "z": "domain", "q": "domain", "a": "component",
+                                 "g-1": "component", "g-2": "component", "g-3": "component", "c": "component",
+                                 "t": "component", "l": "link"}
+    assert m.raw_domains() == VIEWS["domains"]
+    assert m.entry == "u" and m.horizon == 365 * 86400.0
+    chain = {"t": {"replicas": ["a"]}, "s": {"replicas": ["a"], "depends_on": ["t"]}}
+    without_entry = relsim.load({**{k: v for k, v in VIEWS.items() if k != "entry"}, "services": chain})
+    assert without_entry.entry == "s"
+
+
+def test_a_model_built_from_its_spec_reads_its_domains_from_the_spec():
+    from relsim.model.loading import Model
+
+    m = relsim.load(VIEWS)
+    bare = Model(spec=m.spec)
+    assert bare.source == "<dict>" and bare.raw == {} and bare.forcing is None
+    assert bare.domain_parents == {"r": None, "z": "r", "q": None}
+    assert set(bare.raw_domains()) == {"r", "q"}
+
+
+def test_overrides_and_their_errors():
+    m = relsim.load(VIEWS)
+    m2 = m.with_overrides({"services..s.needs": 2, "services.t.replicas.0": "c", "components.b": {}})
+    assert m2.source == "<dict> (with overrides)"
+    assert m2.raw["services"]["s"] == {"replicas": ["g", "a"], "depends_on": ["t"], "needs": 2}
+    assert m2.raw["services"]["t"]["replicas"] == ["c", "t"]
+    assert list(m2.spec.components) == ["a", "g", "c", "t", "b"]
+    assert m.raw["services"]["t"]["replicas"] == ["a", "t"]  # the original is unchanged
+    m3 = m.with_overrides({"services.t.replicas[1]": "c", "services.s.depends_on": []})
+    assert m3.replicas_of("t") == [("component", "a"), ("component", "c")]
+    assert m3.dependencies_of("s") == []
+    assert _problems(m.with_overrides, {"": 1}) == ["<overrides> <model>: empty override path ''"]
+    assert _problems(m.with_overrides, {"[].": 1}) == ["<overrides> <model>: empty override path '[].'"]
+    assert _problems(m.with_overrides, {"services.s.replicas[2]": "a"}) == [
+        "<overrides> services.s.replicas[2]: index 2 out of range in override 'services.s.replicas[2]'"]
+    assert _problems(m.with_overrides, {"services.s.replicas.x": "a"}) == [
+        "<overrides> services.s.replicas.x: cannot set 'services.s.replicas.x': list has no field 'x'"]
+    assert _problems(m.with_overrides, {"entry.x.y": 1}) == [
+        "<overrides> entry.x: cannot set 'entry.x.y': str has no field 'x'"]
+    assert _problems(m.with_overrides, {"services.s.needs.x": 1}) == [
+        "<dict> (with overrides) services.s.needs: Input should be a valid integer"]
+    assert _problems(m.with_overrides, {"services.s.needs": 9}) == [
+        "<dict> (with overrides) services.s.needs: needs (=9) must be <= number of replicas (2)"]
+
+
+def test_conditioning_on_elements():
+    from relsim.model.loading import Forcing
+
+    m = relsim.load(VIEWS)
+    with pytest.raises(ValueError, match=r"^<dict>: unknown element\(s\) 'x', 'y'; the elements are r, z, q, a, "
+                                         r"g-1, g-2, g-3, c, t, l$"):
+        m.conditioned(never_fails=["y", "a"], always_down=["x"])
+    with pytest.raises(ValueError, match=r"^element\(s\) 'a', 'r' cannot both never fail and always be down$"):
+        m.conditioned(never_fails=["r", "a"], always_down=["a", "r", "z"])
+    c = m.conditioned(never_fails=["a"], always_down=["z"], element_downtime=True)
+    assert c.forcing == Forcing(frozenset({"a"}), frozenset({"z"}), True)
+    assert m.conditioned().forcing == Forcing(frozenset(), frozenset(), False)
+    assert m.forcing is None
+    # overrides keep the conditions; a model without them gets none
+    assert c.with_overrides({"services.s.needs": 1}).forcing == c.forcing
+    assert m.with_overrides({"services.s.needs": 1}).forcing is None
+    empty = relsim.load({"services": {"s": {"replicas": ["s"]}}, "components": {"s": {}}})
+    with pytest.raises(ValueError, match=r"the elements are s$"):
+        empty.conditioned(always_down=["x"])
+
+
+def test_a_model_pickles_without_its_derived_views():
+    import pickle
+
+    m = relsim.load(VIEWS).conditioned(never_fails=["a"])
+    assert m.components  # derived, cached
+    state = m.__getstate__()
+    assert state == {"spec": m.spec, "source": "<dict>", "raw": m.raw, "forcing": m.forcing}
+    back = pickle.loads(pickle.dumps(m))
+    assert back == m and back.forcing == m.forcing and back.raw == m.raw and back.source == m.source
+    assert back.components == m.components
+
+
+# --- yamlmarks.py -------------------------------------------------------------
+
+MARKED = """\
+base: &b
+  x: 1
+  y: [a, b]
+m:
+  <<: *b
+  y: 2
+  3: three
+list:
+  - {every: weibull(shape=1.5, mean=1y), lasts: fixed(1m)}
+  - [uniform(1m, 5m), fixed(2m)]
+  - *b
+"""
+
+
+def test_every_key_and_item_is_mapped_to_its_line():
+    from relsim.model.yamlmarks import load_with_lines, load_with_marks
+
+    data, lines, duplicates = load_with_marks(MARKED)
+    assert data == {"base": {"x": 1, "y": ["a", "b"]}, "m": {"x": 1, "y": 2, 3: "three"},
+                    "list": [{"every": "weibull(shape=1.5, mean=1y)", "lasts": "fixed(1m)"},
+                             ["uniform(1m, 5m)", "fixed(2m)"], {"x": 1, "y": ["a", "b"]}]}
+    assert duplicates == []
+    assert lines == {
+        (): 1, ("base",): 1, ("base", "x"): 2, ("base", "y"): 3, ("base", "y", 0): 3, ("base", "y", 1): 3,
+        # a merged key has the line of its anchor, unless the mapping writes it again
+        ("m",): 4, ("m", "x"): 2, ("m", "y"): 6, ("m", 3): 7,
+        ("list",): 8, ("list", 0): 9, ("list", 0, "every"): 9, ("list", 0, "lasts"): 9,
+        ("list", 1): 10, ("list", 1, 0): 10, ("list", 1, 1): 10,
+        ("list", 2): 1, ("list", 2, "x"): 2, ("list", 2, "y"): 3, ("list", 2, "y", 0): 3, ("list", 2, "y", 1): 3,
+    }
+    assert load_with_lines(MARKED) == (data, lines)
+    assert load_with_lines("") == (None, {(): 1})
+    # a key written twice: the line of the value YAML keeps (loads reports the repetition)
+    assert load_with_lines("a: 1\na: 2\n") == ({"a": 2}, {(): 1, ("a",): 2})
+    assert load_with_marks("a: 1\nb: {c: 1, c: 2}\na: 3\n")[2] == [(("b", "c"), 2, 2), (("a",), 1, 3)]
+
+
+def test_a_value_overriding_a_merged_key_is_reported_on_its_own_line():
+    text = ("components:\n  a: &base\n    failures: []\n    in: zone\n  b:\n    <<: *base\n    in: nowhere\n"
+            "  c:\n    <<: [*base]\n    in: elsewhere\n  d:\n    <<: [*base]\n"
+            "services:\n  s: {replicas: [a, b, c, d]}\ndomains: {zone: {}}\n")
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        "f.yaml:7 components.b.in: unknown domain 'nowhere'",
+        "f.yaml:10 components.c.in: unknown domain 'elsewhere'",
+    ]
+    from relsim.model.yamlmarks import load_with_lines
+
+    lines = load_with_lines(text)[1]
+    assert lines[("components", "d", "in")] == 4 and lines[("components", "d", "failures")] == 3
+    assert ("components", "d", 0) not in lines

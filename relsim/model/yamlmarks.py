@@ -294,18 +294,14 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int]) -
         return
     seen = seen | {id(node)}
     if isinstance(node, yaml.MappingNode):
+        # Construction has folded merges (``<<: *base``) into the mapping, the
+        # merged pairs first: as in the data, the last pair of a key counts, so
+        # a key the mapping writes again is reported on its own line.
+        last: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                _walk(value_node, path, lines, seen)
-                continue
-            key: Any = key_node.value
-            if key_node.tag == "tag:yaml.org,2002:int":
-                try:
-                    key = int(key)
-                except ValueError:
-                    pass
+            if isinstance(key_node, yaml.ScalarNode):
+                last[_key(key_node)] = (key_node, value_node)
+        for key, (key_node, value_node) in last.items():
             child = (*path, key)
             lines.setdefault(child, key_node.start_mark.line + 1)
             _walk(value_node, child, lines, seen)
