@@ -504,3 +504,156 @@ def test_a_behaviour_registered_elsewhere_is_imported_again_or_reported(tmp_path
     assert (err.value.behaviour, err.value.kind, err.value.time, err.value.replication, err.value.seed) == (
         "oops", "lazy-probe", 0.0, 3, 2)
     assert isinstance(err.value.__cause__, ModuleNotFoundError)
+
+
+# -- relsim's own behaviours (relsim/contrib) -------------------------------------------------------
+
+def test_cron_schedule_stops_before_the_horizon():
+    from datetime import datetime
+
+    from relsim.contrib.cron import schedule
+
+    monday = datetime(2025, 1, 6)
+    assert schedule("0 * * * *", monday, 3 * HOUR) == (HOUR, 2 * HOUR)
+    assert schedule("0 * * * *", monday, 3 * HOUR + 1) == (HOUR, 2 * HOUR, 3 * HOUR)
+    assert schedule("0 3 * * 1", monday, 8 * 86400.0) == (3 * HOUR, 7 * 86400.0 + 3 * HOUR)
+
+
+def cron(at: str, lasts: str) -> relsim.RunResult:
+    return run(f"""\
+        horizon: 1h
+        components: {{app: {{}}}}
+        services: {{web: {{replicas: [app]}}}}
+        behaviours:
+          nightly: {{kind: cron-restart, target: app, at: "{at}", lasts: {lasts}}}
+    """)
+
+
+def test_cron_restart_skips_the_times_due_while_it_still_restarts():
+    # every 10 min, 15 min each: restarts at 10, 30 and 50 min; those due at 20 and 40 min fall
+    # within the previous restart and are skipped (the last one is cut by the horizon)
+    res = cron("*/10 * * * *", "fixed(15m)")
+    assert [(s / MIN, e / MIN) for s, e, *_ in outages(res)] == [(10, 25), (30, 45), (50, 60)]
+    assert res.tallies == {"restarts": 3.0, "restarts_skipped": 2.0}
+    # 10 min each: a restart ends exactly when the next is due, which starts at once
+    res = cron("*/10 * * * *", "fixed(10m)")
+    assert [(e["t"] / MIN, e["event"]) for e in trace(res, "stopped", "restored")] == [
+        (t, ev) for k in range(1, 6) for t, ev in ((10 * k, "stopped"), (10 * k + 10, "restored")) if t < 60]
+    assert res.tallies == {"restarts": 5.0}
+
+
+def test_cron_restart_skips_a_time_when_the_target_is_held_down_and_goes_on():
+    # hourly restarts of 10 min; another behaviour holds app down from 1h30 to 2h30: the restart
+    # due at 2 h is skipped, the one at 3 h made
+    res = run("""\
+        horizon: 4h
+        components: {app: {}}
+        services: {web: {replicas: [app]}}
+        behaviours:
+          ops: {kind: script, steps: [{at: 90m, do: stop, name: app}, {at: 150m, do: restore, name: app}]}
+          nightly: {kind: cron-restart, target: app, at: "0 * * * *", lasts: fixed(10m)}
+    """)
+    assert [(s / MIN, e / MIN, c) for s, e, c, *_ in outages(res)] == [
+        (60, 70, "nightly"), (90, 150, "ops"), (180, 190, "nightly")]
+    assert res.tallies == {"done": 2.0, "restarts": 2.0, "restarts_skipped": 1.0}
+
+
+def scaler(running: int, high: float, low: float, horizon: str, fails: str = "[a1, a2]",
+           launch_failure: float = 0.0) -> relsim.RunResult:
+    failing = "{failures: [{kind: permanent, every: fixed(10h), repair: fixed(5h)}]}"
+    components = {n: failing if n in fails else "{}" for n in ("a1", "a2", "a3", "a4")}
+    return run(f"""\
+        horizon: {horizon}
+        components: {{{", ".join(f"{n}: {c}" for n, c in components.items())}}}
+        services:
+          api: {{replicas: [a1, a2, a3, a4], mode: active-active, needs: 2}}
+        behaviours:
+          scaler: {{kind: autoscaler, service: api, running: {running}, startup: fixed(3m), high: {high},
+                   low: {low}, launch_failure: {launch_failure}, retry: 5m}}
+    """)
+
+
+def test_autoscaler_scales_in_and_out_again_and_counts_the_extra_time_up_to_the_horizon():
+    # As in tests/test_behaviours.py, a4 idle, started at 10h03 when a1 and a2 fail, stopped at 15 h
+    # when they are back (4 up: utilisation 1/2 < 0.7); they fail again at 25 h and a4 is started
+    # again at 25h03, running at the horizon (26 h): its time counts up to there.
+    res = scaler(3, 0.9, 0.7, "26h")
+    assert [(s / HOUR, e / HOUR) for s, e, *_ in outages(res)] == [(10, 10.05), (25, 25.05)]
+    assert res.tallies == {"launches": 2.0, "scale_ins": 1.0,
+                           "extra_instance_time": (5 * HOUR - 180) + (HOUR - 180)}
+
+
+def test_autoscaler_thresholds_are_strict():
+    # low 0.5: with all four up at 15 h the utilisation is exactly 1/2, not below: a4 keeps running
+    # from 10h03 to the horizon (16 h)
+    res = scaler(3, 0.9, 0.5, "16h")
+    assert res.tallies == {"launches": 1.0, "extra_instance_time": 6 * HOUR - 180}
+    # high 1.0, two running of four and needing two: utilisation exactly 1, not above; a1 down at
+    # 10 h (utilisation 2) starts a3 at 10h03, back to exactly 1: a4 stays idle
+    res = scaler(2, 1.0, 0.5, "16h", fails="[a1]")
+    assert [(s / HOUR, e / HOUR) for s, e, *_ in outages(res)] == [(10, 10.05)]
+    assert res.tallies == {"launches": 1.0, "extra_instance_time": 6 * HOUR - 180}
+    assert [(e["t"] / HOUR, e["event"], e["element"]) for e in trace(res, "stopped", "restored")] == [
+        (0, "stopped", "a3"), (0, "stopped", "a4"), (10.05, "restored", "a3")]
+
+
+def test_autoscaler_with_nothing_up_with_every_replica_running_or_too_many():
+    # two of four running, needing two (utilisation 1, not above high = 1): a1 and a2 fail at 10 h,
+    # nothing is up (utilisation infinite): a3 is started at 10h03, then (utilisation 2) a4 at 10h06
+    res = scaler(2, 1.0, 0.5, "11h")
+    assert [(s / HOUR, e / HOUR) for s, e, *_ in outages(res)] == [(10, 10.1)]
+    assert res.tallies == {"launches": 2.0, "extra_instance_time": (HOUR - 180) + (HOUR - 360)}
+    # every replica runs: nothing idle, nothing launched; two of four left at 10 h serve fully
+    res = scaler(4, 0.9, 0.5, "11h")
+    assert res.tallies == {} and res.outages == []
+    assert trace(res, "stopped") == []
+    with pytest.raises(relsim.BehaviourError) as err:
+        scaler(5, 0.9, 0.5, "11h")
+    assert str(err.value).startswith("behaviour 'scaler' (kind autoscaler) failed at t=0 s in replication 0 "
+                                     "(seed 1): ValueError: running (=5) is more than the 4 replicas of 'api' at ")
+
+
+def test_autoscaler_launch_failures_are_in_the_trace_with_the_instance():
+    res = scaler(3, 0.9, 0.7, "610m", launch_failure=1.0)
+    assert trace(res, "launch_failed") == [{"t": 10 * HOUR + 180, "event": "launch_failed", "behaviour": "scaler",
+                                            "instance": "a4"}]
+
+
+def test_fluid_step_of_each_case():
+    from relsim.contrib.queue import fluid_step
+
+    assert fluid_step(7.0, 2.0, 0.0, 100.0) == (7.0, 0.0, 0.0, 0.0)  # no time
+    assert fluid_step(7.0, 2.0, 0.5, 100.0) == (8.0, 0.0, 3.75, 0.0)
+    assert fluid_step(10.0, 2.0, 5.0, 100.0) == (20.0, 0.0, 75.0, 0.0)  # filling
+    assert fluid_step(10.0, 0.5, 4.0, 100.0) == (12.0, 0.0, 44.0, 0.0)
+    # full after 45 s: 5 s full, 10 lost; area 55 · 45 + 100 · 5
+    assert fluid_step(10.0, 2.0, 50.0, 100.0) == (100.0, 10.0, 2975.0, 5.0)
+    assert fluid_step(100.0, -4.0, 5.0, 100.0) == (80.0, 0.0, 450.0, 0.0)  # draining
+    assert fluid_step(100.0, -0.5, 4.0, 100.0) == (98.0, 0.0, 396.0, 0.0)
+    assert fluid_step(100.0, -4.0, 30.0, 100.0) == (0.0, 0.0, 1250.0, 0.0)  # empty after 25 s
+    assert fluid_step(5.0, 0.0, 10.0, 100.0) == (5.0, 0.0, 50.0, 0.0)  # balanced
+    assert fluid_step(100.0, 0.0, 10.0, 100.0) == (100.0, 0.0, 1000.0, 10.0)  # balanced and full
+    assert fluid_step(0.0, 0.0, 10.0, 100.0) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_queue_of_a_consumer_down_from_the_start_and_the_messages_lost_in_the_trace():
+    # c is stopped at 0 s before the queue starts, restored at 150 s: 10/s fill the 1,000 places
+    # in 100 s, 500 are lost over the next 50 s, then the queue drains at 90/s for 1000/90 s.
+    def probe(h: Any) -> Generator[Any, Any, None]:
+        h.stop("c")
+        yield h.timeout(150)
+        h.restore("c")
+
+    res = run("""\
+        horizon: 1h
+        components: {c: {}}
+        services: {consumer: {replicas: [c]}}
+        behaviours:
+          ops: {kind: timeline-probe, probe: start}
+          q: {kind: consumer-queue, consumer: consumer, rate: 10/s, drain: 100/s, capacity: 1000}
+    """, start=probe)
+    assert outages(res) == [(0.0, 150.0, "ops", -1, "behaviour")]
+    assert res.tallies == pytest.approx({
+        "messages": 36000.0, "messages_lost": 500.0, "queue_full_time": 50.0,
+        "backlog_integral": 1000 / 2 * 100 + 1000 * 50 + 1000 * 1000 / (2 * 90)}, rel=1e-12)
+    assert trace(res, "messages_lost") == [{"t": 150.0, "event": "messages_lost", "behaviour": "q", "lost": 500.0}]
