@@ -7,7 +7,10 @@ the cause an action gives an outage, a return from a stop, restores that
 resume or renew the clocks, crew repairs refused, load-balancer weights and
 capacities, ``changed`` with several waiters on one element, values sent
 into and errors thrown into the behaviour, the behaviour's own stream, and
-the error messages of wrong calls and of behaviours that cannot run.
+the error messages of wrong calls and of behaviours that cannot run. Then
+relsim's own behaviours (relsim/contrib): cron schedules and skipped
+restarts, the autoscaler at its thresholds and with nothing up, and the
+consumer queue's fluid steps.
 """
 
 from __future__ import annotations
