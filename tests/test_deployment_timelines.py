@@ -9,7 +9,10 @@ Whole replications with fixed times: releases due while a bad one is live
 are merged, a bad change still live at the horizon is counted up to it
 (time, failed requests, corrupted writes), two streams overlapping on one
 service count their union once and sum their tallies, and configuration
-changes' tallies are kept apart.
+changes' tallies are kept apart. Each random draw (rollback, manual catch,
+trigger delay, kill switch, crashes, restarts, drift phase, and the uniforms
+deciding bad, flagged and gated) comes from its own stream
+"deploy/<entry>/<what>" (Streams(seed, replication)); two entries share none.
 """
 
 from __future__ import annotations
@@ -453,3 +456,260 @@ def test_a_rolling_release_of_five_instances_in_batches_of_two_takes_three_batch
     assert [(e["t"], e["event"], e.get("stage")) for e in records(res)] == [
         (3600.0, "release", None), (3600.0, "rollout", "batch 1/3"), (4200.0, "rollout", "batch 2/3"),
         (4800.0, "rollout", "batch 3/3"), (4800.0, "rolled_out", None)]
+
+
+# each random draw on its own stream ---------------------------------------------------------
+# A deployment entry draws on the streams "deploy/<name>/<what>": the draws of a replication are
+# those of Streams(seed, replication) on that key, and two entries never share a stream.
+
+def stream_draws(key: str, law: str, n: int = 1, seed: int = 1, replication: int = 0) -> list[float]:
+    from relsim.dists import parse_dist
+    from relsim.engine.streams import Streams
+
+    sample = Streams(seed, replication).sampler(parse_dist(law), key)
+    return [sample() for _ in range(n)]
+
+
+def stream_uniforms(key: str, n: int, seed: int = 1, replication: int = 0) -> list[float]:
+    from relsim.engine.streams import Streams
+
+    draw = Streams(seed, replication).uniform(key)
+    return [draw() for _ in range(n)]
+
+
+def test_two_entries_draw_their_rollbacks_on_streams_of_their_own():
+    # a and b, the same laws, both bad at 1 h: each is caught by hand after its own draw of
+    # manual and rolled back in its own draw of takes
+    rollback = {"takes": "exp(mean=10m)", "manual": "exp(mean=20m)"}
+    res = simulate(model({"a": {"at": "1h", "bad": "100%", "rollback": rollback},
+                          "b": {"at": "1h", "bad": "100%", "rollback": rollback}}, horizon="1d"), 1, 0, trace=True)
+    got = {}
+    for name in ("a", "b"):
+        (manual,) = stream_draws(f"deploy/{name}/manual", "exp(mean=20m)")
+        (takes,) = stream_draws(f"deploy/{name}/rollback", "exp(mean=10m)")
+        got[name] = (manual, takes)
+        caught = 3600.0 + manual
+        assert [(e["t"], e["event"], e.get("takes")) for e in records(res)
+                if e["deployment"] == name and e["event"] in ("change_caught", "rollback", "rolled_back")] == [
+            (caught, "change_caught", None), (caught, "rollback", takes), (caught + takes, "rolled_back", None)]
+    assert got["a"][0] != got["b"][0] and got["a"][1] != got["b"][1]  # one stream each, not shared
+
+
+def test_the_trigger_delay_the_kill_switch_and_the_drift_check_draw_on_their_streams():
+    (delay,) = stream_draws("deploy/rel/trigger", "exp(mean=1m)")
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {
+        "takes": "5m", "trigger": {"threshold": "1%", "window": "5m", "delay": "exp(mean=1m)"}}}}), 1, 0, trace=True)
+    (caught,) = [e for e in records(res) if e["event"] == "change_caught"]
+    assert (caught["t"], caught["by"]) == (pytest.approx(3603.0 + delay, rel=1e-14), "trigger")
+
+    (kill,) = stream_draws("deploy/rel/kill", "exp(mean=2m)")
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "flag": {"share": "100%", "exposure": "20%",
+                                                                      "kill": "exp(mean=2m)"},
+                                  "rollback": {"takes": "10m", "manual": "1m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"], e.get("takes")) for e in records(res)][-2:] == [
+        (3660.0, "flag_kill", kill), (3660.0 + kill, "flag_off", None)]
+
+    # a bad configuration change at 1 h is found by the drift check a uniform share u of the
+    # hour later (u on "deploy/cfg/drift"), rolled back in 1 min
+    (u,) = stream_uniforms("deploy/cfg/drift", 1)
+    res = simulate(model({"cfg": {"at": "1h", "bad": "100%", "change": "config", "drift": "1h",
+                                  "rollback": {"takes": "1m"}}}), 1, 0, trace=True)
+    (caught,) = [e for e in records(res) if e["event"] == "change_caught"]
+    assert (caught["t"], caught["by"]) == (3600.0 + u * 3600.0, "drift")
+    assert res.changes["bad_time"] == pytest.approx(u * 3600.0 + 60.0, rel=1e-12)
+
+
+def test_crashes_and_restarts_draw_one_delay_per_instance_in_replica_order():
+    c1, c2 = stream_draws("deploy/rel/crashes", "exp(mean=10m)", 2)
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "effect": {"crashes": "exp(mean=10m)"},
+                                  "rollback": {"takes": "5m", "manual": "2h"}}}), 1, 0, trace=True)
+    assert sorted((e["t"], e["element"]) for e in res.trace if e["event"] == "failed") == sorted(
+        [(3600.0 + c1, "web-1"), (3600.0 + c2, "web-2")])
+
+    r1, r2 = stream_draws("deploy/rel/restart", "exp(mean=30s)", 2)
+    res = simulate(model({"rel": {"at": "1h", "restart": "exp(mean=30s)"}}), 1, 0, trace=True)
+    assert sorted((e["t"], e["element"]) for e in records(res) if e["event"] == "restored") == sorted(
+        [(3600.0 + r1, "web-1"), (3600.0 + r2, "web-2")])
+
+
+def test_which_releases_are_bad_flagged_or_caught_by_the_gate_follows_their_uniform_streams():
+    # 20 releases 10 min apart, each rolled back (if bad) within 2 min: no release merged
+    n, every = 20, {"every": "fixed(10m)", "rollback": {"takes": "1m", "manual": "1m"}}
+    horizon = f"{10 * n + 5}m"
+
+    def releases(res: Any) -> list[dict[str, Any]]:
+        return [e for e in records(res) if e["event"] == "release"]
+
+    res = simulate(model({"rel": {**every, "bad": "50%"}}, horizon=horizon), 1, 0, trace=True)
+    assert [e["bad"] for e in releases(res)] == [u < 0.5 for u in stream_uniforms("deploy/rel/bad", n)]
+
+    res = simulate(model({"rel": {**every, "bad": "0%", "flag": {"share": "50%"}}}, horizon=horizon), 1, 0, trace=True)
+    assert [e["flagged"] for e in releases(res)] == [u < 0.5 for u in stream_uniforms("deploy/rel/flag", n)]
+
+    res = simulate(model({"rel": {**every, "bad": "100%", "gate": {"catches": "50%"}}}, horizon=horizon),
+                   1, 0, trace=True)
+    assert [e["passed"] for e in records(res) if e["event"] == "gate"] == [
+        u >= 0.5 for u in stream_uniforms("deploy/rel/gate", n)]
+
+
+def test_a_canary_whose_bake_ends_exactly_with_its_rollback_is_not_pulled_first():
+    # 10 % canary baking 20 min (to 4800 s), caught by hand after 1 min, rolled back in 19 min:
+    # the rollback ends when the bake would; the canary leaves with the rollback, no pull before
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "canary", "share": "10%", "bake": "20m",
+                                  "rollback": {"takes": "19m", "manual": "1m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(res)] == [
+        (3600.0, "release"), (3600.0, "rollout"), (3660.0, "change_caught"), (3660.0, "rollback"),
+        (4800.0, "rolled_back")]
+    assert res.changes == pytest.approx({"bad_time": 1200.0, "failed_requests": LAM * 0.1 * 1200.0,
+                                         **tallies(releases=1.0, bad=1.0, rollbacks=1.0)})
+
+
+def test_a_bad_release_that_restarts_its_instances_is_bad_until_rolled_back():
+    # both instances restart for 30 s at 1 h (api serves nothing meanwhile); the version is bad
+    # from 1 h until the manual rollback (10 min) ends 5 min later: the restarts closing does not
+    # close the bad change's account
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "restart": "30s",
+                                  "rollback": {"takes": "5m", "manual": "10m"}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(res)] == [
+        (3600.0, "release"), (3600.0, "rollout"), (3600.0, "stopped"), (3600.0, "stopped"), (3600.0, "rolled_out"),
+        (3630.0, "restored"), (3630.0, "restored"), (4200.0, "change_caught"), (4200.0, "rollback"),
+        (4500.0, "rolled_back")]
+    assert res.changes == {"bad_time": 900.0, "failed_requests": LAM * 900.0,
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+
+
+def test_one_alert_per_release_however_many_batches_follow_it():
+    # batch 1 of 2 at 1 h: half the requests fail, the 1 % average over 5 min is reached after
+    # 6 s; the trigger acts 10 min later. Batch 2 (1 min later) fails them all: no second alert.
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "rolling", "batch": 2, "pause": "1m",
+                                  "rollback": {"takes": "5m", "trigger": {"threshold": "1%", "window": "5m",
+                                                                          "delay": "10m"}}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    got = [(e["t"], e["event"], e.get("stage", e.get("by"))) for e in records(res)]
+    assert [(pytest.approx(t, rel=1e-14), *rest) for t, *rest in got] == [
+        (3600.0, "release", None), (3600.0, "rollout", "batch 1/2"), (3606.0, "rollback_alert", None),
+        (3660.0, "rollout", "batch 2/2"), (3660.0, "rolled_out", None), (4206.0, "change_caught", "trigger"),
+        (4206.0, "rollback", "trigger"), (4506.0, "rolled_back", None)]
+
+
+def test_the_crossing_is_now_when_the_average_is_at_the_threshold_and_stays_there():
+    # e = 0.5 for 50 s then 0: A(50) = 0.25 exactly, flat to 100 s, then falling
+    w = ErrorWindow(100.0, 0.25)
+    w.set(0.0, 0.5)
+    w.set(50.0, 0.0)
+    assert w.average(50.0) == 0.25 and w.average(100.0) == 0.25
+    assert w.crossing(50.0) == 50.0
+
+
+def test_outages_of_a_bad_change_name_the_entry_as_their_cause():
+    for change, kind in (("release", "deployment"), ("config", "config")):
+        res = simulate(model({"rel": {"at": "1h", "bad": "100%", "change": change,
+                                      "rollback": {"takes": "5m", "manual": "10m"}}}), 1, 0)
+        assert [(o.start_s, o.duration_s, o.cause_element, o.cause_spec, o.cause_kind, o.planned)
+                for o in res.outages] == [(3600.0, 900.0, "rel", -1, kind, False)]
+
+
+def test_a_return_from_a_release_s_restart_names_the_release_as_the_cause_of_what_it_sets_off():
+    # the quorum of tests/shared_models.py's quorum_across_a_cut (needs 2, 10 s elections; a~b cut
+    # from 2 h, b1 down 1-4 h), b2 also the one replica of `side`: the release on side at 1 h
+    # restarts b2 for 4 h. When b2 returns at 5 h, {b0, b1, b2} is the largest group: a 10 s
+    # election that b2's restart set off, of kind deployment (not planned work)
+    res = simulate(from_dict({
+        "name": "return", "horizon": "5.5h",
+        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
+        "links": {"ab": {"between": ["a", "b"],
+                         "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10h)"}]}},
+        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
+                       "b1": {"in": "b", "failures": [{"kind": "transient", "every": "fixed(1h)",
+                                                       "lasts": "fixed(3h)"}]},
+                       "b2": {"in": "b"}},
+        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
+                           "election": "fixed(10s)"},
+                     "side": {"replicas": ["b2"]}},
+        "deployments": {"rel": {"services": "side", "at": "1h", "restart": "fixed(4h)"}},
+        "entry": "q"}), 0, 0)
+    assert [(o.start_s, o.duration_s, o.cause_element, o.cause_spec, o.cause_kind, o.planned)
+            for o in res.outages] == [(18000.0, pytest.approx(10.0), "b2", -1, "deployment", False)]
+
+
+def test_a_release_on_a_service_with_data_and_one_without_corrupting_nothing():
+    # api (no data) needs store (5 writes/s); the bad release fails every request on both for
+    # 10 min + 5 min and corrupts no write
+    res = simulate(model({"rel": {"services": ["api", "store"], "at": "1h", "bad": "100%",
+                                  "rollback": {"takes": "5m", "manual": "10m"}}},
+                         components={"web": {"count": 2, "failures": []}, "db": {"failures": []}},
+                         services={"api": {"replicas": "web", "depends_on": ["store"]},
+                                   "store": {"replicas": ["db"], "data": {"writes": "5/s"}}}), 1, 0)
+    assert res.changes == {"bad_time": 900.0, "failed_requests": LAM * 900.0,
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+
+
+def test_a_bad_release_reaches_the_requests_sent_to_a_dns_name():
+    # clients reach api through the DNS name www: the version's node reaches api alone
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {"takes": "5m", "manual": "10m"}}},
+                         dns={"names": {"www": {"records": ["api"], "ttl": "60s"}}},
+                         workload={"rate": f"{LAM}/s", "target": "www"}), 1, 0)
+    assert res.changes == {"bad_time": 900.0, "failed_requests": pytest.approx(LAM * 900.0),
+                           **tallies(releases=1.0, bad=1.0, rollbacks=1.0)}
+
+
+def test_change_windows_read_the_model_s_calendar():
+    # time 0 is Monday 01:00: the release due at 1 h (02:00) is inside 02:00-03:00 at once
+    res = simulate(model({"rel": {"at": "1h", "bad": "0%", "window": "Mon-Fri 02:00-03:00"}},
+                         start_time="01:00"), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(res)][:1] == [(3600.0, "release")]
+    # time 0 is Monday 00:30: due at 01:30, it waits until 02:00 (model time 5400 s)
+    res = simulate(model({"rel": {"at": "1h", "bad": "0%", "window": "Mon-Fri 02:00-03:00"}},
+                         start_time="00:30"), 1, 0, trace=True)
+    assert [(e["t"], e["event"], e.get("until")) for e in records(res)][:2] == [
+        (3600.0, "release_waits", 5400.0), (5400.0, "release", None)]
+
+
+def test_a_rolling_batch_past_the_last_instance_updates_the_whole_service_once():
+    # five instances in batches of two, 10 min apart: 2/5, 4/5, then all (not 6/5) of the traffic
+    # on the bad version, which corrupts 10 % of 5 writes/s, until the manual rollback ends at 7200 s
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "rolling", "batch": 2, "pause": "10m",
+                                  "effect": {"corrupts": "10%"}, "rollback": {"takes": "10m", "manual": "50m"}}},
+                         components={"web": {"count": 5, "failures": []}},
+                         services={"api": {"replicas": "web", "data": {"writes": "5/s"}}}), 1, 0)
+    assert res.changes == pytest.approx({"bad_time": 3600.0, "failed_requests": 0.0,
+                                         **tallies(releases=1.0, bad=1.0, rollbacks=1.0,
+                                                   corrupted=0.5 * (0.4 * 600 + 0.8 * 600 + 1.0 * 2400))},
+                                        rel=1e-12)
+
+
+def test_a_canary_caught_by_the_gate_is_rolled_back_not_promoted():
+    # 10 % canary baking 10 min; the gate (1 min) catches it at 4260 s; the rollback takes 5 min
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "canary", "share": "10%", "bake": "10m",
+                                  "gate": {"catches": "100%", "takes": "1m"}, "rollback": {"takes": "5m"}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    assert trace(res, *EVENTS) == [
+        (3600.0, "rollout", "canary 0.1", None), (4260.0, "gate", "full", False),
+        (4260.0, "change_caught", "gate", None), (4260.0, "rollback", "gate", None),
+        (4260.0, "canary_pulled", None, None), (4560.0, "rolled_back", None, None)]
+    assert res.changes == pytest.approx({"bad_time": 960.0, "failed_requests": LAM * 0.1 * 660.0,
+                                         **tallies(releases=1.0, bad=1.0, rollbacks=1.0, gate_catches=1.0)})
+
+
+def test_a_change_caught_by_hand_while_the_gate_runs_is_not_gated():
+    # the canary bakes 10 min, then the gate takes 10 min; caught by hand at 4500 s, in the
+    # middle of the gate: the gate gives no verdict and catches nothing
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "strategy": "canary", "share": "10%", "bake": "10m",
+                                  "gate": {"catches": "100%", "takes": "10m"},
+                                  "rollback": {"takes": "5m", "manual": "15m"}}},
+                         components={"web": {"count": 4, "failures": []}}), 1, 0, trace=True)
+    assert trace(res, *EVENTS) == [
+        (3600.0, "rollout", "canary 0.1", None), (4500.0, "change_caught", "manual", None),
+        (4500.0, "rollback", "manual", None), (4500.0, "canary_pulled", None, None),
+        (4800.0, "rolled_back", None, None)]
+    assert res.changes["gate_catches"] == 0.0
+
+
+def test_no_alert_after_the_change_was_caught_by_hand():
+    # the 50 % average over 10 min would be reached at 3900 s; the change is caught by hand at
+    # 3660 s and rolled back until 4260 s: no alert meanwhile
+    res = simulate(model({"rel": {"at": "1h", "bad": "100%", "rollback": {
+        "takes": "10m", "manual": "1m", "trigger": {"threshold": "50%", "window": "10m"}}}}), 1, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in records(res)] == [
+        (3600.0, "release"), (3600.0, "rollout"), (3600.0, "rolled_out"), (3660.0, "change_caught"),
+        (3660.0, "rollback"), (4260.0, "rolled_back")]
