@@ -329,3 +329,78 @@ def test_backoffs_without_retries_and_with_decorrelated_jitter():
     first = np.minimum(5.0, rng.uniform(2.0, 6.0, 5))
     second = np.minimum(5.0, rng.uniform(2.0, 3.0 * first))
     assert capped.tolist() == (first + second).tolist()
+
+
+# -- services with their own objectives: dips, steps and zero-length outages -----------------------
+
+def test_an_outage_through_a_partial_step_is_one_outage_from_its_first_step():
+    # needs 2 of r1, r2: r1 down 1-3 h and from 4 h, r2 down 2-3 h and from 4 h. s: 1 → 0.5 (1 h) → 0 (2 h)
+    # → 1 (3 h) → 0 (4 h) to the horizon: outages of 2 h (over the 90 min rto) and 1 h (closed at 5 h)
+    res = run({"name": "aa", "horizon": "5h",
+               "components": {"r1": {"failures": [trans("1h", "2h")]}, "r2": {"failures": [trans("2h", "1h")]}},
+               "services": {"s": {"replicas": ["r1", "r2"], "needs": 2, "objectives": {"rto": "90m"}}}})
+    assert res.upkeep == {"service:s:downtime": 3 * HOUR, "service:s:outages": 2.0, "service:s:rto_judged": 2.0,
+                          "service:s:rto_missed": 1.0, "service:s:rto_worst": 2 * HOUR}
+
+
+@pytest.mark.parametrize(("time", "outages"), [("0s", 0.0), ("0.5s", 1.0)])
+def test_a_dip_within_one_instant_is_no_outage_of_the_service(time, outages):
+    res = run({"name": "ap", "horizon": "5h", "components": {"a": {"failures": [perm("2h", "1h")]}, "b": {}},
+               "services": {"s": {"replicas": ["a", "b"], "mode": "active-passive",
+                                  "failover": {"time": f"fixed({time})"}, "objectives": {"rto": "1m"}}}})
+    d = outages * 0.5
+    assert res.upkeep == {"service:s:downtime": d, "service:s:outages": outages, "service:s:rto_judged": outages,
+                          "service:s:rto_missed": 0.0, "service:s:rto_worst": d}
+
+
+# -- what listeners of a DNS name are told (engine/node.py) ---------------------------------------
+
+class _Named(relsim.behaviours.Params):
+    name: str
+
+
+@relsim.behaviour("test-dns-watch", params=_Named)
+def _dns_watch(h: Any, p: _Named) -> Any:
+    """Tallies the times at which ``p.name`` tells its listeners of a change."""
+    while True:
+        yield h.changed(p.name)
+        h.tally(f"at {h.now / HOUR:g} h", 1.0)
+
+
+def test_a_behaviour_hears_a_dns_names_record_answer_and_cache_changes():
+    # east fails at 10 h for 1 h; with interval 0 s the answer moves to west 5 s later, and each
+    # change of answer drains the 60 s caches: the name tells its listeners at each of those instants
+    res = run({"name": "dw", "horizon": "20h", "components": {"e": {"failures": [trans("10h", "1h")]}, "w": {}},
+               "services": {"east": {"replicas": ["e"]}, "west": {"replicas": ["w"]}}, "entry": "east",
+               "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s", "health_check": CHECK0}}},
+               "workload": {"rate": "10/s", "target": "www"},
+               "behaviours": {"watch": {"kind": "test-dns-watch", "name": "www"}}})
+    assert res.tallies == {f"at {t / HOUR:g} h": 1.0 for t in (36000.0, 36005.0, 36065.0, 39600.0, 39660.0)}
+
+
+# -- the request rate (engine/workload.py) ---------------------------------------------------------
+
+def test_a_rate_profile_integrates_exactly_across_hours_and_days():
+    from relsim.engine.workload import DAY, RateProfile
+
+    # profile 1 for hours 0-11 and 3 for 12-23 (mean 2), rate 2/s: λ = 1/s, then 3/s
+    p = RateProfile(2.0, [1.0] * 12 + [3.0] * 12)
+    assert p.hourly == [1.0] * 12 + [3.0] * 12 and p.peak() == 3.0
+    assert (p.at(12.5 * HOUR), p.at(DAY + 11 * HOUR)) == (3.0, 1.0)
+    assert p.cumulative(DAY + 12.5 * HOUR) == 172_800.0 + 43_200.0 + 5_400.0
+    assert p.base_and_moment(5.0, 5.0) == (0.0, 0.0) and p.base_and_moment(6.0, 5.0) == (0.0, 0.0)
+    # [11.5 h, 12.5 h]: ∫λ = 1800 + 3·1800; ∫λ(u − a) = 1800²/2 + 3 (3600² − 1800²)/2
+    assert p.base_and_moment(11.5 * HOUR, 12.5 * HOUR) == (7_200.0, 16_200_000.0)
+    # [23.5 h, 24.5 h], across midnight: 3·1800 + 1800; 3·1800²/2 + (3600² − 1800²)/2
+    assert p.base_and_moment(23.5 * HOUR, 24.5 * HOUR) == (7_200.0, 9_720_000.0)
+    # over two hour boundaries: [11.5 h, 13.5 h], b − a = 7200 s
+    assert p.base_and_moment(11.5 * HOUR, 13.5 * HOUR) == (1_800.0 + 3 * 5_400.0,
+                                                            1_620_000.0 + 3 * (7_200.0 ** 2 - 1_800.0 ** 2) / 2)
+    assert p.integrate(11.5 * HOUR, 12.5 * HOUR, 0.5, 1e-4) == pytest.approx(0.5 * 7_200 + 1_620.0, rel=1e-15)
+    assert p.integrate(11.5 * HOUR, 12.5 * HOUR, 0.5, 0.0) == 3_600.0
+    assert p.integrate(23.5 * HOUR, 24.5 * HOUR, 0.0, 1.0) == 9_720_000.0
+    assert p.integrate(5.0, 5.0, 1.0, 1.0) == 0.0 and p.integrate(6.0, 5.0, 1.0, 1.0) == 0.0
+    flat = RateProfile(2.0)
+    assert flat.at(12.5 * HOUR) == 2.0 and flat.peak() == 2.0 and flat.cumulative(100.0) == 200.0
+    assert flat.base_and_moment(10.0, 110.0) == (200.0, 10_000.0)
+    assert flat.integrate(10.0, 110.0, 0.5, 0.01) == 100.0 + 100.0
