@@ -81,6 +81,8 @@ def test_a_breaker_failing_from_the_start_opens_at_each_window_end():
     assert req["served"] == pytest.approx(3 * 150.0, rel=1e-12)
     assert req["attempts"] == pytest.approx(3 * 300.0, rel=1e-12)
     assert req["failed"] == pytest.approx(3000.0 - 450.0, rel=1e-12)
+    # ∫ r dt: a half in each of three closed windows of 10 s
+    assert res.served_integral == pytest.approx(15.0, rel=1e-12)
 
 
 def test_a_breaker_counts_windows_of_less_than_one_attempt():
@@ -297,3 +299,76 @@ def test_a_rate_limit_below_one_attempt_per_second():
     res = relsim.simulate(one_service({"rate": "0.5/s", "rate_limit": {"rate": "0.25/s"}}), 0, 0)
     assert res.requests["failed"] == pytest.approx(25.0, rel=1e-12)
     assert res.served_integral == pytest.approx(50.0, rel=1e-12)
+
+
+def test_a_dns_drain_is_one_linear_piece_cut_where_it_crosses_the_outage_threshold():
+    # east fails at 10 h and leaves the answer 5 s later; the caches drain to
+    # west over the 60 s TTL: r(t) = (t − t₁)/60 from t₁ = 10 h + 5 s, crossing
+    # the 99 % outage threshold at t₁ + 59.4 s. East is back at 15 h: the
+    # answer returns to it and the caches drain between two records that serve.
+    m = relsim.load({
+        "name": "dns", "horizon": "20h",
+        "components": {"east-vm": {"failures": [down("10h", "5h")]}, "west-vm": {}},
+        "services": {"east": {"replicas": ["east-vm"]}, "west": {"replicas": ["west-vm"]}}, "entry": "east",
+        "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s", "health_check": CHECK}}},
+        "workload": {"rate": "10/s", "target": "www"}})
+    res, got = pieces(m)
+    t0, t1 = 10 * HOUR, 10 * HOUR + 5
+    assert [(p.start, p.end) for p in got] == [
+        (0.0, t0), (t0, t1), (t1, pytest.approx(t1 + 59.4, abs=1e-9)), (pytest.approx(t1 + 59.4, abs=1e-9), t1 + 60),
+        (t1 + 60, 15 * HOUR), (15 * HOUR, 15 * HOUR + 60), (15 * HOUR + 60, 20 * HOUR)]
+    slopes = [p.c1[0] for p in got]
+    assert slopes == [0.0, 0.0, 1 / 60, 1 / 60, 0.0, 0.0, 0.0]
+    assert got[3].c0[0] == pytest.approx(0.99, abs=1e-12)
+    # ∫ r dt loses the 5 s down and half the drain
+    assert res.served_integral == pytest.approx(20 * HOUR - 5 - 30, rel=1e-12)
+    assert res.degraded_time == pytest.approx(60.0, rel=1e-12)
+    assert res.requests["failed"] == pytest.approx(10 * (5 + 30), rel=1e-12)
+    assert causes(res) == [(t0, pytest.approx(t1 + 59.4, abs=1e-9), "east-vm", 0, "transient")]
+    assert res.downtime == pytest.approx(64.4, abs=1e-9)
+
+
+def test_a_breaker_watches_clients_draining_onto_a_dead_record_from_no_answer():
+    # The provider is down 10-11 h without serving stale answers: the caches
+    # drain to no answer over 60 s (no attempts, so nothing the breaker
+    # counts fails). vm is down 10.5-12.5 h. At 11 h the provider answers
+    # again, and clients move onto the dead record: none holds it yet (every
+    # rate is 0 at 11 h) but the failed attempts grow from there, so the
+    # breaker looks at 11 h + 10 s (all 25/3 attempts failed) and opens;
+    # probes fail until vm is back, the first after 12.5 h closes it.
+    m = relsim.load({
+        "name": "dns", "horizon": "13h", "components": {"vm": {"failures": [down("10.5h", "2h")]}},
+        "services": {"app": {"replicas": ["vm"]}},
+        "dns": {"provider": {"failures": [down("10h", "1h")], "serve_stale": False},
+                "names": {"www": {"records": ["app"], "ttl": "60s"}}},
+        "workload": {"rate": "10/s", "target": "www", "clients": {"circuit_breaker": breaker("50%")}}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    t = 11 * HOUR
+    reopens = [(t + 10 + 30 * k, "breaker_reopen", None) for k in range(1, 180)]
+    assert breaker_events(res) == [(t + 10, "breaker_open", 1.0), *reopens, (t + 10 + 30 * 180, "breaker_close", None)]
+    req = res.requests
+    assert req["breaker_open_time"] == 30 * 180
+    # served: 10 h, half the 60 s drain to no answer, and from the close to 13 h
+    assert req["served"] == pytest.approx(10 * (10 * HOUR + 30 + (13 * HOUR - (t + 10 + 30 * 180))), rel=1e-12)
+    # attempts: those served, and ∫₀¹⁰ 10·u/60 du = 25/3 in the first window from 11 h
+    assert req["attempts"] == pytest.approx(req["served"] + 25 / 3, rel=1e-12)
+
+
+def test_a_window_ending_as_the_caches_finish_draining_is_followed_by_one_more():
+    # East fails at 10 h 0 m 35 s and leaves the answer 5 s later; the caches
+    # drain to west until 10 h 1 m 40 s, exactly the end of a 100 s window of
+    # the breaker (8 % of its attempts failed: it stays closed). The window
+    # ends before the drain does at that instant: success is back at 1 but
+    # still rising, so the breaker looks once more, at 10 h 3 m 20 s.
+    m = relsim.load({
+        "name": "dns", "horizon": "11h",
+        "components": {"east-vm": {"failures": [down("36035s", "5h")]}, "west-vm": {}},
+        "services": {"east": {"replicas": ["east-vm"]}, "west": {"replicas": ["west-vm"]}}, "entry": "east",
+        "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s", "health_check": CHECK}}},
+        "workload": {"rate": "10/s", "target": "www",
+                     "clients": {"circuit_breaker": {"threshold": "50%", "window": "100s", "open": "30s"}}}})
+    res, got = pieces(m)
+    ends = [p.end for p in got]
+    assert ends == [36035.0, 36040.0, pytest.approx(36099.4, abs=1e-9), 36100.0, 36200.0, 11 * HOUR]
+    assert res.requests["breaker_opens"] == 0.0
+    assert res.requests["failed"] == pytest.approx(10 * (5 + 30), rel=1e-12)
