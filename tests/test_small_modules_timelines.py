@@ -404,3 +404,72 @@ def test_a_rate_profile_integrates_exactly_across_hours_and_days():
     assert flat.at(12.5 * HOUR) == 2.0 and flat.peak() == 2.0 and flat.cumulative(100.0) == 200.0
     assert flat.base_and_moment(10.0, 110.0) == (200.0, 10_000.0)
     assert flat.integrate(10.0, 110.0, 0.5, 0.01) == 100.0 + 100.0
+
+
+# -- overload cascades (engine/overload.py) --------------------------------------------------------
+
+def overloads(res: relsim.RunResult) -> list[tuple[float, int]]:
+    return [(round(e["t"] / HOUR, 6), e["serving"]) for e in events(res, "overload")]
+
+
+@pytest.mark.parametrize(("capacity", "first"), [(2.0, []), (1.9, [(round(1 + 1 / 60, 6), 1)])])
+def test_a_load_exactly_at_capacity_does_not_overload(capacity, first):
+    # r2 is down 1-2 h: r1 carries 2 × its normal load
+    res = run({"name": "o", "horizon": "3h", "components": {"r1": {}, "r2": {"failures": [trans("1h", "1h")]}},
+               "services": {"s": {"replicas": ["r1", "r2"],
+                                  "overload": {"capacity": capacity, "after": "1m", "lasts": "fixed(10m)"}}}},
+              trace=True)
+    assert overloads(res)[:1] == first
+
+
+def test_an_overload_that_leaves_the_load_above_capacity_starts_the_timer_again():
+    # c2 fails at 1 h: 4 replicas, 3 serving, load 4/3 > 1.3. After 1 min c0 and c1 fall over; the
+    # replica that is a service (inner) has no overload failure and keeps serving alone, at load 4:
+    # the timer starts again and fires 1 min later with nobody to fail; c0 and c1 are back at
+    # 1 h 11 min, and the cycle repeats every 11 min
+    res = run({"name": "o", "horizon": "2h",
+               "components": {"c0": {}, "c1": {}, "c2": {"failures": [trans("1h", "5h")]}, "i0": {}},
+               "services": {"inner": {"replicas": ["i0"]},
+                            "web": {"replicas": ["c0", "c1", "c2", "inner"],
+                                    "overload": {"capacity": 1.3, "after": "1m", "lasts": "fixed(10m)"}}},
+               "entry": "web"}, trace=True)
+    starts = [1 + k * 11 / 60 for k in range(6)]
+    assert overloads(res) == [x for t in starts for x in ((round(t + 1 / 60, 6), 2), (round(t + 2 / 60, 6), 0))]
+
+
+# -- the event limit (engine/budget.py) ------------------------------------------------------------
+
+BUDGETED: dict[str, Any] = {
+    # a fails at 3 h and is repaired at 4 h, and so on; b's transient failure is due exactly at the horizon
+    "name": "budget", "horizon": "10h",
+    "components": {"a": {"failures": [perm("3h", "1h")]}, "b": {"failures": [trans("10h", "1h")]}},
+    "services": {"s": {"replicas": ["a", "b"], "needs": 2}},
+}
+
+
+def test_a_limit_never_reached_changes_nothing_and_events_at_the_horizon_do_not_run():
+    model = relsim.load(BUDGETED)
+    free = relsim.simulate(model, 0, 0, engine="simpy", trace=True)
+    bounded = relsim.simulate(model, 0, 0, engine="simpy", trace=True, max_events=10**9)
+    assert [(o.start_s / HOUR, o.end_s / HOUR) for o in free.outages] == [(3, 4), (7, 8)]
+    assert (bounded.events, bounded.outages, bounded.trace) == (free.events, free.outages, free.trace)
+    assert not [e for e in free.trace if e["t"] >= 10 * HOUR]
+
+
+def test_the_simpy_engine_stops_at_the_limit_with_the_time_of_the_event_past_it():
+    # the events before the horizon: a's failures and repairs at 3, 4, 7 and 8 h
+    model = relsim.load(BUDGETED)
+    with pytest.raises(relsim.TooManyEvents, match=r"replication 0 \(seed 0\) passed the limit of 0 events at t=0 s"):
+        relsim.simulate(model, 0, 0, engine="simpy", max_events=0.5)
+    with pytest.raises(relsim.TooManyEvents, match=r"passed the limit of 3 events at t=25200 s"):
+        relsim.simulate(model, 0, 0, engine="simpy", max_events=3.9)
+    times = []
+    for limit in range(4):
+        with pytest.raises(relsim.TooManyEvents) as info:
+            relsim.simulate(model, 3, 2, engine="simpy", max_events=limit)
+        assert (info.value.limit, info.value.replication, info.value.seed) == (limit, 2, 3)
+        times.append(info.value.time / HOUR)
+    assert times == [0, 3, 4, 7]
+    free = relsim.simulate(model, 0, 0, engine="simpy")
+    res = relsim.simulate(model, 0, 0, engine="simpy", max_events=4)
+    assert (res.events, res.outages) == (free.events, free.outages)
