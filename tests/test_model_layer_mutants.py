@@ -8,6 +8,8 @@ and field). They pin the behaviour mutation testing found unchecked.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import relsim
@@ -76,6 +78,10 @@ def test_counts_above_the_group_limit_are_refused_and_expand_to_nothing():
     assert check_references(raw) == [
         (("components", "a", "count"), "count 10001 is more than 10,000 (the limit on group members)"),
     ]
+    raw["components"]["e"] = {"count": 1_000_000}  # MAX_COUNT, the largest count the schema takes
+    assert check_references(raw)[-1] == (
+        ("components", "e", "count"), "count 1000000 is more than 10,000 (the limit on group members)")
+    del raw["components"]["e"]
     raw["services"]["s"]["needs"] = MAX_GROUP + 1
     assert check_references(raw) == [
         (("components", "a", "count"), "count 10001 is more than 10,000 (the limit on group members)"),
@@ -138,6 +144,18 @@ def test_replicas_dependencies_and_needs():
         (("services", "top", "depends_on", 0), "unknown dependency 'dbb' (did you mean 'db'?)"),
         (("services", "top", "depends_on", 1), "service 'top' cannot use itself"),
         (("services", "mid", "replicas", 3), "service 'mid' cannot use itself"),
+    ]
+
+
+def test_unknown_names_are_matched_against_groups_members_and_services_and_every_service_is_checked():
+    raw = {"components": {"web": {"count": 2}, "a": {}},
+           "services": {"x": 5, "s": {"replicas": ["webb", "web-3", "a"], "depends_on": ["tt"]},
+                        "t": {"replicas": {"a": 1}, "depends_on": ["qqq"]}, "top": {"depends_on": ["s", "t"]}}}
+    assert check_references(raw) == [
+        (("services", "s", "replicas", 0), "unknown replica 'webb' (did you mean 'web'?)"),
+        (("services", "s", "replicas", 1), "unknown replica 'web-3' (did you mean 'web-2'?)"),
+        (("services", "s", "depends_on", 0), "unknown dependency 'tt' (did you mean 't'?)"),
+        (("services", "t", "depends_on", 0), "unknown dependency 'qqq'"),
     ]
 
 
@@ -452,6 +470,18 @@ def test_the_request_path_through_a_dns_name_balancers_and_dependencies():
     assert entry_warning(nested) is None
 
 
+def test_a_name_met_again_does_not_end_the_search():
+    from relsim.model.request_path import reached_services
+
+    m = relsim.load({"components": {"a": {}, "c": {}},
+                     "services": {"web": {"replicas": ["a"]}, "other": {"replicas": ["c"]}},
+                     "load_balancers": {"lb": {"service": "web"}},
+                     "dns": {"names": {"api": {"records": ["other", "lb", "web"]}}},
+                     "workload": {"rate": "1/s", "target": "api"}, "entry": "web"})
+    # web is reached directly, then again through lb, before other
+    assert reached_services(m) == {"web", "other"}
+
+
 def test_without_a_workload_the_entry_service_is_measured():
     from relsim.model.request_path import entry_warning, measured, reached_services
 
@@ -565,6 +595,10 @@ def _estimate(fail, count=None, horizon=None, **extra):
     # a truncated normal's mean is taken as max(mu, 0.8 sigma): 90 h up, 16 h down
     ({"kind": "transient", "every": "normal(mean=90h, sd=10h)", "lasts": "normal(mean=1h, sd=20h)"}, None, None,
      2 * 2 * 1100 / 106),
+    # cycles and spells shorter than a second: 0.75 s cycles; 0.5 s spells over a 1 s episode
+    ({"kind": "transient", "every": "fixed(500ms)", "lasts": "fixed(250ms)"}, None, 3600.0, 2 * 2 * 3600 / 0.75),
+    ({"kind": "intermittent", "every": "fixed(9s)", "lasts": "fixed(1s)", "down": "fixed(200ms)",
+      "up": "fixed(300ms)"}, None, 3600.0, 2 * (2 + 2 * 1 / 0.5) * 360),
 ])
 def test_events_per_replication_from_the_means(fail, count, horizon, events):
     assert _estimate(fail, count, horizon) == pytest.approx(events, rel=1e-12)
@@ -592,6 +626,32 @@ def test_events_of_nested_domains_beats_and_discrete_requests():
     assert events_per_replication(relsim.load(simple)) == 2 * 2 * 1000
     simple["workload"] = {"rate": "2/s"}
     assert events_per_replication(relsim.load(simple)) == 0.0
+
+
+def test_events_of_beats_and_requests_add_up():
+    from relsim.model.estimate import events_per_replication
+
+    raw = {"horizon": "1000s", "components": {"a": {}, "b": {}, "c": {}},
+           "services": {"s": {"replicas": ["a", "b"], "mode": "active-passive",
+                              "detection": {"method": "beats", "heartbeat": {"period": "500ms"}}},
+                        "t": {"replicas": ["c", "a"], "mode": "active-passive", "depends_on": ["s"],
+                              "detection": {"method": "beats", "health_check": {"interval": "250ms"}}}},
+           "workload": {"rate": "3/s", "mode": "discrete", "target": "t"}}
+    # 2 replicas * 2000 beats, 2 replicas * 4000 probes, 2 events for each of 3000 requests
+    assert events_per_replication(relsim.load(raw)) == 2 * 2000 + 2 * 4000 + 2 * 3000
+
+
+def test_the_other_sections_events_are_added(monkeypatch):
+    import relsim.model.estimate as estimate
+
+    for i, name in enumerate(("scheduled_events", "deployment_events", "mesh_events", "upkeep_events",
+                              "alerting_events")):
+        monkeypatch.setattr(estimate, name, lambda model, horizon, i=i: 2.0 ** i * horizon / 1000)
+    m = relsim.load({"horizon": "1000s", "components": {"a": {"failures": [TRANSIENT]}},
+                     "services": {"s": {"replicas": ["a"]}}})
+    # 90 h up and 10 h down: 1000 s is 1/360 of a cycle, 2/360 transitions
+    assert estimate.events_per_replication(m) == pytest.approx(2 * 2 / 360 + 31, rel=1e-12)
+    assert estimate.events_per_replication(m, 2000.0) == pytest.approx(2 * 4 / 360 + 62, rel=1e-12)
 
 
 # --- loading.py ---------------------------------------------------------------
@@ -886,3 +946,167 @@ def test_a_value_overriding_a_merged_key_is_reported_on_its_own_line():
     lines = load_with_lines(text)[1]
     assert lines[("components", "d", "in")] == 4 and lines[("components", "d", "failures")] == 3
     assert ("components", "d", 0) not in lines
+
+
+# --- timing.py ----------------------------------------------------------------
+
+DAY_S, HOUR_S = 86400.0, 3600.0
+NOT_A_DAY = "expected a day of the week (monday ... sunday, or mon ... sun), got {!r}"
+NOT_A_TIME = "expected a time of day HH:MM (00:00 to 24:00), got {!r}"
+
+
+def test_days_and_times_of_day():
+    from relsim.model.timing import _clock, _start_day, _start_time, weekday_index
+
+    for text, day in (("Mon", 0), (" monday ", 0), ("SUNDAY", 6), ("thu", 3), ("Sat", 5)):
+        assert weekday_index(text) == day
+    for bad in ("mond", "mo", 3, "", "thursdayy"):
+        with pytest.raises(ValueError, match=f"^{NOT_A_DAY.format(bad).replace('(', '.').replace(')', '.')}$"):
+            weekday_index(bad)
+    assert [_clock(t) for t in ("24:00", "7:05", " 07:05 ", "00:00", "23:59")] == [
+        DAY_S, 7 * HOUR_S + 300, 7 * HOUR_S + 300, 0.0, DAY_S - 60]
+    for bad in ("24:01", "23:60", "123:00", 5, "7:5", "25:00"):
+        with pytest.raises(ValueError) as info:
+            _clock(bad)
+        assert str(info.value) == NOT_A_TIME.format(bad)
+    assert [_start_day(v) for v in (0, 6, "sun", "Tuesday")] == [0, 6, 6, 1]
+    for bad in (7, -1, True):
+        with pytest.raises(ValueError) as info:
+            _start_day(bad)
+        assert str(info.value) == NOT_A_DAY.format(bad)
+    assert [_start_time(v) for v in (0.0, 86399.5, "08:00")] == [0.0, 86399.5, 8 * HOUR_S]
+    for bad in (86400.0, -1.0):
+        with pytest.raises(ValueError) as info:
+            _start_time(bad)
+        assert str(info.value) == NOT_A_TIME.format(bad)
+
+
+def test_the_calendar_of_model_time():
+    from datetime import datetime
+
+    from relsim.model.timing import MONDAY, Calendar
+
+    c = Calendar(6, 8 * HOUR_S)  # Sunday 08:00
+    assert c.offset == 6 * DAY_S + 8 * HOUR_S
+    assert c.week_seconds(20 * HOUR_S) == 4 * HOUR_S  # Monday 04:00
+    assert c.week_seconds(7 * DAY_S) == c.offset
+    assert c.weekday(15 * HOUR_S) == 6 and c.weekday(16 * HOUR_S) == 0 and c.weekday(2 * DAY_S) == 1
+    assert c.time_of_day(20 * HOUR_S) == 4 * HOUR_S and c.time_of_day(0) == 8 * HOUR_S
+    assert c.wall(HOUR_S) == datetime(2025, 1, 12, 9, 0)
+    assert c.model_time(datetime(2025, 1, 13, 9, 30)) == 25.5 * HOUR_S
+    assert c.label(16 * HOUR_S + 5 * 60 + 59) == "Mon 00:05"
+    assert c.label(0) == "Sun 08:00" and c.label(3 * DAY_S + 15.25 * HOUR_S) == "Wed 23:15"
+    assert MONDAY == Calendar(0, 0.0) and MONDAY.wall(0) == datetime(2025, 1, 6)
+    # a model's calendar
+    m = relsim.load({"components": {"a": {}}, "services": {"s": {"replicas": ["a"]}},
+                     "start_day": "fri", "start_time": "17:30"})
+    assert m.calendar == Calendar(4, 17.5 * HOUR_S)
+
+
+def test_cron_times_from_a_start_and_up_to_the_horizon():
+    from relsim.model.timing import Calendar, cron_times
+
+    c = Calendar(0, 0.0)
+    # 02:00 daily: from 1 h in, the first at 2 h; an occurrence exactly at the start counts
+    assert cron_times("0 2 * * *", c, 3 * DAY_S, HOUR_S) == (2 * HOUR_S, DAY_S + 2 * HOUR_S, 2 * DAY_S + 2 * HOUR_S)
+    assert cron_times("0 2 * * *", c, 3 * DAY_S, 2 * HOUR_S)[0] == 2 * HOUR_S
+    assert cron_times("0 2 * * *", c, 2 * DAY_S + 2 * HOUR_S) == (2 * HOUR_S, DAY_S + 2 * HOUR_S)
+    assert cron_times("0 2 * * *", c, 2 * HOUR_S) == ()
+    assert cron_times("30 * * * *", Calendar(0, 15 * 60.0), 2 * HOUR_S) == (15 * 60.0, 75 * 60.0)
+
+
+def test_when_refuses_with_its_messages():
+    from pydantic import ValidationError
+
+    from relsim.model.timing import When
+
+    cases = [
+        ({}, "say when with exactly one of at, every or cron"),
+        ({"at": "1d", "every": "2d"}, "say when with exactly one of at, every or cron (got at, every)"),
+        ({"at": "1d", "every": "2d", "cron": "0 2 * * *"},
+         "say when with exactly one of at, every or cron (got at, every, cron)"),
+        ({"at": "1d", "start": "2d"}, "start applies to every and cron, not to at (write the times in at)"),
+        ({"every": "fixed(0s)"}, "every must be a positive duration, got 0.0 s"),
+        ({"cron": "0 2 * *"}, "not a cron expression: '0 2 * *' (five fields: minute hour day month weekday, "
+                              "e.g. '0 2 * * SUN' for Sundays at 02:00)"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValidationError) as info:
+            When(**kwargs)
+        assert [e["ctx"]["error"].args[0] for e in info.value.errors()] == [message], kwargs
+    assert When(at="1d").at == (DAY_S,) and When(at=["1d", "2h"]).at == (DAY_S, 2 * HOUR_S)
+    assert When(every="2d").random is False and When(every="exp(mean=2d)").random is True
+    assert When(at="1d").random is False and When(cron="0 2 * * *").random is False
+    assert When(every="fixed(1s)").fixed_times(3.0) == (1.0, 2.0)
+
+
+def test_fixed_times_and_expected_counts_at_their_edges():
+    from relsim.model.timing import Calendar, When
+
+    at = When(at=["3d", "1d", "2d"], until="3d")
+    assert at.fixed_times(10 * DAY_S) == (DAY_S, 2 * DAY_S) and at.expected_count(10 * DAY_S) == 2
+    assert When(at=["1d", "2d"], count=1).fixed_times(WEEK_S) == (DAY_S,)
+    assert When(at=["1d", "2d"], count=1).expected_count(WEEK_S) == 1
+    late = When(every="1d", start="5d")
+    assert late.fixed_times(5 * DAY_S) == () and late.expected_count(5 * DAY_S) == 0
+    assert late.fixed_times(5 * DAY_S + 1) == (5 * DAY_S,) and late.expected_count(5 * DAY_S + 1) == 1
+    assert late.fixed_times(7 * DAY_S) == (5 * DAY_S, 6 * DAY_S) and late.expected_count(7 * DAY_S) == 2
+    assert When(every="1d", start="4d", until="6d").fixed_times(WEEK_S) == (4 * DAY_S, 5 * DAY_S)
+    assert When(every="2d").expected_count(7 * DAY_S) == 3 and When(every="2d").fixed_times(7 * DAY_S) == (
+        2 * DAY_S, 4 * DAY_S, 6 * DAY_S)
+    cron = When(cron="0 2 * * *", start="1d", until="3d")
+    assert cron.fixed_times(WEEK_S, Calendar()) == (DAY_S + 2 * HOUR_S, 2 * DAY_S + 2 * HOUR_S)
+    assert cron.expected_count(WEEK_S) == 2
+    assert When(cron="0 2 * * *", count=1).fixed_times(WEEK_S) == (2 * HOUR_S,)
+    # a cron that first fires after a day, a month and a year: counted on the first stretch that has one
+    # (none on the first day; 4 Sundays in the first 31 days, scaled to 70)
+    assert When(cron="0 2 * * SUN").expected_count(70 * DAY_S) == pytest.approx(4 * 70 / 31, rel=1e-12)
+    assert When(cron="0 2 * * SUN").expected_count(28 * DAY_S) == 4
+    assert When(cron="0 2 * * *").expected_count(HOUR_S) == 0.0
+    assert When(cron="0 0 1 1 *").expected_count(10 * 366 * DAY_S) == pytest.approx(10.0, rel=1e-12)
+    assert When(cron="0 2 * * *", count=3).expected_count(WEEK_S) == 3
+    assert When(every="exp(mean=2d)", until="4d").expected_count(WEEK_S) == 2
+
+
+WEEK_S = 7 * DAY_S
+
+
+def test_weekly_windows():
+    from relsim.model.timing import Calendar, Window, Windows, _days, parse_windows
+
+    assert _days("daily") == _days("every day") == _days("all") == [0, 1, 2, 3, 4, 5, 6]
+    assert _days(" Weekdays ") == [0, 1, 2, 3, 4] and _days("weekends") == [5, 6]
+    assert _days("Fri-Mon") == [4, 5, 6, 0] and _days("Sat,Sun") == [5, 6] and _days("mon-mon") == [0]
+    assert _days("Sun-Sat") == [6, 0, 1, 2, 3, 4, 5] and _days("tue, thu-fri") == [1, 3, 4]
+    merged = parse_windows(["Sun 23:00-01:00", "Mon 00:30-02:00", "Tue 10:00-11:00", "Tue 11:00-12:00"])
+    assert merged == (Window(0.0, 2 * HOUR_S), Window(DAY_S + 10 * HOUR_S, DAY_S + 12 * HOUR_S),
+                      Window(6 * DAY_S + 23 * HOUR_S, WEEK_S))
+    assert parse_windows(merged) is merged
+    assert parse_windows(("Mon 10:00-11:00",)) == (Window(10 * HOUR_S, 11 * HOUR_S),)
+    assert parse_windows("Mon 10:00-11:00, Wed 10:00-11:00".split(", ")) == (
+        Window(10 * HOUR_S, 11 * HOUR_S), Window(2 * DAY_S + 10 * HOUR_S, 2 * DAY_S + 11 * HOUR_S))
+    for bad, message in (
+            ([], "expected a window like 'Mon-Fri 10:00-16:00' or a list of them"),
+            (5, "expected a window like 'Mon-Fri 10:00-16:00' or a list of them"),
+            ("x", "expected a window like 'Mon-Fri 10:00-16:00' (days, then HH:MM-HH:MM), got 'x'"),
+            ("Mon 10:00", "expected a window like 'Mon-Fri 10:00-16:00' (days, then HH:MM-HH:MM), got 'Mon 10:00'"),
+            (["Mon 10:00-10:00"], "window 'Mon 10:00-10:00' is empty (it starts when it ends)")):
+        with pytest.raises(ValueError) as info:
+            parse_windows(bad)
+        assert str(info.value) == message
+    whole = Windows("daily 00:00-24:00")
+    assert whole.always and whole.closes(5.0) == math.inf and whole.open_share() == 1.0
+    assert whole.is_open(3.0) and whole.next_open(3.0) == 3.0
+    nearly = Windows("Mon-Sat 00:00-24:00")
+    assert not nearly.always and nearly.open_share() == 6 / 7
+    assert nearly.is_open(0.0) and not nearly.is_open(6 * DAY_S) and nearly.next_open(6 * DAY_S + 5) == WEEK_S
+    w = Windows("Tue 10:00-12:00")
+    sunday = Calendar(6, 0.0)  # model time 0 is a Sunday: Tuesday 10:00 is 58 h in
+    assert w.is_open(58 * HOUR_S, sunday) and not w.is_open(58 * HOUR_S)
+    assert not w.is_open(60 * HOUR_S, sunday) and w.is_open(60 * HOUR_S - 1, sunday)
+    assert w.next_open(0.0, sunday) == 58 * HOUR_S and w.closes(59 * HOUR_S, sunday) == 60 * HOUR_S
+    assert w.closes(61 * HOUR_S, sunday) == 61 * HOUR_S
+    assert w.next_open(DAY_S + 13 * HOUR_S) == WEEK_S + DAY_S + 10 * HOUR_S  # past this week's: next week's
+    assert w.next_open(DAY_S + 10 * HOUR_S) == DAY_S + 10 * HOUR_S
+    assert not w.is_open(10 * HOUR_S) and w.next_open(10 * HOUR_S) == DAY_S + 10 * HOUR_S
+    assert Windows() == () and Windows([]) == () and Windows("").always
