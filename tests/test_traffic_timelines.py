@@ -88,12 +88,14 @@ def test_a_breaker_failing_from_the_start_opens_at_each_window_end():
 def test_a_breaker_counts_windows_of_less_than_one_attempt():
     # 1e-5 requests/s: a window of 10 s holds 1e-4 attempts, half rejected by
     # the rate limit; 0.5 > 45 % opens the breaker at 10 s all the same
-    m = one_service({"rate": "0.00001/s", "rate_limit": {"rate": "0.000005/s"},
+    m = one_service({"rate": "0.00001/s", "rate_limit": {"rate": "0.000005/s"}, "latency": "fixed(20ms)",
                      "clients": {"circuit_breaker": breaker("45%")}}, horizon="20s")
     res = relsim.simulate(m, 0, 0, trace=True)
     assert breaker_events(res) == [(10.0, "breaker_open", pytest.approx(0.5, rel=1e-9))]
     assert res.requests["breaker_opens"] == 1.0
     assert res.requests["breaker_open_time"] == 10.0
+    # 5e-5 requests served: their latency is still reported
+    assert res.requests["latency_p50"] == pytest.approx(0.02)
 
 
 def test_half_open_needs_every_probe_to_succeed():
@@ -206,6 +208,8 @@ def test_a_breaker_with_nothing_failing_adds_no_pieces():
     res, got = pieces(one_service({"rate": "30/s", "clients": {"circuit_breaker": breaker()}}, horizon="1h"))
     assert [(p.start, p.end) for p in got] == [(0.0, HOUR)]
     assert res.requests["breaker_opens"] == 0.0
+    assert res.requests["failed"] == 0.0
+    assert res.served_integral == HOUR
 
 
 CHECK = {"interval": "0s", "unhealthy": 1, "healthy": 1, "timeout": "5s"}
@@ -255,6 +259,10 @@ def test_duplicates_of_attempts_beyond_a_backends_share():
     assert req["duplicates"] == pytest.approx(30 * 3595 / 6, rel=1e-12)
     # S = 1 − 1/16 in the first 5 s, then 1 − 1/36
     assert req["failed"] == pytest.approx(30 * 5 / 16 + 30 * 3595 / 36, rel=1e-12)
+    # served at the first attempt: p; at the second: (1 − p)·p
+    first = 30 * (19 * HOUR + 5 * 3 / 4 + 3595 * 5 / 6)
+    assert req["by_attempt"] == [pytest.approx(first, rel=1e-12),
+                                 pytest.approx(30 * (5 * 3 / 16 + 3595 * 5 / 36), rel=1e-12)]
 
 
 def test_attempts_to_a_failed_service_are_never_executed_twice():
@@ -372,3 +380,47 @@ def test_a_window_ending_as_the_caches_finish_draining_is_followed_by_one_more()
     assert ends == [36035.0, 36040.0, pytest.approx(36099.4, abs=1e-9), 36100.0, 36200.0, 11 * HOUR]
     assert res.requests["breaker_opens"] == 0.0
     assert res.requests["failed"] == pytest.approx(10 * (5 + 30), rel=1e-12)
+
+
+# -- the success share shown to the outage bookkeeping --------------------------------
+def test_success_a_billionth_below_one_is_an_outage_at_outage_below_100():
+    # 30 attempts at p = 1/2 succeed but for 2⁻³⁰ ≈ 9.3e-10: below 100 %,
+    # an outage, from web-1's failure until the balancer takes it out
+    m = relsim.load({
+        "name": "tier", "horizon": "20h", "components": {"web-1": {"failures": [down("10h", "1h")]}, "web-2": {}},
+        "services": {"web": {"replicas": ["web-1", "web-2"]}},
+        "load_balancers": {"lb": {"service": "web", "health_check": CHECK}},
+        "objectives": {"outage_below": "100%"},
+        "workload": {"rate": "30/s", "target": "lb", "clients": {"retry": {"attempts": 30, "jitter": "none"}}}})
+    res = relsim.simulate(m, 0, 0)
+    assert causes(res) == [(10 * HOUR, 10 * HOUR + 5, "web-1", 0, "transient")]
+    assert res.requests["failed"] == pytest.approx(30 * 5 * 2.0 ** -30, rel=1e-9)
+
+
+def test_success_that_starts_falling_from_one_is_an_outage_at_outage_below_100():
+    # the provider is down 10-11 h without serving stale answers: success
+    # falls from 1 at 10 h (the caches drain to no answer over 60 s), an
+    # outage from that instant, until the caches hold the answer again at 11 h + 60 s
+    m = relsim.load({
+        "name": "dns", "horizon": "13h", "components": {"vm": {}}, "services": {"app": {"replicas": ["vm"]}},
+        "objectives": {"outage_below": "100%"},
+        "dns": {"provider": {"failures": [down("10h", "1h")], "serve_stale": False},
+                "names": {"www": {"records": ["app"], "ttl": "60s"}}},
+        "workload": {"rate": "10/s", "target": "www"}})
+    res = relsim.simulate(m, 0, 0)
+    assert causes(res) == [(10 * HOUR, 11 * HOUR + 60, "dns", 0, "transient")]
+    assert res.degraded_time == pytest.approx(120.0, rel=1e-12)
+    assert res.requests["failed"] == pytest.approx(10 * (30 + (HOUR - 60) + 30), rel=1e-12)
+
+
+def test_a_burn_rate_alert_on_the_request_path_pages_each_outage_alike():
+    # vm is down 10 min every 70 min; 100 % of requests fail then. The burn
+    # rate over the last hour passes 14.4 × 0.1 % after 51.84 s of each
+    # outage (the hour before it has no failed request)
+    m = relsim.load({
+        "name": "alerts", "horizon": "5h", "components": {"vm": {"failures": [down("1h", "10m")]}},
+        "services": {"app": {"replicas": ["vm"]}}, "workload": {"rate": "100/s"},
+        "alerts": {"burn": {"burn_rate": [{"rate": 14.4, "long": "1h", "short": "5m"}], "slo": "99.9%"}}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    starts = [HOUR + k * 70 * 60 for k in range(4)]
+    assert [p.t_s for p in res.pages] == [pytest.approx(t + 51.84, abs=1e-6) for t in starts]
