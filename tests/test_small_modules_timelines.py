@@ -160,7 +160,7 @@ def test_the_request_path_rtt_reaches_through_a_dns_name_a_balancer_and_a_servic
         "components": {"web-us": {"in": "us-a"}, "web-eb": {"in": "eu-b"}},
         "services": {"inner": {"replicas": ["web-us"]}, "web": {"replicas": ["web-eb", "inner"]}},
         "load_balancers": {"lb": {"service": "web", "in": "eu-a"}},
-        "dns": {"names": {"www": {"records": ["lb", "web"]}}},
+        "dns": {"names": {"www": {"records": ["lb", "web"]}}}, "entry": "inner",  # the target is not the entry
         "workload": {"rate": "10/s", "target": "www",
                      "populations": {"us": {"share": 0.4, "near": "us-a"}, "eu": {"share": 0.2, "near": "eu-b"},
                                      "any": {"share": 0.2}}}})
@@ -169,6 +169,14 @@ def test_the_request_path_rtt_reaches_through_a_dns_name_a_balancer_and_a_servic
     assert placement.places("inner") == ["us-a"]
     assert placement.clients == [(0.5, "us-a"), (0.25, "eu-b"), (0.25, None)]
     assert sim.traffic.client_rtt == [(0.5, 0.001), (0.25, 0.001), (0.25, 0.0)]
+
+
+def test_operations_without_a_latency_section_have_no_latency():
+    from shared_models import active_passive_store
+
+    app = relsim.simulate(active_passive_store({"get": {"service": "db", "share": 1.0}}), 0, 0).app
+    assert app["operations_offered"] == 10 * 3 * HOUR
+    assert "read_latency_mean" not in app and "write_latency_mean" not in app
 
 
 def test_kth_fastest_counts_the_origin_as_zero_and_falls_back_to_the_slowest():
@@ -473,3 +481,25 @@ def test_the_simpy_engine_stops_at_the_limit_with_the_time_of_the_event_past_it(
     free = relsim.simulate(model, 0, 0, engine="simpy")
     res = relsim.simulate(model, 0, 0, engine="simpy", max_events=4)
     assert (res.events, res.outages) == (free.events, free.outages)
+
+
+def test_a_window_is_read_on_the_models_calendar():
+    # model time 0 is Tuesday 00:00: a drill due at 2 h waits for Tuesday 10:00, 10 h (on a calendar
+    # starting on Monday it would wait until 34 h)
+    res = run({"name": "w", "horizon": "2d", "start_day": 1, "components": {"db": {"count": 2}},
+               "services": {"store": {"mode": "active-passive", "replicas": ["db"],
+                                      "failover": {"time": "fixed(1m)"}}},
+               "schedule": {"gd": {"kind": "drill", "service": "store", "at": "2h", "lasts": "30m",
+                                   "window": "Tue-Thu 10:00-16:00"}}}, trace=True)
+    assert [e["t"] / HOUR for e in events(res, "drill_start")] == [10.0]
+
+
+def test_watching_a_services_rpo_leaves_its_data_loss_records_unchanged():
+    watched = relsim.simulate(rpo_model("1.5s", "1h"), 0, 0, trace=True)
+    plain = relsim.simulate(rpo_model("1.5s", "1h").with_overrides({"services.db.objectives": None}), 0, 0,
+                            trace=True)
+    assert plain.upkeep is None or not any(k.startswith("service:db") for k in plain.upkeep)
+    assert watched.outages == plain.outages and watched.writes_lost == plain.writes_lost > 0
+    assert [o.rpo_s for o in watched.outages] == [2.0, 2.0, 2.0]
+    assert events(watched, "data_loss") == events(plain, "data_loss")
+    assert [(e["cause"], e["seconds"]) for e in events(watched, "data_loss")] == [("failover", 2.0)] * 3
