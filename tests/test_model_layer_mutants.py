@@ -335,11 +335,40 @@ def test_data_sovereignty():
         (("services", "s", "replicas", 2),
          "data sovereignty: replica 'b' lives in 'us', outside the allowed domains (eu)"),
         (("services", "s", "replicas", 5),
-         "data sovereignty: replica 'n' lives in 'None', outside the allowed domains (eu)"),
+         "data sovereignty: replica 'n' is in no domain, outside the allowed domains (eu)"),
         (("services", "s", "data", "backups", 0, "in"),
          "data sovereignty: backups in 'us' are outside the allowed domains (eu)"),
         (("services", "u", "replicas", 0),
          "data sovereignty: replica 'b' lives in 'us', outside the allowed domains (de)"),
+    ]
+
+
+
+def test_data_sovereignty_of_members_single_spreads_and_several_allowed_domains():
+    raw = {"domains": {"eu": {"contains": {"fr": {}}}, "us": {}, "asia": {}, "None": {}},
+           "components": {"x": "not a mapping", "g": {"count": 2, "spread": "us"}, "one": {"count": 1, "in": "us"},
+                          "h": {"count": 3, "spread": ["fr", "asia"]}, "bb": {"in": "us"}, "n": {},
+                          "k": {"count": 2, "in": "us"}},
+           "services": {"plain": {"replicas": ["bb"]},
+                        "s": {"replicas": ["g"], "data": {"allowed": ["us"]}},
+                        "t": {"replicas": ["one", "h-2", "h-3", "g", "k-2"], "data": {"allowed": ["eu", "asia"]}},
+                        "u": {"replicas": "bb", "data": {"allowed": ["asia", "eu", "None"]}},
+                        "v": {"replicas": ["n"], "data": {"allowed": "None"}},
+                        "top": {"depends_on": ["plain", "s", "t", "u", "v"]}}}
+    assert check_references(raw) == [
+        (("services", "t", "replicas", 0),
+         "data sovereignty: replica 'one' lives in 'us', outside the allowed domains (asia, eu)"),
+        # a group: each member's domain
+        (("services", "t", "replicas", 3),
+         "data sovereignty: replica 'g' lives in 'us', outside the allowed domains (asia, eu)"),
+        (("services", "t", "replicas", 3),
+         "data sovereignty: replica 'g' lives in 'us', outside the allowed domains (asia, eu)"),
+        (("services", "t", "replicas", 4),
+         "data sovereignty: replica 'k-2' lives in 'us', outside the allowed domains (asia, eu)"),
+        (("services", "u", "replicas", 0),
+         "data sovereignty: replica 'bb' lives in 'us', outside the allowed domains (None, asia, eu)"),
+        (("services", "v", "replicas", 0),
+         "data sovereignty: replica 'n' is in no domain, outside the allowed domains (None)"),
     ]
 
 

@@ -295,6 +295,8 @@ def check_sovereignty(raw: dict[str, Any]) -> Found:
             continue
         members = group_members(str(cname), body)
         spread = body.get("spread")
+        if isinstance(spread, str):  # one domain, as the schema reads it
+            spread = [spread]
         for i, m in enumerate(members):
             dom = spread[i % len(spread)] if isinstance(spread, list) and spread else body.get("in")
             place[m] = dom
@@ -311,8 +313,9 @@ def check_sovereignty(raw: dict[str, Any]) -> Found:
             where = place.get(str(ref), "unknown")
             for dom in where if isinstance(where, list) else [where]:
                 if dom != "unknown" and not inside(dom, allowed):
+                    lives = "is in no domain" if dom is None else f"lives in '{dom}'"
                     found.append((("services", sname, "replicas", i),
-                                  f"data sovereignty: replica '{ref}' lives in '{dom}', outside the allowed "
+                                  f"data sovereignty: replica '{ref}' {lives}, outside the allowed "
                                   f"domains ({', '.join(sorted(allowed))})"))
         for i, b in enumerate(data.get("backups") or []):
             if isinstance(b, dict) and b.get("in") is not None and not inside(b["in"], allowed):
