@@ -204,9 +204,10 @@ def sync_store(**data: Any) -> dict[str, Any]:
                                 "data": {"writes": "10/s", **data}}}}
 
 
-def test_sync_replication_waits_for_the_fastest_standby_serving():
-    # 7 h on db-2 (2 ms), 3 h on db-3 (80 ms) while db-2 is down
-    res = run(sync_store(replication="sync"))
+@pytest.mark.parametrize("acks", [{}, {"acks": 2}])
+def test_sync_replication_waits_for_the_fastest_standby_serving(acks):
+    # 7 h on db-2 (2 ms), 3 h on db-3 (80 ms) while db-2 is down; acks are for semi-sync only
+    res = run(sync_store(replication="sync", **acks))
     assert res.write_latency == pytest.approx((7 * 0.002 + 3 * 0.080) / 10, rel=1e-12)
 
 
@@ -412,6 +413,9 @@ def test_a_rate_profile_integrates_exactly_across_hours_and_days():
     assert flat.at(12.5 * HOUR) == 2.0 and flat.peak() == 2.0 and flat.cumulative(100.0) == 200.0
     assert flat.base_and_moment(10.0, 110.0) == (200.0, 10_000.0)
     assert flat.integrate(10.0, 110.0, 0.5, 0.01) == 100.0 + 100.0
+    # a flat rate integrates as rate · t, not through the hours of the day (which round differently)
+    t = 14_446_779.93020973
+    assert RateProfile(0.7).cumulative(t) == 0.7 * t
 
 
 # -- overload cascades (engine/overload.py) --------------------------------------------------------
