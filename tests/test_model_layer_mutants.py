@@ -351,7 +351,9 @@ def test_data_sovereignty_of_members_single_spreads_and_several_allowed_domains(
                           "k": {"count": 2, "in": "us"}},
            "services": {"plain": {"replicas": ["bb"]},
                         "s": {"replicas": ["g"], "data": {"allowed": ["us"]}},
-                        "t": {"replicas": ["one", "h-2", "h-3", "g", "k-2"], "data": {"allowed": ["eu", "asia"]}},
+                        "t": {"replicas": ["one", "h-2", "h-3", "g", "k-2"],
+                              "data": {"allowed": ["eu", "asia"], "backups": [{"in": "fr"}, {"in": "us"}],
+                                       "restore": "1h"}},
                         "u": {"replicas": "bb", "data": {"allowed": ["asia", "eu", "None"]}},
                         "v": {"replicas": ["n"], "data": {"allowed": "None"}},
                         "top": {"depends_on": ["plain", "s", "t", "u", "v"]}}}
@@ -365,6 +367,8 @@ def test_data_sovereignty_of_members_single_spreads_and_several_allowed_domains(
          "data sovereignty: replica 'g' lives in 'us', outside the allowed domains (asia, eu)"),
         (("services", "t", "replicas", 4),
          "data sovereignty: replica 'k-2' lives in 'us', outside the allowed domains (asia, eu)"),
+        (("services", "t", "data", "backups", 1, "in"),
+         "data sovereignty: backups in 'us' are outside the allowed domains (asia, eu)"),
         (("services", "u", "replicas", 0),
          "data sovereignty: replica 'bb' lives in 'us', outside the allowed domains (None, asia, eu)"),
         (("services", "v", "replicas", 0),
@@ -445,6 +449,11 @@ def test_the_workload_section():
         (("dns",), "the DNS provider is the element 'dns'; that name is already used")]
     assert check_traffic({"dns": None}, [], ["dns"]) == []
     assert check_traffic({"dns": {"provider": {"in": "z"}}, "workload": {}}, ["z"], []) == []
+    assert check_traffic({"dns": {"provider": {"in": "asiaa"}}, "workload": {}}, ["asia"], []) == [
+        (("dns", "provider", "in"), "unknown domain 'asiaa' (did you mean 'asia'?)")]
+    # weights without records: every weighted name is not one of them
+    assert check_traffic({"dns": {"names": {"api": {"weights": {"lb": 1}}}}, "workload": {}}, [], []) == [
+        (("dns", "names", "api", "weights", "lb"), "'lb' is not one of the records")]
 
 
 # --- request_path.py --------------------------------------------------------
@@ -587,6 +596,10 @@ def test_the_first_cycle_in_search_order():
     # successors not in the mapping have none
     assert find_cycle({"a": ["z"], "b": ["a"]}) == []
     assert find_cycle({}) == []
+    # a node searched once is not searched again: 60 layers of two nodes, each joined to both of the next
+    # (2^60 paths from the top), take a moment
+    layers = {f"{k}{i}": [f"a{i + 1}", f"b{i + 1}"] for i in range(60) for k in "ab"}
+    assert find_cycle(layers) == []
     # a long chain: no recursion limit
     chain = {f"n{i}": [f"n{i + 1}"] for i in range(5000)}
     assert find_cycle(chain) == []
