@@ -11,8 +11,10 @@ tallies of the replication then follow exactly.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 import relsim
@@ -424,3 +426,56 @@ def test_a_burn_rate_alert_on_the_request_path_pages_each_outage_alike():
     res = relsim.simulate(m, 0, 0, trace=True)
     starts = [HOUR + k * 70 * 60 for k in range(4)]
     assert [p.t_s for p in res.pages] == [pytest.approx(t + 51.84, abs=1e-6) for t in starts]
+
+
+def test_a_breaker_window_with_failures_in_its_last_half_second():
+    # web-1 fails at 10 h + 9.5 s: 15/s fail for the last 0.5 s of the window
+    # [10 h, 10 h + 10 s], 7.5 of 300 attempts (2.5 % > 1 %): open at its end
+    res = relsim.simulate(two_backends([down("36009.5s", "1h")], {"clients": {"circuit_breaker": breaker("1%")}}),
+                          0, 0, trace=True)
+    t = 10 * HOUR
+    assert breaker_events(res)[0] == (t + 10, "breaker_open", pytest.approx(0.025, rel=1e-9))
+
+
+# -- latency -----------------------------------------------------------------------
+def test_latency_of_requests_served_at_the_second_attempt():
+    # 30/s against a rate limit of 15/s with 2 attempts: the share p admitted
+    # solves 30·A(p)·p = 15, A(p) = 2 − p, so p = 1 − 1/√2; of the requests
+    # served, a share (1 − p)/(2 − p) ≈ 41 % at the second attempt, after a
+    # 2 s timeout and a backoff of 0.1 s: p50 is the 10 ms of the first
+    # attempt, p95 and p99 that plus 2.1 s
+    m = one_service({"rate": "30/s", "rate_limit": {"rate": "15/s"}, "latency": "fixed(10ms)",
+                     "clients": {"timeout": "2s", "retry": {"attempts": 2, "base": "100ms", "jitter": "none"}}})
+    req = relsim.simulate(m, 0, 0).requests
+    p = 1 - 1 / math.sqrt(2)
+    assert req["by_attempt"] == [pytest.approx(3000 * p, rel=1e-9), pytest.approx(3000 * (1 - p) * p, rel=1e-9)]
+    assert req["latency_p50"] == pytest.approx(0.01, rel=1e-12)
+    assert req["latency_p95"] == pytest.approx(2.11, rel=1e-12)
+    assert req["latency_p99"] == pytest.approx(2.11, rel=1e-12)
+
+
+def test_latency_percentiles_draw_the_mixture_backoffs_and_round_trips_in_order():
+    # the sample, drawn again here step by step from the same generator: the
+    # attempt of each of the 4000 requests, the service latency, the backoffs
+    # of those served at the second and third attempts, then each client
+    # population's round trip added to its block of draws (1333, 1333, 1334)
+    from relsim.dists import parse_dist
+    from relsim.engine.clients import backoffs
+    from relsim.engine.traffic import latency_percentiles
+
+    retry = SimpleNamespace(base=0.1, cap=10.0, jitter="full")
+    spec = SimpleNamespace(latency=parse_dist("exp(mean=100ms)"), clients=SimpleNamespace(timeout=2.0, retry=retry))
+    by_attempt = [60.0, 30.0, 10.0]
+    rtt = [(1 / 3, 10.0), (1 / 3, 0.0), (1 / 3, 20.0)]
+    got = latency_percentiles(spec, by_attempt, np.random.default_rng(7), client_rtt=rtt)
+    rng = np.random.default_rng(7)
+    k = rng.choice(3, size=4000, p=[0.6, 0.3, 0.1])
+    lat = spec.latency.sample(rng, 4000) + 2.0 * k
+    for j in (1, 2):
+        lat[k == j] += backoffs(rng, int((k == j).sum()), j, 0.1, 10.0, "full")
+    lat[:1333] += 10.0
+    lat[2666:] += 20.0
+    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+    assert got == {"latency_p50": p50, "latency_p95": p95, "latency_p99": p99}
+    # the middle of the sample is in the first block (10 s and more), p95 and p99 in the last
+    assert 10.0 < p50 < 20.0 < p95 < p99
