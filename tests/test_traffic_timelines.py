@@ -479,3 +479,22 @@ def test_latency_percentiles_draw_the_mixture_backoffs_and_round_trips_in_order(
     assert got == {"latency_p50": p50, "latency_p95": p95, "latency_p99": p99}
     # the middle of the sample is in the first block (10 s and more), p95 and p99 in the last
     assert 10.0 < p50 < 20.0 < p95 < p99
+
+
+def test_an_open_breaker_puts_no_load_on_the_balancer():
+    # a balancer of 1/s whose backend fails when kept above 90 % of it; 0.5/s
+    # offered, half rejected by the rate limit (a utilisation of 25 %): the
+    # breaker opens at 10 s and the balancer carries nothing while it is open,
+    # so the probes succeed and nothing is overloaded
+    m = relsim.load({
+        "name": "ov", "horizon": "100s", "components": {"web": {}}, "services": {"app": {"replicas": ["web"]}},
+        "load_balancers": {"lb": {"service": "app", "capacity": "1/s",
+                                  "overload": {"capacity": 0.9, "lasts": "fixed(1h)"}}},
+        "workload": {"rate": "0.5/s", "target": "lb", "rate_limit": {"rate": "0.25/s"},
+                     "clients": {"circuit_breaker": breaker()}}})
+    res = relsim.simulate(m, 0, 0, trace=True)
+    assert breaker_events(res) == [(10.0, "breaker_open", 0.5), (40.0, "breaker_close", None),
+                                   (50.0, "breaker_open", 0.5), (80.0, "breaker_close", None),
+                                   (90.0, "breaker_open", 0.5)]
+    assert [e for e in res.trace if e["event"] == "overload"] == []
+    assert res.failures == 0
