@@ -507,3 +507,27 @@ def test_watching_a_services_rpo_leaves_its_data_loss_records_unchanged():
     assert [o.rpo_s for o in watched.outages] == [2.0, 2.0, 2.0]
     assert events(watched, "data_loss") == events(plain, "data_loss")
     assert [(e["cause"], e["seconds"]) for e in events(watched, "data_loss")] == [("failover", 2.0)] * 3
+
+
+def test_a_link_between_regions_cuts_the_zones_inside_them():
+    # the same quorum across a cut, its members one level deeper (zones inside the linked regions):
+    # the link still separates them, and the outages are those of the flat model
+    from shared_models import quorum_across_a_cut
+
+    flat = quorum_across_a_cut({"in": "b"})
+    raw = {**flat.raw, "domains": {"a": {"contains": {"a-z": {}}}, "b": {"contains": {"b-z": {}}}},
+           "components": {name: {**body, "in": f"{body['in']}-z"} for name, body in flat.raw["components"].items()}}
+    nested = relsim.simulate(relsim.load(raw), 0, 0)
+    uncut = relsim.simulate(relsim.load({**raw, "links": {}}), 0, 0)
+    plain = relsim.simulate(flat, 0, 0)
+    assert nested.outages == plain.outages and nested.outages != uncut.outages
+
+
+def test_a_service_priced_by_name_alone_is_watched_for_its_downtime():
+    # b has neither objectives nor a tier: its price per minute alone makes its outages counted
+    res = run({"name": "p", "horizon": "10h", "components": {"a": {}, "x": {"failures": [trans("2h", "30m")]}},
+               "services": {"s": {"replicas": ["a"]}, "b": {"replicas": ["x"]}}, "entry": "s",
+               "costs": {"service_downtime_minute": {"b": 2}}})
+    # x is down 2-2.5, 4.5-5, 7-7.5 and 9.5-10 h: 2 h of b's own downtime
+    assert res.upkeep == {"service:b:downtime": 2 * HOUR, "service:b:outages": 4.0, "cost_priced": 1.0,
+                          "cost_service_downtime": 2 * 120.0}
