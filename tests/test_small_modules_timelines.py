@@ -274,6 +274,23 @@ def test_a_record_coming_back_in_two_steps_is_marked_up_from_the_first():
     assert HOUR + 10 <= t_in < HOUR + 20
 
 
+@pytest.mark.parametrize(("deep", "answers_seen", "failed"), [
+    (False, [], 10 * HOUR),
+    (True, [(5.0, {"west": 1.0}), (HOUR, {"lb": 1.0})], 10 * (5 + 30)),
+])
+def test_a_silent_failure_of_a_balancer_record_passes_shallow_checks(deep, answers_seen, failed):
+    # lb fails silently 10-11 h: a shallow check still passes, so every answer keeps lb and its
+    # clients fail for the whole hour; a deep check takes it out after 5 s (then the 60 s TTL drains)
+    res = run({"name": "hc", "horizon": "20h", "components": {"e": {}, "w": {}},
+               "services": {"east": {"replicas": ["e"]}, "west": {"replicas": ["w"]}}, "entry": "east",
+               "load_balancers": {"lb": {"service": "east", "failures": [{**trans("10h", "1h"), "silent": True}]}},
+               "dns": {"names": {"www": {"records": ["lb", "west"], "ttl": "60s",
+                                         "health_check": {**CHECK0, "deep": deep}}}},
+               "workload": {"rate": "10/s", "target": "www"}}, trace=True)
+    assert answers(res) == answers_seen
+    assert res.requests["failed"] == pytest.approx(failed, rel=1e-12)
+
+
 # -- timed occurrences (engine/schedule.py) --------------------------------------------------------
 
 def occurrences(when: dict[str, Any], horizon: str = "4h") -> list[float]:

@@ -44,7 +44,8 @@ class HealthWatch:
     def _target_changed(self, _node: Any, old: float, new: float) -> None:
         check = self.check
         if new == 0.0 and old > 0.0:
-            failing = getattr(self.target, "failing", None)
+            # a load balancer's own failure is its element's (a service has no failure of its own)
+            failing = getattr(getattr(self.target, "element", self.target), "failing", None)
             silent = failing is not None and failing.spec.silent and not check.deep
             if self.healthy and not silent:
                 delay = (check.unhealthy - 1 + self._u()) * check.interval + check.timeout
