@@ -272,3 +272,17 @@ def test_a_primary_back_while_the_service_served_nothing_holds_the_sessions_when
     assert_lost(res, [(HOUR, "db-1", 0.0), (9000.0, "db-2", 0.0), (3 * HOUR, "db-1", G(1800.0, mu))])
     assert res.app["sessions_started"] == pytest.approx(1800.0 + (4 * HOUR - 10830.0))
     assert res.app["session_loss_events"] == 1.0
+
+
+def test_replicated_sessions_lose_those_younger_than_a_lag_drawn_on_its_own_stream():
+    # the lag is drawn at each loss on the stream "sessions/lag": web-1 fails at 1 h and at
+    # 2 h 10 min, each time losing the half of the sessions started in the last lag L_k
+    from relsim.dists import parse_dist
+    from relsim.engine.streams import Streams
+
+    draw = Streams(0, 0).sampler(parse_dist("exp(mean=30s)"), "sessions/lag")
+    lag1, lag2 = draw(), draw()
+    mu = 1200.0
+    res = run(pair([trans("1h", "10m")], [], "3h", {"length": "exp(mean=20m)", "store": "replicated",
+                                                    "lag": "exp(mean=30s)"}))
+    assert_lost(res, [(HOUR, "web-1", 2 * 0.5 * G(lag1, mu)), (2 * HOUR + 600, "web-1", 2 * 0.5 * G(lag2, mu))])
