@@ -7,8 +7,11 @@ sessions at ``t`` from a stretch ``[a, b)``, ``G(x) = μ (1 − e^{−x/μ})``
 (``G(x) = min(x, c)`` for ``fixed(c)``). Covered: shares kept across
 events (a short length whose history is pruned, a share changed at 0.5 s),
 a lone replica failing twice, a service down through its dependency with
-its replicas still holding, a partial holder, a failback, the service's
-own lag under ``store: replicated``, and the loss-event count.
+its replicas still holding, a partial holder, a failback, an active-passive
+primary moving while the service's share stays put (a switchover of no
+duration, a failover and failback while it serves nothing), the service's
+own lag under ``store: replicated`` and a random lag on its own stream, and
+the loss-event count.
 """
 
 from __future__ import annotations
