@@ -13,6 +13,7 @@ holds whatever the draws.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -358,3 +359,172 @@ def test_the_refusal_is_kept_with_the_plan():
     ok = model_of({"a": unit()})
     assert batch_refusal(ok) is None and batch_refusal(ok) is None
     assert np.isfinite(simulate_batch(ok, 0, 0).downtime)
+
+
+# -- replications that differ within a block -----------------------------------------------------
+
+class _FirstThen:
+    """The model's fixed up-time, but for the first draw: each replication's own first up-time."""
+
+    def __init__(self, base: Any, first: list[float]):
+        self.base, self.first, self.calls = base, np.array(first) * HOUR, 0
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 1:
+            assert size == len(self.first)
+            return self.first.copy()
+        return self.base.sample(rng, size)
+
+
+def scripted(spec: dict[str, Any], first: dict[str, list[float]], number: int = 0,
+             max_events: float | None = None) -> list[relsim.RunResult]:
+    """A block whose replications start the named elements' (only) clocks at their own times (hours)."""
+    model = relsim.load(spec)
+    plan = lean_plan(model)
+    st = _Structure(model, plan)
+    n = len(next(iter(first.values())))
+    groups = []
+    for dist, mask in st.every_groups:
+        (clock,) = np.flatnonzero(mask)
+        name = plan.names[plan.clock_element[clock]]
+        groups.append((_FirstThen(dist, first[name]) if name in first else _FirstThen(dist, [dist.mean / HOUR] * n),
+                       mask))
+    st.every_groups = groups
+    return _run_block(model, st, 0, number, n, st.horizon, max_events)
+
+
+def each_as_if_alone(spec: dict[str, Any], first: dict[str, list[float]]) -> list[relsim.RunResult]:
+    """Every replication of the block is the block of that replication alone, and they differ."""
+    rows = scripted(spec, first)
+    for r, res in enumerate(rows):
+        alone = scripted(spec, {k: [v[r]] for k, v in first.items()})[0]
+        assert fields(res) == fields(alone), r
+        assert res.events == alone.events
+    assert len({str(fields(res)) for res in rows}) == len(rows)
+    return rows
+
+
+LEVELS = {"name": "levels", "horizon": "30h", "components": {
+    "n1": {"failures": [perm("5h", "4h")]}, "n2": {"failures": [perm("7h", "3.5h")]},
+    "n3": {"failures": [perm("20h", "1.5h")]},
+    "a": {"failures": [perm("12.9h", "2h")]}, "b": {"failures": [perm("16h", "1.25h")]},
+    "c": {"failures": [perm("17.4h", "2h")]}},
+    "services": {"q": {"replicas": ["n1", "n2", "n3"], "mode": "quorum"},
+                 "front": {"replicas": ["a", "b"], "needs": 2}, "back": {"replicas": ["b", "c"]},
+                 "top": {"replicas": ["front", "back"], "needs": 2, "depends_on": ["q"]}},
+    "entry": "top"}
+
+TREE = {"name": "tree", "horizon": "30h", "components": {
+    "n1": {"failures": [perm("5h", "4h")]}, "n2": {"failures": [perm("7h", "3.5h")]},
+    "n3": {"failures": [perm("20h", "1.5h")]}, "d": {"failures": [perm("11h", "0.75h")]},
+    "w1": {"failures": [perm("3.1h", "1h")]}, "w2": {"failures": [perm("8.3h", "2h")]}},
+    "services": {"q": {"replicas": ["n1", "n2", "n3"], "mode": "quorum"},
+                 "db": {"replicas": ["d"]},
+                 "web": {"replicas": ["w1", "w2"], "needs": 2, "depends_on": ["q", "db"]},
+                 "top": {"replicas": ["web"]}},
+    "entry": "top"}
+
+
+def test_replications_of_a_non_tree_model_with_a_dependency_do_not_mix():
+    # row 0 loses the quorum first (n1 then n2), row 1 loses front (a), row 2 loses b (front and back)
+    each_as_if_alone(LEVELS, {"n1": [1.0, 6.0, 6.1], "n2": [1.5, 7.3, 7.4], "a": [12.9, 0.5, 12.8],
+                              "b": [16.0, 16.1, 0.7]})
+
+
+def test_replications_of_a_tree_at_different_depths_do_not_mix():
+    # in the same steps, one row changes a quorum member (three levels under the entry), another a web
+    # replica (two levels), another db's element
+    each_as_if_alone(TREE, {"n1": [1.0, 5.0, 4.9], "n2": [1.5, 7.0, 6.9], "w1": [3.1, 1.0, 3.2],
+                            "d": [11.0, 10.9, 1.0]})
+
+
+def test_replications_with_domains_modes_and_crews_do_not_mix():
+    spec = {**DOMAINS, "repair_crews": 1,
+            "components": {"a": {"in": "z", "failures": [perm("7h", "2.5h")]}, "b": {"in": "y"},
+                           "c": {"failures": [perm("9h", "3h")]}, "e": {"failures": [trans("6.5h", "0.5h")]}},
+            "services": {"s": {"replicas": ["a", "b"], "needs": 2}, "t": {"replicas": ["s", "c", "e"], "needs": 2}}}
+    each_as_if_alone(spec, {"a": [7.0, 1.0, 3.3], "c": [9.0, 1.5, 3.2], "z": [5.0, 8.0, 3.1],
+                            "e": [6.5, 2.0, 0.4], "region": [13.0, 2.5, 9.5]})
+
+
+def test_the_event_limit_names_the_replication_that_passed_it():
+    # row 2 fails at 2, 15, 28 h (repaired at 5, 18): its fifth event, at 28 h, passes a limit of 4
+    spec = {"name": "limit", "horizon": "30h", "components": {"a": {"failures": [perm("10h", "3h")]}},
+            "services": {"s": {"replicas": ["a"]}}}
+    assert [r.events for r in scripted(spec, {"a": [25.0, 15.0, 2.0]})] == [2, 3, 5]
+    with pytest.raises(TooManyEvents) as caught:
+        scripted(spec, {"a": [25.0, 15.0, 2.0]}, number=3, max_events=4)
+    assert (caught.value.replication, caught.value.time) == (3 * BLOCK + 2, 18 * HOUR)
+
+
+def test_a_new_thread_starts_with_no_block_kept():
+    import threading
+
+    model = model_of({"a": unit()})
+    here = simulate_batch(model, 4, 2)
+    got: list[Any] = []
+    worker = threading.Thread(target=lambda: got.append(simulate_batch(model, 4, 2)))
+    worker.start()
+    worker.join()
+    assert len(got) == 1 and fields(got[0]) == fields(here)
+
+
+# A continuous-looking family with no spread (variance 0), and one with a variance of exactly 1 s^2.
+@relsim.distribution("batch_point", params={"at": "positive_duration"}, example="batch_point(at=1h)")
+@dataclasses.dataclass(frozen=True, repr=False)
+class _Point(relsim.Distribution):
+    at: float
+
+    @property
+    def mean(self) -> float:
+        return self.at
+
+    @property
+    def var(self) -> float:
+        return 0.0
+
+    def _cdf(self, x):
+        return (np.asarray(x) >= self.at).astype(float)
+
+    def _ppf(self, q):
+        return np.full_like(np.asarray(q, dtype=float), self.at)
+
+    def sample(self, rng, size):
+        return np.full(size, self.at)
+
+    def spec(self) -> str:
+        return f"batch_point(at={self.at}s)"
+
+
+@relsim.distribution("batch_unit_spread", params={"centre": "positive_duration"},
+                     example="batch_unit_spread(centre=1h)")
+@dataclasses.dataclass(frozen=True, repr=False)
+class _UnitSpread(relsim.Distribution):
+    centre: float
+
+    @property
+    def mean(self) -> float:
+        return self.centre
+
+    @property
+    def var(self) -> float:
+        return 1.0  # uniform over mean +- sqrt(3) s
+
+    def _cdf(self, x):
+        return np.clip((np.asarray(x) - self.centre + 3**0.5) / (2 * 3**0.5), 0.0, 1.0)
+
+    def _ppf(self, q):
+        return self.centre - 3**0.5 + 2 * 3**0.5 * np.asarray(q)
+
+    def sample(self, rng, size):
+        return self.centre + 3**0.5 * (2 * rng.random(size) - 1)
+
+    def spec(self) -> str:
+        return f"batch_unit_spread(centre={self.centre}s)"
+
+
+def test_an_up_time_without_spread_is_refused_whatever_its_family():
+    point = model_of({"a": unit("batch_point(at=10h)")})
+    assert batch_refusal(point) == "an up-time that is not continuous (batch_point(at=36000.0s)): events could tie"
+    assert batch_refusal(model_of({"a": unit("batch_unit_spread(centre=10h)")})) is None
