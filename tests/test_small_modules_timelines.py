@@ -140,7 +140,7 @@ def test_a_service_down_from_the_start_has_one_outage_from_zero_to_the_horizon()
 PLACED: dict[str, Any] = {
     "name": "placed", "horizon": "10h",
     "domains": {"eu": {"contains": {"eu-a": {}, "eu-b": {}}}, "us": {"contains": {"us-a": {}}}},
-    "latency": {"within": "1ms", "pairs": [{"between": ["eu", "us"], "rtt": "80ms"},
+    "latency": {"within": "1ms", "default": "150ms", "pairs": [{"between": ["eu", "us"], "rtt": "80ms"},
                                            {"between": ["eu-a", "eu-b"], "rtt": "2ms"}]},
 }
 
@@ -154,7 +154,7 @@ def simulation(raw: dict[str, Any]) -> Any:
 def test_the_request_path_rtt_reaches_through_a_dns_name_a_balancer_and_a_service_of_services():
     # www answers from lb (eu-a) and web, whose replicas are web-eb (eu-b) and the service inner (web-us,
     # us-a). Shares 0.4 : 0.2 : 0.2 rescaled to 1/2, 1/4, 1/4; clients near us-a and eu-b each find a
-    # place in their own domain (1 ms); clients near nowhere add no round trip.
+    # place in their own domain (1 ms); clients near nowhere add no round trip (not the 150 ms default).
     sim = simulation({
         **PLACED,
         "components": {"web-us": {"in": "us-a"}, "web-eb": {"in": "eu-b"}},
@@ -228,13 +228,13 @@ def test_a_link_partitions_and_heals_in_the_trace():
 
 def two_records(fails: dict[str, list[dict[str, Any]]], check: dict[str, Any],
                 zone: list[dict[str, Any]] | None = None) -> relsim.Model:
-    """www answers east (e1 and e2, both in zone z) while its checks pass, else west."""
+    """www answers east (e1 and e2, both in zone z, both needed) while its checks pass, else west."""
     return relsim.load({
         "name": "hc", "horizon": "20h",
         "domains": {"z": {"failures": zone or []}},
         "components": {"e1": {"in": "z", "failures": fails.get("e1", [])},
                        "e2": {"in": "z", "failures": fails.get("e2", [])}, "w": {}},
-        "services": {"east": {"replicas": ["e1", "e2"]}, "west": {"replicas": ["w"]}}, "entry": "east",
+        "services": {"east": {"replicas": ["e1", "e2"], "needs": 2}, "west": {"replicas": ["w"]}}, "entry": "east",
         "dns": {"names": {"www": {"records": ["east", "west"], "ttl": "60s", "health_check": check}}},
         "workload": {"rate": "10/s", "target": "www"}})
 
@@ -250,7 +250,7 @@ CHECK10 = {"interval": "10s", "unhealthy": 1, "healthy": 2, "timeout": "5s"}
 def test_a_record_serving_half_passes_its_checks():
     # e1 is down 10-11 h: east serves half, is never down for a check, and keeps every answer
     res = relsim.simulate(two_records({"e1": [trans("10h", "1h")]}, CHECK0), 0, 0, trace=True)
-    assert answers(res) == [] and res.requests["failed"] == 0.0
+    assert answers(res) == [] and res.requests["failed"] == pytest.approx(10 * HOUR / 2, rel=1e-12)  # half of 10/s for 1 h
 
 
 def test_a_record_failing_again_before_it_is_marked_up_stays_out():
