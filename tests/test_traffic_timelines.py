@@ -2,10 +2,13 @@
 
 Every time below is fixed: a rate limit or a load balancer's capacity that
 the offered rate exceeds from the start or from an hour of the daily
-profile on, failures at fixed times, health checks that decide at once.
-The circuit breaker's windows, opens and closes, the cause of an outage
-opened by load, the pieces the request path is integrated in and the
-tallies of the replication then follow exactly.
+profile on, failures at fixed times, health checks that decide at once,
+DNS caches draining over a TTL. The circuit breaker's windows, opens and
+closes, the cause of an outage opened by load, the pieces the request path
+is integrated in (linear while caches drain, cut where success crosses the
+outage threshold), the success share the outage bookkeeping sees, and the
+tallies of the replication (served, attempts by attempt, duplicates,
+latency) then follow exactly.
 """
 
 from __future__ import annotations
