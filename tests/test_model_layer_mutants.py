@@ -713,6 +713,11 @@ def test_what_load_and_loads_refuse_before_parsing(tmp_path, monkeypatch):
         "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 55 + "..."]
     assert _problems(relsim.load, ["x" * 53]) == [
         "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 53 + "']"]
+    # a repr of 60 characters is shown whole, one of 61 cut to 57 and "..."
+    assert _problems(relsim.load, ["x" * 56]) == [
+        "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 56 + "']"]
+    assert _problems(relsim.load, ["x" * 57]) == [
+        "<model> <model>: a model is a file path or a dict of sections, got list ['" + "x" * 55 + "..."]
     assert _problems(relsim.loads, b"x") == ["<string> <model>: model text must be a string, got bytes"]
     assert _problems(relsim.loads, 3, source="s.yaml") == ["s.yaml <model>: model text must be a string, got int"]
     missing = tmp_path / "nope.yaml"
@@ -799,6 +804,22 @@ compnents: {}
 """
 
 
+def test_problems_are_listed_once_each_with_the_path_present_in_the_data():
+    # both members of g are outside: one problem printed, not two
+    assert _problems(relsim.load, {
+        "domains": {"us": {}, "eu": {}}, "components": {"g": {"count": 2, "in": "us"}},
+        "services": {"s": {"replicas": ["g"], "data": {"allowed": ["eu"], "writes": "1/s"}}}}) == [
+        "<dict> services.s.replicas[0]: data sovereignty: replica 'g' lives in 'us', outside the allowed domains (eu)"]
+    # a path through a list item and two keys
+    assert _problems(relsim.load, {
+        "components": {"a": {}}, "services": {"shop": {"replicas": ["a"]}},
+        "phases": [{"name": "normal", "lasts": "305d"}, {"name": "peak", "lasts": "60d", "needs": {"shpo": 1}}]}) == [
+        "<dict> phases[1].needs.shpo: unknown service 'shpo' (did you mean 'shop'?)"]
+    # a value that is not text gets no guess
+    assert _problems(relsim.load, {"components": {"a": {}}, "services": {"s": {"replicas": ["a"], "mode": 5}}}) == [
+        "<dict> services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 5"]
+
+
 def test_every_kind_of_schema_error_with_its_line_and_hint():
     allowed_transient = "kind, every, lasts, silent, destroys, growth"
     assert _problems(relsim.loads, SCHEMA_ERRORS, source="m.yaml") == [
@@ -867,6 +888,13 @@ def test_the_views_a_model_derives():
     assert without_entry.entry == "s"
 
 
+def test_element_names_of_balancers_and_the_dns_provider():
+    m = relsim.load({"components": {"a": {}}, "services": {"s": {"replicas": ["a"]}},
+                     "load_balancers": {"lb": {"service": "s"}}, "dns": {"names": {"api": {"records": ["lb"]}}},
+                     "workload": {"rate": "1/s", "target": "api"}})
+    assert m.element_names() == {"a": "component", "lb": "load_balancer", "dns": "dns"}
+
+
 def test_a_model_built_from_its_spec_reads_its_domains_from_the_spec():
     from relsim.model.loading import Model
 
@@ -892,6 +920,8 @@ def test_overrides_and_their_errors():
     assert _problems(m.with_overrides, {"[].": 1}) == ["<overrides> <model>: empty override path '[].'"]
     assert _problems(m.with_overrides, {"services.s.replicas[2]": "a"}) == [
         "<overrides> services.s.replicas[2]: index 2 out of range in override 'services.s.replicas[2]'"]
+    assert _problems(m.with_overrides, {"services.s.replicas[2].x": "a"}) == [
+        "<overrides> services.s.replicas[2]: index 2 out of range in override 'services.s.replicas[2].x'"]
     assert _problems(m.with_overrides, {"services.s.replicas.x": "a"}) == [
         "<overrides> services.s.replicas.x: cannot set 'services.s.replicas.x': list has no field 'x'"]
     assert _problems(m.with_overrides, {"entry.x.y": 1}) == [
@@ -1148,6 +1178,8 @@ def test_weekly_windows():
     assert not w.is_open(60 * HOUR_S, sunday) and w.is_open(60 * HOUR_S - 1, sunday)
     assert w.next_open(0.0, sunday) == 58 * HOUR_S and w.closes(59 * HOUR_S, sunday) == 60 * HOUR_S
     assert w.closes(61 * HOUR_S, sunday) == 61 * HOUR_S
+    assert w.next_open(59 * HOUR_S, sunday) == 59 * HOUR_S  # open by this calendar (Wednesday 11:00 by Monday's)
+    assert w.closes(DAY_S + 10 * HOUR_S) == DAY_S + 12 * HOUR_S  # from the instant it opens
     assert w.next_open(DAY_S + 13 * HOUR_S) == WEEK_S + DAY_S + 10 * HOUR_S  # past this week's: next week's
     assert w.next_open(DAY_S + 10 * HOUR_S) == DAY_S + 10 * HOUR_S
     assert not w.is_open(10 * HOUR_S) and w.next_open(10 * HOUR_S) == DAY_S + 10 * HOUR_S
