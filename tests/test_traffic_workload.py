@@ -93,6 +93,9 @@ def test_profile_keeps_the_mean_rate():
     ({"rate": "10"}, r"workload.rate"),
     ({"rate": "10/s", "populations": {"eu": {"share": 1, "near": "mars"}}},
      r"workload.populations.eu.near: unknown domain 'mars'"),
+    # every share 0 would leave no client to send a request (a division by 0 at the start)
+    ({"rate": "10/s", "populations": {"eu": {"share": 0}, "us": {"share": "0%"}}},
+     r"workload.populations: populations' shares are all 0"),
 ])
 def test_bad_workloads_are_reported(workload: dict[str, Any], message: str):
     with pytest.raises(relsim.ModelError, match=message):

@@ -165,6 +165,13 @@ class Workload(_Frozen):
             raise ValueError("profile multipliers must be >= 0 and not all 0")
         return value
 
+    @field_validator("populations")
+    @classmethod
+    def _populations(cls, value: dict[str, ClientPopulation]) -> dict[str, ClientPopulation]:
+        if value and sum(p.share for p in value.values()) <= 0:
+            raise ValueError("populations' shares are all 0: at least one must send requests")
+        return value
+
 
 class LoadBalancer(_Frozen):
     """A load balancer in front of an active-active ``service``.
