@@ -815,6 +815,15 @@ def test_problems_are_listed_once_each_with_the_path_present_in_the_data():
         "components": {"a": {}}, "services": {"shop": {"replicas": ["a"]}},
         "phases": [{"name": "normal", "lasts": "305d"}, {"name": "peak", "lasts": "60d", "needs": {"shpo": 1}}]}) == [
         "<dict> phases[1].needs.shpo: unknown service 'shpo' (did you mean 'shop'?)"]
+    # a value in the wrong case: the choice it names; an optional section's keys
+    assert _problems(relsim.load, {
+        "components": {"a": {}}, "services": {"s": {"replicas": ["a"], "mode": "ACTIVE-PASSIVE",
+                                                    "failover": {"tme": "fixed(1m)", "colour": 1}}}}) == [
+        "<dict> services.s.failover.colour: unknown key 'colour' (allowed: time, success, fallback, manual, hold, "
+        "min_interval, readmit_after, failback, failback_after, flap_window, success_decay)",
+        "<dict> services.s.failover.tme: unknown key 'tme' (did you mean 'time'?)",
+        "<dict> services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 'ACTIVE-PASSIVE' "
+        "(did you mean 'active-passive'?)"]
     # a value that is not text gets no guess
     assert _problems(relsim.load, {"components": {"a": {}}, "services": {"s": {"replicas": ["a"], "mode": 5}}}) == [
         "<dict> services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 5"]
@@ -1138,6 +1147,14 @@ def test_fixed_times_and_expected_counts_at_their_edges():
     assert When(cron="0 0 1 1 *").expected_count(10 * 366 * DAY_S) == pytest.approx(10.0, rel=1e-12)
     assert When(cron="0 2 * * *", count=3).expected_count(WEEK_S) == 3
     assert When(every="exp(mean=2d)", until="4d").expected_count(WEEK_S) == 2
+    # a cron firing at the start (model time 0 is Monday 00:00)
+    assert When(cron="0 0 * * *").fixed_times(2 * DAY_S) == (0.0, DAY_S)
+    # a yearly cron, first found within a year (2026-01-01, 360 days in), is scaled, not listed
+    assert When(cron="0 0 1 1 *").expected_count(400 * DAY_S) == pytest.approx(400 / 366, rel=1e-12)
+    # counted over a stretch shorter than a second, or none at all
+    assert When(cron="0 0 * * *", until="500ms").expected_count(DAY_S) == 1.0
+    assert When(cron="0 0 * * *", until="0s").expected_count(DAY_S) == 0.0
+    assert When(every="exp(mean=500ms)").expected_count(10.0) == 20.0
 
 
 WEEK_S = 7 * DAY_S
@@ -1166,6 +1183,15 @@ def test_weekly_windows():
         with pytest.raises(ValueError) as info:
             parse_windows(bad)
         assert str(info.value) == message
+    for spec, bad in (("Mon-Tue-Wed 10:00-11:00", "tue-wed"), ("Mon-Tue-Wed-Thu 10:00-11:00", "tue-wed-thu")):
+        with pytest.raises(ValueError) as info:
+            parse_windows(spec)
+        assert str(info.value) == NOT_A_DAY.format(bad)
+    # a window ending at Sunday 24:00 does not continue into the week's start
+    assert parse_windows("Sun 22:00-24:00") == (Window(6 * DAY_S + 22 * HOUR_S, WEEK_S),)
+    assert Windows().open_share() == 1.0
+    game_day = relsim.load("models/game-day.yaml").spec.schedule["game-day"].window
+    assert game_day == Windows("Tue-Thu 10:00-16:00") and len(game_day) == 3
     whole = Windows("daily 00:00-24:00")
     assert whole.always and whole.closes(5.0) == math.inf and whole.open_share() == 1.0
     assert whole.is_open(3.0) and whole.next_open(3.0) == 3.0
