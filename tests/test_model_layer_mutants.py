@@ -1210,3 +1210,51 @@ def test_weekly_windows():
     assert w.next_open(DAY_S + 10 * HOUR_S) == DAY_S + 10 * HOUR_S
     assert not w.is_open(10 * HOUR_S) and w.next_open(10 * HOUR_S) == DAY_S + 10 * HOUR_S
     assert Windows() == () and Windows([]) == () and Windows("").always
+
+
+DEEP = "nesting deeper than 64 levels (the limit on nested mappings and lists)"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "python"])
+def test_nesting_is_counted_level_by_level_with_either_parser(fast, monkeypatch):
+    from relsim.model import yamlmarks
+
+    monkeypatch.setattr(yamlmarks, "_FAST", fast)
+    assert yamlmarks.MAX_DEPTH == 64
+    at_limit = "a:\n  " + "[" * 63 + "]" * 63 + "\n"  # the mapping and 63 lists
+    nested: list = []
+    for _ in range(62):
+        nested = [nested]
+    assert yamlmarks.load_with_lines(at_limit)[0] == {"a": nested}
+    assert _problems(relsim.loads, "a:\n  " + "[" * 64 + "]" * 64 + "\n") == [
+        f"<string>:2 <model>: invalid YAML: {DEEP}"]
+    # levels left behind are counted off: [1] at level 4, then a chain from level 4 to 65, or to 64
+    assert _problems(relsim.loads, "x: 1\nb:\n  - [[1],\n" + "[" * 62 + "]" * 62 + "]\n") == [
+        f"<string>:4 <model>: invalid YAML: {DEEP}"]
+    ok = "x: 1\nb:\n  - [[1],\n" + "[" * 61 + "]" * 61 + "]\n"
+    assert yamlmarks.load_with_lines(ok)[1][("b", 0, 0, 0)] == 3
+    # and the data and lines are those of the other parser
+    monkeypatch.setattr(yamlmarks, "_FAST", not fast)
+    other = yamlmarks.load_with_marks(MARKED)
+    monkeypatch.setattr(yamlmarks, "_FAST", fast)
+    assert yamlmarks.load_with_marks(MARKED) == other
+
+
+def test_a_parsed_dict_is_rejoined_only_where_a_parenthesis_is_open():
+    from relsim.model.yamlmarks import rejoin_split_values
+
+    assert rejoin_split_values({"a": "x", "b": None, "c": "f(x)", "d": None, "e": "f(y", 3: None, 2.5: None,
+                                True: None, "g": "h(", "i": None}) == {
+        "a": "x", "b": None, "c": "f(x)", "d": None, "e": "f(y, 3, 2.5", True: None, "g": "h(, i"}
+    assert rejoin_split_values({"every": "weibull(shape=1.5"}) == {"every": "weibull(shape=1.5"}
+    assert rejoin_split_values({"e": "f(y", "k": 1}) == {"e": "f(y", "k": 1}
+    assert rejoin_split_values(["f(a", 2, True, "b)", "c", None, "g(", "h)"]) == [
+        "f(a, 2", True, "b)", "c", None, "g(, h)"]
+    assert rejoin_split_values([{"x": ["u(1", "2)"]}]) == [{"x": ["u(1, 2)"]}]
+    assert rejoin_split_values("text") == "text" and rejoin_split_values(None) is None
+
+
+def test_a_service_may_depend_on_the_component_of_its_own_name():
+    m = relsim.load({"components": {"x": {}, "web": {}},
+                     "services": {"web": {"replicas": ["x"], "depends_on": ["web"]}}})
+    assert m.dependencies_of("web") == [("component", "web")]
