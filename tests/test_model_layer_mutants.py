@@ -768,6 +768,20 @@ def test_invalid_yaml_and_duplicates_name_their_lines():
         "f.yaml:6 entry: unknown service 'q'"]
 
 
+def test_text_that_is_not_a_mapping_or_not_yaml_and_duplicates_among_problems_of_one_line():
+    assert _problems(relsim.loads, "- a\n- b\n", source="f.yaml") == ["f.yaml:1 <model>: a model must be a mapping of sections"]
+    # a reader error has no problem of its own: its whole text, on one line
+    assert _problems(relsim.loads, "a: \x00\n", source="f.yaml") == [
+        "f.yaml <model>: invalid YAML: unacceptable character #x0000: control characters are not allowed\\n"
+        '  in "<unicode string>", position 3']
+    # problems of one line in the order of their paths, the repeated key among them
+    text = "domains: {x: {}}\ncomponents:\n  b: {in: zz, spread: [x], spread: [x], count: 2}\nservices:\n  s: {replicas: [b]}\n"
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        "f.yaml:3 components.b.in: unknown domain 'zz'",
+        "f.yaml:3 components.b.spread: duplicate key 'spread': also on line 3 (YAML would keep only the later one)",
+        "f.yaml:3 components.b.spread: give either 'in' or 'spread', not both"]
+
+
 def test_from_dict_refuses_what_is_not_a_model():
     assert _problems(relsim.from_dict, [1], source="s") == ["s:1 <model>: a model must be a mapping of sections"]
     loop: dict = {}
