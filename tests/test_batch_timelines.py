@@ -150,6 +150,21 @@ def test_two_crews_and_a_crew_freed_with_no_one_waiting():
     assert hours(res.degraded_time) == 4
 
 
+def test_crews_given_back_with_no_one_waiting_are_counted():
+    # two crews: a (10-11) and b (10.5-12.5) take both; each comes back with no one waiting (11 h, 12.5 h);
+    # c (13-16) and d (14-17) take both again, e waits from 14.5 h for c's crew (16-18).
+    # s needs 4 of 5: 3 up 10.5-11 and 14-14.5, 2 up 14.5-16, 3 up 16-17.
+    res = same({"name": "back", "horizon": "20h", "repair_crews": 2, "components": {
+        "a": {"failures": [perm("10h", "1h")]}, "b": {"failures": [perm("10.5h", "2h")]},
+        "c": {"failures": [perm("13h", "3h")]}, "d": {"failures": [perm("14h", "3h")]},
+        "e": {"failures": [perm("14.5h", "2h")]}},
+        "services": {"s": {"replicas": ["a", "b", "c", "d", "e"], "needs": 4}}})
+    assert spans(res) == [(10.5, 11, "b", 0, "permanent", False), (14, 17, "d", 0, "permanent", False)]
+    assert hours(res.degraded_time) == 3.5
+    assert hours(res.served_integral) == 20 - 0.5 / 4 - 0.5 / 4 - 1.5 / 2 - 1 / 4
+    assert (res.failures, res.events) == (5, 10)
+
+
 def test_a_transient_failure_takes_no_crew():
     # one crew busy on a (10-15); b's transient failure (11-12) ends by itself; c fails at 13 h and waits
     # for the crew until 15 h (15-16); s needs 2: a's return at 15 h ends the outage
@@ -159,6 +174,32 @@ def test_a_transient_failure_takes_no_crew():
                 "services": {"s": {"replicas": ["a", "b", "c"], "needs": 2}}})
     assert spans(res) == [(11, 12, "b", 0, "transient", False), (13, 15, "c", 0, "permanent", False)]
     assert (res.failures, res.failures_by_kind) == (3, {"permanent": 2, "transient": 1})
+
+
+def test_elements_with_fewer_modes_than_others_overlap_their_transient_failures():
+    # m has two modes, x and y one: x down 5-7, y 6-8, x 12-14, y 14-16 (m's clocks far away)
+    res = same({"name": "pad", "horizon": "17h", "components": {
+        "m": {"failures": [perm("100h", "1h"), trans("90h", "1h")]},
+        "x": {"failures": [trans("5h", "2h")]}, "y": {"failures": [trans("6h", "2h")]}},
+        "services": {"s": {"replicas": ["m", "x", "y"], "needs": 3}}})
+    assert spans(res) == [(5, 8, "x", 0, "transient", False), (12, 16, "x", 0, "transient", False)]
+    assert (res.failures, res.events) == (4, 8)
+
+
+def test_an_outage_of_one_second_is_kept():
+    res = same({"name": "second", "horizon": "25h", "components": {"a": {"failures": [perm("10h", "1s")]}},
+                "services": {"s": {"replicas": ["a"]}}})
+    assert [(o.start_s, o.duration_s) for o in res.outages] == [(36000.0, 1.0), (72001.0, 1.0)]
+    assert res.downtime == 2.0
+
+
+def test_a_single_dependency_in_a_tree():
+    # s (a) depends on db (d): d down 4-5 h and 9-10 h takes s down
+    res = same({"name": "dep", "horizon": "12h", "components": {
+        "a": {"failures": [perm("7h", "0.5h")]}, "d": {"failures": [perm("4h", "1h")]}},
+        "services": {"db": {"replicas": ["d"]}, "s": {"replicas": ["a"], "depends_on": ["db"]}}, "entry": "s"})
+    assert spans(res) == [(4, 5, "d", 0, "permanent", False), (7, 7.5, "a", 0, "permanent", False),
+                          (9, 10, "d", 0, "permanent", False)]
 
 
 DOMAINS = {
@@ -191,20 +232,20 @@ def test_a_quorum_a_shared_replica_and_a_dependency():
         "n1": {"failures": [perm("5h", "4h")]}, "n2": {"failures": [perm("7h", "3.5h")]},
         "n3": {"failures": [perm("20h", "1.5h")]},
         "a": {"failures": [perm("12.9h", "2h")]}, "b": {"failures": [perm("16h", "1.25h")]},
-        "c": {"failures": [perm("17.4h", "2h")]}},
+        "c": {"failures": [perm("15.5h", "2.2h")]}},
         "services": {"q": {"replicas": ["n1", "n2", "n3"], "mode": "quorum"},
                      "front": {"replicas": ["a", "b"], "needs": 2}, "back": {"replicas": ["b", "c"]},
                      "top": {"replicas": ["front", "back"], "needs": 2, "depends_on": ["q"]}},
         "entry": "top"}
     res = same(spec)
     # n1 down 5-9, 14-18, 23-27; n2 7-10.5, 17.5-21, 28-; n3 20-21.5: the quorum is lost 7-9, 17.5-18, 20-21.
-    # a down 12.9-14.9, 27.8-29.8 (front 1/2, top 3/4); b 16-17.25 (front 1/2, back 1: top 3/4); c 17.4-19.4
-    # (back still has b: top 1)
+    # a down 12.9-14.9, 27.8-29.8 (front 1/2, top 3/4); c 15.5-17.7 (back still has b: top 1); b 16-17.25
+    # (front 1/2 and back, which lost c, 0: top 1/4)
     assert spans(res) == [(7, 9, "n2", 0, "permanent", False), (12.9, 14.9, "a", 0, "permanent", False),
                           (16, 17.25, "b", 0, "permanent", False), (17.5, 18, "n2", 0, "permanent", False),
                           (20, 21, "n3", 0, "permanent", False), (27.8, 29.8, "a", 0, "permanent", False)]
     assert hours(res.degraded_time) == pytest.approx(2 + 1.25 + 2)
-    assert hours(res.served_integral) == pytest.approx(30 - 3.5 - (2 + 1.25 + 2) / 4)
+    assert hours(res.served_integral) == pytest.approx(30 - 3.5 - (2 + 2) / 4 - 1.25 * 3 / 4)
     assert batch_refusal(relsim.load({**spec, "components": {
         k: {"failures": [{**v["failures"][0], "every": "exp(mean=10h)"}]} for k, v in spec["components"].items()}
     })) is None
@@ -291,6 +332,21 @@ def test_each_replication_keeps_its_own_books():
             assert 5 * HOUR < y.start_s - x.end_s < 15 * HOUR
         starts.add(first.start_s)
     assert len(starts) == len(rows)  # the rows draw apart
+
+
+def test_repairs_and_transient_up_times_drawn_from_continuous_laws():
+    # a: repairs uniform(1 h, 3 h); b: transient, up uniform(20 h, 30 h), down 1-2 h (each alone)
+    repaired = model_of({"a": unit(repair="uniform(1h, 3h)")})
+    flaky = model_of({"b": {"failures": [{"kind": "transient", "every": "uniform(20h, 30h)",
+                                          "lasts": "uniform(1h, 2h)"}]}})
+    lengths, gaps = [], []
+    for r in range(30):
+        lengths += [o.duration_s / HOUR for o in simulate_batch(repaired, 8, r).outages if not o.censored]
+        res = simulate_batch(flaky, 8, r)
+        assert res.failures_by_kind == {"transient": res.failures} and res.failures >= 3
+        gaps += [(y.start_s - x.end_s) / HOUR for x, y in zip(res.outages, res.outages[1:])]
+    assert len(lengths) > 30 and 1 <= min(lengths) and max(lengths) <= 3 and len(set(lengths)) == len(lengths)
+    assert len(gaps) > 30 and 20 <= min(gaps) and max(gaps) <= 30 and len(set(gaps)) == len(gaps)
 
 
 def test_the_block_is_simulated_once_and_each_call_gets_its_own_copy():
