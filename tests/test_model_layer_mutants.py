@@ -1268,6 +1268,26 @@ def test_a_parsed_dict_is_rejoined_only_where_a_parenthesis_is_open():
     assert rejoin_split_values("text") == "text" and rejoin_split_values(None) is None
 
 
+def test_a_file_is_rejoined_only_after_an_open_plain_scalar():
+    from relsim.model.yamlmarks import load_with_lines
+
+    assert load_with_lines("a: x\nb:\n")[0] == {"a": "x", "b": None}  # balanced: b stays a key
+    assert load_with_lines("a: f(x\n")[0] == {"a": "f(x"}  # open, but nothing follows
+    assert load_with_lines("a: f(x\nb: ''\n")[0] == {"a": "f(x", "b": ""}  # a key with a value stays
+    # a key with a value ends the joining, and the rest of the mapping is still re-joined
+    assert load_with_lines("a: f(x\nb: 1\nc: [u(1, 2)]\n")[0] == {"a": "f(x", "b": 1, "c": ["u(1, 2)"]}
+    assert _problems(relsim.loads, "a: f(x\n? [k]\n") == ["<string>:2 <model>: invalid YAML: found unhashable key"]
+    # a quoted value is not re-joined from a file, whatever parentheses it holds
+    m = relsim.loads('name: "run (x"\nentry:\ncomponents: {a: {}}\nservices: {s: {replicas: [a]}}\n')
+    assert m.name == "run (x" and m.raw["entry"] is None
+
+
+def test_deployment_names_get_suggestions():
+    assert _problems(relsim.loads, "components: {a: {}}\nservices: {api: {replicas: [a]}}\n"
+                                   "deployments:\n  r: {services: apj, every: 1d}\n", source="f.yaml") == [
+        "f.yaml:4 deployments.r.services: unknown service 'apj' (did you mean 'api'?)"]
+
+
 def test_a_service_may_depend_on_the_component_of_its_own_name():
     m = relsim.load({"components": {"x": {}, "web": {}},
                      "services": {"web": {"replicas": ["x"], "depends_on": ["web"]}}})
