@@ -327,3 +327,40 @@ def test_a_short_outage_seen_by_the_resolving_tick_keeps_the_alert_firing(lasts:
     assert [o.start_s for o in res.outages][:2] == [100 * H, 100 * H + 5 * M + 20]
     assert pages(res) == pytest.approx([tick(100 * H + 90)], abs=1e-6)
     assert resolved(res) == pytest.approx([tick(end + 30)], abs=1e-6)
+
+
+# -- a request path overloaded from the start ----------------------------------------------------
+def overloaded(alerts: dict[str, Any], horizon: str = "2h") -> relsim.Model:
+    # 100 requests/s through a balancer of 40/s per backend (a and b, neither fails): 80 of 100
+    # served from time 0, an error rate of 20 % (20 errors/s) from the start to the horizon
+    return relsim.load({
+        "name": "overloaded", "horizon": horizon,
+        "components": {"a": {"failures": []}, "b": {"failures": []}},
+        "services": {"api": {"replicas": ["a", "b"], "mode": "active-active", "needs": 1}},
+        "load_balancers": {"lb": {"service": "api", "capacity": "40/s"}},
+        "workload": {"rate": "100/s", "target": "lb"}, "alerts": alerts})
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    ({"above": "10%"}, [0.0]),
+    ({"above": "10%", "for": "5m"}, [5 * M]),
+    ({"above": "10%", "for": "5m", "delay": "1m"}, [6 * M]),  # held 5 min in what it sees 1 min late
+    ({"errors_above": "10/s", "for": "5m"}, [5 * M]),  # 100/s × 20 % = 20 errors/s
+    ({"above": "25%"}, []),  # 20 % is not above 25 %
+    ({"errors_above": "20/s"}, []),  # 20 errors/s are not above 20
+])
+def test_a_path_overloaded_from_the_start_is_seen_from_time_0(rule: dict[str, Any], expected: list[float]):
+    # the signal is read once the workload has started, at time 0: the episode starts at 0 and
+    # the page is due 'for' + 'delay' after it (it is the incident's, open from 0)
+    res = simulate(overloaded({"errors": rule}), 1, 0, trace=True)
+    assert pages(res) == expected
+    assert [p.kind for p in res.pages] == ["incident"] * len(expected)
+    assert resolved(res) == []
+
+
+def test_a_burn_rate_on_a_path_overloaded_from_the_start_ramps_from_time_0():
+    # 20 % from 0 against a threshold of 14.4 × 0.1 % = 1.44 %: before 0 the signal held 0 (the
+    # overload is a change at 0, as a failure at 0 is), so the 5 min mean crosses at
+    # 1.44 / 20 × 300 s = 21.6 s and the 1 h mean at 1.44 / 20 × 3600 s = 259.2 s, the page
+    res = simulate(overloaded({"burn": BURN}), 1, 0)
+    assert pages(res) == pytest.approx([259.2], rel=1e-9)
