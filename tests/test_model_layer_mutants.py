@@ -1288,6 +1288,20 @@ def test_deployment_names_get_suggestions():
         "f.yaml:4 deployments.r.services: unknown service 'apj' (did you mean 'api'?)"]
 
 
+def test_repeated_keys_are_found_once_each_around_aliases_and_merges():
+    from relsim.model.yamlmarks import load_with_marks
+
+    def repeated(text):
+        return [tuple(d) for d in load_with_marks(text)[2]]
+
+    assert repeated("base: &b {x: 1, x: 2}\nother: *b\n") == [(("base", "x"), 1, 1)]  # once, where anchored
+    assert repeated("a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n") == []  # two merges are no repeat
+    assert repeated("c:\n  <<: {x: 1, x: 2}\n  y: 3\n") == [(("c", "x"), 2, 2)]  # inside a merged mapping
+    assert repeated("a: &a {x: 1}\nc:\n  <<: *a\n  y: 1\n  y: 2\n") == [(("c", "y"), 4, 5)]  # after a merge
+    assert _problems(relsim.loads, "a: &x [*x]\n") == [
+        "<string>:1 <model>: invalid YAML: an alias refers to a node that contains it (a recursive anchor)"]
+
+
 def test_a_service_may_depend_on_the_component_of_its_own_name():
     m = relsim.load({"components": {"x": {}, "web": {}},
                      "services": {"web": {"replicas": ["x"], "depends_on": ["web"]}}})
