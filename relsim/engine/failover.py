@@ -25,6 +25,7 @@ promotion starts before then. Every decision is written to the trace
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from relsim.engine.detection import beats_until_run, make_detector
@@ -71,6 +72,9 @@ class ActivePassive(ServiceNode):
         self.last_failover = -math.inf
         self.exercised = 0.0  # last drill or successful failover (process decay)
         self.failback_ev: Any = None
+        self.moved = False  # the primary moved since the last _update (which announces it)
+        #: Called with no argument after each _update that follows a move of the primary.
+        self.primary_watchers: list[Callable[[], None]] = []
         streams = sim.streams
         self._time = streams.sampler(self.fo.time, f"{name}/failover/time")
         self._startup = (streams.sampler(spec.startup, f"{name}/failover/startup")
@@ -230,7 +234,15 @@ class ActivePassive(ServiceNode):
 
     def _update(self) -> None:
         self.base = self.evaluate()
-        self._publish(self.base * self.dep_factor * self.data_factor)  # _serve, inlined (hot path)
+        s = self.base * self.dep_factor * self.data_factor  # _serve, inlined (hot path)
+        self._publish(s)
+        if self.moved:
+            self.moved = False
+            # The primary moved, whether the share did or not (a switchover of no duration,
+            # a false failover, a failover or failback while the service serves nothing):
+            # whoever reads the primary (sessions) is told; the listeners of ``s`` are not.
+            for watch in self.primary_watchers:
+                watch()
 
     def _primary_failed(self) -> None:
         sim = self.sim
@@ -420,6 +432,7 @@ class ActivePassive(ServiceNode):
             self.pending = sim.after(delay, self._manual_done)
         else:
             self._phase("restore")
+            self.moved = self.moved or self.primary is not None
             self.last_primary = self.primary
             self.primary = None
             sim.log("waiting_for_restore", service=self.name)
@@ -436,12 +449,14 @@ class ActivePassive(ServiceNode):
             self._take_over(chosen)
         else:
             self._phase("restore")
+            self.moved = self.moved or self.primary is not None
             self.last_primary = self.primary
             self.primary = None
         self._update()
 
     def _promote(self, replica: Any, how: str) -> None:
         self._rogue_promoted(replica)
+        self.moved = self.moved or replica is not self.primary
         self.primary = replica
         self.primary_down = self.views.get(id(replica), 0.0) == 0.0
         self.fenced = False

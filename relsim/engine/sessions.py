@@ -112,6 +112,8 @@ class SessionCounter:
         for i, node in enumerate(self.holders):
             node.subscribe(lambda _node, _old, _new, i=i: self._holder_changed(i))
         self.svc.subscribe(self._service_changed)
+        if self.single:
+            self.svc.primary_watchers.append(self._service_changed)  # a move that leaves s as it was
         sim.after(0.0, self._start)  # once every service has started (Simulation.run)
         sim.at_end.append(self.finish)
 
@@ -158,11 +160,13 @@ class SessionCounter:
     def _reread(self, now: float) -> None:
         """Every replica's weight of an active-passive service, re-read.
 
-        Its primary can move without the service announcing it: a switchover
-        of no duration leaves ``s`` at 1, and a failover or failback while the
-        service serves nothing leaves it at 0. So at each event of the service
-        or of a replica, the old primary and the new one are found by reading
-        all the replicas (an active-passive service has a few).
+        Its primary can move while ``s`` stays as it was: a switchover of no
+        duration leaves it at 1, a failover or failback while the service
+        serves nothing leaves it at 0. Such a move reaches the counter through
+        the service's ``primary_watchers``, not its listeners. So at each
+        event of the service or of a replica, the old primary and the new one
+        are found by reading all the replicas (an active-passive service has
+        a few).
         """
         for i in range(len(self.holders)):
             self._update(i, now)
