@@ -584,3 +584,24 @@ def test_an_up_time_without_spread_is_refused_whatever_its_family():
     point = model_of({"a": unit("batch_point(at=10h)")})
     assert batch_refusal(point) == "an up-time that is not continuous (batch_point(at=36000.0s)): events could tie"
     assert batch_refusal(model_of({"a": unit("batch_unit_spread(centre=10h)")})) is None
+
+
+def test_a_block_kept_for_a_model_that_is_gone_is_not_reused():
+    # a freed model's id can be given to a new one: the kept block then has the new model's key but a
+    # dead reference, and must be simulated again
+    import gc
+    import weakref
+
+    import relsim.engine.batch as batch
+
+    model = model_of({"a": unit()})
+    gone = model_of({"a": unit(repair="fixed(5h)")})
+    stale = simulate_batch(gone, 0, 0)
+    key, _, results = batch._CACHE.block
+    batch._CACHE.block = ((id(model), *key[1:]), weakref.ref(gone), results)
+    del gone
+    gc.collect()
+    assert batch._CACHE.block[1]() is None
+    got = simulate_batch(model, 0, 0)
+    fresh = _run_block(model, _Structure(model, lean_plan(model)), 0, 0, BLOCK, 100 * HOUR, None)[0]
+    assert fields(got) == fields(fresh) != fields(stale)
