@@ -375,6 +375,13 @@ def test_data_sovereignty_of_members_single_spreads_and_several_allowed_domains(
          "data sovereignty: replica 'n' is in no domain, outside the allowed domains (None)"),
     ]
 
+    # a spread the schema refuses (not a domain or a list) places nothing
+    raw = {"domains": {"eu": {}}, "components": {"p": {"count": 2, "spread": 5}},
+           "services": {"s": {"replicas": ["p"], "data": {"allowed": ["eu"]}}}}
+    assert check_references(raw) == 2 * [
+        (("services", "s", "replicas", 0), "data sovereignty: replica 'p' is in no domain, outside the allowed "
+                                           "domains (eu)")]
+
 
 # --- traffic_checks.py ------------------------------------------------------
 
