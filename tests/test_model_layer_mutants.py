@@ -1309,6 +1309,22 @@ def test_repeated_keys_are_found_once_each_around_aliases_and_merges():
         "<string>:1 <model>: invalid YAML: an alias refers to a node that contains it (a recursive anchor)"]
 
 
+def test_alias_expansion_counts_every_node_once_expanded(monkeypatch):
+    from relsim.model import yamlmarks
+
+    text = "a: &x [1, 2]\nb: [*x, *x]\n"  # 1 + (1 + 3) + (1 + 1 + 3 + 3) = 13 nodes
+    monkeypatch.setattr(yamlmarks, "MAX_ALIAS_EXPANSION", 13)
+    assert yamlmarks.load_with_lines(text)[0] == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+    monkeypatch.setattr(yamlmarks, "MAX_ALIAS_EXPANSION", 12)
+    assert _problems(relsim.loads, text) == [
+        "<string>:1 <model>: invalid YAML: aliases expand to more than 12 nodes (the limit on alias expansion)"]
+    monkeypatch.setattr(yamlmarks, "MAX_ALIAS_EXPANSION", 6)  # b's list alone has 7
+    assert _problems(relsim.loads, text) == [
+        "<string>:2 <model>: invalid YAML: aliases expand to more than 6 nodes (the limit on alias expansion)"]
+    # an open parenthesis at the end of a flow list stays as it is
+    assert yamlmarks.load_with_lines("a: [u(1, 2), f(x]\n")[0] == {"a": ["u(1, 2)", "f(x"]}
+
+
 def test_a_service_may_depend_on_the_component_of_its_own_name():
     m = relsim.load({"components": {"x": {}, "web": {}},
                      "services": {"web": {"replicas": ["x"], "depends_on": ["web"]}}})
