@@ -845,6 +845,13 @@ def test_problems_are_listed_once_each_with_the_path_present_in_the_data():
         "<dict> services.s.failover.tme: unknown key 'tme' (did you mean 'time'?)",
         "<dict> services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 'ACTIVE-PASSIVE' "
         "(did you mean 'active-passive'?)"]
+    # keys of a section that may be left out (detection: Detection | None)
+    assert _problems(relsim.load, {
+        "components": {"a": {}, "b": {}}, "services": {"s": {"replicas": ["a", "b"], "mode": "active-passive",
+                                                             "detection": {"heartbeat": {"period": "1s"},
+                                                                           "colour": 1}}}}) == [
+        "<dict> services.s.detection.colour: unknown key 'colour' (allowed: heartbeat, health_check, method, "
+        "controller)"]
     # a value that is not text gets no guess
     assert _problems(relsim.load, {"components": {"a": {}}, "services": {"s": {"replicas": ["a"], "mode": 5}}}) == [
         "<dict> services.s.mode: must be one of 'active-active', 'active-passive' or 'quorum', got 5"]
