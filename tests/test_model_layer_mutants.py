@@ -1279,6 +1279,7 @@ def test_a_parsed_dict_is_rejoined_only_where_a_parenthesis_is_open():
     assert rejoin_split_values(["f(a", 2, True, "b)", "c", None, "g(", "h)"]) == [
         "f(a, 2", True, "b)", "c", None, "g(, h)"]
     assert rejoin_split_values([{"x": ["u(1", "2)"]}]) == [{"x": ["u(1, 2)"]}]
+    assert rejoin_split_values(["f(x)", "y"]) == ["f(x)", "y"]
     assert rejoin_split_values("text") == "text" and rejoin_split_values(None) is None
 
 
