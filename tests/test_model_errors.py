@@ -86,6 +86,9 @@ def test_model_error_is_a_value_error():
         ({"horizon": "-1h"}, r"horizon: .*>= 0"),
         ({"repair_crews": 0}, r"repair_crews: "),
         ({"components": {"a": {"count": 2, "spread": ["zz"]}}}, r"components\.a\.spread\[0\]: unknown domain 'zz'"),
+        # a link names its two domains: one problem for the list, not "missing required key '1'"
+        ({"links": {"l": {"between": ["za"]}}}, r"(?m)^<dict> links\.l\.between: needs 2 items, got 1$"),
+        ({"links": {"l": {"between": []}}}, r"^<dict> links\.l\.between: needs 2 items, got 0$"),
     ],
 )
 def test_rule_messages(patch, pattern):

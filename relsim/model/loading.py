@@ -431,6 +431,11 @@ def _line_of(loc: Path, raw: Any, lines: dict[Path, int]) -> int | None:
 
 def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[Path, str]]:
     out = []
+    short: dict[tuple[Any, ...], int] = {}  # a fixed-length list -> the items it needs
+    for err in exc.errors(include_url=False):
+        if err["type"] == "missing" and err["loc"] and isinstance(err["loc"][-1], int):
+            parent = tuple(err["loc"][:-1])
+            short[parent] = max(short.get(parent, 0), err["loc"][-1] + 1)
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -442,6 +447,11 @@ def _pydantic_problems(exc: ValidationError, raw: dict[str, Any]) -> list[tuple[
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
             out.append((loc, f"unknown key '{key}'{hint}"))
+        elif kind == "missing" and loc and isinstance(loc[-1], int) and isinstance(err.get("input"), list):
+            # a fixed-length list (e.g. a link's two domains) given too few
+            # items: one problem for the list, from its last missing item
+            if loc[-1] + 1 == short[loc[:-1]]:
+                out.append((loc[:-1], f"needs {loc[-1] + 1} items, got {len(err['input'])}"))
         elif kind == "missing":
             out.append((loc, f"missing required key '{loc[-1]}'"))
         elif kind == "too_short":
