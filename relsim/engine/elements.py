@@ -185,7 +185,7 @@ class Element(Node):
 
     __slots__ = (
         "kind", "sim", "clocks", "children", "up", "parent_up",
-        "failing", "held", "spell_down", "place", "down_since", "down_total",
+        "failing", "held", "place", "down_since", "down_total",
     )
 
     def __init__(self, name: str, kind: str, sim: Simulation):
@@ -198,7 +198,6 @@ class Element(Node):
         self.parent_up = True
         self.failing: Clock | None = None
         self.held = False
-        self.spell_down = False
         self.place: frozenset[str] = frozenset()  # enclosing domains, for reachability
         # Its own downtime (not counting enclosing domains), for importance measures.
         self.down_since = 0.0
@@ -327,11 +326,9 @@ class Element(Node):
         sim = self.sim
         now = sim.env.now
         if now >= clock.episode_end:
-            self.spell_down = False
             sim.log("episode_end", element=self.name, spec=clock.index)
             self._recover(None)
             return
-        self.spell_down = down
         if down:
             sim.begin_cause(self, clock)
             sim.count_failure(self, clock)
