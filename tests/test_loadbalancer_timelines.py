@@ -201,3 +201,78 @@ def test_dns_latency_routing_places_a_balancer_in_its_domain():
     moves = [(e["t"], e["population"], e["answer"]) for e in res.trace if e["event"] == "dns_answer"]
     assert moves == [(10 * HOUR + 5, "america", {"lb": 1.0}), (15 * HOUR, "america", {"app-us": 1.0})]
     assert res.requests["failed"] == pytest.approx(2.5 * (5 + 30), rel=1e-12)
+
+
+# -- rotation changes that leave the served share as it was ---------------------------
+# The request path also reads a balancer's overflow (attempts processed beyond a
+# backend's 1/needs share, too late: a retried non-idempotent write runs twice).
+# Non-idempotent writes at 30/s with 2 attempts: per attempt success p and late
+# share r give A(p)·(p + r) − 1 + (1 − p − r)² duplicates per request, A(p) = 2 − p.
+
+WRITES = {"writes": 1.0, "idempotent": False, "clients": {"retry": {"attempts": 2}}}
+
+
+def needs_model(backends: dict[str, list[dict[str, Any]]], needs: int) -> relsim.Model:
+    return relsim.load({
+        "name": "lb", "horizon": "20h",
+        "components": {b: {"failures": f} for b, f in backends.items()},
+        "services": {"web": {"replicas": list(backends), "needs": needs}},
+        "load_balancers": {"lb": {"service": "web", "health_check": CHECK}},
+        "workload": {"rate": "30/s", "target": "lb", **WRITES}})
+
+
+def test_a_removal_that_keeps_the_served_share_duplicates_from_the_removal():
+    # needs 2 of web-1, web-2 (each carries half the load). web-1 down 10-11 h:
+    # 10 h to 10 h + 5 s: shares (0, 1/2), p = 1/2, nothing late: 1.5·0.5 − 1 + 0.25 = 0;
+    # from 10 h + 5 s web-2 gets everything and serves half: p = 1/2 still, r = 1/2:
+    # 1.5·1 − 1 + 0 = 0.5 duplicates per request for the 3595 s until 11 h
+    res = relsim.simulate(needs_model({"web-1": [down("10h", "1h")], "web-2": []}, 2), 0, 0, trace=True)
+    assert [(e["t"], e["event"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")] == [
+        (10 * HOUR + 5, "lb_out"), (11 * HOUR, "lb_in")]
+    assert res.requests["duplicates"] == pytest.approx(30 * 3595 * 0.5, rel=1e-12)
+    # success 1 − (1/2)² = 3/4 for the hour, attempts 1.5 per request
+    assert res.requests["served"] == pytest.approx(30 * 19 * HOUR + 30 * HOUR * 0.75, rel=1e-12)
+    assert res.requests["attempts"] == pytest.approx(30 * 19 * HOUR + 30 * HOUR * 1.5, rel=1e-12)
+
+
+def test_two_removals_at_the_same_instant_are_both_seen():
+    # needs 3 of four backends (1/3 each at most); web-1 and web-2 down 10-11 h,
+    # both leave rotation at 10 h + 5 s. After web-1: shares (0, 1/3, 1/3), served
+    # 2/3, none late; after web-2: (1/2, 1/2), served 2/3 still, late 2 (1/2 − 1/3) = 1/3:
+    # p = 2/3, r = 1/3: (4/3)·1 − 1 + 0 = 1/3 duplicates per request until 11 h
+    # (before 10 h + 5 s: p = 1/2, r = 0: none)
+    res = relsim.simulate(needs_model({"web-1": [down("10h", "1h")], "web-2": [down("10h", "1h")],
+                                       "web-3": [], "web-4": []}, 3), 0, 0, trace=True)
+    moves = [(e["t"], e["event"], e["backend"]) for e in res.trace if e["event"] in ("lb_out", "lb_in")]
+    assert moves == [(10 * HOUR + 5, "lb_out", "web-1"), (10 * HOUR + 5, "lb_out", "web-2"),
+                     (11 * HOUR, "lb_in", "web-1"), (11 * HOUR, "lb_in", "web-2")]
+    assert res.requests["duplicates"] == pytest.approx(30 * 3595 / 3, rel=1e-12)
+    # success 3/4 for 5 s, then 1 − (1/3)² = 8/9
+    assert res.requests["served"] == pytest.approx(30 * 19 * HOUR + 30 * 5 * 0.75 + 30 * 3595 * 8 / 9,
+                                                   rel=1e-12)
+
+
+def test_a_rejoin_that_changes_nothing_the_path_reads_starts_no_piece():
+    # needs 1 of web-1, web-2: web-1 down 10-11 h halves the served share, its
+    # removal at 10 h + 5 s restores it (web-2 carries everything, none late);
+    # its rejoin at 11 h changes neither the served share nor the late share:
+    # one piece per change of the path (0, 10 h, 10 h + 5 s), none at 11 h
+    pieces: list[Any] = []
+    m = lb_model({"web-1": [down("10h", "1h")], "web-2": []}, workload=WRITES)
+    res = relsim.simulate(m, 0, 0, on_piece=pieces.append)
+    assert [p.start for p in pieces] == [0.0, 10 * HOUR, 10 * HOUR + 5]
+    assert res.requests["duplicates"] == 0.0
+
+
+def test_a_rejoin_that_keeps_the_light_load_share_restores_the_capacity_at_once():
+    # three backends of 10 attempts/s each (needs 1), 25/s offered: each takes 1/3,
+    # and serves at most 10/25 = 0.4 of the load. web-1 down 10-11 h:
+    # 10 h to 10 h + 5 s: (0, 1/3, 1/3), 2/3 served; then (1/2, 1/2), 0.4 + 0.4 = 0.8;
+    # at 11 h web-1 rejoins: (1/3, 1/3, 1/3), all served again, though the
+    # light-load share (1) is the same as with two backends
+    m = lb_model({"web-1": [down("10h", "1h")], "web-2": [], "web-3": []}, lb={"capacity": "10/s"}, rate="25/s")
+    pieces: list[Any] = []
+    res = relsim.simulate(m, 0, 0, on_piece=pieces.append)
+    assert [p.start for p in pieces] == [0.0, 10 * HOUR, 10 * HOUR + 5, 11 * HOUR]
+    assert [p.c0[0] for p in pieces] == pytest.approx([1.0, 2 / 3, 0.8, 1.0], rel=1e-12)
+    assert res.requests["failed"] == pytest.approx(25 * 5 / 3 + 25 * 3595 * 0.2, rel=1e-12)

@@ -88,6 +88,7 @@ class LoadBalancerNode(Node):
                          if spec.overload is not None else None)
         self.utilisation = 0.0
         self.removals = 0
+        self._seen: list[float] = []  # the shares the request path last read (see _changed)
         el.subscribe(self._changed)
         for i, b in enumerate(self.backends):
             b.subscribe(lambda node, old, new, i=i: self._backend_changed(i, old, new))
@@ -95,7 +96,8 @@ class LoadBalancerNode(Node):
             d.subscribe(self._changed)
 
     def start(self) -> None:
-        self.s = self.evaluate()
+        self._seen = self._shares()
+        self.s = self._served_curve(self._seen)(0.0)
 
     def evaluate(self) -> float:
         """Share of the requests reaching this balancer that succeed (light load)."""
@@ -127,7 +129,9 @@ class LoadBalancerNode(Node):
 
     def served_curve(self) -> Callable[[float], float]:
         """``served`` for the current state, precomputed for many loads (fixed points)."""
-        shares = self._shares()
+        return self._served_curve(self._shares())
+
+    def _served_curve(self, shares: list[float]) -> Callable[[float], float]:
         if not shares:
             return lambda _load: 0.0
         factor = self.service.dep_factor
@@ -158,9 +162,34 @@ class LoadBalancerNode(Node):
 
         return curve
 
+    def _path_key(self, shares: list[float]) -> Any:
+        """What the request path reads besides ``s``, for the given shares.
+
+        Without ``capacity`` the served share is ``s`` at every load and the
+        overflow one number; with it both curves depend on every positive share.
+        """
+        if self.capacity is None:
+            c = self.cap
+            return sum(x - c for x in shares if x > c)
+        return tuple(x for x in shares if x > 0.0)
+
     # -- events ----------------------------------------------------------
     def _changed(self, *_args: Any) -> None:
-        self._publish(self.evaluate())
+        """Publish the new served share; if it did not change but the overflow
+        (or, with ``capacity``, the served curve) did, tell the listeners anyway.
+
+        A backend leaving or rejoining rotation can leave the light-load share
+        as it was (two backends with ``needs: 2``: one alone serves half, as two
+        with one down do) while the late, duplicated attempts change, or, with
+        ``capacity``, while the room of the backends in rotation changes.
+        """
+        shares = self._shares()
+        s = self._served_curve(shares)(0.0)
+        seen, self._seen = self._seen, shares
+        if s != self.s:
+            self._publish(s)
+        elif self._path_key(shares) != self._path_key(seen):
+            self._notify()
 
     def _backend_changed(self, i: int, old: float, new: float) -> None:
         backend = self.backends[i]
