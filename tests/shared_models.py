@@ -58,11 +58,13 @@ def active_passive_store(ops: dict[str, Any], failures: bool = True, **extra: An
     return relsim.load(spec)
 
 
-def quorum_across_a_cut(b2: dict[str, Any], **extra: Any) -> relsim.Model:
+def quorum_across_a_cut(b2: dict[str, Any], services: dict[str, Any] | None = None,
+                        **extra: Any) -> relsim.Model:
     """A quorum (needs 2, 10 s elections) of a0, a1 (zone a) and b0, b1, b2 (zone b).
 
     a~b is cut from 2 h; b1 is down 1-4 h; ``b2`` is b2's component spec.
-    ``extra``: more top-level sections (a schedule).
+    ``services``: more services beside the quorum ``q``; ``extra``: more
+    top-level sections (a schedule, deployments).
     """
     return relsim.load({
         "name": "return", "horizon": "5.5h",
@@ -74,5 +76,5 @@ def quorum_across_a_cut(b2: dict[str, Any], **extra: Any) -> relsim.Model:
                                                        "lasts": "fixed(3h)"}]},
                        "b2": b2},
         "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
-                           "election": "fixed(10s)"}},
+                           "election": "fixed(10s)"}, **(services or {})},
         "entry": "q", **extra})

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from shared_models import quorum_across_a_cut
 
 from relsim.engine import simulate
 from relsim.engine.deployments import ErrorWindow
@@ -614,20 +615,9 @@ def test_a_return_from_a_release_s_restart_names_the_release_as_the_cause_of_wha
     # from 2 h, b1 down 1-4 h), b2 also the one replica of `side`: the release on side at 1 h
     # restarts b2 for 4 h. When b2 returns at 5 h, {b0, b1, b2} is the largest group: a 10 s
     # election that b2's restart set off, of kind deployment (not planned work)
-    res = simulate(from_dict({
-        "name": "return", "horizon": "5.5h",
-        "domains": {"a": {"kind": "zone"}, "b": {"kind": "zone"}},
-        "links": {"ab": {"between": ["a", "b"],
-                         "failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(10h)"}]}},
-        "components": {"a0": {"in": "a"}, "a1": {"in": "a"}, "b0": {"in": "b"},
-                       "b1": {"in": "b", "failures": [{"kind": "transient", "every": "fixed(1h)",
-                                                       "lasts": "fixed(3h)"}]},
-                       "b2": {"in": "b"}},
-        "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
-                           "election": "fixed(10s)"},
-                     "side": {"replicas": ["b2"]}},
-        "deployments": {"rel": {"services": "side", "at": "1h", "restart": "fixed(4h)"}},
-        "entry": "q"}), 0, 0)
+    res = simulate(quorum_across_a_cut({"in": "b"}, services={"side": {"replicas": ["b2"]}},
+                                       deployments={"rel": {"services": "side", "at": "1h",
+                                                            "restart": "fixed(4h)"}}), 0, 0)
     assert [(o.start_s, o.duration_s, o.cause_element, o.cause_spec, o.cause_kind, o.planned)
             for o in res.outages] == [(18000.0, pytest.approx(10.0), "b2", -1, "deployment", False)]
 
