@@ -19,7 +19,7 @@ def _single(horizon: str = "24h", **extra: object) -> relsim.Model:
 
 def test_trace_outage_records_name_the_spec_and_kind_and_the_duration() -> None:
     # a fails at 10 h, back at 11 h; fails again at 21 h, back at 22 h
-    res = relsim.simulate(_single(), seed=0, replication=0, trace=True)
+    res = relsim.simulate(_single(), seed=0, replication=0, engine="simpy", trace=True)
     assert res.trace is not None
     starts = [{k: v for k, v in r.items() if k != "event"} for r in res.trace if r["event"] == "outage_start"]
     ends = [{k: v for k, v in r.items() if k != "event"} for r in res.trace if r["event"] == "outage_end"]
@@ -41,3 +41,57 @@ def test_probe_detects_every_outage_within_one_interval() -> None:
             assert not math.isnan(out.detected_s)
             assert 0.0 <= out.detected_s < 60.0
             assert out.duration_s == 1 * HOUR
+
+
+def _pair(service: dict[str, object], **extra: object) -> relsim.Model:
+    # a fails at 10 h and is repaired at 11 h; b never fails; horizon 12 h
+    fail = {"failures": [{"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(1h)"}]}
+    return relsim.load({"name": "pair", "horizon": "12h", "components": {"a": fail, "b": {}},
+                        "services": {"s": {"replicas": ["a", "b"], **service}}, **extra})
+
+
+def _outage_records(res: relsim.RunResult) -> list[dict[str, object]]:
+    assert res.trace is not None
+    return [r for r in res.trace if r["event"] in ("outage_start", "outage_end")]
+
+
+def test_probe_keeps_the_controllers_earlier_detection() -> None:
+    # heartbeats every second, 3 misses: the controller suspects a within
+    # (2 s, 3 s] of its failure at 10 h; the promotion of b then takes a fixed
+    # 5 min, so the outage lasts detection + 300 s. The probe (2 failed checks
+    # a minute apart, 30 s each) would only see it after (1 + U) * 60 + 30 in
+    # [90 s, 150 s): detected_s is the controller's delay, the earlier one.
+    m = _pair({"mode": "active-passive", "failover": {"time": "fixed(5m)"},
+               "detection": {"heartbeat": {"period": "1s", "misses": 3}}},
+              probe={"interval": "1m", "unhealthy": 2, "timeout": "30s"})
+    for rep in range(3):
+        res = relsim.simulate(m, seed=0, replication=rep, engine="simpy")
+        assert len(res.outages) == 1
+        out = res.outages[0]
+        assert 2.0 < out.detected_s <= 3.0
+        assert math.isclose(out.detected_s, out.duration_s - 300.0, abs_tol=1e-6)
+
+
+def test_a_zero_length_dip_is_traced_but_is_no_outage() -> None:
+    # an instant failover (no detection section, promotion fixed(0)): s drops
+    # to 0 when a fails at 10 h and is back at 1 the same instant
+    res = relsim.simulate(_pair({"mode": "active-passive"}), seed=0, replication=0, engine="simpy", trace=True)
+    assert _outage_records(res) == [
+        {"t": 10 * HOUR, "event": "outage_start", "cause": "a", "spec": 0, "kind": "permanent"},
+        {"t": 10 * HOUR, "event": "outage_end", "duration": 0.0},
+    ]
+    assert res.outages == []
+    assert res.downtime == 0.0
+    assert res.served_integral == 12 * HOUR
+
+
+def test_request_success_exactly_at_outage_below_is_degraded_not_down() -> None:
+    # needs 2 of 2: with a down from 10 h to 11 h the path serves 0.5, exactly
+    # outage_below: degraded for that hour, never an outage
+    m = _pair({"needs": 2}, workload={"rate": "10/s"}, objectives={"outage_below": "50%"})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy", trace=True)
+    assert _outage_records(res) == []
+    assert res.outages == []
+    assert res.downtime == 0.0
+    assert res.degraded_time == 1 * HOUR
+    assert res.served_integral == 10 * HOUR + 0.5 * HOUR + 1 * HOUR
