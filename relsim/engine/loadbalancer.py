@@ -88,7 +88,7 @@ class LoadBalancerNode(Node):
                          if spec.overload is not None else None)
         self.utilisation = 0.0
         self.removals = 0
-        self._seen: list[float] = []  # the shares the request path last read (see _changed)
+        self._key: Any = None  # what the request path last read besides s (see _changed)
         el.subscribe(self._changed)
         for i, b in enumerate(self.backends):
             b.subscribe(lambda node, old, new, i=i: self._backend_changed(i, old, new))
@@ -96,8 +96,9 @@ class LoadBalancerNode(Node):
             d.subscribe(self._changed)
 
     def start(self) -> None:
-        self._seen = self._shares()
-        self.s = self._served_curve(self._seen)(0.0)
+        shares = self._shares()
+        self._key = self._path_key(shares)
+        self.s = self._served_curve(shares)(0.0)
 
     def evaluate(self) -> float:
         """Share of the requests reaching this balancer that succeed (light load)."""
@@ -185,10 +186,10 @@ class LoadBalancerNode(Node):
         """
         shares = self._shares()
         s = self._served_curve(shares)(0.0)
-        seen, self._seen = self._seen, shares
+        key, self._key = self._key, self._path_key(shares)
         if s != self.s:
             self._publish(s)
-        elif self._path_key(shares) != self._path_key(seen):
+        elif self._key != key:
             self._notify()
 
     def _backend_changed(self, i: int, old: float, new: float) -> None:

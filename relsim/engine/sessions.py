@@ -142,10 +142,7 @@ class SessionCounter:
         if not self.ready:
             return
         now = self.sim.env.now
-        if self.single:
-            self._reread(now)
-        else:
-            self._update(i, now)
+        self._update(i, now)
         self._update_global(now)
 
     def _service_changed(self, *_args: Any) -> None:
@@ -164,9 +161,9 @@ class SessionCounter:
         duration leaves it at 1, a failover or failback while the service
         serves nothing leaves it at 0. Such a move reaches the counter through
         the service's ``primary_watchers``, not its listeners. So at each
-        event of the service or of a replica, the old primary and the new one
-        are found by reading all the replicas (an active-passive service has
-        a few).
+        event of the service, the old primary and the new one are found by
+        reading all the replicas (an active-passive service has a few); a
+        replica's own event changes only its weight.
         """
         for i in range(len(self.holders)):
             self._update(i, now)
