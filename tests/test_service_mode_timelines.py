@@ -362,6 +362,29 @@ def test_beyond_twelve_members_the_largest_group_is_found_where_growing_one_miss
     assert spans(res) == [(2.0, after_election(2.0))]
 
 
+def test_thirteen_members_in_thirteen_places_are_grouped_greedily():
+    # One member per zone, listed c, d, e, a, f, g, h, b, i, j, k, l, m: 13
+    # members, a majority is 7; c0 leads. At 2 h every b~d, b~e link, then
+    # c~d and c~e, are cut (a, f, g, h still reach everyone: a+b+c, 11,
+    # holds c0 after each cut). At 2.25 h a, f, g and h are cut from c, one
+    # after the other: from the second cut on the largest group (a+f+g+h+b,
+    # 10, at the end) does not hold c0. Beyond 12 members in more than 12
+    # places the search is greedy (docs/model-format.md, quorum): grown from
+    # c0 it finds a group that holds the leader and is a quorum (c+b, 7, at
+    # the end), so c0 keeps leading and nothing is lost, where the exact
+    # search would elect a0.
+    zones = [("c", 1), ("d", 1), ("e", 1), ("a", 1), ("f", 1), ("g", 1), ("h", 1),
+             ("b", 1), ("i", 1), ("j", 1), ("k", 1), ("l", 1), ("m", 1)]
+    cuts = {f"{x}{y}": (x, y, "2h") for x in "bijklm" for y in "de"}
+    cuts |= {"cd": ("c", "d", "2h"), "ce": ("c", "e", "2h")}
+    for x in "afgh":
+        cuts[f"{x}c"] = (x, "c", "2.25h")
+    res = _zoned_quorum(zones, cuts)
+    assert logged(res, "q", "quorum_lost") == []
+    assert elected(res) == []
+    assert spans(res) == []
+
+
 def test_members_in_more_places_than_the_search_covers_are_grouped_greedily(monkeypatch):
     # With the place search limited to 3 places, the same cut is grouped greedily: d+a (8).
     from relsim.engine import services
