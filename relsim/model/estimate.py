@@ -135,8 +135,6 @@ def events_per_replication(model: Any, horizon: float | None = None) -> float:
     """
     h = float(model.horizon if horizon is None else horizon)
     sections = {name: getattr(model.spec, name) for name in type(model.spec).model_fields
-                if name not in ("services", "objectives", "workload")}
+                if name not in ("objectives", "workload")}
     transitions = _transitions(sections, h, 1.0)
-    # Failures of a service's own (its overload cascade) live under services.
-    transitions += _transitions(model.spec.services, h, 1.0)
     return EVENTS_PER_TRANSITION * transitions + _fine_grained(model, h)
