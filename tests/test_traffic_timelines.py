@@ -22,6 +22,7 @@ import pytest
 
 import relsim
 from relsim.engine import OUTAGE_FIELDS
+from relsim.engine.simulation import Simulation
 from relsim.units import HOUR
 
 #: 0.5 for 6 h, 1.5 for 12 h, 0.5 for 6 h (mean 1: the rate is 50/s or 150/s for 100/s)
@@ -131,6 +132,25 @@ def test_the_hour_the_rate_passes_capacity_opens_an_outage_caused_by_load():
     assert causes(res) == [(6 * HOUR, 18 * HOUR, "lb", -1, "load")]
     # each backend serves 60/s of its 75/s
     assert res.requests["failed"] == pytest.approx(12 * HOUR * 30.0, rel=1e-12)
+
+
+def test_a_path_overloaded_from_time_0_tells_its_listeners_at_time_0():
+    # a flat 150/s against 2 × 60/s from the start: 120/150 = 80 % served. The
+    # path publishes that change when the workload starts, caused by the load
+    # at the balancer, so whoever listens to it (the outage bookkeeping,
+    # incidents, alert signals) hears it at time 0 as it hears a failure.
+    model = relsim.load({
+        "name": "cap0", "horizon": "1h", "components": {"web": {"count": 2}},
+        "services": {"app": {"replicas": ["web"], "needs": 1}},
+        "load_balancers": {"lb": {"service": "app", "capacity": "60/s"}},
+        "workload": {"rate": "150/s", "target": "lb"}})
+    sim = Simulation(model, 0, 0)
+    heard: list[tuple[float, float, float, Any]] = []
+    sim.traffic.subscribe(lambda _n, old, new: heard.append((sim.env.now, old, new, sim.cause)))
+    res = sim.run()
+    assert heard == [(0.0, 1.0, pytest.approx(0.8, rel=1e-12), ("lb", -1, "load"))]
+    assert causes(res) == [(0.0, HOUR, "lb", -1, "load")]
+    assert res.requests["failed"] == pytest.approx(HOUR * 30.0, rel=1e-12)
 
 
 def test_a_rate_limit_on_the_hour_names_the_busiest_balancer_even_below_capacity():

@@ -78,17 +78,6 @@ class Signal:
             self._lasts = sim.streams.sampler(blips.lasts, key, rng)
             self._size = float(blips.size)
             _at(sim, self._every(), self._blip_start)
-        _at(sim, 0.0, self._start)
-
-    def _start(self, _ev: Any) -> None:
-        """Read the node again once it and the workload have started, at time 0.
-
-        A request path overloaded from time 0 (more requests than its load
-        balancers serve) has its success set when the workload starts, after
-        this is built and without telling the path's listeners: its errors
-        are a change of the signal at time 0.
-        """
-        self._update()
 
     def real_recent(self, t: float, lookback: float) -> bool:
         """Whether the node itself had errors at some time in ``[t − lookback, t]``."""

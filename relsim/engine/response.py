@@ -238,18 +238,6 @@ class Response:
             self._repair = sim.repairs.request
             sim.repairs.request = self._request  # type: ignore[method-assign]
         sim.at_end.append(self._finish)
-        _at(sim, 0.0, self._start)
-
-    def _start(self, _ev: Any) -> None:
-        """A path down from the start (more requests than it serves) is an incident from time 0.
-
-        The nodes and the workload start after this is built, and the
-        simulation opens that outage without telling the path's listeners:
-        its cause is the outage's (the busiest load balancer, kind ``load``).
-        """
-        outage = getattr(self.sim, "_outage", None)
-        if self.open is None and outage is not None and outage.start == 0.0:
-            self._open(0.0, self.path.s, outage.cause)
 
     # -- incidents -------------------------------------------------------------
     def _path_changed(self, _node: Any, old: float, new: float) -> None:
@@ -277,8 +265,8 @@ class Response:
         elif old < below and new >= below and live is not None:
             self._close(live, now)
 
-    def _open(self, now: float, s: float, cause: tuple[str, int, str] | None = None) -> None:
-        cause = cause or self.sim.cause or ("unknown", -1, "unknown")
+    def _open(self, now: float, s: float) -> None:
+        cause = self.sim.cause or ("unknown", -1, "unknown")
         last = self.incidents[-1] if self.incidents else None
         if (last is not None and self.merge_within > 0.0 and last.cause[0] == cause[0]
                 and not last.censored and now - last.end < self.merge_within):

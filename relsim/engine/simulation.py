@@ -488,11 +488,6 @@ class Simulation:
             node.start()
         if self.traffic is not None:
             self.traffic.start()
-        if self.path.s < self.down_below:  # the request rate exceeds what the path serves from the start
-            self.begin_named_cause(self.traffic._busiest() if self.traffic is not None else self.path.name,
-                                   "load")
-            self._entry_changed(self.path, 1.0, self.path.s)
-            self.end_cause()
         if forcing is not None:
             # Held down after everything started, as a failure at t=0 would
             # be: services react (failover included) and an outage it causes

@@ -165,7 +165,14 @@ class Traffic(Node):
             self.sim.after(3600.0, self._hour)
         self.c0, self.c1 = self.evaluate()
         self._breaker_watch(0.0)
-        self.s = self._shown()
+        # More requests from time 0 than the path serves: a change at time 0
+        # that every listener hears (the simulation opens its outage, incident
+        # response its incident, alert signals read it), caused by load at
+        # the busiest load balancer, as an hourly step is (docs/model-format.md §14.6).
+        sim = self.sim
+        sim.begin_named_cause(self._busiest(), "load")
+        self._publish(self._shown())
+        sim.end_cause()
         self._watch_threshold()
         if self.spec.mode == "discrete":
             from relsim.engine.discrete import DiscreteRequests
