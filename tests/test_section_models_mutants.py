@@ -192,3 +192,73 @@ def test_behaviour_parameter_problems_in_full():
         "<string>:12 behaviours.p6: count must be at most 5",
         "<string>:13 behaviours.p7.count: Input should be a valid integer",
     ]
+
+
+# --- application.py, logistics.py: the did-you-mean hints -----------------------------------
+
+def test_suggestions_with_and_without_a_close_name():
+    from relsim.model.application import suggest
+    from relsim.model.logistics import check_logistics
+
+    assert suggest("stor", ["store", "web"]) == " (did you mean 'store'?)"
+    assert suggest("zzzz", ["store", "web"]) == ""
+    assert suggest(None, ["Nonf"]) == " (did you mean 'Nonf'?)"  # a name is compared as text
+    raw = {"components": {"disk": {}}, "spares": {"p": {"for": ["dsk", "zzzz"], "stock": 1}}}
+    assert check_logistics(raw) == [
+        (("spares", "p", "for", 0), "unknown component or group 'dsk' (did you mean 'disk'?)"),
+        (("spares", "p", "for", 1), "unknown component or group 'zzzz'"),
+    ]
+
+
+def test_an_operation_on_an_unknown_service_without_a_close_name():
+    text = """\
+    workload: {rate: 1/s}
+    operations:
+      o: {service: zzzz, share: 10%}
+      q: {service: ss, share: 10%}
+    """
+    assert problems(text) == [
+        "<string>:8 operations.o.service: unknown service 'zzzz'",
+        "<string>:9 operations.q.service: unknown service 'ss' (did you mean 's'?)",
+    ]
+
+
+# --- incidents.py --------------------------------------------------------------------------
+
+def test_burn_window_short_may_equal_long_but_not_exceed_it():
+    m = load("""\
+    alerts:
+      r: {burn_rate: [{rate: 2, long: 1h, short: 1h}], slo: 99%}
+    """)
+    (window,) = m.spec.alerts["r"].burn_rate
+    assert (window.rate, window.long, window.short) == (2.0, 3600.0, 3600.0)
+    assert problems("""\
+    alerts:
+      r: {burn_rate: [{rate: 2, long: 1h, short: 61m}], slo: 99%}
+    """) == ["<string>:7 alerts.r.burn_rate[0]: short must not be longer than long (e.g. long: 1h, short: 5m)"]
+
+
+def test_baseline_floor_reads_a_share_a_rate_or_a_number():
+    m = load("""\
+    alerts:
+      r1: {above_baseline: 2, baseline_floor: 2%}
+      r2: {above_baseline: 2, baseline_floor: 0.5/s}
+      r3: {above_baseline: 2, baseline_floor: 30/m}
+      r4: {above_baseline: 2, baseline_floor: 3}
+      r5: {above_baseline: 2}
+    """)
+    floors = {name: rule.baseline_floor for name, rule in m.spec.alerts.items()}
+    assert floors == {"r1": 0.02, "r2": 0.5, "r3": 0.5, "r4": 3.0, "r5": 0.0}
+
+
+# --- maintenance.py ------------------------------------------------------------------------
+
+def test_age_basis_is_read_from_basis_or_a_fixed_every():
+    bodies = {"m1": "{every: 30d, basis: age}", "m2": "{every: 30d}", "m3": "{every: 30d, basis: calendar}",
+              "m4": "{every: exp(mean=30d)}", "m5": "{cron: '0 2 * * *'}", "m6": "{at: [1d]}"}
+    got = {}
+    for name, body in bodies.items():
+        m = loads("name: t\ncomponents:\n  a: {failures: [{kind: permanent, every: exp(mean=1000h), "
+                  f"repair: exp(mean=10h)}}], maintenance: {body}}}\nservices:\n  s: {{replicas: [a]}}\n")
+        got[name] = m.spec.components["a"].maintenance.age_based
+    assert got == {"m1": True, "m2": True, "m3": False, "m4": False, "m5": False, "m6": False}
