@@ -1057,6 +1057,37 @@ def test_a_value_overriding_a_merged_key_is_reported_on_its_own_line():
     assert ("components", "d", 0) not in lines
 
 
+def test_integer_keys_are_mapped_as_the_loader_reads_them():
+    # 0x10 is 16, 010 is 8 and 1:30 is 90 to YAML 1.1: the line map keys them so,
+    # or an error on such a key would be reported on its parent's line
+    from relsim.model.yamlmarks import load_with_lines, load_with_marks
+
+    data, lines = load_with_lines("m:\n  0x10: a\n  010: b\n  1:30: c\n  1_000: d\n")
+    assert data == {"m": {16: "a", 8: "b", 90: "c", 1000: "d"}}
+    assert [lines[("m", k)] for k in (16, 8, 90, 1000)] == [2, 3, 4, 5]
+    text = "components:\n  a: {}\n  0x10: {}\nservices: {s: {replicas: [a]}}\n"
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        "f.yaml:3 components[16].[key]: input should be a valid string, got 16"]
+    # 16 and 0x10 are one key: YAML keeps the later, and says so
+    _, lines, duplicates = load_with_marks("m:\n  16: a\n  0x10: b\n")
+    assert duplicates == [(("m", 16), 2, 3)] and lines[("m", 16)] == 3
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "python"])
+@pytest.mark.parametrize(("value", "tag"), [("x", "int"), ("x", "float"), ("maybe", "bool"), ("x", "timestamp")])
+def test_a_scalar_its_explicit_tag_cannot_read_is_reported_at_its_line(fast, value, tag, monkeypatch):
+    # PyYAML raises a bare ValueError, KeyError or AttributeError there (a traceback from
+    # relsim check); it is invalid YAML, on the scalar's line, like any other
+    from relsim.model import yamlmarks
+
+    monkeypatch.setattr(yamlmarks, "_FAST", fast)
+    text = f"name: t\ncomponents:\n  a: {{}}\n  !!{tag} {value}: {{}}\nhorizon: 1y\n"
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        f"f.yaml:4 <model>: invalid YAML: cannot read '{value}' as !!{tag}"]
+    assert _problems(relsim.loads, f"name: t\nhorizon: !!{tag} {value}\n", source="f.yaml") == [
+        f"f.yaml:2 <model>: invalid YAML: cannot read '{value}' as !!{tag}"]
+
+
 # --- timing.py ----------------------------------------------------------------
 
 DAY_S, HOUR_S = 86400.0, 3600.0

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 from relsim.model.limits import MAX_ALIAS_EXPANSION, MAX_DEPTH
 
@@ -74,7 +75,7 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
 def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]:
     if _FAST:
         _check_depth(text)
-        loader: Any = yaml.CSafeLoader(text)
+        loader: Any = _CheckedCLoader(text)
     else:
         loader = _BoundedLoader(text)
     try:
@@ -112,7 +113,28 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class _Checked:
+    """Construction that reports a scalar its explicit tag cannot read (``!!int x``) at its line.
+
+    PyYAML's constructors raise plain ``ValueError`` (``!!int x``,
+    ``!!float x``), ``KeyError`` (``!!bool x``) or ``AttributeError``
+    (``!!timestamp x``) there, with no position; this turns them into the
+    ``yaml.YAMLError`` with a line that every other malformed input gives.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise ConstructorError(None, None, f"cannot read {node.value!r} as !!{tag}", node.start_mark) from None
+
+
+class _CheckedCLoader(_Checked, yaml.CSafeLoader if _FAST else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's parser with :class:`_Checked` construction."""
+
+
+class _BoundedLoader(_Checked, yaml.SafeLoader):
     """``SafeLoader`` that refuses nesting deeper than ``MAX_DEPTH``.
 
     PyYAML composes nodes recursively (two Python frames a level), so two
@@ -252,12 +274,16 @@ def rejoin_split_values(data: Any) -> Any:
     return data
 
 
+#: Reads integer keys as the YAML loader does (``0x10`` is 16, ``010`` is 8, ``1:30`` is 90).
+_INTS = yaml.constructor.SafeConstructor()
+
+
 def _key(key_node: yaml.ScalarNode) -> Any:
-    """A mapping key as it appears in a path: integers as ``int``."""
+    """A mapping key as it appears in a path: integers as the ``int`` the loader reads."""
     if key_node.tag == "tag:yaml.org,2002:int":
         try:
-            return int(key_node.value)
-        except ValueError:
+            return _INTS.construct_yaml_int(key_node)
+        except ValueError:  # ``!!int`` on a value that is not one: loading refuses it
             pass
     return key_node.value
 
@@ -277,7 +303,7 @@ def _duplicates(node: yaml.Node, path: Path, out: list[Duplicate], seen: set[int
                 continue
             child = (*path, _key(key_node))
             line = key_node.start_mark.line + 1
-            tag = (key_node.tag, key_node.value)
+            tag = (key_node.tag, child[-1])  # 16 and 0x10 are one key
             if tag in first:
                 out.append(Duplicate(child, first[tag], line))
             else:
