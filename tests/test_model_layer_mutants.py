@@ -1088,6 +1088,12 @@ def test_a_scalar_its_explicit_tag_cannot_read_is_reported_at_its_line(fast, val
         f"f.yaml:2 <model>: invalid YAML: cannot read '{value}' as !!{tag}"]
 
 
+def test_the_first_unreadable_scalar_in_the_file_is_the_one_reported():
+    text = "name: t\ncomponents:\n  a: {x: [1, !!float one]}\n  b: !!int two\n"
+    assert _problems(relsim.loads, text, source="f.yaml") == [
+        "f.yaml:3 <model>: invalid YAML: cannot read 'one' as !!float"]
+
+
 # --- timing.py ----------------------------------------------------------------
 
 DAY_S, HOUR_S = 86400.0, 3600.0

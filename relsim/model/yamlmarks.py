@@ -75,7 +75,7 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
 def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]:
     if _FAST:
         _check_depth(text)
-        loader: Any = _CheckedCLoader(text)
+        loader: Any = yaml.CSafeLoader(text)
     else:
         loader = _BoundedLoader(text)
     try:
@@ -85,13 +85,44 @@ def _load(text: str, duplicates: list[Duplicate]) -> tuple[Any, dict[Path, int]]
             _rejoin(node, set())
             # Before construction, which folds merged keys into the mapping.
             _duplicates(node, (), duplicates, set())
-        data = loader.construct_document(node) if node is not None else None
+        try:
+            data = loader.construct_document(node) if node is not None else None
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise _unreadable(loader, node, exc) from None
     finally:
         loader.dispose()
     lines: dict[Path, int] = {(): 1}
     if node is not None:
         _walk(node, (), lines, set())
     return data, lines
+
+
+def _unreadable(loader: Any, root: yaml.Node, exc: Exception) -> ConstructorError:
+    """The error of the first scalar its explicit tag cannot read (``!!int x``), with its line.
+
+    PyYAML's constructors raise a bare ``ValueError`` (``!!int x``,
+    ``!!float x``), ``KeyError`` (``!!bool maybe``) or ``AttributeError``
+    (``!!timestamp x``) there, with no position; this finds the scalar and
+    gives the ``yaml.YAMLError`` with a line that other malformed input gives.
+    """
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        construct = loader.yaml_constructors.get(node.tag) if isinstance(node, yaml.ScalarNode) else None
+        if construct is not None:
+            try:
+                construct(loader, node)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+                tag = node.tag.rsplit(":", 1)[-1]
+                return ConstructorError(None, None, f"cannot read {node.value!r} as !!{tag}", node.start_mark)
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(x for pair in reversed(node.value) for x in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(reversed(node.value))
+    return ConstructorError(None, None, f"cannot construct the document: {exc}", root.start_mark)
 
 
 #: libyaml (PyYAML's C extension) parses some thirty times faster than the
@@ -113,28 +144,7 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-class _Checked:
-    """Construction that reports a scalar its explicit tag cannot read (``!!int x``) at its line.
-
-    PyYAML's constructors raise plain ``ValueError`` (``!!int x``,
-    ``!!float x``), ``KeyError`` (``!!bool x``) or ``AttributeError``
-    (``!!timestamp x``) there, with no position; this turns them into the
-    ``yaml.YAMLError`` with a line that every other malformed input gives.
-    """
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)  # type: ignore[misc]
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-            tag = node.tag.rsplit(":", 1)[-1]
-            raise ConstructorError(None, None, f"cannot read {node.value!r} as !!{tag}", node.start_mark) from None
-
-
-class _CheckedCLoader(_Checked, yaml.CSafeLoader if _FAST else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml's parser with :class:`_Checked` construction."""
-
-
-class _BoundedLoader(_Checked, yaml.SafeLoader):
+class _BoundedLoader(yaml.SafeLoader):
     """``SafeLoader`` that refuses nesting deeper than ``MAX_DEPTH``.
 
     PyYAML composes nodes recursively (two Python frames a level), so two
