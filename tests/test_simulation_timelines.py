@@ -95,3 +95,82 @@ def test_request_success_exactly_at_outage_below_is_degraded_not_down() -> None:
     assert res.downtime == 0.0
     assert res.degraded_time == 1 * HOUR
     assert res.served_integral == 10 * HOUR + 0.5 * HOUR + 1 * HOUR
+
+
+def _front_and_back(front_data: dict[str, object] | None = None,
+                    back_data: dict[str, object] | None = None) -> relsim.Model:
+    # front (the entry) needs back; the primaries a1 and b1 both fail at 10 h
+    # (repaired at 11 h); no detection section, so both failovers start at
+    # once: front promotes a2 in a fixed 5 min, back promotes b2 in 10 min
+    fail = {"failures": [{"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(1h)"}]}
+    front: dict[str, object] = {"replicas": ["a1", "a2"], "mode": "active-passive",
+                                "failover": {"time": "fixed(5m)"}, "depends_on": ["back"]}
+    back: dict[str, object] = {"replicas": ["b1", "b2"], "mode": "active-passive",
+                               "failover": {"time": "fixed(10m)"}}
+    if front_data is not None:
+        front["data"] = front_data
+    if back_data is not None:
+        back["data"] = back_data
+    return relsim.load({"name": "front-back", "horizon": "12h", "entry": "front",
+                        "components": {"a1": fail, "a2": {}, "b1": fail, "b2": {}},
+                        "services": {"front": front, "back": back}})
+
+
+def test_two_failovers_under_way_keep_the_outage_in_the_failover_phase() -> None:
+    # the outage lasts from 10 h until back's promotion at 10 h 10 min; front's
+    # failover ends at 10 h 5 min, back's is still under way: all 600 s are
+    # failover time, none restore
+    res = relsim.simulate(_front_and_back(), seed=0, replication=0, engine="simpy")
+    assert len(res.outages) == 1
+    out = res.outages[0]
+    assert (out.start_s, out.end_s, out.cause_element) == (10 * HOUR, 10 * HOUR + 600.0, "a1")
+    assert (out.detection_s, out.decision_s, out.failover_s, out.restore_s) == (0.0, 0.0, 600.0, 0.0)
+    assert out.needed_failover is True
+    assert res.failovers == 2
+
+
+def test_data_lost_by_two_failovers_in_one_outage_adds_up() -> None:
+    # front's promotion at 10 h 5 min loses its 5 s of lag, back's at
+    # 10 h 10 min its 2 s: the outage is charged both counts, and the larger
+    # span as its rpo although the smaller came last
+    m = _front_and_back({"writes": "10/s", "lag": "fixed(5s)"}, {"writes": "10/s", "lag": "fixed(2s)"})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy", trace=True)
+    assert res.trace is not None
+    losses = [(r["t"], r["service"], r["seconds"], r["writes"]) for r in res.trace if r["event"] == "data_loss"]
+    assert [loss[:3] for loss in losses] == [(10 * HOUR + 300.0, "front", 5.0), (10 * HOUR + 600.0, "back", 2.0)]
+    assert all(loss[3] > 0 for loss in losses)
+    assert len(res.outages) == 1
+    out = res.outages[0]
+    assert out.writes_lost == losses[0][3] + losses[1][3] == res.writes_lost
+    assert out.rpo_s == 5.0
+
+
+def test_an_outage_is_in_detection_only_while_its_own_cause_is_latent() -> None:
+    # x fails at 1 h with a latent fault found 5 h later (6 h), repaired at 7 h,
+    # and fails again at 8 h (found at 13 h, past the horizon); y fails at 2 h,
+    # 5 h and 8 h, each time for 1 h. The outages caused by y while x's fault
+    # is hidden wait for y's repair (restore); the one x causes at 8 h (y
+    # down since that instant) is undetected throughout
+    m = relsim.load({"name": "latent", "horizon": "10h", "components": {
+        "x": {"failures": [{"kind": "permanent", "every": "fixed(1h)", "repair": "fixed(1h)",
+                            "detect": "fixed(5h)"}]},
+        "y": {"failures": [{"kind": "permanent", "every": "fixed(2h)", "repair": "fixed(1h)"}]}},
+        "services": {"s": {"replicas": ["x", "y"]}}})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy")
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element, o.detection_s, o.restore_s)
+            for o in res.outages] == [(2.0, 3.0, "y", 0.0, 1 * HOUR), (5.0, 6.0, "y", 0.0, 1 * HOUR),
+                                      (8.0, 9.0, "x", 1 * HOUR, 0.0)]
+
+
+def test_a_failure_that_destroys_data_is_traced_as_a_disaster() -> None:
+    m = relsim.load({"name": "disaster", "horizon": "12h", "components": {
+        "a": {"failures": [{"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(1h)",
+                            "destroys": "data"}]}, "b": {}},
+        "services": {"s": {"replicas": ["a", "b"], "mode": "active-passive",
+                           "data": {"writes": "10/s", "lag": "fixed(2s)"}}}})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy", trace=True)
+    assert res.trace is not None
+    assert [r for r in res.trace if r["event"] == "disaster"] == [
+        {"t": 10 * HOUR, "event": "disaster", "domain": "a", "destroys": "data"}]
+    assert [(r["service"], r["replicas"], r["mode"]) for r in res.trace if r["event"] == "data_destroyed"] == [
+        ("s", ["a"], "data")]
