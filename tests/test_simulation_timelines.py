@@ -174,3 +174,26 @@ def test_a_failure_that_destroys_data_is_traced_as_a_disaster() -> None:
         {"t": 10 * HOUR, "event": "disaster", "domain": "a", "destroys": "data"}]
     assert [(r["service"], r["replicas"], r["mode"]) for r in res.trace if r["event"] == "data_destroyed"] == [
         ("s", ["a"], "data")]
+
+
+def test_an_element_that_never_fails_runs_no_failure_clock() -> None:
+    # a alone would fail at 10 h and 21 h; held up, the day has no event of it
+    res = relsim.simulate(_single().conditioned(never_fails=["a"]), seed=0, replication=0,
+                          engine="simpy", trace=True)
+    assert res.trace == []
+    assert (res.failures, res.downtime, res.outages) == (0, 0.0, [])
+    assert res.served_integral == 24 * HOUR
+
+
+def test_degraded_time_counts_the_stretch_still_degraded_at_the_horizon() -> None:
+    # needs 2 of 2 behind a workload: a is down 4-5 h and again from 9 h (back
+    # at 10 h, past the 9.5 h horizon), serving 0.5 = outage_below meanwhile:
+    # degraded 1 h + 0.5 h, never down
+    fail = {"failures": [{"kind": "permanent", "every": "fixed(4h)", "repair": "fixed(1h)"}]}
+    m = relsim.load({"name": "degraded", "horizon": "9.5h", "components": {"a": fail, "b": {}},
+                     "services": {"s": {"replicas": ["a", "b"], "needs": 2}},
+                     "workload": {"rate": "10/s"}, "objectives": {"outage_below": "50%"}})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy")
+    assert res.outages == []
+    assert res.degraded_time == 1.5 * HOUR
+    assert res.served_integral == 8 * HOUR + 0.5 * 1.5 * HOUR
