@@ -262,3 +262,366 @@ def test_age_basis_is_read_from_basis_or_a_fixed_every():
                   f"repair: exp(mean=10h)}}], maintenance: {body}}}\nservices:\n  s: {{replicas: [a]}}\n")
         got[name] = m.spec.components["a"].maintenance.age_based
     assert got == {"m1": True, "m2": True, "m3": False, "m4": False, "m5": False, "m6": False}
+
+
+def test_alert_rule_kind_and_slo_problems_in_full():
+    one_of = ("give exactly one of 'above' (a threshold on the error rate), 'errors_above' (on errors per "
+              "second), 'above_baseline' (a multiple of the daily baseline) and 'burn_rate' (SLO burn-rate "
+              "windows)")
+    assert problems("""\
+    workload: {rate: 1/s}
+    objectives: {availability: 99.9%}
+    alerts:
+      r1: {}
+      r2: {above: 1%, errors_above: 1/s}
+      r3: {burn_rate: []}
+      r4: {above: 1%, slo: 100%}
+      r5: {above: 1%, slo: 0%}
+    """) == [
+        f"<string>:9 alerts.r1: {one_of}",
+        f"<string>:10 alerts.r2: {one_of}",
+        "<string>:11 alerts.r3: burn_rate needs at least one window pair {rate, long, short}",
+        "<string>:12 alerts.r4: slo must be between 0 and 1 (exclusive), got 1.0",
+        "<string>:13 alerts.r5: slo must be between 0 and 1 (exclusive), got 0.0",
+    ]
+
+
+def test_an_alert_rules_lookback_adds_hold_delay_interval_and_the_longest_window():
+    m = load("""\
+    alerts:
+      burn: {burn_rate: [{rate: 14, long: 1h, short: 5m}, {rate: 6, long: 6h, short: 30m}], slo: 99%,
+             for: 2m, delay: 1m, interval: 30s}
+      static: {above: 1%, for: 2m, delay: 1m, interval: 30s}
+      bare: {above: 1%}
+    """)
+    assert {name: rule.lookback for name, rule in m.spec.alerts.items()} == {
+        "burn": 120.0 + 60.0 + 30.0 + 6 * 3600.0, "static": 210.0, "bare": 0.0}
+
+
+def test_a_teams_business_hours_default_to_monday_to_friday_nine_to_five():
+    m = load("""\
+    teams:
+      ops: {ack: {business_hours: 5m, after_hours: 15m}}
+      night: {ack: {business_hours: 5m, after_hours: 15m}, hours: "Mon-Sun 00:00-06:00"}
+    """)
+    day = 86400.0
+    assert [(w.start, w.end) for w in m.spec.teams["ops"].hours] == [
+        (d * day + 9 * 3600.0, d * day + 17 * 3600.0) for d in range(5)]
+    assert [(w.start, w.end) for w in m.spec.teams["night"].hours] == [
+        (d * day, d * day + 6 * 3600.0) for d in range(7)]
+
+
+def test_observability_factor_defaults_to_a_fresh_fault_with_nothing_else_down():
+    from relsim.model.incidents import Observability
+
+    obs = Observability(log_retention="500ms", correlated=3.0, elements={"x": {"metrics": False}})
+    assert obs.factor("a") == 1.0
+    assert obs.factor("a", age=0.5) == 1.0  # not older than the retention
+    assert obs.factor("a", age=0.6) == 2.0  # its logs are gone
+    assert obs.factor("a", others_down=1) == 3.0
+    assert obs.factor("x") == 2.0
+    assert obs.factor("x", age=1.0, others_down=2) == 2.0 * 2.0 * 3.0
+
+
+# --- consistency.py ------------------------------------------------------------------------
+
+def test_required_replicas_at_each_level():
+    from relsim.model.consistency import LEVELS, required_replicas
+
+    assert {level: [required_replicas(level, n) for n in (1, 2, 3, 4, 5, 6)] for level in LEVELS} == {
+        "one": [1] * 6, "quorum": [1, 2, 2, 3, 3, 4], "all": [1, 2, 3, 4, 5, 6],
+        "leader": [1] * 6, "bounded-staleness": [1] * 6}
+
+
+def test_operations_on_a_model_whose_services_are_not_a_mapping():
+    from relsim.model.application import suggest
+    from relsim.model.consistency import check_operations
+
+    for services in (None, ["s"], "s"):
+        raw = {"workload": {}, "services": services, "operations": {"o": {"service": "s", "share": 0.5}}}
+        assert check_operations(raw, suggest) == [(("operations", "o", "service"), "unknown service 's'")]
+
+
+# --- deployments.py ------------------------------------------------------------------------
+
+def test_deployment_validators_in_full():
+    assert problems("""\
+    deployments:
+      d1: {services: [s], every: 7d, effect: {fails: 10%, crashes: fixed(1m)}}
+      d2: {services: [s], every: 7d, effect: {corrupts: 50%, crashes: fixed(1m)}}
+      d3: {services: [s], every: 7d, strategy: canary, steps: []}
+      d4: {services: [s], every: 7d, strategy: canary, steps: [0%, 50%]}
+      d5: {services: [s], every: 7d, strategy: canary, steps: [50%, 100%]}
+      d6: {services: [s], every: 7d, strategy: canary, steps: [20%, 20%]}
+      d7: {services: [s], every: 7d, strategy: canary, steps: [20%, 10%]}
+      d8: {services: [s], every: 7d, strategy: canary, steps: [20%], share: 10%}
+      d9: {services: [s], every: 7d, strategy: canary, share: 0%}
+      d10: {services: [s], every: 7d, strategy: canary, share: 100%}
+      d11: {services: [s], every: 7d, flag: {share: 50%}, effect: {crashes: fixed(1m)}}
+    """) == [
+        "<string>:7 deployments.d1.effect: say what a bad version does with one of fails or crashes, not both",
+        "<string>:8 deployments.d2.effect: corrupts applies to a version that serves (fails), not to one that "
+        "crashes",
+        "<string>:8 deployments.d2.effect.corrupts: corrupts counts corrupted writes: service 's' needs data "
+        "(with writes)",
+        "<string>:9 deployments.d3.steps: a canary needs at least one step (a share of traffic, e.g. [5%, 25%])",
+        "<string>:10 deployments.d4.steps: canary steps are shares of traffic strictly between 0 and 100%, "
+        "got [0.0, 0.5]",
+        "<string>:11 deployments.d5.steps: canary steps are shares of traffic strictly between 0 and 100%, "
+        "got [0.5, 1.0]",
+        "<string>:12 deployments.d6.steps: canary steps must grow from one to the next, got [0.2, 0.2]",
+        "<string>:13 deployments.d7.steps: canary steps must grow from one to the next, got [0.2, 0.1]",
+        "<string>:14 deployments.d8: give the canary's traffic with share (one step) or steps, not both",
+        "<string>:15 deployments.d9: a canary's share is strictly between 0 and 100%, got 0",
+        "<string>:16 deployments.d10: a canary's share is strictly between 0 and 100%, got 1",
+        "<string>:17 deployments.d11: a feature flag guards a code path that fails requests (effect.fails); "
+        "a version that crashes instances cannot be switched off by a flag",
+    ]
+
+
+def test_deployment_canary_share_and_steps_as_loaded():
+    m = load("""\
+    deployments:
+      one: {services: [s], every: 7d, strategy: canary, share: 10%}
+      many: {services: [s], every: 7d, strategy: canary, steps: [1%, 10%, 50%]}
+      plain: {services: [s], every: 7d}
+      fails: {services: [s], every: 7d, effect: {fails: 5%}}
+      crashes: {services: [s], every: 7d, effect: {crashes: fixed(1m)}}
+    """)
+    deps = m.spec.deployments
+    assert {name: d.steps for name, d in deps.items()} == {
+        "one": (0.1,), "many": (0.01, 0.1, 0.5), "plain": (0.05,), "fails": (0.05,), "crashes": (0.05,)}
+    assert {name: d.effect.fail_share for name, d in deps.items()} == {
+        "one": 1.0, "many": 1.0, "plain": 1.0, "fails": 0.05, "crashes": 0.0}
+    from relsim.model.deployments import Effect
+
+    assert Effect(corrupts=0.01).fail_share == 0.0
+    assert Effect(fails=0.05, corrupts=0.01).fail_share == 0.05
+    assert Effect(fails=0.0).fail_share == 0.0
+
+
+# --- maintenance.py ------------------------------------------------------------------------
+
+def test_maintenance_basis_problems_in_full():
+    fails = "failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h)}]"
+    assert problems(f"""\
+    name: t
+    components:
+      b: {{{fails}, maintenance: {{every: exp(mean=30d), basis: age}}}}
+      c: {{{fails}, maintenance: {{every: 30d, basis: calendar, opportunistic: 1d}}}}
+      e: {{{fails}, maintenance: {{cron: '0 2 * * *', opportunistic: 1d}}}}
+    services:
+      s: {{replicas: [b, c, e]}}
+    """, base="") == [
+        "<string>:3 components.b.maintenance: basis: age needs a fixed 'every' (the age at which the component "
+        "is renewed)",
+        "<string>:4 components.c.maintenance: opportunistic maintenance needs the age basis (a fixed 'every')",
+        "<string>:5 components.e.maintenance: opportunistic maintenance needs the age basis (a fixed 'every')",
+    ]
+
+
+# --- the sections' cross-reference checks, on raw dicts --------------------------------------
+
+BURN_NEEDS_SLO = "a burn-rate alert needs an slo (or objectives.availability) to know the error budget"
+
+
+def test_check_incidents_in_full():
+    from relsim.model.incidents import check_incidents
+
+    raw = {
+        "components": {"web": {"count": 2}, "db": {}},
+        "domains": {"z1": {}}, "links": {"l1": {}}, "load_balancers": {"lb": {}}, "dns": {},
+        "services": {"api": {}},
+        "teams": {"ops": {"owns": ["web-1", "db", 5, "zzzz", "dbb"]}, "dev": {"owns": "db"},
+                  "sre": {"owns": ["web", "z1", "l1", "lb", "dns", "web-2"]}, "bad": "x", "none": {},
+                  "num": {"owns": 3}},
+        "alerts": {"r0": "x", "r1": {"service": "apj", "team": "opz", "errors_above": 1, "burn_rate": []},
+                   "r2": {"service": "api", "team": "ops", "above": 0.1}, "r3": {"burn_rate": [], "slo": 0.99},
+                   "r4": {"service": 5, "team": 6}},
+        "observability": {"elements": {"web-1": {}, "zz": {}, "dnss": {}}},
+    }
+    assert check_incidents(raw) == [
+        (("alerts", "r1", "service"), "unknown service 'apj' (did you mean 'api'?)"),
+        (("alerts", "r1", "team"), "unknown team 'opz' (did you mean 'ops'?)"),
+        (("alerts", "r1", "errors_above"),
+         "errors_above counts errors per second of the requests: the model needs a workload"),
+        (("alerts", "r1", "slo"), BURN_NEEDS_SLO),
+        (("teams", "ops", "owns", 3), "unknown element 'zzzz'"),
+        (("teams", "ops", "owns", 4), "unknown element 'dbb' (did you mean 'db'?)"),
+        (("teams", "dev", "owns", 0), "'db' is already owned by team 'ops'"),
+        (("observability", "elements", "zz"), "unknown element 'zz'"),
+        (("observability", "elements", "dnss"), "unknown element 'dnss' (did you mean 'dns'?)"),
+    ]
+    # without the sections that name elements, every owned name is unknown; dns only with a dns section
+    assert check_incidents({"components": ["db"], "services": ["api"], "teams": {"t": {"owns": ["db", "dns"]}},
+                            "alerts": {"r": {"service": "api", "team": "t", "above": 0.1}},
+                            "observability": {"elements": []}}) == [
+        (("alerts", "r", "service"), "unknown service 'api'"),
+        (("teams", "t", "owns", 0), "unknown element 'db'"),
+        (("teams", "t", "owns", 1), "unknown element 'dns'"),
+    ]
+    assert check_incidents({"teams": ["t"], "alerts": {"r": {"team": "t", "errors_above": 1}},
+                            "workload": {}}) == [(("alerts", "r", "team"), "unknown team 't'")]
+
+
+@pytest.mark.parametrize(("objectives", "found"), [
+    (None, True), ({"availability": 0.999}, False), ({"availability": None}, True), ({"latency": 1}, True),
+    ([1], True)])
+def test_a_burn_rate_alert_takes_its_slo_from_the_objectives(objectives, found):
+    from relsim.model.incidents import check_incidents
+
+    raw: dict[str, Any] = {"alerts": {"b": {"burn_rate": [{}]}}, "workload": {}}
+    if objectives is not None:
+        raw["objectives"] = objectives
+    assert check_incidents(raw) == ([(("alerts", "b", "slo"), BURN_NEEDS_SLO)] if found else [])
+    raw["alerts"]["b"]["slo"] = 0.99
+    assert check_incidents(raw) == []
+
+
+def test_check_deployments_in_full():
+    from relsim.model.application import suggest
+    from relsim.model.deployments import check_deployments
+
+    restart = "restart applies to strategy: all-at-once or rolling (updated in place), not"
+    raw = {"services": {"api": {}, "db": {"data": {}}, "web": {}}, "deployments": {
+        "x": "notdict", "d0": {}, "d1": {"services": "apj"},
+        "d2": {"services": ["api", "zzz"], "strategy": "canary", "batch": 2, "pause": 1, "switch": 1, "keep": 1,
+               "restart": 1},
+        "d3": {"services": ["api"], "strategy": "rolling", "share": 0.1, "steps": [0.1], "bake": 1},
+        "d3b": {"services": ["api"], "batch": 2},
+        "d4": {"services": ["api"], "change": "config", "strategy": "rolling", "flag": {}, "gate": {}, "drift": 1},
+        "d5": {"services": ["api"], "drift": 1},
+        "d6": {"services": ["api", "db"], "effect": {"corrupts": 0.1}},
+        "d7": {"services": "web", "effect": {"corrupts": "0%"}},
+        "d7b": {"services": "web", "effect": {"corrupts": 0}},
+        "d7c": {"services": "web", "effect": {"fails": 0.1}},
+        "d8": {"services": "web", "effect": {"corrupts": 0.5}},
+        "d9": {"services": ["api"], "restart": 1, "strategy": "rolling"},
+        "d9b": {"services": ["api"], "restart": 1},
+        "d9c": {"services": ["api"], "restart": 1, "strategy": "blue-green"},
+        "d10": {"services": 5, "effect": {"corrupts": 0.5}},
+        "d11": {"services": ["api"], "change": "config", "drift": 1},
+        "d12": {"services": ["api"], "effect": "x"},
+    }}
+    assert check_deployments(raw, suggest) == [
+        (("deployments", "d0"), "a deployment needs 'services' (the service or services it releases to)"),
+        (("deployments", "d1", "services"), "unknown service 'apj' (did you mean 'api'?)"),
+        (("deployments", "d2", "services", 1), "unknown service 'zzz'"),
+        (("deployments", "d2", "batch"), "batch applies to strategy: rolling, not canary"),
+        (("deployments", "d2", "pause"), "pause applies to strategy: rolling, not canary"),
+        (("deployments", "d2", "switch"), "switch applies to strategy: blue-green, not canary"),
+        (("deployments", "d2", "keep"), "keep applies to strategy: blue-green, not canary"),
+        (("deployments", "d2", "restart"), f"{restart} canary"),
+        (("deployments", "d3", "share"), "share applies to strategy: canary, not rolling"),
+        (("deployments", "d3", "steps"), "steps applies to strategy: canary, not rolling"),
+        (("deployments", "d3", "bake"), "bake applies to strategy: canary, not rolling"),
+        (("deployments", "d3b", "batch"), "batch applies to strategy: rolling, not all-at-once"),
+        (("deployments", "d4", "strategy"),
+         "a configuration change is pushed everywhere at once: strategy must be all-at-once"),
+        (("deployments", "d4", "flag"), "flag applies to change: release, not config"),
+        (("deployments", "d4", "gate"), "gate applies to change: release, not config"),
+        (("deployments", "d5", "drift"), "drift applies to change: config, not release"),
+        (("deployments", "d6", "effect", "corrupts"),
+         "corrupts counts corrupted writes: service 'api' needs data (with writes)"),
+        (("deployments", "d8", "effect", "corrupts"),
+         "corrupts counts corrupted writes: service 'web' needs data (with writes)"),
+        (("deployments", "d9c", "restart"), f"{restart} blue-green"),
+    ]
+    assert check_deployments({"deployments": {"d": {"services": ["api"]}}, "services": ["api"]}, suggest) == [
+        (("deployments", "d", "services", 0), "unknown service 'api'")]
+    assert check_deployments({"deployments": ["d"]}, suggest) == []
+
+
+def test_check_logistics_in_full():
+    from relsim.model.application import suggest
+    from relsim.model.logistics import check_logistics
+
+    raw = {"components": {"disk": {"failures": [{"kind": "permanent"}]},
+                          "fan": {"failures": [{"kind": "transient"}, "x"]}, "g": {}, "h": {"failures": "x"}},
+           "spares": {"p1": {"for": "disk"}, "p2": {"for": ["disk", "fan", "g", "zzzz", "h", 7]}, "p3": "x",
+                      "p4": {"for": 5}},
+           "costs": {"components": {"disk": 1, "dsk": 2}, "service_downtime_minute": {"api": 1, "apj": 2},
+                     "tier_downtime_minute": {1: 1, 2: 2, "3": 3}, "crew": 5},
+           "services": {"api": {"tier": 1}, "b": "x"}}
+    assert check_logistics(raw, suggest) == [
+        (("spares", "p2", "for", 0), "'disk' already takes its spares from pool 'p1'"),
+        (("spares", "p2", "for", 1), "'fan' has no permanent failure: it never needs a spare"),
+        (("spares", "p2", "for", 3), "unknown component or group 'zzzz'"),
+        (("spares", "p2", "for", 5), "unknown component or group '7'"),
+        (("costs", "components", "dsk"), "unknown component or group 'dsk' (did you mean 'disk'?)"),
+        (("costs", "service_downtime_minute", "apj"), "unknown service 'apj' (did you mean 'api'?)"),
+        (("costs", "tier_downtime_minute", 2), "no service has tier 2"),
+        (("costs", "crew"), "a cost per crew needs 'repair_crews' (with unlimited crews there is nothing to count)"),
+    ]
+    assert check_logistics({"spares": {"p": {"for": "dsk"}}, "components": {"disk": {}}}, suggest) == [
+        (("spares", "p", "for"), "unknown component or group 'dsk' (did you mean 'disk'?)")]
+    assert check_logistics({"costs": {"crew": 5}, "repair_crews": 1}) == []
+    assert check_logistics({"costs": {"crew": 5}, "repair_crews": 0}) == []
+    assert check_logistics({"costs": {"crew": 0}}) == []
+
+
+def test_check_maintenance_in_full():
+    from relsim.model.maintenance import check_maintenance
+
+    found_by_inspection = ("a silent permanent failure of an inspected component is found by the inspection; "
+                           "remove detect (or silent)")
+    needs_silent = "an inspection finds latent faults: give the component a permanent failure with silent: true"
+    nothing = "maintenance renews the component, but it has no failures to renew"
+    raw = {"components": {
+        "a": {"inspection": {}, "failures": [{"kind": "permanent", "silent": True, "detect": {}},
+                                             {"kind": "permanent", "silent": True},
+                                             {"kind": "transient", "silent": True},
+                                             {"kind": "permanent", "silent": True, "detect": None}]},
+        "b": {"inspection": {}, "failures": [{"kind": "permanent", "silent": "yes"}]},
+        "c": {"inspection": None},
+        "d": {"maintenance": {}},
+        "e": {"maintenance": {"renews": False}},
+        "f": {"maintenance": {}, "failures": [{"kind": "transient"}]},
+        "g": {"maintenance": {}, "failures": "x"},
+        "h": "x",
+        "i": {"maintenance": "x"},
+        "j": {"maintenance": {"renews": "yes"}},
+        "k": {"inspection": {}, "failures": ["x", {"kind": "permanent", "silent": True, "detect": 0}]},
+        "m": {"inspection": {}, "failures": [{"kind": "transient", "silent": True}]},
+    }}
+    assert check_maintenance(raw) == [
+        (("components", "a", "failures", 0, "detect"), found_by_inspection),
+        (("components", "b", "inspection"), needs_silent),
+        (("components", "c", "inspection"), needs_silent),
+        (("components", "d", "maintenance"), nothing),
+        (("components", "g", "maintenance"), nothing),
+        (("components", "i", "maintenance"), nothing),
+        (("components", "k", "failures", 1, "detect"), found_by_inspection),
+        (("components", "m", "inspection"), needs_silent),
+    ]
+    assert check_maintenance({"components": ["a"]}) == []
+
+
+def test_check_operations_in_full():
+    from relsim.model.application import suggest
+    from relsim.model.consistency import check_operations
+
+    assert check_operations({"operations": {}}, suggest) == []
+    assert check_operations({"operations": [1]}, suggest) == []
+    raw = {"services": {"store": {}}, "operations": {
+        "x": "y", "o1": {"service": "stor", "share": 0.5}, "o2": {"share": "30%"}, "o3": {"share": True},
+        "o4": {"share": "abc%"}, "o5": {"share": " 25% ", "consistency": "bounded-staleness"},
+        "o6": {"share": 0.05, "consistency": "bounded-staleness", "type": "write", "staleness": 5},
+        "o7": {"share": "0.5", "consistency": "leader", "type": "write"}}}
+    assert check_operations(raw, suggest) == [
+        (("operations",), "operations are shares of the workload's requests: the model needs a 'workload'"),
+        (("operations", "o1", "service"), "unknown service 'stor' (did you mean 'store'?)"),
+        (("operations", "o5", "staleness"),
+         "consistency: bounded-staleness needs 'staleness' (the largest lag a read may see, e.g. 5s)"),
+        (("operations", "o6", "consistency"), "bounded-staleness is a level for reads, not writes"),
+        (("operations",), "the operations' shares add up to 1.1, more than 100% of the workload's requests"),
+    ]
+    two = {"workload": {}, "operations": {"a": {"share": 0.5}, "b": {"share": "50%"}}}
+    assert check_operations(two, suggest) == []
+    two["operations"]["b"]["share"] = 0.73456
+    assert check_operations(two, suggest) == [
+        (("operations",), "the operations' shares add up to 1.235, more than 100% of the workload's requests")]
+    staleness = {"workload": {}, "operations": {"r": {"share": 0.5, "consistency": "bounded-staleness",
+                                                      "staleness": 5, "type": "read"},
+                                                "w": {"share": 0.1, "consistency": "one", "type": "write"}}}
+    assert check_operations(staleness, suggest) == []
