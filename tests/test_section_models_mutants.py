@@ -625,3 +625,121 @@ def test_check_operations_in_full():
                                                       "staleness": 5, "type": "read"},
                                                 "w": {"share": 0.1, "consistency": "one", "type": "write"}}}
     assert check_operations(staleness, suggest) == []
+
+
+def test_check_application_runs_every_sections_check():
+    from relsim.model.application import check_application
+
+    raw = {"services": {"api": {}}, "workload": {},
+           "sessions": {"rate": "2/s", "length": "exp(mean=20m)", "service": "apx", "store": "replicated"},
+           "operations": {"o": {"service": "apz", "share": 0.1}},
+           "sagas": {"s": {"rate": "1/s", "steps": [{"service": "apy", "success": 0.99}]}},
+           "mesh": {"routes": {"diag": {"share": 0.01, "load_balancer": "lbb"}}},
+           "latency": {"pairs": [{"between": ["z11", "z4"]}]},
+           "domains": {"z1": {}, "z2": {"contains": {"z4": {}}}}}
+    assert check_application(raw) == [
+        (("sessions", "service"), "unknown service 'apx' (did you mean 'api'?)"),
+        (("operations", "o", "service"), "unknown service 'apz' (did you mean 'api'?)"),
+        (("sagas", "s", "steps", 0, "service"), "unknown service 'apy' (did you mean 'api'?)"),
+        (("mesh", "routes", "diag", "load_balancer"), "unknown load balancer 'lbb'"),
+        (("latency", "pairs", 0, "between", 0), "unknown domain 'z11' (did you mean 'z1'?)"),
+    ]
+    assert check_application({"latency": [1], "domains": {}}) == []
+    assert check_application({}) == []
+
+
+# --- behaviours.py: the section's checks -----------------------------------------------------
+
+class ManyParams(Params):
+    targets: list[str] = Field(default_factory=list)
+
+
+@relsim.behaviour("section-probe-many", params=ManyParams, refs=("targets",))
+def section_probe_many(h: Any, p: ManyParams) -> Any:
+    """Does nothing to several targets."""
+    return
+    yield
+
+
+def test_names_a_behaviour_may_refer_to():
+    from relsim.model.behaviours import _names
+
+    raw = {"domains": {"r": {"contains": {"z": {"contains": {"k": None}}, "y": 3}}, "s": "x"},
+           "components": {"g": {"count": 2}, "c": {}}, "services": {"api": {}}, "links": {"l": {}},
+           "load_balancers": {"lb": {}}, "dns": {}}
+    assert _names(raw) == ["r", "z", "k", "y", "s", "g", "g-1", "g-2", "c", "c", "api", "l", "lb", "dns"]
+    assert _names({"domains": [1], "components": ["x"], "services": "s", "dns": []}) == []
+
+
+def test_check_behaviours_in_full(monkeypatch):
+    from relsim.model.behaviours import check_behaviours
+
+    raw = {"components": {"app": {}, "g": {"count": 2}}, "services": {"web": {}}, "behaviours": {
+        "n0": "x", "n1": {"kind": 5}, "n2": {"description": "no kind"},
+        "a": {"kind": "noopp"},
+        "b": {"kind": "noop", "every": 1, "description": "ok"},
+        "c": {"kind": "section-probe", "target": "ap"},
+        "d": {"kind": "section-probe-many", "targets": ["app", "g-2", "wbe", "web"]},
+        "e": {"kind": "section-probe-many"},
+        "f": {"kind": "section-probe", "target": "g-1", "description": "fine"},
+        "h": {"kind": "broken-probe"},
+    }}
+    real_get = registry.get
+
+    def get(kind: str, module: str = "") -> Any:
+        if kind == "broken-probe":
+            raise ImportError("no module named 'broken'")
+        return real_get(kind, module)
+
+    monkeypatch.setattr(registry, "get", get)
+    assert check_behaviours(raw) == [
+        (("behaviours", "a", "kind"), "unknown behaviour kind 'noopp' (did you mean 'noop'?)"),
+        (("behaviours", "b", "every"), "unknown key 'every': behaviour 'noop' takes no parameters"),
+        (("behaviours", "c", "target"), "unknown element, service or load balancer 'ap' (did you mean 'app'?)"),
+        (("behaviours", "d", "targets", 2), "unknown element, service or load balancer 'wbe' (did you mean "
+                                            "'web'?)"),
+        (("behaviours", "h", "kind"), "behaviour kind 'broken-probe' could not be loaded: ImportError: no module "
+                                      "named 'broken'"),
+    ]
+    assert check_behaviours({"behaviours": {"c": {"kind": "section-probe", "target": "zzzz"}}}) == [
+        (("behaviours", "c", "target"), "unknown element, service or load balancer 'zzzz'")]
+    assert check_behaviours({"behaviours": ["c"]}) == []
+
+
+def test_a_behaviour_spec_keeps_its_module_and_parameters(monkeypatch):
+    from relsim.model.behaviours import BehaviourSpec
+
+    m = load("""\
+    behaviours:
+      p: {kind: section-probe, target: a, wait: 1m, description: probe}
+      n: {kind: noop}
+    """)
+    p, n = m.spec.behaviours["p"], m.spec.behaviours["n"]
+    assert (p.kind, p.module, p.params, p.description) == ("section-probe", __name__,
+                                                           {"target": "a", "wait": "1m"}, "probe")
+    assert (n.module, n.params) == ("behaviour_plugins", {})
+    assert BehaviourSpec(kind="no-such-kind-here").module == ""
+
+    def broken(kind: str, module: str = "") -> Any:
+        raise ImportError("broken")
+
+    monkeypatch.setattr(registry, "get", broken)
+    assert BehaviourSpec(kind="noop").module == ""
+
+
+def test_get_loads_an_entry_point_or_the_module_that_registered_a_kind(monkeypatch, tmp_path, scratch):
+    (tmp_path / "section_probe_mod.py").write_text(
+        "import relsim\n\n\n@relsim.behaviour('section-probe-mod')\ndef probe(h, p):\n"
+        "    '''From a module.'''\n    return\n    yield\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    scratch.extend(["section-probe-mod", "section-probe-ep2"])
+    assert registry.get("section-probe-mod") is None
+    assert registry.get("section-probe-mod", "__main__") is None
+    found = registry.get("section-probe-mod", "section_probe_mod")
+    assert (found.kind, found.module, found.description) == ("section-probe-mod", "section_probe_mod",
+                                                             "From a module.")
+    fresh = _EntryPoint("section-probe-ep2")
+    monkeypatch.setattr(registry, "_entry_points", lambda: {"section-probe-ep2": fresh})
+    assert registry.get("section-probe-ep2", "no_such_module_anywhere").run is _gen
+    assert fresh.loaded == 1
+    assert registry.get("section-probe-ep2").run is _gen and fresh.loaded == 1
