@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 import relsim
+from relsim.engine.simulation import Simulation
 from relsim.units import HOUR
 
 
@@ -197,3 +200,22 @@ def test_degraded_time_counts_the_stretch_still_degraded_at_the_horizon() -> Non
     assert res.outages == []
     assert res.degraded_time == 1.5 * HOUR
     assert res.served_integral == 8 * HOUR + 0.5 * 1.5 * HOUR
+
+
+def test_services_start_once_each_after_the_services_they_need() -> None:
+    # front needs back and mid, mid needs back: back is reached three times
+    # (from front, from mid, from the list) and starts once, first
+    m = relsim.load({"name": "order", "horizon": "1h", "entry": "front",
+                     "components": {"a": {}, "b": {}, "c": {}},
+                     "services": {"front": {"replicas": ["a"], "depends_on": ["back", "mid"]},
+                                  "mid": {"replicas": ["b"], "depends_on": ["back"]},
+                                  "back": {"replicas": ["c"]}}})
+    sim = Simulation(m, 0, 0)
+    assert [s.name for s in sim.services] == ["front", "mid", "back"]
+    assert [s.name for s in sim._start_order()] == ["back", "mid", "front"]
+
+
+@pytest.mark.parametrize("horizon", [0.0, -1.0, math.inf, math.nan])
+def test_simulate_refuses_a_horizon_that_is_not_a_positive_duration(horizon: float) -> None:
+    with pytest.raises(ValueError, match=r"^horizon must be a positive duration, got "):
+        relsim.simulate(_single(), seed=0, replication=0, horizon=horizon, engine="simpy")
