@@ -743,3 +743,128 @@ def test_get_loads_an_entry_point_or_the_module_that_registered_a_kind(monkeypat
     assert registry.get("section-probe-ep2", "no_such_module_anywhere").run is _gen
     assert fresh.loaded == 1
     assert registry.get("section-probe-ep2").run is _gen and fresh.loaded == 1
+
+
+# --- the event estimates of the sections (relsim.model.estimate) ----------------------------------
+
+DAY = 86400.0
+FLEET = """\
+name: t
+components:
+  web: {count: 4}
+  a: {}
+services:
+  s: {replicas: [web]}
+  t: {replicas: [a]}
+entry: s
+horizon: 7d
+"""
+
+
+def _deployment_events(body: str, horizon: float = 7 * DAY) -> float:
+    from relsim.model.deployments import deployment_events
+
+    return deployment_events(loads(FLEET + f"deployments:\n  d: {body}\n"), horizon)
+
+
+def test_deployment_events_by_hand():
+    # every 1d over 7 days: releases at 1d, ..., 6d (the first a period in): 6 of them
+    n, rate = 6.0, 6.0 / (7 * DAY)
+    # all at once on the four members of web: 4 events + 1 step
+    assert _deployment_events("{services: [s], every: 1d}") == n * 5.0
+    assert _deployment_events("{services: [s, t], every: 1d, restart: fixed(1m)}") == n * (5.0 + 2.0 * 5)
+    # rolling 2 at a time: 2 steps, busy 10 m between them and a 5 m gate before each
+    busy = 600.0 + 2 * 300.0
+    got = _deployment_events("{services: [s], every: 1d, strategy: rolling, batch: 2, pause: 10m, "
+                             "gate: {catches: 50%, takes: 5m}, restart: fixed(1m)}")
+    assert got == pytest.approx(n / (1.0 + rate * busy) * (4.0 + 2.0 + 8.0), rel=1e-12)
+    got = _deployment_events("{services: [s], every: 1d, strategy: rolling, batch: 3}")
+    assert got == n * (4.0 + 2.0)  # ceil(4 / 3) steps, no pause
+    # a canary of two steps: 3 steps, baked 30 m each
+    got = _deployment_events("{services: [s], every: 1d, strategy: canary, steps: [10%, 50%], bake: 30m}")
+    assert got == pytest.approx(n / (1.0 + rate * 3600.0) * 7.0, rel=1e-12)
+    got = _deployment_events("{services: [s], every: 1d, strategy: blue-green, switch: 5m}")
+    assert got == pytest.approx(n / (1.0 + rate * 300.0) * 5.0, rel=1e-12)
+    # until 3d: releases at 1d and 2d, at the rate 2 per 3 days
+    got = _deployment_events("{services: [s], every: 1d, until: 3d, strategy: blue-green, switch: 5m}")
+    assert got == pytest.approx(2.0 / (1.0 + 2.0 / (3 * DAY) * 300.0) * 5.0, rel=1e-12)
+    assert _deployment_events("{services: [s], every: 1d}", horizon=0.0) == 0.0
+
+
+def test_deployment_events_in_a_change_window_by_hand():
+    # open 8 h on 5 days of the week: 40 of 168 h; 5 openings a week
+    share = 40.0 / 168.0
+    n = 6.0 * share + min(6.0 * (1.0 - share), 5.0)
+    rate = n / (7 * DAY * share)
+    got = _deployment_events("{services: [s], every: 1d, window: 'Mon-Fri 09:00-17:00', strategy: blue-green, "
+                             "switch: 1h}")
+    assert got == pytest.approx(n / (1.0 + rate * 3600.0) * 5.0, rel=1e-12)
+    # one opening a week: at most one release waits for it
+    n = 6.0 * (8.0 / 168.0) + 1.0
+    assert _deployment_events("{services: [s], every: 1d, window: 'Mon 09:00-17:00'}") == pytest.approx(
+        n * 5.0, rel=1e-12)
+    assert _deployment_events("{services: [s], every: 1d, window: 'Mon 09:00-17:00'}", horizon=0.0) == 0.0
+
+
+def test_deployment_events_without_deployments_or_with_random_releases():
+    from relsim.model.deployments import deployment_events
+
+    assert deployment_events(loads(FLEET), 7 * DAY) == 0.0
+    # exp(mean=1d): 7 releases expected over 7 days
+    got = _deployment_events("{services: [s], every: exp(mean=1d), strategy: blue-green, switch: 1h}")
+    assert got == pytest.approx(7.0 / (1.0 + 7.0 / (7 * DAY) * 3600.0) * 5.0, rel=1e-12)
+
+
+def test_alerting_events_by_hand():
+    from relsim.model.incidents import alerting_events
+
+    alerts = """\
+    alerts:
+      r1: {burn_rate: [{rate: 14, long: 1h, short: 5m}, {rate: 6, long: 6h, short: 30m}], slo: 99%}
+      r2: {above: 1%}
+      r3: {service: s, above_baseline: 2}
+      r4: {service: s, burn_rate: [{rate: 14, long: 1h, short: 5m}], slo: 99%}
+    """
+    noise = "noise: {blips: {every: exp(mean=1h), lasts: fixed(1m), size: 10%}}\n"
+    horizon = 36000.0
+    # 2 changes per blip, 10 blips an hour: 20 per signal; the entry's signal has 2 burn-rate rules' 4
+    # windows (x2), s's has 2: 20 * (1 + 8) + 20 * (1 + 4); the baseline rule adds one an hour
+    assert alerting_events(load(alerts + noise), horizon) == pytest.approx(180.0 + 100.0 + 10.0, rel=1e-12)
+    assert alerting_events(load(alerts), horizon) == 10.0
+    assert alerting_events(load(noise), horizon) == 0.0
+    with_rate = "workload: {rate: 1/s}\nalerts:\n  e: {errors_above: 1/s}\n  f: {above: 1%}\n"
+    assert alerting_events(load(with_rate), horizon) == 10.0
+
+
+def test_upkeep_events_by_hand():
+    from relsim.model.maintenance import upkeep_events
+
+    fails = "failures: [{kind: permanent, every: exp(mean=1000h), repair: exp(mean=10h), silent: true}]"
+    m = loads(f"""\
+name: t
+domains: {{z: {{}}, y: {{}}}}
+components:
+  g: {{count: 3, in: z, {fails}, maintenance: {{every: 2d}}, inspection: {{every: 3d}}}}
+  a: {{in: z, {fails}, maintenance: {{every: 1d}}}}
+  b: {{}}
+links: {{l: {{between: [z, y]}}}}
+services:
+  s: {{replicas: [g, a, b]}}
+""")
+    # g: 3 members x (3 maintenances at 2, 4, 6 d + 2 inspections at 3, 6 d); a: 6 maintenances
+    assert upkeep_events(m, 7 * DAY) == 4.0 * 3 * (3 + 2) + 4.0 * 1 * 6
+    phased = loads(f"""\
+name: t
+domains: {{z: {{}}, y: {{}}}}
+components:
+  a: {{in: z, {fails}}}
+  b: {{}}
+links: {{l: {{between: [z, y]}}}}
+services:
+  s: {{replicas: [a, b]}}
+phases:
+  - {{name: day, lasts: 16h}}
+  - {{name: night, lasts: 8h}}
+""")
+    # a cycle of 1 day, two phase changes a day, each touching 2 components, 2 domains and 1 link
+    assert upkeep_events(phased, 7 * DAY) == pytest.approx(7.0 * 2 * (2.0 + 5), rel=1e-12)
