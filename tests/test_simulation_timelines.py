@@ -219,3 +219,17 @@ def test_services_start_once_each_after_the_services_they_need() -> None:
 def test_simulate_refuses_a_horizon_that_is_not_a_positive_duration(horizon: float) -> None:
     with pytest.raises(ValueError, match=r"^horizon must be a positive duration, got "):
         relsim.simulate(_single(), seed=0, replication=0, horizon=horizon, engine="simpy")
+
+
+def test_simulate_takes_a_horizon_of_one_second() -> None:
+    res = relsim.simulate(_single(), seed=0, replication=0, horizon=1.0, engine="simpy")
+    assert (res.horizon, res.failures, res.downtime, res.served_integral) == (1.0, 0, 0.0, 1.0)
+
+
+def test_the_batch_engine_is_asked_unless_a_trace_or_an_observer_is() -> None:
+    # fixed up-times could tie: the batch engine refuses the model, while a
+    # trace or a piece observer always runs it on SimPy
+    with pytest.raises(ValueError, match=r"^the batch engine does not run model 'timeline': "):
+        relsim.simulate(_single(), seed=0, replication=0, engine="batch")
+    res = relsim.simulate(_single(), seed=0, replication=0, engine="batch", trace=True)
+    assert res.trace is not None and res.downtime == 2 * HOUR
