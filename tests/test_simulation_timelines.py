@@ -233,3 +233,32 @@ def test_the_batch_engine_is_asked_unless_a_trace_or_an_observer_is() -> None:
         relsim.simulate(_single(), seed=0, replication=0, engine="batch")
     res = relsim.simulate(_single(), seed=0, replication=0, engine="batch", trace=True)
     assert res.trace is not None and res.downtime == 2 * HOUR
+
+
+def _exponential_pair() -> relsim.Model:
+    # continuous laws: the lean and the batch engine both run it
+    fail = {"failures": [{"kind": "permanent", "every": "exp(mean=100h)", "repair": "exp(mean=10h)"}]}
+    return relsim.load({"name": "exp-pair", "horizon": "2000h", "components": {"a": fail, "b": fail},
+                        "services": {"s": {"replicas": ["a", "b"], "needs": 2}}})
+
+
+def test_engine_batch_runs_the_replication_asked_on_the_batch_engine() -> None:
+    from relsim.engine.batch import simulate_batch
+
+    m = _exponential_pair()
+    res = relsim.simulate(m, seed=3, replication=5, horizon=1000 * HOUR, engine="batch")
+    direct = simulate_batch(m, 3, 5, 1000 * HOUR, None)
+    assert (res.replication, res.seed, res.horizon) == (5, 3, 1000 * HOUR)
+    assert (res.downtime, res.failures, res.events) == (direct.downtime, direct.failures, direct.events)
+    assert res.failures > 0
+    other = relsim.simulate(m, seed=3, replication=6, horizon=1000 * HOUR, engine="batch")
+    assert other.replication == 6 and other.downtime != res.downtime
+    with pytest.raises(relsim.TooManyEvents):
+        relsim.simulate(m, seed=3, replication=5, engine="batch", max_events=1)
+
+
+def test_engine_names_and_the_lean_engines_refusal() -> None:
+    with pytest.raises(ValueError, match=r"^engine must be one of auto, simpy, lean, batch, got 'fast'$"):
+        relsim.simulate(_single(), seed=0, replication=0, engine="fast")
+    with pytest.raises(ValueError, match=r"^the lean engine does not run model 'pair': "):
+        relsim.simulate(_pair({"mode": "active-passive"}), seed=0, replication=0, engine="lean")
