@@ -262,3 +262,7 @@ def test_engine_names_and_the_lean_engines_refusal() -> None:
         relsim.simulate(_single(), seed=0, replication=0, engine="fast")
     with pytest.raises(ValueError, match=r"^the lean engine does not run model 'pair': "):
         relsim.simulate(_pair({"mode": "active-passive"}), seed=0, replication=0, engine="lean")
+    # the lean engine runs _single, but neither a trace nor a piece observer
+    with pytest.raises(ValueError, match=r"^the lean engine does not run model 'timeline': a trace or a piece observer$"):
+        relsim.simulate(_single(), seed=0, replication=0, engine="lean", trace=True)
+    assert relsim.simulate(_single(), seed=0, replication=0, engine="lean").downtime == 2 * HOUR
