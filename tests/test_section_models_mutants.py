@@ -868,3 +868,18 @@ phases:
 """)
     # a cycle of 1 day, two phase changes a day, each touching 2 components, 2 domains and 1 link
     assert upkeep_events(phased, 7 * DAY) == pytest.approx(7.0 * 2 * (2.0 + 5), rel=1e-12)
+
+
+def test_a_changes_bad_probability_with_peer_review_and_its_cause_kind():
+    m = load("""\
+    deployments:
+      plain: {services: [s], every: 7d, bad: 20%}
+      some: {services: [s], every: 7d, bad: 20%, review: {factor: 50%, share: 60%}}
+      all: {services: [s], every: 7d, bad: 20%, review: {factor: 25%}}
+      conf: {services: [s], every: 7d, bad: 20%, change: config}
+    """)
+    deps = m.spec.deployments
+    assert {name: d.bad_probability for name, d in deps.items()} == pytest.approx(
+        {"plain": 0.2, "some": 0.2 * (1.0 - 0.6 * 0.5), "all": 0.2 * 0.25, "conf": 0.2}, rel=1e-15)
+    assert {name: d.cause_kind for name, d in deps.items()} == {
+        "plain": "deployment", "some": "deployment", "all": "deployment", "conf": "config"}
