@@ -11,6 +11,7 @@ pin the behaviour mutation testing of ``relsim/model/incidents.py``,
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -732,6 +733,7 @@ def test_get_loads_an_entry_point_or_the_module_that_registered_a_kind(monkeypat
         "import relsim\n\n\n@relsim.behaviour('section-probe-mod')\ndef probe(h, p):\n"
         "    '''From a module.'''\n    return\n    yield\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "section_probe_mod", raising=False)  # imported by an earlier run
     scratch.extend(["section-probe-mod", "section-probe-ep2"])
     assert registry.get("section-probe-mod") is None
     assert registry.get("section-probe-mod", "__main__") is None
