@@ -266,3 +266,14 @@ def test_engine_names_and_the_lean_engines_refusal() -> None:
     with pytest.raises(ValueError, match=r"^the lean engine does not run model 'timeline': a trace or a piece observer$"):
         relsim.simulate(_single(), seed=0, replication=0, engine="lean", trace=True)
     assert relsim.simulate(_single(), seed=0, replication=0, engine="lean").downtime == 2 * HOUR
+
+
+@pytest.mark.parametrize("engine", ["simpy", "lean", "auto"])
+def test_the_event_limit_names_the_replication_and_the_time_it_was_passed(engine: str) -> None:
+    # a fails at 10 h and 21 h and is back at 11 h and 22 h: four events
+    # before the horizon; a limit of 3 is passed at the third, at 21 h
+    with pytest.raises(relsim.TooManyEvents) as err:
+        relsim.simulate(_single(), seed=4, replication=7, engine=engine, max_events=3)
+    assert (err.value.limit, err.value.replication, err.value.seed, err.value.time) == (3, 7, 4, 21 * HOUR)
+    res = relsim.simulate(_single(), seed=4, replication=7, engine=engine, max_events=4)
+    assert (res.replication, res.seed, res.downtime) == (7, 4, 2 * HOUR)
