@@ -277,3 +277,31 @@ def test_the_event_limit_names_the_replication_and_the_time_it_was_passed(engine
     assert (err.value.limit, err.value.replication, err.value.seed, err.value.time) == (3, 7, 4, 21 * HOUR)
     res = relsim.simulate(_single(), seed=4, replication=7, engine=engine, max_events=4)
     assert (res.replication, res.seed, res.downtime) == (7, 4, 2 * HOUR)
+
+
+def test_the_probe_sees_an_outage_after_its_failed_checks_and_timeout() -> None:
+    # unhealthy after 2 failed checks a minute apart, 30 s timeout: the probe
+    # notices an outage (1 + u) * 60 + 30 s after it starts, u in [0, 1)
+    m = _single(probe={"interval": "1m", "unhealthy": 2, "timeout": "30s"})
+    for rep in range(5):
+        res = relsim.simulate(m, seed=2, replication=rep, engine="simpy")
+        assert len(res.outages) == 2
+        for out in res.outages:
+            assert 90.0 <= out.detected_s < 150.0
+
+
+def test_the_repair_crews_of_the_model_are_the_simulations() -> None:
+    # needs 2 of 2, a and b both fail at 10 h for 1 h of repair each; one crew
+    # repairs a by 11 h, then b by 12 h; they fail again 10 h after their
+    # repairs, at 21 h and 22 h, each repaired within the hour
+    comp = {"failures": [{"kind": "permanent", "every": "fixed(10h)", "repair": "fixed(1h)"}]}
+    m = relsim.load({"name": "crews", "horizon": "24h", "repair_crews": 1, "components": {"a": comp, "b": comp},
+                     "services": {"s": {"replicas": ["a", "b"], "needs": 2}}})
+    res = relsim.simulate(m, seed=0, replication=0, engine="simpy")
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == [
+        (10.0, 12.0, "a"), (21.0, 23.0, "a")]
+
+
+def test_a_piece_observer_needs_a_workload() -> None:
+    with pytest.raises(ValueError, match=r"^on_piece observes the request path: the model needs a 'workload'$"):
+        relsim.simulate(_single(), seed=0, replication=0, on_piece=lambda piece: None)
