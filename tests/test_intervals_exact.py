@@ -155,6 +155,17 @@ def test_paired_ratio_difference_needs_events() -> None:
     assert row["events"] == MIN_EVENTS and row["established"] and not math.isnan(row["ci_low"])
     empty = paired_ratio_difference(np.zeros(3), np.zeros(3), np.ones(3), np.ones(3))
     assert math.isnan(empty["mean"]) and not empty["established"]
+    assert set(empty) == {"mean", "se", "ci_low", "ci_high", "n", "events", "established"}
+    assert math.isnan(empty["ci_high"]) and empty["n"] == 3 and empty["events"] == 0
+    # no events on one side only: no ratio there, so no difference (not ±inf)
+    for lone in ((np.ones(3), np.zeros(3), np.ones(3), np.ones(3)), (np.ones(3), np.ones(3), np.ones(3), np.zeros(3))):
+        row = paired_ratio_difference(*lone)
+        assert math.isnan(row["mean"]) and not row["established"]
+    # exactly one event on a side is a ratio like any other
+    one = paired_ratio_difference(np.array([4.0, 0.0]), np.array([1.0, 0.0]), np.array([3.0, 3.0]), np.array([1.0, 2.0]))
+    assert one["mean"] == pytest.approx(6.0 / 3.0 - 4.0) and one["events"] == 1
+    other = paired_ratio_difference(np.array([3.0, 3.0]), np.array([1.0, 2.0]), np.array([4.0, 0.0]), np.array([1.0, 0.0]))
+    assert other["mean"] == pytest.approx(4.0 - 6.0 / 3.0) and other["events"] == 1
     single = paired_ratio_difference(np.array([20.0]), np.array([10.0]), np.array([30.0]), np.array([10.0]))
     assert single["mean"] == pytest.approx(1.0) and not single["established"]
 
@@ -185,6 +196,7 @@ def test_paired_differences_table() -> None:
     a["only_a"], b["only_b"] = 1.0, 2.0
     table = paired_differences(a, b, ["missing", "x", "only_a", "only_b", "y"])
     assert list(table.index) == ["x", "y"]  # a metric missing from either side is skipped, the rest kept
+    assert table.index.name == "metric"
     assert list(table.columns) == ["mean", "se", "ci_low", "ci_high", "n", "events", "established",
                                    "significant"]
     diff = 0.5 + np.arange(12.0) % 3 * 0.1
@@ -195,6 +207,14 @@ def test_paired_differences_table() -> None:
     same = table.loc["y"]
     assert same["events"] == 0 and not same["established"] and not same["significant"]
     assert math.isnan(same["ci_low"]) and same["mean"] == 0.0
+
+
+def test_a_metric_whose_column_one_side_lacks_is_skipped_whatever_the_names() -> None:
+    # a's own column z_a looks like the joined column of a metric z: z has no z_b, so it is skipped
+    a = pd.DataFrame({"replication": range(12), "z_a": np.ones(12), "x": np.zeros(12)})
+    b = pd.DataFrame({"replication": range(12), "x": np.arange(12.0)})
+    table = paired_differences(a, b, ["z", "x"])
+    assert list(table.index) == ["x"] and table.loc["x", "mean"] == pytest.approx(5.5)
 
 
 def test_paired_differences_rest_on_the_replications_that_differ() -> None:
@@ -238,6 +258,10 @@ def test_weighted_quantile_inverts_the_weighted_cdf() -> None:
     assert weighted_quantile(x, np.array([3.0, 0.0, 0.0, 1.0]), 0.75) == 1.0
     assert weighted_quantile(x, np.ones(4), 1.0) == 4.0
     assert math.isnan(weighted_quantile(x, np.zeros(4), 0.5))
+    # a total weight of exactly 1, and weight only on the last value: the inverse CDF all the same
+    assert weighted_quantile(np.array([7.0]), np.array([1.0]), 0.5) == 7.0
+    assert weighted_quantile(np.array([1.0, 2.0]), np.array([0.0, 1.0]), 0.5) == 2.0
+    assert weighted_quantile(np.array([1.0, 2.0]), np.array([0.5, 0.5]), 0.5) == 1.0
     assert math.isnan(weighted_quantile(np.array([]), np.array([]), 0.5))
     # unit weights agree with numpy's inverted-CDF percentile
     y = np.sort(np.random.default_rng(2).exponential(1.0, 57))
