@@ -885,3 +885,10 @@ def test_a_changes_bad_probability_with_peer_review_and_its_cause_kind():
         {"plain": 0.2, "some": 0.2 * (1.0 - 0.6 * 0.5), "all": 0.2 * 0.25, "conf": 0.2}, rel=1e-15)
     assert {name: d.cause_kind for name, d in deps.items()} == {
         "plain": "deployment", "some": "deployment", "all": "deployment", "conf": "config"}
+
+
+def test_the_installed_entry_points_are_read_from_relsims_group():
+    eps = registry._entry_points()
+    assert {"cron-restart", "autoscaler", "consumer-queue"} <= set(eps)
+    assert {ep.group for ep in eps.values()} == {registry.ENTRY_POINT_GROUP}
+    assert all(name == ep.name for name, ep in eps.items())
