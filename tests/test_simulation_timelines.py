@@ -305,3 +305,12 @@ def test_the_repair_crews_of_the_model_are_the_simulations() -> None:
 def test_a_piece_observer_needs_a_workload() -> None:
     with pytest.raises(ValueError, match=r"^on_piece observes the request path: the model needs a 'workload'$"):
         relsim.simulate(_single(), seed=0, replication=0, on_piece=lambda piece: None)
+
+
+def test_without_a_workload_any_dip_of_the_entry_is_an_outage() -> None:
+    # outage_below applies to request success only: without a workload the
+    # entry serving 0.5 (a down 10-11 h, needs 2 of 2) is an outage
+    res = relsim.simulate(_pair({"needs": 2}, objectives={"outage_below": "50%"}), seed=0, replication=0,
+                          engine="simpy")
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == [(10.0, 11.0, "a")]
+    assert res.downtime == res.degraded_time == 1 * HOUR
