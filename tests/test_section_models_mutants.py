@@ -821,21 +821,26 @@ def test_alerting_events_by_hand():
     from relsim.model.incidents import alerting_events
 
     alerts = """\
-    alerts:
-      r1: {burn_rate: [{rate: 14, long: 1h, short: 5m}, {rate: 6, long: 6h, short: 30m}], slo: 99%}
-      r2: {above: 1%}
-      r3: {service: s, above_baseline: 2}
-      r4: {service: s, burn_rate: [{rate: 14, long: 1h, short: 5m}], slo: 99%}
-    """
+alerts:
+  r1: {burn_rate: [{rate: 14, long: 1h, short: 5m}, {rate: 6, long: 6h, short: 30m}], slo: 99%}
+  r2: {above: 1%}
+  r3: {service: s, above_baseline: 2}
+  r4: {service: s, burn_rate: [{rate: 14, long: 1h, short: 5m}], slo: 99%}
+  r5: {service: t, above: 1%}
+"""
     noise = "noise: {blips: {every: exp(mean=1h), lasts: fixed(1m), size: 10%}}\n"
     horizon = 36000.0
     # 2 changes per blip, 10 blips an hour: 20 per signal; the entry's signal has 2 burn-rate rules' 4
-    # windows (x2), s's has 2: 20 * (1 + 8) + 20 * (1 + 4); the baseline rule adds one an hour
-    assert alerting_events(load(alerts + noise), horizon) == pytest.approx(180.0 + 100.0 + 10.0, rel=1e-12)
-    assert alerting_events(load(alerts), horizon) == 10.0
-    assert alerting_events(load(noise), horizon) == 0.0
+    # windows (x2), s's 1 (x2), t's none: 20 * (1 + 8) + 20 * (1 + 4) + 20; the baseline rule adds one an hour
+    assert alerting_events(loads(FLEET + alerts + noise), horizon) == pytest.approx(
+        180.0 + 100.0 + 20.0 + 10.0, rel=1e-12)
+    assert alerting_events(loads(FLEET + alerts), horizon) == 10.0
+    assert alerting_events(loads(FLEET + noise), horizon) == 0.0
+    # blips every half second: 4 changes a second on the one signal watched
+    fast = "noise: {blips: {every: exp(mean=500ms), lasts: fixed(10ms), size: 10%}}\nalerts:\n  r: {above: 1%}\n"
+    assert alerting_events(loads(FLEET + fast), horizon) == pytest.approx(4.0 * horizon, rel=1e-12)
     with_rate = "workload: {rate: 1/s}\nalerts:\n  e: {errors_above: 1/s}\n  f: {above: 1%}\n"
-    assert alerting_events(load(with_rate), horizon) == 10.0
+    assert alerting_events(loads(FLEET + with_rate), horizon) == 10.0
 
 
 def test_upkeep_events_by_hand():
@@ -861,15 +866,23 @@ domains: {{z: {{}}, y: {{}}}}
 components:
   a: {{in: z, {fails}}}
   b: {{}}
+  c: {{{fails}, maintenance: {{every: 2d}}}}
 links: {{l: {{between: [z, y]}}}}
 services:
-  s: {{replicas: [a, b]}}
+  s: {{replicas: [a, b, c]}}
 phases:
   - {{name: day, lasts: 16h}}
   - {{name: night, lasts: 8h}}
 """)
-    # a cycle of 1 day, two phase changes a day, each touching 2 components, 2 domains and 1 link
-    assert upkeep_events(phased, 7 * DAY) == pytest.approx(7.0 * 2 * (2.0 + 5), rel=1e-12)
+    # a cycle of 1 day, two phase changes a day, each touching 3 components, 2 domains and 1 link;
+    # c's maintenance at 2, 4 and 6 d
+    assert upkeep_events(phased, 7 * DAY) == pytest.approx(7.0 * 2 * (2.0 + 6) + 4.0 * 3, rel=1e-12)
+    # a weekly cron (Monday 02:00) counted over the first day and scaled when the week starts on Monday:
+    # 7 over 7 days; from a Tuesday the first day has none and the week has one
+    weekly = f"name: t\ncomponents:\n  a: {{{fails}, maintenance: {{cron: '0 2 * * 1'}}}}\n" \
+             "services:\n  s: {replicas: [a]}\n"
+    assert upkeep_events(loads(weekly), 7 * DAY) == 4.0 * 7
+    assert upkeep_events(loads(weekly + "start_day: Tue\n"), 7 * DAY) == 4.0 * 1
 
 
 def test_a_changes_bad_probability_with_peer_review_and_its_cause_kind():
