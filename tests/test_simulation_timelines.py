@@ -314,3 +314,9 @@ def test_without_a_workload_any_dip_of_the_entry_is_an_outage() -> None:
                           engine="simpy")
     assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == [(10.0, 11.0, "a")]
     assert res.downtime == res.degraded_time == 1 * HOUR
+
+
+def test_a_simulation_built_directly_keeps_no_trace_and_runs_the_models_horizon() -> None:
+    res = Simulation(_single(), 5, 2).run()
+    assert res.trace is None
+    assert (res.replication, res.seed, res.horizon, res.downtime) == (2, 5, 24 * HOUR, 2 * HOUR)
