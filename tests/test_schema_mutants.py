@@ -181,3 +181,149 @@ def test_the_exactness_check_is_the_one_of_the_detection_section():
     assert (detection.method, detection.heartbeat.latency) == ("beats", Uniform(1.0, 9.0))
     assert relsim.loads(DETECTION % "{heartbeat: {latency: fixed(2s)}}").spec.services["s"].detection \
         .heartbeat.latency == Fixed(2.0)
+
+
+def test_distribution_parameters_within_the_limits():
+    every = "{kind: transient, every: %s, lasts: fixed(1h)}"
+    beyond = "is beyond 1000000y (the limit on durations)"
+    cases = [
+        ("'lognormal(mean=1h, sd=1e300y)'", f"lognormal(mean=1h, sd=1e300y): sd {beyond}"),
+        # written as a mapping, the message shows the distribution itself
+        ("{dist: lognormal, mean: 1h, sd: 1e300y}", f"Lognormal(mean=1h, sd=3.1536e+307s): sd {beyond}"),
+        ("'fixed(2000000y)'", f"fixed(2000000y): value {beyond}"),
+        ("'fixed(1000000y)'", None),
+        ("'empirical([1h, 2000000y])'", f"empirical([1h, 2000000y]): values {beyond}"),
+        # a shape is a plain number: limited to 1e21, not to a duration
+        ("'weibull(shape=1e22, mean=1h)'", "weibull(shape=1e22, mean=1h): shape is beyond 1e+21"),
+        ("'weibull(shape=1e21, mean=1h)'", None),
+        # what the sampler derives: a lognormal's sigma, another family's mean
+        ("'lognormal(mean=1e-200s, sd=1h)'",
+         "lognormal(mean=1e-200s, sd=1h): what it samples from is not a finite number of seconds; "
+         "use parameters within a few orders of magnitude of each other"),
+        ("'weibull(shape=0.002, scale=1h)'",
+         "weibull(shape=0.002, scale=1h): what it samples from is not a finite number of seconds; "
+         "use parameters within a few orders of magnitude of each other"),
+    ]
+    for spec, message in cases:
+        expected = "ok" if message is None else [f"<string>:5 components.a.failures[0].every: {message}"]
+        assert _failure(every % spec) == expected, spec
+
+
+def test_a_distribution_built_in_code_is_shown_by_its_repr():
+    assert bounded_dist(Fixed(1e13)) == Fixed(1e13)
+    for dist, message in ((Fixed(1e300), "Fixed(1e+300s): value"), (Uniform(0.0, 1e300), "Uniform(0, 1e+300s): high")):
+        with pytest.raises(ValueError) as info:
+            bounded_dist(dist)
+        assert str(info.value) == f"{message} is beyond 1000000y (the limit on durations)"
+
+
+# --- jsonschema.py: the export's helpers -------------------------------------
+
+def test_nocase_spells_each_letter_in_both_cases():
+    assert _nocase("exp") == "[eE][xX][pP]"
+    assert _nocase("Log_2") == "[lL][oO][gG]_2"
+    assert _nocase("") == ""
+
+
+def test_validator_names_and_value_kinds_of_core_schemas():
+    from relsim.model.common import _duration
+
+    before = {"type": "function-before", "function": {"function": _duration}}
+    assert _validator_name(before) == "_duration"
+    assert _validator_name({"type": "function-before"}) is None
+    assert _validator_name({"type": "function-before", "function": {"function": object()}}) is None
+    wrapped = {"type": "nullable", "schema": {"type": "default", "schema": {"type": "function-after",
+                                                                              "schema": before}}}
+    assert _value_kind(wrapped) == "_duration"
+    assert _value_kind({"type": "default", "schema": before}) == "_duration"
+    assert _value_kind({"type": "nullable", "schema": before}) == "_duration"
+    assert _value_kind({"type": "list", "schema": before}) is None
+    assert _value_kind({"type": "nullable"}) is None
+
+
+def test_defaults_are_written_as_a_model_file_writes_them():
+    assert _as_written(2.0, "_rate") == "2/s"
+    assert _as_written(1.0, "_rate") == "1/s"
+    assert _as_written(0.0, "_rate") == 0
+    assert _as_written(3600.0, "_duration") == "1h"
+    assert _as_written(0.0, "_duration") == 0
+    assert _as_written(2.5, None) == 2.5
+    assert _as_written(math.inf, "_duration") is jsonschema._SKIP
+    assert _as_written(object(), None) is jsonschema._SKIP
+    assert _as_written((1, 2), None) == [1, 2]
+    assert _as_written(Fixed(30.0), None) == "fixed(30s)"
+
+
+def _mystery(value):
+    return value
+
+
+def test_a_value_type_the_export_does_not_know_is_an_error():
+    class Unknown(BaseModel):
+        x: Annotated[float, BeforeValidator(_mystery)]
+
+    with pytest.raises(TypeError) as info:
+        Unknown.model_json_schema(schema_generator=jsonschema._ModelFileSchema)
+    assert str(info.value) == ("the JSON Schema of values checked by '_mystery' is unknown: add it to "
+                               "VALUE_SCHEMAS in relsim/model/jsonschema.py")
+
+
+def test_a_default_computed_from_the_other_fields_is_not_exported():
+    from pydantic import Field
+
+    class Derived(BaseModel):
+        a: int = 1
+        b: int = Field(default_factory=lambda data: data["a"] + 1)
+        c: list[int] = Field(default_factory=list)
+
+    props = Derived.model_json_schema(schema_generator=jsonschema._ModelFileSchema)["properties"]
+    assert "default" not in props["b"]
+    assert (props["a"]["default"], props["c"]["default"]) == (1, [])
+
+
+def test_descriptions_go_on_the_keys_that_have_one():
+    doc = {"properties": {"horizon": {"title": "Horizon", "description": "a duration"},
+                          "name": {"title": "Name"}, "other": {"title": "Other"}}}
+    jsonschema._describe(doc)
+    assert doc == {"properties": {
+        "horizon": {"description": "Simulated time of one replication (a duration such as 1y or 10y). "
+                                   "Value: a duration."},
+        "name": {"description": "The model's name, shown in results and provenance columns (default: the "
+                                "file name without .yaml)."},
+        "other": {"title": "Other"}}}
+    # a section with no descriptions, and one with no properties, are left as they are
+    doc = {"$defs": {"Nowhere": {"properties": {"x": {"title": "X"}}}, "Probe": {"type": "object"}}}
+    jsonschema._describe(doc)
+    assert doc == {"$defs": {"Nowhere": {"properties": {"x": {"title": "X"}}}, "Probe": {"type": "object"}}}
+
+
+def test_bounds_become_json_schema_keywords_on_numbers_only():
+    node = {"type": "number", "gt": 0, "le": 1,
+            "properties": {"ge": {"type": "integer", "ge": 1}, "lt": True},
+            "additionalProperties": False}
+    jsonschema._tidy(node)
+    assert node == {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                    "properties": {"ge": {"type": "integer", "minimum": 1}, "lt": True},
+                    "additionalProperties": False,
+                    "patternProperties": {jsonschema._SPLIT_KEY: {"type": "null"}}}
+    untyped = {"anyOf": [{"type": "string"}], "gt": 0, "lt": 9}
+    jsonschema._tidy(untyped)
+    assert untyped == {"anyOf": [{"type": "string"}]}
+
+
+# --- descriptions.py ----------------------------------------------------------
+
+def test_descriptions_merge_into_existing_and_new_sections(monkeypatch):
+    table = {"Probe": {"interval": "Time between probes."}}
+    monkeypatch.setattr(descriptions, "DESCRIPTIONS", table)
+    descriptions._merge({"Probe": {"timeout": "t"}, "New": {"k": "v"}})
+    assert table == {"Probe": {"interval": "Time between probes.", "timeout": "t"}, "New": {"k": "v"}}
+
+
+def test_the_incident_sections_descriptions_are_merged(monkeypatch):
+    table: dict[str, dict[str, str]] = {"ModelSpec": {"name": "n"}}
+    monkeypatch.setattr(descriptions, "DESCRIPTIONS", table)
+    descriptions._incidents()
+    assert table == {"ModelSpec": {"name": "n", **INCIDENT_DESCRIPTIONS.get("ModelSpec", {})},
+                     **{k: v for k, v in INCIDENT_DESCRIPTIONS.items() if k != "ModelSpec"}}
+    assert len(table) > 3
