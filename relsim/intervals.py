@@ -25,7 +25,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from relsim.evidence import LEVEL, MIN_EVENTS, _solve, quantile_events_needed
+from relsim.evidence import (
+    BOOTSTRAP_REPLICATIONS,
+    LEVEL,
+    MIN_EVENTS,
+    _solve,
+    quantile_events_needed,
+)
 
 __all__ = ["mean_ci", "paired_differences", "paired_quantile_difference", "paired_ratio_difference", "ratio_ci",
            "resampled_quantiles", "weighted_quantile", "bootstrap_units", "BOOTSTRAP_UNITS"]
@@ -382,8 +388,9 @@ def paired_quantile_difference(by_run_a: list[np.ndarray], by_run_b: list[np.nda
     variant. The percentile difference gets a BCa bootstrap interval that
     resamples replication indices, the same for both variants (so the
     pairing is kept), once each variant has the events a percentile needs
-    (:func:`relsim.evidence.quantile_events_needed`). A maximum's
-    difference gets no interval.
+    (:func:`relsim.evidence.quantile_events_needed`) and they come from at
+    least :data:`relsim.evidence.BOOTSTRAP_REPLICATIONS` replications. A
+    maximum's difference gets no interval.
     """
     n = len(by_run_a)
     events = int(min(sum(len(x) for x in by_run_a), sum(len(x) for x in by_run_b)))
@@ -396,7 +403,8 @@ def paired_quantile_difference(by_run_a: list[np.ndarray], by_run_b: list[np.nda
         row["mean"] = float(pooled[1].max() - pooled[0].max())
         return row
     row["mean"] = float(np.percentile(pooled[1], 100 * q) - np.percentile(pooled[0], 100 * q))
-    if n < 2 or events < quantile_events_needed(q):
+    units_with_events = sum(1 for x, y in zip(by_run_a, by_run_b, strict=True) if len(x) or len(y))
+    if units_with_events < BOOTSTRAP_REPLICATIONS or events < quantile_events_needed(q):
         return row
     prepared = [sorted_with_owners(by_run, values) for by_run, values in zip((by_run_a, by_run_b), pooled)]
     units = min(n, BOOTSTRAP_UNITS)  # replication i is in the same unit in both variants: pairs stay paired

@@ -30,6 +30,7 @@ from relsim.change_metrics import change_metrics, change_share_columns
 from relsim.columns import Columns, as_columns, length
 from relsim.engine.simulation import RunResult
 from relsim.evidence import (
+    BOOTSTRAP_REPLICATIONS,
     MIN_EVENTS,
     binomial_interval,
     poisson_interval,
@@ -198,8 +199,9 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
     keeps the events of one replication together (beyond 1,000 of them, in
     groups of consecutive replications: :func:`relsim.intervals.bootstrap_units`). A resample is a weighting
     of the pooled events by how often their replication was drawn, so each
-    costs one pass over the sorted events. A maximum gets no interval
-    (relsim.evidence).
+    costs one pass over the sorted events. With events from fewer than
+    :data:`relsim.evidence.BOOTSTRAP_REPLICATIONS` replications there is no
+    interval (too few to resample). A maximum gets no interval (relsim.evidence).
     """
     pooled = np.concatenate(durations_by_run) if durations_by_run else np.array([])
     if len(pooled) == 0:
@@ -210,7 +212,7 @@ def _pooled_row(durations_by_run: list[np.ndarray], q: float | None, seed: int) 
         return row
     row["mean"] = float(np.percentile(pooled, 100 * q))
     r = len(durations_by_run)
-    if r < 2:
+    if sum(1 for x in durations_by_run if len(x)) < BOOTSTRAP_REPLICATIONS:
         return row
     sorted_x, sorted_owner = sorted_with_owners(durations_by_run, pooled)
     sorted_owner, units = bootstrap_units(sorted_owner, r)  # groups of replications beyond 1,000
@@ -363,6 +365,7 @@ class _Evidence:
 
     def __init__(self, runs: Columns, outages: Columns, duration_assumption: float | None):
         self.runs = runs
+        self.outage_table = outages
         self.replications = length(runs)
         self.exposure = float(np.sum(runs["horizon_s"])) if "horizon_s" in runs else math.nan
         self.outages = int(np.sum(runs["outages"])) if "outages" in runs else 0
@@ -453,11 +456,20 @@ class _Evidence:
         if k >= need and not math.isnan(row["ci_low"]):
             return k, True, ""
         row["ci_low"] = row["ci_high"] = math.nan
+        units = self._replications_with_events(name.rsplit("_p", 1)[0])
+        if k >= need and units < BOOTSTRAP_REPLICATIONS:
+            return k, False, (f"not established: {k} events from {units} replications, a percentile's "
+                              f"bootstrap needs events from {BOOTSTRAP_REPLICATIONS}; no interval")
         if k >= need:  # enough events, but every resample gives the same value (ties)
             return k, False, (f"not established: {k} events, but the resampled percentiles do not vary "
                               "(tied values around it); no interval")
         return k, False, (f"not established: {k} events, a {100 * q:g}th percentile needs {need} "
                           "(5 beyond it); no interval")
+
+    def _replications_with_events(self, prefix: str) -> int:
+        """In how many replications the outage family ``prefix`` has events."""
+        got = family_events(self.runs, self.outage_table, prefix)
+        return 0 if got is None else int(np.count_nonzero(got[1]))
 
     def _maximum(self, name: str, row: dict[str, Any]) -> tuple[int, bool, str]:
         row["ci_low"] = row["ci_high"] = math.nan

@@ -405,11 +405,24 @@ def test_paired_quantile_difference_rows_and_their_seed() -> None:
 
 
 def test_a_percentile_difference_is_established_from_exactly_the_events_it_needs() -> None:
-    need = quantile_events_needed(0.5)
-    a = [np.array([float(i + 1)]) for i in range(need)]  # one event per replication
+    need = quantile_events_needed(0.95)  # 100
+    a = [np.arange(5.0) + 10 * i for i in range(need // 5)]  # 20 replications of 5 events
     b = [x * 2.0 for x in a]
-    assert paired_quantile_difference(a, b, 0.5)["established"]
-    assert not paired_quantile_difference(a[:-1], b[:-1], 0.5)["established"]
+    assert paired_quantile_difference(a, b, 0.95)["established"]
+    a[0], b[0] = a[0][:4], b[0][:4]
+    assert not paired_quantile_difference(a, b, 0.95)["established"]
+
+
+def test_a_percentile_difference_needs_events_from_twenty_replications() -> None:
+    # replications where either variant has events count; 19 are too few to resample
+    a = [np.arange(3.0) + i for i in range(19)] + [np.array([])] * 5
+    b = [x * 2.0 for x in a]
+    row = paired_quantile_difference(a, b, 0.5)
+    assert row["events"] == 57 and row["n"] == 24 and not row["established"] and math.isnan(row["ci_low"])
+    assert row["mean"] == np.percentile(np.concatenate(b), 50) - np.percentile(np.concatenate(a), 50)
+    b[19] = np.array([7.0])  # the 20th replication has an event in one variant only
+    row = paired_quantile_difference(a, b, 0.5)
+    assert row["established"] and row["ci_low"] < row["mean"] < row["ci_high"]
 
 
 def test_a_resample_of_one_event_has_that_event_as_every_quantile() -> None:

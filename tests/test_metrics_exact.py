@@ -121,13 +121,13 @@ def scipy_bca(by_run: list[np.ndarray], q: float, seed: int):
 
 def test_pooled_percentile_and_its_bootstrap_over_replications() -> None:
     rng = np.random.default_rng(3)
-    by_run = [rng.exponential(10.0, k) for k in (3, 1, 4, 2, 5, 2, 3, 1, 2, 4)]
+    by_run = [rng.exponential(10.0, k) for k in (3, 1, 4, 2, 5, 2, 3, 1, 2, 4) * 2]  # 20 replications
     row = _pooled_row(by_run, 0.5, seed=9)
     pooled = np.concatenate(by_run)
     boot = scipy_bca(by_run, 0.5, 9)
     lo, hi = boot.confidence_interval
     assert row["mean"] == np.percentile(pooled, 50)
-    assert row["n"] == 27 and set(row) == set(STATS)
+    assert row["n"] == 54 and set(row) == set(STATS)
     assert row["se"] == pytest.approx(boot.standard_error, rel=1e-12)
     assert row["ci_low"] == pytest.approx(lo, rel=1e-12) and row["ci_high"] == pytest.approx(hi, rel=1e-12)
     assert math.isnan(row["p05"]) and math.isnan(row["p50"]) and math.isnan(row["p95"])
@@ -552,14 +552,31 @@ def test_one_outage_is_an_outage_and_no_outages_column_is_none() -> None:
 
 
 def test_percentiles_are_enough_from_exactly_the_events_they_need() -> None:
-    per_rep = [[float(10 * i + 1), float(10 * i + 7)] for i in range(5)]  # 10 distinct failover durations
-    row = summary_rows(*tables_of(per_rep))["rto_p50"]
-    assert row["events"] == 10 and row["established"] is True and row["note"] == ""
+    # a 95th percentile needs 100 events (5 beyond it), from 20 replications with events
+    per_rep = [[float(100 * i + j) for j in range(5)] for i in range(20)]  # 100 distinct failover durations
+    row = summary_rows(*tables_of(per_rep))["rto_p95"]
+    assert row["events"] == 100 and row["established"] is True and row["note"] == ""
     assert not math.isnan(row["ci_low"])
-    tied = summary_rows(*tables_of([[30.0, 30.0]] * 5))["rto_p50"]
-    assert tied["events"] == 10 and tied["established"] is False
-    assert tied["note"] == ("not established: 10 events, but the resampled percentiles do not vary "
+    row = summary_rows(*tables_of([per_rep[0][:4]] + per_rep[1:]))["rto_p95"]
+    assert row["events"] == 99 and row["established"] is False and math.isnan(row["ci_low"])
+    assert row["note"] == "not established: 99 events, a 95th percentile needs 100 (5 beyond it); no interval"
+    tied = summary_rows(*tables_of([[30.0, 30.0]] * 20))["rto_p50"]
+    assert tied["events"] == 40 and tied["established"] is False
+    assert tied["note"] == ("not established: 40 events, but the resampled percentiles do not vary "
                             "(tied values around it); no interval")
+
+
+def test_a_percentile_needs_events_from_twenty_replications() -> None:
+    # 19 replications with events (and one without) are too few clusters to resample,
+    # however many events they hold: the point estimate, no interval
+    per_rep = [[float(100 * i + j) for j in range(6)] for i in range(19)] + [[]]
+    row = summary_rows(*tables_of(per_rep))["rto_p95"]
+    assert row["events"] == 114 and row["established"] is False and math.isnan(row["ci_low"])
+    assert row["mean"] == np.percentile([d for x in per_rep for d in x], 95)
+    assert row["note"] == ("not established: 114 events from 19 replications, a percentile's bootstrap "
+                           "needs events from 20; no interval")
+    row = summary_rows(*tables_of(per_rep[:19] + [[2000.0]]))["rto_p95"]
+    assert row["events"] == 115 and row["established"] is True and not math.isnan(row["ci_low"])
 
 
 def test_families_without_detections_still_give_the_others_and_no_outages_a_mean_outage_row() -> None:
@@ -572,11 +589,15 @@ def test_families_without_detections_still_give_the_others_and_no_outages_a_mean
     assert "rto_mean" not in got and got["outage_max"]["n"] == 0 and got["outage_p95"]["n"] == 0
 
 
-def test_pooled_percentile_of_two_replications_has_a_bootstrap_interval() -> None:
-    by_run = [np.array([1.0, 4.0, 9.0]), np.array([2.0, 3.0])]
+def test_pooled_percentile_from_twenty_replications_has_a_bootstrap_interval() -> None:
+    by_run = [np.array([1.0, 4.0, 9.0]), np.array([2.0, 3.0])] * 10
     row = _pooled_row(by_run, 0.5, seed=2)
     boot = scipy_bca(by_run, 0.5, 2)
     assert row["se"] == pytest.approx(boot.standard_error, rel=1e-12)
+    # 19 replications with events, however many without: no interval (relsim.evidence.BOOTSTRAP_REPLICATIONS)
+    few = _pooled_row(by_run[:19] + [np.array([])] * 5, 0.5, seed=2)
+    assert few["mean"] == np.percentile(np.concatenate(by_run[:19]), 50)
+    assert math.isnan(few["se"]) and math.isnan(few["ci_low"]) and math.isnan(few["ci_high"])
 
 
 def test_ratio_row_of_two_replications_fractional_denominators_and_none() -> None:
