@@ -423,6 +423,8 @@ def test_a_percentile_difference_needs_events_from_twenty_replications() -> None
     b[19] = np.array([7.0])  # the 20th replication has an event in one variant only
     row = paired_quantile_difference(a, b, 0.5)
     assert row["established"] and row["ci_low"] < row["mean"] < row["ci_high"]
+    with pytest.raises(ValueError):  # pairs need the same replications on both sides
+        paired_quantile_difference(a, b[:-1], 0.5)
 
 
 def test_a_resample_of_one_event_has_that_event_as_every_quantile() -> None:
