@@ -189,16 +189,16 @@ def test_an_element_that_never_fails_runs_no_failure_clock() -> None:
 
 
 def test_degraded_time_counts_the_stretch_still_degraded_at_the_horizon() -> None:
-    # needs 2 of 2 behind a workload: a is down 4-5 h and again from 9 h (back
-    # at 10 h, past the 9.5 h horizon), serving 0.5 = outage_below meanwhile:
-    # degraded 1 h + 0.5 h, never down
+    # needs 2 of 2, no workload: a is down 4-5 h and again from 9 h (back at
+    # 10 h, past the 9.5 h horizon); the entry serves 0.5 meanwhile, degraded
+    # (and down) for 1 h + 0.5 h, the second outage censored at the horizon
     fail = {"failures": [{"kind": "permanent", "every": "fixed(4h)", "repair": "fixed(1h)"}]}
     m = relsim.load({"name": "degraded", "horizon": "9.5h", "components": {"a": fail, "b": {}},
-                     "services": {"s": {"replicas": ["a", "b"], "needs": 2}},
-                     "workload": {"rate": "10/s"}, "objectives": {"outage_below": "50%"}})
+                     "services": {"s": {"replicas": ["a", "b"], "needs": 2}}})
     res = relsim.simulate(m, seed=0, replication=0, engine="simpy")
-    assert res.outages == []
-    assert res.degraded_time == 1.5 * HOUR
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.censored) for o in res.outages] == [
+        (4.0, 5.0, False), (9.0, 9.5, True)]
+    assert res.degraded_time == res.downtime == 1.5 * HOUR
     assert res.served_integral == 8 * HOUR + 0.5 * 1.5 * HOUR
 
 
@@ -218,7 +218,8 @@ def test_services_start_once_each_after_the_services_they_need() -> None:
 @pytest.mark.parametrize("horizon", [0.0, -1.0, math.inf, math.nan])
 def test_simulate_refuses_a_horizon_that_is_not_a_positive_duration(horizon: float) -> None:
     with pytest.raises(ValueError, match=r"^horizon must be a positive duration, got "):
-        relsim.simulate(_single(), seed=0, replication=0, horizon=horizon, engine="simpy")
+        # an event limit: a horizon let through would stop there, not run forever
+        relsim.simulate(_single(), seed=0, replication=0, horizon=horizon, engine="simpy", max_events=100)
 
 
 def test_simulate_takes_a_horizon_of_one_second() -> None:
