@@ -222,8 +222,9 @@ def test_simulate_refuses_a_horizon_that_is_not_a_positive_duration(horizon: flo
         relsim.simulate(_single(), seed=0, replication=0, horizon=horizon, engine="simpy", max_events=100)
 
 
-def test_simulate_takes_a_horizon_of_one_second() -> None:
-    res = relsim.simulate(_single(), seed=0, replication=0, horizon=1.0, engine="simpy")
+@pytest.mark.parametrize("engine", ["simpy", "lean"])
+def test_simulate_takes_a_horizon_of_one_second(engine: str) -> None:
+    res = relsim.simulate(_single(), seed=0, replication=0, horizon=1.0, engine=engine)
     assert (res.horizon, res.failures, res.downtime, res.served_integral) == (1.0, 0, 0.0, 1.0)
 
 
