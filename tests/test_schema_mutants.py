@@ -327,3 +327,11 @@ def test_the_incident_sections_descriptions_are_merged(monkeypatch):
     assert table == {"ModelSpec": {"name": "n", **INCIDENT_DESCRIPTIONS.get("ModelSpec", {})},
                      **{k: v for k, v in INCIDENT_DESCRIPTIONS.items() if k != "ModelSpec"}}
     assert len(table) > 3
+
+
+def test_a_positive_distribution_needs_a_mean_above_zero():
+    text = ONE + "sessions: {rate: 1/s, length: %s, service: s}\n"
+    assert relsim.loads(text % "fixed(500ms)").spec.sessions.length == Fixed(0.5)
+    still = "has a zero mean: time would stand still (the same event would repeat forever at one instant)"
+    assert _problems(text % "fixed(0)") == [f"<string>:3 sessions.length: Fixed(0) {still}"]
+    assert _problems(text % "uniform(0, 0)") == [f"<string>:3 sessions.length: Uniform(0, 0) {still}"]
