@@ -51,6 +51,10 @@ def test_a_profile_of_24_multipliers_with_zeros_is_kept_as_given():
     profile = [0] * 23 + [2]
     wl = relsim.load({**BASE, "workload": {"rate": "1/s", "profile": profile}}).spec.workload
     assert wl.profile == (0.0,) * 23 + (2.0,)
+    # any positive sum will do, 1 or less too (the engine rescales the profile to mean 1)
+    for small in ([0] * 23 + [1], [0] * 23 + [0.5], [0.01] * 24):
+        wl = relsim.load({**BASE, "workload": {"rate": "1/s", "profile": small}}).spec.workload
+        assert wl.profile == tuple(float(x) for x in small)
     assert relsim.load({**BASE, "workload": {"rate": "1/s"}}).spec.workload.profile is None
 
 
@@ -140,6 +144,12 @@ def test_check_mesh_without_a_mesh_or_a_workload():
     ]
 
 
+def test_a_fault_that_is_not_a_mapping_is_skipped_not_the_rest():
+    raw = {"services": {"api": {}}, "mesh": {"faults": {"x": 5, "y": {"service": "apx", "abort": 0.1}}}}
+    assert check_mesh(raw, suggest) == [(("mesh", "faults", "y", "service"),
+                                         "unknown service 'apx' (did you mean 'api'?)")]
+
+
 def test_a_route_to_a_service_of_unknown_replicas_names_no_backend():
     raw = {"workload": {}, "components": [1], "services": {"api": {"replicas": ["w", "c"]}, "x": 4},
            "load_balancers": {"lb": {"service": "api"}, "lbx": {"service": "x"}, "lbn": 5},
@@ -167,6 +177,18 @@ def test_mesh_events_count_six_per_injection_and_three_per_breaker_cycle():
     no_workload = relsim.load({**BASE, "horizon": "10h", "mesh": {"faults": faults}})
     assert mesh_events(no_workload, horizon) == 6 * 4
     assert mesh_events(relsim.load({**BASE, "horizon": "10h"}), horizon) == 0.0
+
+
+@pytest.mark.parametrize("day, events", [("monday", 6.0), ("tuesday", 0.0)])
+def test_event_estimates_count_a_cron_on_the_models_calendar(day, events):
+    # 12:00 on Mondays, over one day starting on `day`
+    model = relsim.load({**BASE, "horizon": "1d", "start_day": day,
+                         "mesh": {"faults": {"f": {"service": "s", "abort": 0.5, "cron": "0 12 * * 1",
+                                                   "lasts": "1m"}}},
+                         "schedule": {"c": {"kind": "fail", "fail": "a", "for": "fixed(1m)",
+                                            "cron": "0 12 * * 1"}}})
+    assert mesh_events(model, 86400.0) == events
+    assert scheduled_events(model, 86400.0) == events
 
 
 # --- schedule.py --------------------------------------------------------------
@@ -242,6 +264,13 @@ def test_a_group_is_refused_as_chaos_target_even_when_a_member_shares_a_prefix()
                                           "replicas) (did you mean 'db-1'?)")]
 
 
+def test_a_component_named_none_does_not_hide_the_groups():
+    raw = {"components": {"None": {}, "g": {"count": 2}}, "services": {"s": {"replicas": ["g"]}},
+           "schedule": {"m": {"kind": "maintenance", "targets": ["g", "None", "g-2", "h"]}}}
+    assert check_schedule(raw) == [
+        (("schedule", "m", "targets", 3), "unknown target 'h': targets are elements or services (their replicas)")]
+
+
 def test_one_at_a_time_contradicting_batch_is_refused():
     entry = {"kind": "maintenance", "targets": ["a", "b"], "lasts": "fixed(1h)", "at": "5h"}
     raw = {**BASE, "schedule": {"m": {**entry, "one_at_a_time": True, "batch": 2}}}
@@ -296,6 +325,9 @@ def test_round_trip_ties_keep_the_first_pair():
     lat = Latency(pairs=(LatencyPair(between=("eu-a", "us"), rtt="1s"), LatencyPair(between=("eu", "us-a"), rtt="2s")))
     assert round_trip(lat, PARENTS, "eu-a", "us-a") == 1.0
     assert round_trip(Latency(), PARENTS, "eu-a", "us-a") == 0.0
+    # a deeper pair listed later never wins, whatever the rtts
+    lat = Latency(pairs=(LatencyPair(between=("eu-a", "us-a"), rtt="5s"), LatencyPair(between=("eu", "us"), rtt="7s")))
+    assert round_trip(lat, PARENTS, "eu-a", "us-a") == 5.0
 
 
 def test_check_latency_lists_unknown_domains_self_pairs_and_repeats():
@@ -339,7 +371,7 @@ PHASES_RAW = {
         {"name": "a", "lasts": "1d",
          "failure_rates": {"g": 2, "g-1": 2, "eu-a": 2, "eu": 2, "wan": 2, "cc": 2, "c": 2},
          "needs": {"api": 3, "one": 2, "ap": 1, "apx": 1, "q": 2, "tri": 3, "none": 0}},
-        {"name": "a", "lasts": "1d", "needs": {"api": 4, "q": 3, "tri": 4, "none": 1, "one": True}},
+        {"name": "a", "lasts": "1d", "needs": {"zz": 1, "api": 4, "q": 3, "tri": 4, "none": 1, "one": True}},
         5,
         {"lasts": "1d"},
         {"lasts": "1d", "failure_rates": [1], "needs": [1]},
@@ -356,6 +388,7 @@ def test_check_phases_lists_every_problem_in_order():
         (("phases", 0, "needs", "ap"), "needs applies to active-active and quorum services, not active-passive"),
         (("phases", 0, "needs", "apx"), "unknown service 'apx' (did you mean 'ap'?)"),
         (("phases", 1, "name"), "phase name 'a' is used twice"),
+        (("phases", 1, "needs", "zz"), "unknown service 'zz'"),
         (("phases", 1, "needs", "api"), "needs (=4) must be <= number of replicas (3)"),
         (("phases", 1, "needs", "q"), "needs (=3) must be <= number of replicas (2)"),
         (("phases", 1, "needs", "tri"), "needs (=4) must be <= number of replicas (3)"),
@@ -397,6 +430,12 @@ def test_check_sagas_names_unknown_services_of_steps_and_compensations():
     assert check_sagas({"sagas": [1]}, suggest) == []
     assert check_sagas({"services": [1], "sagas": {"o": {"steps": [{"service": "api"}]}}}, suggest) == [
         (("sagas", "o", "steps", 0, "service"), "unknown service 'api'")]
+    # services not a mapping (a string, or none given) know no name
+    for services in ({"services": "api"}, {}):
+        assert check_sagas({**services, "sagas": {"o": {"steps": [{"service": "a"}]}}}, suggest) == [
+            (("sagas", "o", "steps", 0, "service"), "unknown service 'a'")]
+    assert check_sagas({"services": SERVICES, "sagas": {"o": {"rate": "1/s"}, "p": {"steps": {"a": {}}}}},
+                       suggest) == []
 
 
 def test_saga_defaults_through_loading():
@@ -464,3 +503,16 @@ def test_service_objective_defaults_and_tier_bounds():
     raw = {**BASE, "services": {"s": {"replicas": ["a", "b"], "objectives": {}}}}
     obj = relsim.load(raw).spec.services["s"].objectives
     assert (obj.availability, obj.rto, obj.rpo) == (None, None, None)
+
+
+def test_a_service_that_is_not_a_mapping_is_reported_once_by_the_schema_not_as_unknown():
+    raw = {"components": {"a": {}}, "services": {"s": {"replicas": ["a"]}, "bad": 3},
+           "phases": [{"name": "p", "lasts": "1d", "needs": {"bad": 1}}]}
+    assert _problems(raw) == [
+        "<dict> services.bad: input should be a valid dictionary or instance of Service, got 3"]
+
+
+def test_a_phase_without_a_name_does_not_claim_the_name_none():
+    assert check_phases({"phases": [{"lasts": "1d"}, {"name": "None", "lasts": "1d"}]}) == []
+    assert check_phases({"phases": [{"name": "None"}, {"name": None}, {"name": "None"}]}) == [
+        (("phases", 2, "name"), "phase name 'None' is used twice")]

@@ -70,7 +70,8 @@ def check_phases(raw: dict[str, Any]) -> list[tuple[Path, str]]:
         name = phase.get("name")
         if name is not None and str(name) in seen:
             found.append((("phases", i, "name"), f"phase name '{name}' is used twice"))
-        seen.add(str(name))
+        if name is not None:  # a phase without a name (the schema reports it) claims none
+            seen.add(str(name))
         for el in _mapping(phase.get("failure_rates")):
             if str(el) not in elements:
                 found.append((("phases", i, "failure_rates", el),
@@ -78,6 +79,8 @@ def check_phases(raw: dict[str, Any]) -> list[tuple[Path, str]]:
         for svc, n in _mapping(phase.get("needs")).items():
             body = services.get(str(svc))
             if not isinstance(body, dict):
+                if str(svc) in services:
+                    continue  # a service that is not a mapping: the schema reports it
                 found.append((("phases", i, "needs", svc), f"unknown service '{svc}'{suggest(svc, list(services))}"))
                 continue
             mode = body.get("mode", "active-active")
