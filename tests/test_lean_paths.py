@@ -401,3 +401,70 @@ def test_the_plan_refuses_what_the_built_replication_holds_beyond_the_lean_engin
     for extra in ({"overload": overload}, {"data": {"writes": "10/s"}}):
         model = with_(services={"s": {"replicas": ["a", "b"], **extra}})
         assert refusal(model) == "service 's' has overload or data"
+
+
+# -- paths the random models rarely take, worked out by hand -------------------------------------
+
+def test_a_clock_paused_before_its_first_firing_does_not_fire_at_its_old_time():
+    """a's first clock (permanent, due at 3 h) is paused by its second (transient at 2 h) before it ever fires."""
+    model = _model({"a": {"failures": [perm("fixed(3h)", "fixed(1h)"),
+                                       {"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(2h)"}]}},
+                   {"s": {"replicas": ["a"]}})
+    res = same(model)
+    # down 2-4 (the permanent clock paused with 1 h left, due at 5 h), 5-6 (repaired: both restart, the
+    # transient due at 8 h, the permanent at 9 h), 8-10 (the permanent paused again), 11 h to the horizon
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_kind) for o in res.outages] == \
+        [(2, 4, "transient"), (5, 6, "permanent"), (8, 10, "transient"), (11, 12, "permanent")]
+    assert res.failures_by_kind == {"transient": 2, "permanent": 2} and res.outages[-1].censored
+
+
+def test_an_element_repaired_while_its_domain_is_down_stays_down():
+    """a fails at 2 h (repaired at 3.5 h); its zone z is down 3-5 h: a serves again at 5 h, not at 3.5 h."""
+    model = _model({"a": {"in": "z", "failures": [perm("fixed(2h)", "fixed(1.5h)")]}},
+                   {"s": {"replicas": ["a"]}}, horizon="8h",
+                   domains={"z": {"failures": [{"kind": "transient", "every": "fixed(3h)", "lasts": "fixed(2h)"}]}})
+    res = same(model)
+    # a fails again 2 h after its repair (5.5 h), repaired at 7 h; z next down at 8 h (the horizon)
+    assert [(o.start_s / HOUR, o.end_s / HOUR, o.cause_element) for o in res.outages] == \
+        [(2, 5, "a"), (5.5, 7, "a")]
+    assert res.served_integral == (8 - 3 - 1.5) * HOUR
+
+
+def test_a_quorum_entry_serves_fully_again_after_a_replica_returns():
+    model = _model({"a": {"failures": [perm("fixed(2h)", "fixed(1h)")]}, "b": {}},
+                   {"s": {"replicas": ["a", "b"], "mode": "quorum", "needs": 2}}, horizon="4h")
+    res = same(model)
+    assert [(o.start_s / HOUR, o.end_s / HOUR) for o in res.outages] == [(2, 3)]
+    assert res.served_integral == 3 * HOUR and res.degraded_time == 0.0 and res.downtime == 1 * HOUR
+
+
+def test_an_outage_from_the_first_second_charges_its_phases():
+    """a's latent fault at 0.5 s opens the outage; b's failure at 1 h holds it open past a's repair."""
+    model = _model({"a": {"failures": [perm("fixed(0.5s)", "fixed(1h)", detect="fixed(1h)")]},
+                    "b": {"failures": [perm("fixed(1h)", "fixed(10h)")]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="4h")
+    res = same(model)
+    # a: latent 0.5 s, found 3600.5 s, repaired 7200.5 s, latent again 7201 s, found 10801 s (repaired after
+    # the horizon): detection 3600 + 3600 s, restore (7201 - 3600.5) + (14400 - 10801) s, censored at 4 h
+    (o,) = res.outages
+    assert (o.start_s, o.end_s, o.cause_element, o.censored) == (0.5, 4 * HOUR, "a", True)
+    assert (o.detection_s, o.restore_s, o.detected_s) == (7200.0, 3600.5 + 3599.0, 3600.0)
+    assert res.downtime == 4 * HOUR - 0.5
+
+
+def test_a_replication_with_work_at_its_end_only_is_refused_by_the_plan():
+    model = relsim.load(ROOT / "models" / "observability-levels.yaml")  # at_end work; no traffic, target, probe
+    assert LeanPlan(model).refusal == "a part the lean engine does not run"
+
+
+def test_a_plan_is_dropped_with_its_model():
+    import gc
+
+    from relsim.engine.lean import _PLANS
+
+    model = relsim.load(base())
+    key = id(model)
+    assert isinstance(lean_plan(model), LeanPlan) and key in _PLANS
+    del model
+    gc.collect()
+    assert key not in _PLANS
