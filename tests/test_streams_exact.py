@@ -235,3 +235,15 @@ def test_samplers_and_uniforms_draw_the_stream_in_order():
     for block in (64, 5):
         uniform = streams.uniform("u/0", block) if block != 64 else streams.uniform("u/0")
         assert [uniform() for _ in range(150)] == numpy_generator(4, 2, "u/0").random(150).tolist()
+
+
+def test_the_seed_prefix_is_worked_out_anew_as_seedsequence_mixes_the_seed():
+    """_seed_prefix's cache emptied first: its pool (hashmix and mix of the seed's words) is computed here."""
+    from relsim.engine.streams import _seed_prefix
+
+    words = np.array([key_words(k) for k in KEYS[:3]], dtype=np.uint32)
+    _seed_prefix.cache_clear()
+    for seed in (0, 1, 12345, 2**32 + 7, 2**130 + 2**97 + 5):  # one, two and five 32-bit words
+        for key, state in zip(KEYS[:3], seed_states(seed, 3, words)):
+            expected = np.random.SeedSequence(seed, spawn_key=(3, *key_words(key))).generate_state(4, np.uint64)
+            assert state.tolist() == expected.tolist(), (seed, key)
