@@ -468,3 +468,16 @@ def test_a_plan_is_dropped_with_its_model():
     del model
     gc.collect()
     assert key not in _PLANS
+
+
+def test_another_element_s_latent_fault_does_not_split_the_outage_s_restore_phase():
+    """a's outage (0.1 s to 0.8 s) is restore only, one subtraction: b's latent fault at 0.2 s does not cut it.
+
+    Cut there, it would be (0.2 - 0.1) + (0.1 + 0.7 - 0.2) = 0.6999999999999998 s, not 0.7 s.
+    """
+    model = _model({"a": {"failures": [perm("fixed(0.1s)", "fixed(0.7s)")]},
+                    "b": {"failures": [perm("fixed(0.2s)", "fixed(0.1s)", detect="fixed(0.1s)", growth=0.1)]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="0.85s")  # b: down 0.2-0.4 s only
+    first = same(model).outages[0]
+    assert (first.start_s, first.end_s, first.cause_element) == (0.1, 0.1 + 0.7, "a")
+    assert (first.detection_s, first.restore_s) == (0.0, 0.7) and (0.2 - 0.1) + (0.1 + 0.7 - 0.2) != 0.7
