@@ -510,6 +510,8 @@ def test_a_service_that_is_not_a_mapping_is_reported_once_by_the_schema_not_as_u
            "phases": [{"name": "p", "lasts": "1d", "needs": {"bad": 1}}]}
     assert _problems(raw) == [
         "<dict> services.bad: input should be a valid dictionary or instance of Service, got 3"]
+    raw["phases"][0]["needs"]["s"] = 2
+    assert check_phases(raw) == [(("phases", 0, "needs", "s"), "needs (=2) must be <= number of replicas (1)")]
 
 
 def test_a_phase_without_a_name_does_not_claim_the_name_none():
