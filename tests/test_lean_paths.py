@@ -481,3 +481,14 @@ def test_another_element_s_latent_fault_does_not_split_the_outage_s_restore_phas
     first = same(model).outages[0]
     assert (first.start_s, first.end_s, first.cause_element) == (0.1, 0.1 + 0.7, "a")
     assert (first.detection_s, first.restore_s) == (0.0, 0.7) and (0.2 - 0.1) + (0.1 + 0.7 - 0.2) != 0.7
+
+
+def test_an_outage_from_time_zero_charges_its_phases():
+    """a (up-time 0 s) fails latent at 0 s and again at its repair (2 h); b, down from 1 h, holds the outage open."""
+    model = _model({"a": {"failures": [perm("fixed(0s)", "fixed(1h)", detect="fixed(1h)")]},
+                    "b": {"failures": [perm("fixed(1h)", "fixed(10h)")]}},
+                   {"s": {"replicas": ["a", "b"], "needs": 2}}, horizon="3.5h")
+    (o,) = same(model).outages
+    # detection 0-1 h and 2-3 h, restore 1-2 h and 3-3.5 h; found first 1 h after the start; censored
+    assert (o.start_s, o.end_s, o.cause_element, o.censored) == (0.0, 3.5 * HOUR, "a", True)
+    assert (o.detection_s, o.restore_s, o.detected_s) == (2 * HOUR, 1.5 * HOUR, 1 * HOUR)
