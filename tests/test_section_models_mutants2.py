@@ -14,7 +14,6 @@ import pytest
 
 import relsim
 from relsim import ModelError
-from relsim.dists import Fixed
 from relsim.model.application import suggest
 from relsim.model.mesh import check_mesh, mesh_events
 from relsim.model.phases import check_phases
@@ -22,7 +21,6 @@ from relsim.model.placement import Latency, LatencyPair, check_latency, round_tr
 from relsim.model.sagas import check_sagas
 from relsim.model.schedule import check_schedule, scheduled_events
 from relsim.model.sessions import check_sessions
-from relsim.model.traffic import is_zero
 
 HOUR = 3600.0
 BASE = {"components": {"a": {}, "b": {}}, "services": {"s": {"replicas": ["a", "b"]}}}
@@ -73,13 +71,6 @@ def test_idempotent_true_false_or_a_share(given, share):
     wl = relsim.load({**BASE, "workload": {"rate": "1/s", "writes": 0.5, "idempotent": given}}).spec.workload
     assert wl.idempotent == share
     assert type(wl.idempotent) is float
-
-
-def test_is_zero_only_for_the_constant_zero():
-    assert is_zero(Fixed(0.0))
-    assert not is_zero(Fixed(1e-9))
-    assert not is_zero(relsim.load({**BASE, "workload": {"rate": "1/s", "latency": "exp(mean=1s)"}})
-                       .spec.workload.latency)
 
 
 # --- mesh.py ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from relsim.dists import Distribution, Fixed
+from relsim.dists import Fixed
 from relsim.model.common import (
     Count,
     Dist,
@@ -232,8 +232,3 @@ class Dns(_Frozen):
 
     provider: DnsProvider = Field(default_factory=DnsProvider)
     names: dict[str, DnsName] = Field(default_factory=dict)
-
-
-def is_zero(dist: Distribution) -> bool:
-    """Whether ``dist`` is the constant 0 (no latency modelled)."""
-    return isinstance(dist, Fixed) and dist.value == 0.0
