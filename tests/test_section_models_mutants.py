@@ -433,8 +433,8 @@ def test_check_incidents_in_full():
         "components": {"web": {"count": 2}, "db": {}},
         "domains": {"z1": {}}, "links": {"l1": {}}, "load_balancers": {"lb": {}}, "dns": {},
         "services": {"api": {}},
-        "teams": {"ops": {"owns": ["web-1", "db", 5, "zzzz", "dbb"]}, "dev": {"owns": "db"},
-                  "sre": {"owns": ["web", "z1", "l1", "lb", "dns", "web-2"]}, "bad": "x", "none": {},
+        "teams": {"ops": {"owns": ["web-1", "db", 5, "zzzz", "dbb"]}, "bad": "x", "dev": {"owns": "db"},
+                  "sre": {"owns": ["web", "z1", "l1", "lb", "dns", "web-2"]}, "none": {},
                   "num": {"owns": 3}},
         "alerts": {"r0": "x", "r1": {"service": "apj", "team": "opz", "errors_above": 1, "burn_rate": []},
                    "r2": {"service": "api", "team": "ops", "above": 0.1}, "r3": {"burn_rate": [], "slo": 0.99},
@@ -619,6 +619,8 @@ def test_check_operations_in_full():
     ]
     two = {"workload": {}, "operations": {"a": {"share": 0.5}, "b": {"share": "50%"}}}
     assert check_operations(two, suggest) == []
+    two["operations"]["b"]["share"] = 0.500000001  # 1 + 1e-9 exactly: within the rounding allowance
+    assert check_operations(two, suggest) == []
     two["operations"]["b"]["share"] = 0.73456
     assert check_operations(two, suggest) == [
         (("operations",), "the operations' shares add up to 1.235, more than 100% of the workload's requests")]
@@ -684,6 +686,7 @@ def test_check_behaviours_in_full(monkeypatch):
         "e": {"kind": "section-probe-many"},
         "f": {"kind": "section-probe", "target": "g-1", "description": "fine"},
         "h": {"kind": "broken-probe"},
+        "i": {"kind": "noop", "x": 1},
     }}
     real_get = registry.get
 
@@ -701,6 +704,7 @@ def test_check_behaviours_in_full(monkeypatch):
                                             "'web'?)"),
         (("behaviours", "h", "kind"), "behaviour kind 'broken-probe' could not be loaded: ImportError: no module "
                                       "named 'broken'"),
+        (("behaviours", "i", "x"), "unknown key 'x': behaviour 'noop' takes no parameters"),
     ]
     assert check_behaviours({"behaviours": {"c": {"kind": "section-probe", "target": "zzzz"}}}) == [
         (("behaviours", "c", "target"), "unknown element, service or load balancer 'zzzz'")]
@@ -905,3 +909,27 @@ def test_the_installed_entry_points_are_read_from_relsims_group():
     assert {"cron-restart", "autoscaler", "consumer-queue"} <= set(eps)
     assert {ep.group for ep in eps.values()} == {registry.ENTRY_POINT_GROUP}
     assert all(name == ep.name for name, ep in eps.items())
+
+
+def test_deployment_events_at_the_edges():
+    from relsim.model.deployments import deployment_events
+
+    # a rolling release to one instance is one step
+    assert _deployment_events("{services: [t], every: 1d, strategy: rolling}") == 6.0 * 5.0
+    # a weekly cron (Monday 02:00): 7 by the first day's count from a Monday, 1 from a Tuesday
+    weekly = "deployments:\n  d: {services: [s], cron: '0 2 * * 1'}\n"
+    assert deployment_events(loads(FLEET + weekly), 7 * DAY) == 7.0 * 5.0
+    assert deployment_events(loads(FLEET + "start_day: Tue\n" + weekly), 7 * DAY) == 1.0 * 5.0
+    # two streams add up
+    both = "deployments:\n  d: {services: [s], every: 1d}\n  e: {services: [t], every: 2d}\n"
+    assert deployment_events(loads(FLEET + both), 7 * DAY) == 6.0 * 5.0 + 3.0 * 5.0
+    # half a second of random releases: the rate is read over that half second
+    horizon = 0.5
+    n = horizon / DAY
+    got = _deployment_events("{services: [s], every: exp(mean=1d), strategy: blue-green, switch: 1h}", horizon)
+    assert got == pytest.approx(n / (1.0 + n / horizon * 3600.0) * 5.0, rel=1e-12)
+    share = 8.0 / 168.0
+    windowed = n * share + min(n * (1.0 - share), horizon / (7 * DAY))
+    got = _deployment_events("{services: [s], every: exp(mean=1d), window: 'Mon 00:00-08:00', "
+                             "strategy: blue-green, switch: 1h}", horizon)
+    assert got == pytest.approx(windowed / (1.0 + windowed / (horizon * share) * 3600.0) * 5.0, rel=1e-12)
