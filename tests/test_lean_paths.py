@@ -492,3 +492,27 @@ def test_an_outage_from_time_zero_charges_its_phases():
     # detection 0-1 h and 2-3 h, restore 1-2 h and 3-3.5 h; found first 1 h after the start; censored
     assert (o.start_s, o.end_s, o.cause_element, o.censored) == (0.0, 3.5 * HOUR, "a", True)
     assert (o.detection_s, o.restore_s, o.detected_s) == (2 * HOUR, 1.5 * HOUR, 1 * HOUR)
+
+
+def test_partial_shares_are_summed_in_the_order_they_became_partial():
+    """top (needs 1) over p, q, r: at 5 h its partial replicas are q (1/3, from 3.5 h), r (1/2, from 4 h) and p
+    (1/6 again, from 5 h, partial from 1 h to 2 h and then down).
+
+    p's share is added last: (1/3 + 1/2) + 1/6 = 0.9999999999999999, and the outage opened at 4 h goes on
+    (in p's old place, (1/6 + 1/3) + 1/2 = 1.0 would end it).
+    """
+    ps = [f"p{i}" for i in range(1, 7)]
+    fail = {"p1": ("1h", "4h"), "q1": ("3h", "100h"), "q2": ("3.5h", "100h"), "r1": ("4h", "100h")}
+    comps: dict = {n: {"failures": [perm(f"fixed({fail[n][0]})", f"fixed({fail[n][1]})")]} if n in fail else {}
+                   for n in [*ps, "q1", "q2", "q3", "r1", "r2"]}
+    for n in ps[1:]:
+        comps[n]["in"] = "z"  # p2..p6 go down together at 2 h
+    model = _model(comps, {"p": {"replicas": ps, "needs": 6}, "q": {"replicas": ["q1", "q2", "q3"], "needs": 3},
+                           "r": {"replicas": ["r1", "r2"], "needs": 2},
+                           "top": {"replicas": ["p", "q", "r"], "needs": 1}},
+                   horizon="6h", entry="top",
+                   domains={"z": {"failures": [{"kind": "transient", "every": "fixed(2h)", "lasts": "fixed(100h)"}]}})
+    res = same(model)
+    assert (1 / 3 + 1 / 2) + 1 / 6 < 1.0 and (1 / 6 + 1 / 3) + 1 / 2 == 1.0
+    (o,) = res.outages
+    assert (o.start_s, o.end_s, o.cause_element, o.censored) == (4 * HOUR, 6 * HOUR, "r1", True)
