@@ -211,6 +211,33 @@ def test_sync_replication_waits_for_the_fastest_standby_serving(acks):
     assert res.write_latency == pytest.approx((7 * 0.002 + 3 * 0.080) / 10, rel=1e-12)
 
 
+def test_writes_blocked_with_no_standby_serving_add_no_latency():
+    # db-1 and db-2 only, on_sync_unavailable: block: while db-2 is down (3 h of 10) writes are
+    # blocked, not degraded, and there is no standby to wait for: 2 ms for 7 h, nothing for 3 h
+    raw = sync_store(replication="sync", on_sync_unavailable="block")
+    raw["services"]["db"]["replicas"] = ["db-1", "db-2"]
+    del raw["components"]["db-3"]
+    res = run(raw, trace=True)
+    assert [e["t"] / HOUR for e in events(res, "writes_blocked")] == [2.0, 5.0, 8.0]
+    assert res.write_latency == pytest.approx(7 * 0.002 / 10, rel=1e-12)
+
+
+def test_no_primary_waiting_for_a_restore_adds_no_latency():
+    # db-2 (the standby) down 4-7 h, db-1 (the primary) down 5-6 h: no candidate, the service waits
+    # for db-1's restore with no primary; a partition from 5.25 h to 5.5 h makes the replication
+    # re-read its rtt meanwhile. Latency is 2 ms while both serve (7 h of 10) and 0 otherwise:
+    # degraded without a standby, the failed primary with no standby serving, no primary at all
+    raw = sync_store(replication="sync")
+    raw["services"]["db"]["replicas"] = ["db-1", "db-2"]
+    del raw["components"]["db-3"]
+    raw["components"]["db-2"]["failures"] = [trans("4h", "3h")]
+    raw["components"]["db-1"]["failures"] = [trans("5h", "1h")]
+    raw["links"] = {"l": {"between": ["eu", "us"], "failures": [trans("5.25h", "0.25h")]}}
+    res = run(raw, trace=True)
+    assert [e["t"] / HOUR for e in events(res, "waiting_for_restore", "partition", "promoted")] == [5.0, 5.25, 6.0]
+    assert res.write_latency == pytest.approx(7 * 0.002 / 10, rel=1e-12)
+
+
 # -- links (engine/network.py) ---------------------------------------------------------------------
 
 def test_a_link_partitions_and_heals_in_the_trace():
