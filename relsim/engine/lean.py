@@ -37,6 +37,7 @@ import threading
 import weakref
 from typing import Any
 
+from relsim.engine.node import ALMOST_ONE
 from relsim.engine.planned import PLANNED_KINDS
 from relsim.engine.streams import FIRST_LANES, Streams, first_draws, plan_for
 from relsim.errors import TooManyEvents
@@ -229,7 +230,8 @@ def _start_state(plan: LeanPlan) -> tuple[list[float], list[int], list[dict[int,
         else:
             p = partial[k]
             u = n_up[k] + (sum(p.values()) if p else 0.0)
-            b = min(1.0, u / needs[k])
+            b = u / needs[k]
+            b = 1.0 if b >= ALMOST_ONE else b
         base.append(b)
         s[n_el + k] = b * f
     return s, n_up, partial, dep_factor, base
@@ -468,7 +470,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                 else:
                     p = partial[k]
                     u = n_up[k] + (sum(p.values()) if p else 0.0)
-                    b = min(1.0, u / needs[k])
+                    b = u / needs[k]
+                    b = 1.0 if b >= ALMOST_ONE else b
                 base[k] = b
                 publish(t, b * dep_factor[k] * 1.0)
             elif kind == _CHILD:

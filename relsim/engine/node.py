@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Listener", "Node"]
+__all__ = ["ALMOST_ONE", "Listener", "Node"]
+
+#: A sum of served shares at least this is 1: partial shares that add up to 1 in
+#: exact arithmetic (1/3 + 1/2 + 1/6) can add up to 0.9999999999999999 in
+#: floating point, which must not be an outage.
+ALMOST_ONE = 1.0 - 1e-12
 
 #: Called as ``listener(node, old, new)`` after ``node.s`` changed from ``old`` to ``new``.
 Listener = Callable[[Any, float, float], None]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from relsim.engine.node import Node
+from relsim.engine.node import ALMOST_ONE, Node
 from relsim.engine.overload import OverloadWatch
 from relsim.model.schema import Service
 
@@ -179,7 +179,8 @@ class ActiveActive(_Counting):
         if self.overload is not None:
             # each survivor carries n/u of its normal load
             self.overload.update(len(self.replicas) / u if u > 0.0 else 0.0)
-        return min(1.0, u / self.needs)
+        b = u / self.needs
+        return 1.0 if b >= ALMOST_ONE else b
 
 
 class Quorum(_Counting):
