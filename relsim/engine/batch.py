@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from relsim.engine.lean import ROLES, LeanPlan, lean_plan
+from relsim.engine.node import ALMOST_ONE
 from relsim.engine.planned import PLANNED_KINDS
 from relsim.engine.streams import key_words
 from relsim.errors import TooManyEvents
@@ -191,13 +192,14 @@ def _draw(groups: list[tuple[Any, np.ndarray]], cols: np.ndarray, rng: np.random
 def _evaluate(st: _Structure, S: np.ndarray, rows: np.ndarray) -> None:
     """Served shares of every service for ``rows``, level by level (docs/model-format.md §14).
 
-    A service of ``needs`` n serves min(1, u/n) of u, the sum of its replicas'
+    A service of ``needs`` n serves min(1, u/n) of u (1 from ``ALMOST_ONE`` on), the sum of its replicas'
     shares (active-active), or 1 while at least n replicas fully serve
     (quorum); times the product of its dependencies' shares.
     """
     for nodes, reps, needs, quorum, deps in st.levels:
         sub = S[rows[:, None, None], reps[None, :, :]]  # (rows, services, replicas)
-        active = np.minimum(1.0, sub.sum(axis=2) / needs)
+        active = sub.sum(axis=2) / needs
+        active = np.where(active >= ALMOST_ONE, 1.0, active)  # 1/3 + 1/2 + 1/6 serves fully
         if quorum.any():
             full = ((sub == 1.0).sum(axis=2) >= needs).astype(float)
             active = np.where(quorum, full, active)
@@ -218,7 +220,8 @@ def _propagate(st: _Structure, S: np.ndarray, rows: np.ndarray, nodes: np.ndarra
             return
         sub = S[rows[:, None], st.reps[k]]
         needs = st.needs[k]
-        s = np.minimum(1.0, sub.sum(axis=1) / needs)
+        s = sub.sum(axis=1) / needs
+        s = np.where(s >= ALMOST_ONE, 1.0, s)
         quorum = st.quorum[k]
         if quorum.any():
             s = np.where(quorum, ((sub == 1.0).sum(axis=1) >= needs).astype(float), s)
