@@ -78,3 +78,22 @@ def quorum_across_a_cut(b2: dict[str, Any], services: dict[str, Any] | None = No
         "services": {"q": {"replicas": ["a0", "a1", "b0", "b1", "b2"], "mode": "quorum", "needs": 2,
                            "election": "fixed(10s)"}, **(services or {})},
         "entry": "q", **extra})
+
+
+def partial_thirds_halves_sixths() -> dict[str, Any]:
+    """A service needing 1 of three nested services left at 1/3, 1/2 and 1/6 from 1 h, 2 h and 3 h.
+
+    1/3 + 1/2 + 1/6 is 1, but 0.9999999999999999 when the floats are added in
+    that order (the order in which the three became partial).
+    """
+    comps: dict[str, Any] = {}
+    for prefix, n, down, when in (("a", 3, 2, "1h"), ("b", 2, 1, "2h"), ("c", 6, 5, "3h")):
+        fails = [{"kind": "transient", "every": f"fixed({when})", "lasts": "fixed(100h)"}]
+        for i in range(n):
+            comps[f"{prefix}{i}"] = {"failures": fails if i < down else []}
+    return {"name": "sixths", "horizon": "5h", "components": comps,
+            "services": {"sa": {"replicas": ["a0", "a1", "a2"], "needs": 3},
+                         "sb": {"replicas": ["b0", "b1"], "needs": 2},
+                         "sc": {"replicas": [f"c{i}" for i in range(6)], "needs": 6},
+                         "top": {"replicas": ["sa", "sb", "sc"], "needs": 1}},
+            "entry": "top"}

@@ -609,7 +609,7 @@ def test_a_block_kept_for_a_model_that_is_gone_is_not_reused():
 
 def test_partial_shares_adding_up_to_one_serve_fully():
     # 1/3 + 1/2 + 1/6 is 0.9999999999999999 in floating point: 1 (relsim.engine.node.ALMOST_ONE)
-    from test_service_mode_timelines import partial_thirds_halves_sixths
+    from shared_models import partial_thirds_halves_sixths
 
     res = same(partial_thirds_halves_sixths())
     assert res.outages == [] and res.downtime == 0.0

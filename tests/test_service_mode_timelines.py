@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from shared_models import partial_thirds_halves_sixths
 
 import relsim
 from relsim.units import HOUR
@@ -398,25 +399,6 @@ def test_members_in_more_places_than_the_search_covers_are_grouped_greedily(monk
 
 
 # -- partial shares that add up to exactly 1 ---------------------------------------------
-def partial_thirds_halves_sixths() -> dict[str, Any]:
-    """A service needing 1 of three nested services left at 1/3, 1/2 and 1/6 from 1 h, 2 h and 3 h.
-
-    1/3 + 1/2 + 1/6 is 1, but 0.9999999999999999 when the floats are added in
-    that order (the order in which the three became partial).
-    """
-    comps: dict[str, Any] = {}
-    for prefix, n, down in (("a", 3, 2), ("b", 2, 1), ("c", 6, 5)):
-        for i in range(n):
-            when = {"a": "1h", "b": "2h", "c": "3h"}[prefix]
-            comps[f"{prefix}{i}"] = {"failures": [trans(when, "100h")] if i < down else []}
-    return {"name": "sixths", "horizon": "5h", "components": comps,
-            "services": {"sa": {"replicas": ["a0", "a1", "a2"], "needs": 3},
-                         "sb": {"replicas": ["b0", "b1"], "needs": 2},
-                         "sc": {"replicas": [f"c{i}" for i in range(6)], "needs": 6},
-                         "top": {"replicas": ["sa", "sb", "sc"], "needs": 1}},
-            "entry": "top"}
-
-
 @pytest.mark.parametrize("engine", ["simpy", "lean"])
 def test_partial_shares_adding_up_to_one_serve_fully(engine: str):
     res = relsim.simulate(relsim.load(partial_thirds_halves_sixths()), seed=0, replication=0, engine=engine)
