@@ -33,16 +33,22 @@ def test_trace_outage_records_name_the_spec_and_kind_and_the_duration() -> None:
     assert res.served_integral == 22 * HOUR
 
 
-def test_probe_detects_every_outage_within_one_interval() -> None:
+@pytest.mark.parametrize(("probe", "seed", "lo", "hi"), [
     # unhealthy after 1 failed check, checks every minute, no timeout:
     # the probe notices an outage u * 60 s after it starts, u in [0, 1)
-    m = _single(probe={"interval": "1m", "unhealthy": 1, "timeout": "0s"})
+    ({"interval": "1m", "unhealthy": 1, "timeout": "0s"}, 1, 0.0, 60.0),
+    # unhealthy after 2 failed checks a minute apart, 30 s timeout: the probe
+    # notices an outage (1 + u) * 60 + 30 s after it starts, u in [0, 1)
+    ({"interval": "1m", "unhealthy": 2, "timeout": "30s"}, 2, 90.0, 150.0),
+])
+def test_the_probe_sees_an_outage_after_its_failed_checks_and_timeout(probe, seed, lo, hi) -> None:
+    m = _single(probe=probe)
     for rep in range(5):
-        res = relsim.simulate(m, seed=1, replication=rep, engine="simpy")
+        res = relsim.simulate(m, seed=seed, replication=rep, engine="simpy")
         assert len(res.outages) == 2
         for out in res.outages:
             assert not math.isnan(out.detected_s)
-            assert 0.0 <= out.detected_s < 60.0
+            assert lo <= out.detected_s < hi
             assert out.duration_s == 1 * HOUR
 
 
@@ -279,17 +285,6 @@ def test_the_event_limit_names_the_replication_and_the_time_it_was_passed(engine
     assert (err.value.limit, err.value.replication, err.value.seed, err.value.time) == (3, 7, 4, 21 * HOUR)
     res = relsim.simulate(_single(), seed=4, replication=7, engine=engine, max_events=4)
     assert (res.replication, res.seed, res.downtime) == (7, 4, 2 * HOUR)
-
-
-def test_the_probe_sees_an_outage_after_its_failed_checks_and_timeout() -> None:
-    # unhealthy after 2 failed checks a minute apart, 30 s timeout: the probe
-    # notices an outage (1 + u) * 60 + 30 s after it starts, u in [0, 1)
-    m = _single(probe={"interval": "1m", "unhealthy": 2, "timeout": "30s"})
-    for rep in range(5):
-        res = relsim.simulate(m, seed=2, replication=rep, engine="simpy")
-        assert len(res.outages) == 2
-        for out in res.outages:
-            assert 90.0 <= out.detected_s < 150.0
 
 
 def test_the_repair_crews_of_the_model_are_the_simulations() -> None:
