@@ -534,14 +534,16 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
         push(heap, (now + r, eid, _REPAIRED, e, 0))
 
     def recover(e: int) -> None:
-        """A transient failure or an intermittent episode ends: back up, clocks resume."""
-        nonlocal cause, eid
+        """A transient failure or an intermittent episode ends: back up, clocks resume.
+
+        No cause is set: a return never lowers a served share here (every mode
+        the lean engine runs is monotone in its replicas), so it opens no outage.
+        """
+        nonlocal eid
         c = failing[e]
         failing[e] = -1
-        cause = causes[c]
         up[e] = True
         publish(e, 1.0 if parent_up[e] else 0.0)
-        cause = None
         r = up_time(c)
         due[c] = now + r
         eid += 1
@@ -639,10 +641,8 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             for o in clocks:
                 pending[o] = 0
                 remaining[o] = None
-            cause = causes[c]
             up[e] = True
-            publish(e, 1.0 if parent_up[e] else 0.0)
-            cause = None
+            publish(e, 1.0 if parent_up[e] else 0.0)  # a return opens no outage: no cause
             for o in clocks:
                 r = up_time(o)
                 due[o] = now + r
@@ -662,7 +662,6 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
             spell(arg, failing[arg], token == 1)
         else:  # _FOUND: a latent fault is found; its repair is asked for
             e = arg
-            cause = causes[failing[e]]
             name = names[e]
             if outage_start >= 0.0 and outage_cause[0] == name:
                 close_phase()
@@ -670,7 +669,6 @@ def simulate_lean(plan: LeanPlan, model: Model, seed: int, replication: int, hor
                     detected = now - outage_start
             latent.discard(name)
             request_repair(e)
-            cause = None
 
     # -- the horizon ---------------------------------------------------------
     now = h
