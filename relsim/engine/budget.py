@@ -26,8 +26,8 @@ from relsim.errors import TooManyEvents
 __all__ = ["run_to"]
 
 
-def run_to(env: Any, horizon: float, max_events: float | None, replication: int, seed: int) -> int:
-    """Process the events of ``env`` before ``horizon``; returns how many ran.
+def run_to(env: Any, horizon: float, max_events: float | None, replication: int, seed: int) -> None:
+    """Process the events of ``env`` before ``horizon``.
 
     Raises
     ------
@@ -36,7 +36,7 @@ def run_to(env: Any, horizon: float, max_events: float | None, replication: int,
     """
     if max_events is None:
         env.run(until=horizon)
-        return -1
+        return
     queue = env._queue  # SimPy's heap of (time, priority, id, event)
     # run(until=...) schedules an urgent stop event at the horizon: taking
     # its id keeps every id, and so the order and the event count, the same,
@@ -53,4 +53,3 @@ def run_to(env: Any, horizon: float, max_events: float | None, replication: int,
         n += 1
     env._now = horizon
     next(env._eid)  # run(until=...) takes one more id as it stops: the same count of ids
-    return n
