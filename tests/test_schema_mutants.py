@@ -33,6 +33,15 @@ def _problems(text: str) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+def _problems_or_ok(text: str) -> list[str] | str:
+    """The problems ``text`` has as a model, or ``"ok"`` if it loads."""
+    try:
+        relsim.loads(text)
+    except ModelError as err:
+        return [str(p) for p in err.problems]
+    return "ok"
+
+
 # --- common.py: the value types ---------------------------------------------
 
 def test_durations_up_to_the_limit_and_not_beyond():
@@ -97,11 +106,7 @@ STILL = "has zero length: time would stand still (the same event would repeat fo
 
 
 def _failure(spec: str) -> list[str] | str:
-    try:
-        relsim.loads(FAILURE % spec)
-    except ModelError as err:
-        return [str(p) for p in err.problems]
-    return "ok"
+    return _problems_or_ok(FAILURE % spec)
 
 
 @pytest.mark.parametrize("spec, expected", [
@@ -142,11 +147,7 @@ CANNOT = (": late beats count as misses, which method: sampled cannot draw exact
 
 
 def _detection(spec: str) -> list[str] | str:
-    try:
-        relsim.loads(DETECTION % spec)
-    except ModelError as err:
-        return [str(p) for p in err.problems]
-    return "ok"
+    return _problems_or_ok(DETECTION % spec)
 
 
 @pytest.mark.parametrize("spec, why", [
